@@ -1,0 +1,104 @@
+"""The `hvr-bot` command line. It parses arguments and hands over; it builds nothing itself.
+
+Each subcommand's module is imported only when that subcommand runs, so `hvr-bot --help` stays fast
+and a missing optional piece of one subcommand cannot break the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hvr-bot",
+        description="Slack chatops bot for Fivetran. Run `hvr-bot shell --demo` for a first look.",
+    )
+    parser.add_argument("--version", action="version", version=f"hvr-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the bot for Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
+    serve.add_argument("--host", help="interface to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 3000)")
+
+    shell = sub.add_parser("shell", help="chat with the bot in this terminal (reads stdin, prints replies)")
+    shell.add_argument("--demo", action="store_true", help="use the built-in Fivetran simulator")
+    shell.add_argument(
+        "--user", default="U0SHELL01", help="Slack user ID to act as (try roles with HVR_ADMINS etc.)"
+    )
+
+    sim = sub.add_parser("simulator", help="serve a fake Fivetran API on loopback")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--connections", type=int, default=60, help="connections in the account")
+    sim.add_argument("--groups", type=int, default=4, help="groups (destinations)")
+    sim.add_argument("--seed", type=int, default=7, help="seed of the generated account")
+    sim.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    sim.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 500")
+    sim.add_argument("--hourly-budget", type=int, default=20_000, help="requests an hour before 429")
+
+    sub.add_parser("check", help="check configuration, Fivetran and Slack credentials")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply database migrations")
+
+    hooks = sub.add_parser("webhooks", help="manage the Fivetran account webhook for real-time alerts")
+    hooks_sub = hooks.add_subparsers(dest="webhooks_command", metavar="ACTION")
+    register = hooks_sub.add_parser("register", help="create or update the account webhook")
+    register.add_argument("--url", required=True, help="public URL of /fivetran/webhook")
+    hooks_sub.add_parser("list", help="list the account's webhooks")
+    remove = hooks_sub.add_parser("remove", help="delete a webhook")
+    remove.add_argument("id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return _dispatch(parser, args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "check":
+        from bot.check import run_check
+
+        return asyncio.run(run_check())
+    if args.command == "simulator":
+        from bot.simulator.main import run_simulator
+
+        return run_simulator(args)
+    if args.command == "shell":
+        from bot.shell.main import run_shell
+
+        return run_shell(args)
+    if args.command == "serve":
+        from bot.web.serve import run_serve
+
+        return run_serve(args)
+    if args.command == "db":
+        if args.db_command != "upgrade":
+            parser.parse_args(["db", "--help"])
+        from bot.storage.migrate import run_upgrade
+
+        return run_upgrade()
+    if args.command == "webhooks":
+        if args.webhooks_command is None:
+            parser.parse_args(["webhooks", "--help"])
+        from bot.webhooks_cli import run_webhooks
+
+        return asyncio.run(run_webhooks(args))
+    print(f"hvr-bot: unknown command {args.command!r}", file=sys.stderr)
+    return 2

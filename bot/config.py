@@ -1,0 +1,190 @@
+"""Settings: every variable of the contract, read from the environment, a `.env` file and a secrets directory.
+
+Nothing here is read at import time; `load_settings()` is called by the command line and the tests pass
+`Settings(...)` directly. Secrets are `SecretStr` so that a repr, a log line or a traceback shows `**********`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Mode = Literal["serve", "shell", "check", "webhooks", "db"]
+
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    fivetran_api_key: SecretStr | None = None
+    fivetran_api_secret: SecretStr | None = None
+    fivetran_api_url: str = "https://api.fivetran.com"
+    fivetran_webhook_secret: SecretStr | None = None
+    # The account's hourly request limit (20,000 on paid plans, 500 on trial): the client-side budget.
+    fivetran_hourly_limit: int = Field(default=20_000, ge=1)
+
+    database_url: str = "sqlite+aiosqlite:///./data/hvr-bot.db"
+
+    hvr_timezone: str = "UTC"
+    hvr_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    hvr_operators: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    hvr_allowed_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    hvr_read_only: bool = False
+    hvr_audit_channel: str | None = None
+    hvr_resync_approval: bool = False
+    hvr_watch_interval: int = Field(default=120, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("hvr_admins", "hvr_operators", "hvr_allowed_channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator("hvr_admins", "hvr_operators")
+    @classmethod
+    def _user_or_group_ids(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _SLACK_ID.match(v)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)} is not a Slack user ID (U…) or user-group ID (S…); "
+                "copy IDs from a profile's ⋮ menu → Copy member ID"
+            )
+        return value
+
+    @field_validator("hvr_allowed_channels")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _CHANNEL_ID.match(v)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)} is not a channel ID (C…/G…); open the channel's details to copy its ID"
+            )
+        return value
+
+    @field_validator("hvr_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin or UTC") from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("fivetran_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def problems(self, mode: Mode, *, demo: bool = False) -> list[str]:
+        """What is missing or wrong for `mode`, each in words a person can act on."""
+        found: list[str] = []
+        needs_fivetran = not demo and mode in ("serve", "shell", "check", "webhooks")
+        if needs_fivetran:
+            for name, value in (
+                ("FIVETRAN_API_KEY", self.fivetran_api_key),
+                ("FIVETRAN_API_SECRET", self.fivetran_api_secret),
+            ):
+                if value is None or not value.get_secret_value():
+                    found.append(
+                        f"{name} is not set: create an API key in Fivetran (Account settings → API key, "
+                        "or a system key) and set it in the environment or .env"
+                        + (
+                            ", or run `hvr-bot shell --demo` to try the bot on a simulated account"
+                            if mode == "shell"
+                            else ""
+                        )
+                    )
+        if mode in ("serve", "check"):
+            if self.slack_bot_token is None or not self.slack_bot_token.get_secret_value():
+                found.append(
+                    "SLACK_BOT_TOKEN is not set: install the app to your workspace and copy the "
+                    "Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
+                )
+            elif not self.slack_bot_token.get_secret_value().startswith("xoxb-"):
+                found.append("SLACK_BOT_TOKEN does not start with xoxb-: use the Bot User OAuth Token")
+            if not self.socket_mode and (
+                self.slack_signing_secret is None or not self.slack_signing_secret.get_secret_value()
+            ):
+                found.append(
+                    "SLACK_SIGNING_SECRET is not set: copy it from Basic Information → App Credentials "
+                    "(or set SLACK_APP_TOKEN to use Socket Mode)"
+                )
+            if self.slack_app_token is not None and not self.slack_app_token.get_secret_value().startswith(
+                "xapp-"
+            ):
+                found.append(
+                    "SLACK_APP_TOKEN does not start with xapp-: create an app-level token with "
+                    "connections:write under Basic Information"
+                )
+        if mode == "webhooks" and self.fivetran_webhook_secret is None:
+            found.append(
+                "FIVETRAN_WEBHOOK_SECRET is not set: choose a long random string; Fivetran signs "
+                "deliveries with it and the bot refuses unsigned ones"
+            )
+        return found
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """Turn pydantic's error list into one plain line per variable, never echoing a value."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(p) for p in item["loc"]).upper() or "configuration"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+class ConfigurationError(Exception):
+    """Raised with every problem at once, so that a person fixes them in one go."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    secrets_dir = os.environ.get("HVR_SECRETS_DIR", DEFAULT_SECRETS_DIR)
+    kwargs: dict[str, object] = {"_env_file": env_file}
+    if Path(secrets_dir).is_dir():
+        kwargs["_secrets_dir"] = secrets_dir
+    try:
+        return Settings(**kwargs, **overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError(describe_validation_error(error)) from None

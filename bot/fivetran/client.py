@@ -1,0 +1,205 @@
+"""The typed Fivetran client: one method per operation the bot performs, on the `/v1/connections` paths.
+
+Lists are async iterators that follow `next_cursor` with `limit=1000` (the largest page Fivetran serves,
+so that an account of 5,000 connections costs 5 requests, not 50).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from bot.fivetran.errors import DecodeError
+from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, Webhook
+from bot.fivetran.transport import Transport
+
+PAGE_LIMIT = 1000
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _seg(value: str) -> str:
+    """Quote one path segment: a table named `a/b` or `..` must not change the path."""
+    return quote(value, safe="")
+
+
+def _parse(model: type[M], data: Any, operation: str) -> M:
+    if not isinstance(data, dict):
+        raise DecodeError(f"Fivetran answered {operation} without the expected data", operation=operation)
+    try:
+        return model.model_validate(data)
+    except ValueError as error:  # pydantic.ValidationError is a ValueError
+        raise DecodeError(
+            f"Fivetran's answer to {operation} did not have the expected shape: {error.__class__.__name__}",
+            operation=operation,
+        ) from None
+
+
+class FivetranClient:
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    async def _pages(
+        self, operation: str, path: str, params: Mapping[str, str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        query: dict[str, Any] = {**(params or {}), "limit": PAGE_LIMIT}
+        seen: set[str] = set()
+        while True:
+            envelope = await self.transport.request(operation, "GET", path, params=query)
+            data = envelope.data if isinstance(envelope.data, dict) else {}
+            items = data.get("items")
+            if not isinstance(items, list):
+                raise DecodeError(
+                    f"Fivetran answered {operation} without a list of items", operation=operation
+                )
+            for item in items:
+                if isinstance(item, dict):
+                    yield item
+            cursor = data.get("next_cursor")
+            if not cursor:
+                return
+            if cursor in seen:  # a server that repeats a cursor would otherwise loop forever
+                raise DecodeError(f"Fivetran repeated a page cursor in {operation}", operation=operation)
+            seen.add(cursor)
+            query["cursor"] = cursor
+
+    # --- account ---------------------------------------------------------------------------------------
+
+    async def account_info(self) -> AccountInfo:
+        envelope = await self.transport.request("account_info", "GET", "/v1/account/info")
+        return _parse(AccountInfo, envelope.data, "account_info")
+
+    # --- groups ----------------------------------------------------------------------------------------
+
+    async def iter_groups(self) -> AsyncIterator[Group]:
+        async for item in self._pages("list_groups", "/v1/groups"):
+            yield _parse(Group, item, "list_groups")
+
+    async def list_groups(self) -> list[Group]:
+        return [group async for group in self.iter_groups()]
+
+    async def get_group(self, group_id: str) -> Group:
+        envelope = await self.transport.request("get_group", "GET", f"/v1/groups/{_seg(group_id)}")
+        return _parse(Group, envelope.data, "get_group")
+
+    # --- connections -----------------------------------------------------------------------------------
+
+    async def iter_connections(self, group_id: str | None = None) -> AsyncIterator[Connection]:
+        """Every connection of the account, or of one group."""
+        if group_id is None:
+            pages = self._pages("list_connections", "/v1/connections")
+        else:
+            pages = self._pages("list_group_connections", f"/v1/groups/{_seg(group_id)}/connections")
+        async for item in pages:
+            yield _parse(Connection, item, "list_connections")
+
+    async def list_connections(self, group_id: str | None = None) -> list[Connection]:
+        return [connection async for connection in self.iter_connections(group_id)]
+
+    async def get_connection(self, connection_id: str) -> Connection:
+        envelope = await self.transport.request(
+            "get_connection", "GET", f"/v1/connections/{_seg(connection_id)}"
+        )
+        return _parse(Connection, envelope.data, "get_connection")
+
+    async def update_connection(self, connection_id: str, fields: Mapping[str, Any]) -> Connection:
+        envelope = await self.transport.request(
+            "update_connection", "PATCH", f"/v1/connections/{_seg(connection_id)}", json=dict(fields)
+        )
+        return _parse(Connection, envelope.data, "update_connection")
+
+    async def pause(self, connection_id: str) -> Connection:
+        return await self.update_connection(connection_id, {"paused": True})
+
+    async def resume(self, connection_id: str) -> Connection:
+        return await self.update_connection(connection_id, {"paused": False})
+
+    async def sync(self, connection_id: str, *, force: bool = False) -> str:
+        """Trigger a sync; `force` stops a running one and starts again. Fivetran returns no run id."""
+        envelope = await self.transport.request(
+            "sync", "POST", f"/v1/connections/{_seg(connection_id)}/sync", json={"force": force}
+        )
+        return envelope.message
+
+    async def resync(self, connection_id: str, scope: Mapping[str, Sequence[str]] | None = None) -> str:
+        """Historical re-sync of everything, or of `scope` ({schema: [tables]})."""
+        body: dict[str, Any] = {}
+        if scope is not None:
+            body["scope"] = {schema: list(tables) for schema, tables in scope.items()}
+        envelope = await self.transport.request(
+            "resync", "POST", f"/v1/connections/{_seg(connection_id)}/resync", json=body
+        )
+        return envelope.message
+
+    async def resync_tables(self, connection_id: str, tables: Mapping[str, Sequence[str]]) -> str:
+        envelope = await self.transport.request(
+            "resync_tables",
+            "POST",
+            f"/v1/connections/{_seg(connection_id)}/schemas/tables/resync",
+            json={schema: list(names) for schema, names in tables.items()},
+        )
+        return envelope.message
+
+    async def run_setup_tests(self, connection_id: str) -> Connection:
+        envelope = await self.transport.request(
+            "run_setup_tests", "POST", f"/v1/connections/{_seg(connection_id)}/test", json={}
+        )
+        return _parse(Connection, envelope.data, "run_setup_tests")
+
+    # --- schemas ---------------------------------------------------------------------------------------
+
+    async def get_schemas(self, connection_id: str) -> SchemaSettings:
+        envelope = await self.transport.request(
+            "get_schemas", "GET", f"/v1/connections/{_seg(connection_id)}/schemas"
+        )
+        return _parse(SchemaSettings, envelope.data, "get_schemas")
+
+    async def set_table_enabled(
+        self, connection_id: str, schema: str, table: str, enabled: bool
+    ) -> SchemaSettings:
+        path = f"/v1/connections/{_seg(connection_id)}/schemas/{_seg(schema)}/tables/{_seg(table)}"
+        envelope = await self.transport.request("update_table", "PATCH", path, json={"enabled": enabled})
+        return _parse(SchemaSettings, envelope.data, "update_table")
+
+    async def reload_schemas(self, connection_id: str) -> SchemaSettings:
+        envelope = await self.transport.request(
+            "reload_schemas",
+            "POST",
+            f"/v1/connections/{_seg(connection_id)}/schemas/reload",
+            json={"exclude_mode": "PRESERVE"},
+        )
+        return _parse(SchemaSettings, envelope.data, "reload_schemas")
+
+    # --- webhooks --------------------------------------------------------------------------------------
+
+    async def create_account_webhook(
+        self, url: str, events: Sequence[str], secret: str, *, active: bool = True
+    ) -> Webhook:
+        envelope = await self.transport.request(
+            "create_webhook",
+            "POST",
+            "/v1/webhooks/account",
+            json={"url": url, "events": list(events), "active": active, "secret": secret},
+        )
+        return _parse(Webhook, envelope.data, "create_webhook")
+
+    async def update_webhook(self, webhook_id: str, fields: Mapping[str, Any]) -> Webhook:
+        envelope = await self.transport.request(
+            "update_webhook", "PATCH", f"/v1/webhooks/{_seg(webhook_id)}", json=dict(fields)
+        )
+        return _parse(Webhook, envelope.data, "update_webhook")
+
+    async def list_webhooks(self) -> list[Webhook]:
+        return [
+            _parse(Webhook, item, "list_webhooks")
+            async for item in self._pages("list_webhooks", "/v1/webhooks")
+        ]
+
+    async def delete_webhook(self, webhook_id: str) -> str:
+        envelope = await self.transport.request(
+            "delete_webhook", "DELETE", f"/v1/webhooks/{_seg(webhook_id)}"
+        )
+        return envelope.message

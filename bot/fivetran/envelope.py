@@ -1,0 +1,69 @@
+"""Decoding Fivetran's answers, in one place and without I/O.
+
+Success: `{"code": "Success", "message": …, "data": …}`. Error: `{"code": "NotFound_Connection",
+"message": …}` with a 4xx/5xx status. Branch on the status; show `message` to people.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.fivetran.errors import DecodeError, RateLimited, error_class_for
+from bot.fivetran.retry import parse_retry_after
+
+# Plain words for statuses whose body carries no message (a proxy's HTML page, an empty 502).
+_REASONS = {
+    400: "the request was not accepted",
+    401: "the API key or secret was not accepted",
+    403: "the API key is not allowed to do this",
+    404: "not found",
+    409: "this conflicts with what the connection is doing now",
+    415: "the request had no JSON content type",
+    429: "too many requests to the Fivetran API",
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    code: str
+    message: str
+    data: Any
+
+
+def _body(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def decode(
+    status: int, content: bytes, headers: dict[str, str] | None = None, *, operation: str = ""
+) -> Envelope:
+    """Return the envelope of a successful answer, or raise the error the status stands for."""
+    body = _body(content)
+    fields = body if isinstance(body, dict) else {}
+    code = str(fields.get("code") or "")
+    message = str(fields.get("message") or "")
+    if status >= 400:
+        cls = error_class_for(status)
+        text = message or _REASONS.get(status) or f"Fivetran had a problem (HTTP {status})"
+        if cls is RateLimited:
+            retry_after = parse_retry_after((headers or {}).get("retry-after"))
+            raise RateLimited(
+                text, retry_after=retry_after, code=code, status_code=status, operation=operation
+            )
+        raise cls(text, code=code, status_code=status, operation=operation)
+    if body is None:
+        raise DecodeError(
+            f"Fivetran answered HTTP {status} with a body that is not JSON (cut off or not from the API)",
+            operation=operation,
+        )
+    if not isinstance(body, dict) or code.lower() != "success":
+        shown = code or "no code"
+        raise DecodeError(
+            f"Fivetran answered an unexpected envelope ({shown}): {message}".rstrip(": "), operation=operation
+        )
+    return Envelope(code=code, message=message, data=fields.get("data"))

@@ -1,0 +1,132 @@
+"""Pydantic models of what Fivetran answers.
+
+Every model keeps unknown fields (`extra="allow"`): Fivetran adds fields and codes without notice, and a
+bot that refuses an answer because of a new field is worse than one that ignores it. Fields that Fivetran
+sends as null (never synced, never failed, no daily time) are optional.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FivetranModel(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
+
+
+class Group(FivetranModel):
+    id: str
+    name: str
+    created_at: datetime | None = None
+
+
+class Notice(FivetranModel):
+    """A task (needs a person) or a warning (informational) on a connection. Codes are an open set."""
+
+    code: str = ""
+    message: str = ""
+    details: Any = None
+
+
+class ConnectionStatus(FivetranModel):
+    setup_state: str = "connected"  # incomplete | connected | broken
+    sync_state: str = "scheduled"  # scheduled | syncing | paused | rescheduled
+    update_state: str = "on_schedule"  # on_schedule | delayed
+    is_historical_sync: bool = False
+    rescheduled_for: datetime | None = None
+    tasks: list[Notice] = Field(default_factory=list)
+    warnings: list[Notice] = Field(default_factory=list)
+
+
+SetupTestStatus = Literal["PASSED", "SKIPPED", "WARNING", "FAILED", "JOB_FAILED"]
+
+
+class SetupTest(FivetranModel):
+    title: str
+    status: str  # SetupTestStatus, kept open: a new status must not break the bot
+    message: str | None = None
+    details: Any = None
+
+
+class Connection(FivetranModel):
+    id: str
+    group_id: str
+    service: str
+    # `schema` is the connection's name as people know it; `schema` would shadow BaseModel.schema.
+    name: str = Field(alias="schema")
+    paused: bool = False
+    schedule_type: str | None = None  # auto | manual
+    sync_frequency: int | None = None  # minutes
+    daily_sync_time: str | None = None
+    succeeded_at: datetime | None = None
+    failed_at: datetime | None = None
+    created_at: datetime | None = None
+    connected_by: str | None = None
+    data_delay_threshold: int | None = None
+    status: ConnectionStatus = Field(default_factory=ConnectionStatus)
+    setup_tests: list[SetupTest] | None = None
+
+    @property
+    def last_sync_end(self) -> datetime | None:
+        """When the most recent sync ended, successfully or not: what a followed sync waits to move."""
+        ends = [t for t in (self.succeeded_at, self.failed_at) if t is not None]
+        return max(ends) if ends else None
+
+
+class EnabledPatchSettings(FivetranModel):
+    allowed: bool = True
+    reason_code: str | None = None
+    reason: str | None = None
+
+
+class ColumnConfig(FivetranModel):
+    name_in_destination: str | None = None
+    enabled: bool = True
+    hashed: bool = False
+    is_primary_key: bool | None = None
+
+
+class TableConfig(FivetranModel):
+    name_in_destination: str | None = None
+    enabled: bool = True
+    sync_mode: str | None = None  # SOFT_DELETE | HISTORY | LIVE
+    enabled_patch_settings: EnabledPatchSettings = Field(default_factory=EnabledPatchSettings)
+    supports_columns_config: bool | None = None
+    columns: dict[str, ColumnConfig] = Field(default_factory=dict)
+
+
+class SchemaConfig(FivetranModel):
+    name_in_destination: str | None = None
+    enabled: bool = True
+    tables: dict[str, TableConfig] = Field(default_factory=dict)
+
+
+class SchemaSettings(FivetranModel):
+    """The answer of GET /v1/connections/{id}/schemas: every schema of a connection, by source name."""
+
+    schema_change_handling: str | None = None
+    enable_new_by_default: bool | None = None
+    schemas: dict[str, SchemaConfig] = Field(default_factory=dict)
+
+
+class Webhook(FivetranModel):
+    id: str
+    type: str = "account"
+    url: str
+    events: list[str] = Field(default_factory=list)
+    active: bool = True
+    group_id: str | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+    # Fivetran answers the secret masked ("******"); never log it either way.
+    secret: str | None = Field(default=None, repr=False)
+
+
+class AccountInfo(FivetranModel):
+    account_id: str
+    account_name: str | None = None
+    user_id: str | None = None
+    system_key_id: str | None = None

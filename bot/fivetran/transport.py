@@ -1,0 +1,223 @@
+"""Sending one Fivetran request: auth, headers, the budget, retries, and decoding.
+
+Operations in client.py describe *what* to ask; this module decides *how*, the same way for all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot import __version__
+from bot.fivetran.budget import RequestBudget
+from bot.fivetran.envelope import Envelope, decode
+from bot.fivetran.errors import ConnectError, RateLimited, ServerError, Timeout, TransportError
+from bot.fivetran.retry import RetryPolicy, may_resend_after_answer
+
+log = logging.getLogger("bot.fivetran")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+ACCEPT_V2 = "application/json;version=2"
+ACCEPT_V1 = "application/json"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    """What happened to one attempt; fed to the metrics and the log by whoever listens."""
+
+    operation: str
+    method: str
+    status: int | None  # None: no answer (transport error)
+    attempt: int
+    seconds: float
+    retry_in: float | None = None  # set when another attempt follows
+    reason: str = ""
+
+
+Listener = Callable[[RequestEvent], None]
+
+
+def _accept_for(path: str) -> str:
+    return ACCEPT_V2 if path.startswith("/v1/connections") else ACCEPT_V1
+
+
+class Transport:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_key: str,
+        api_secret: str,
+        base_url: str = "https://api.fivetran.com",
+        retry: RetryPolicy | None = None,
+        budget: RequestBudget | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._http = http
+        self._auth = httpx.BasicAuth(api_key, api_secret)
+        self._base = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.budget = budget
+        self._sleep = sleep
+        self._clock = clock
+        self._timeout = timeout
+        self._listeners: list[Listener] = []
+        self.rate_limit_remaining: int | None = None
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: RequestEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken metrics hook must not break a Fivetran call
+                log.exception("request listener failed")
+
+    async def request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> Envelope:
+        headers = {"Accept": _accept_for(path), "User-Agent": f"hvr-bot/{__version__}"}
+        if method in ("POST", "PATCH"):
+            headers["Content-Type"] = "application/json"
+            if json is None:
+                json = {}
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.budget is not None:
+                waited = await self.budget.acquire()
+                if waited:
+                    log.info("fivetran budget: waited %.1fs before %s", waited, operation)
+            started = self._clock()
+            try:
+                response = await self._http.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    auth=self._auth,
+                    timeout=self._timeout,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                # Never reached Fivetran: safe to send again, whatever the method.
+                wrapped: TransportError = (
+                    ConnectError(
+                        f"could not connect to Fivetran ({type(error).__name__})", operation=operation
+                    )
+                    if isinstance(error, httpx.ConnectError)
+                    else Timeout("timed out connecting to Fivetran", operation=operation)
+                )
+                if await self._again(operation, method, None, attempt, started, str(wrapped), resend_ok=True):
+                    continue
+                raise wrapped from None
+            except httpx.TimeoutException:
+                failure = Timeout("Fivetran did not answer in time", operation=operation)
+                if await self._again(
+                    operation,
+                    method,
+                    None,
+                    attempt,
+                    started,
+                    failure.message,
+                    resend_ok=may_resend_after_answer(method),
+                ):
+                    continue
+                raise failure from None
+            except httpx.TransportError as error:
+                broken = ConnectError(
+                    f"the connection to Fivetran broke ({type(error).__name__})", operation=operation
+                )
+                if await self._again(
+                    operation,
+                    method,
+                    None,
+                    attempt,
+                    started,
+                    broken.message,
+                    resend_ok=may_resend_after_answer(method),
+                ):
+                    continue
+                raise broken from None
+            self._observe(response)
+            try:
+                envelope = decode(
+                    response.status_code,
+                    response.content,
+                    {k.lower(): v for k, v in response.headers.items()},
+                    operation=operation,
+                )
+            except RateLimited as limited:
+                wait = limited.retry_after if limited.retry_after is not None else self.retry.backoff(attempt)
+                if wait <= self.retry.max_retry_after and await self._again(
+                    operation, method, 429, attempt, started, "rate limited", resend_ok=True, delay=wait
+                ):
+                    continue
+                raise
+            except ServerError as error:
+                if await self._again(
+                    operation,
+                    method,
+                    error.status_code,
+                    attempt,
+                    started,
+                    error.message,
+                    resend_ok=may_resend_after_answer(method),
+                ):
+                    continue
+                raise
+            self._emit(
+                RequestEvent(operation, method, response.status_code, attempt, self._clock() - started)
+            )
+            return envelope
+
+    async def _again(
+        self,
+        operation: str,
+        method: str,
+        status: int | None,
+        attempt: int,
+        started: float,
+        reason: str,
+        *,
+        resend_ok: bool,
+        delay: float | None = None,
+    ) -> bool:
+        """Decide whether to retry; if so, wait first. Every outcome is reported to listeners."""
+        retry = resend_ok and attempt < self.retry.max_attempts
+        wait = (delay if delay is not None else self.retry.backoff(attempt)) if retry else None
+        self._emit(RequestEvent(operation, method, status, attempt, self._clock() - started, wait, reason))
+        if wait is None:
+            return False
+        log.warning("fivetran %s: %s (attempt %d); retrying in %.1fs", operation, reason, attempt, wait)
+        await self._sleep(wait)
+        return True
+
+    def _observe(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("x-rate-limit-remaining")
+        if remaining is None:
+            return
+        try:
+            value = int(remaining)
+        except ValueError:
+            return
+        self.rate_limit_remaining = value
+        if self.budget is not None:
+            self.budget.observe_remaining(value)

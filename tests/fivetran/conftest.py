@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.fivetran import FivetranClient
+from bot.fivetran.budget import RequestBudget
+from bot.fivetran.retry import RetryPolicy
+from bot.fivetran.transport import RequestEvent, Transport
+
+BASE = "https://api.fivetran.test"
+
+
+class FakeSleep:
+    """Records every wait instead of sleeping, and moves a fake clock by it."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.now = 1000.0
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+@pytest.fixture
+def events() -> list[RequestEvent]:
+    return []
+
+
+@pytest.fixture
+async def client(sleep: FakeSleep, events: list[RequestEvent]) -> AsyncIterator[FivetranClient]:
+    async with httpx.AsyncClient() as http:
+        transport = Transport(
+            http,
+            api_key="key123",
+            api_secret="sekrit-value",
+            base_url=BASE,
+            retry=RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0),
+            budget=RequestBudget(20_000, clock=sleep.clock, sleep=sleep),
+            sleep=sleep,
+            clock=sleep.clock,
+        )
+        transport.add_listener(events.append)
+        yield FivetranClient(transport)
+
+
+def ok(data: object = None, message: str = "Operation performed.") -> dict[str, object]:
+    body: dict[str, object] = {"code": "Success", "message": message}
+    if data is not None:
+        body["data"] = data
+    return body
+
+
+def connection(id: str = "decidedly_conventional", **extra: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": id,
+        "group_id": "projected_sickle",
+        "service": "salesforce",
+        "schema": "salesforce_prod",
+        "paused": False,
+        "schedule_type": "auto",
+        "sync_frequency": 360,
+        "daily_sync_time": None,
+        "succeeded_at": "2026-11-23T10:00:00.000Z",
+        "failed_at": None,
+        "created_at": "2025-01-01T00:00:00Z",
+        "connected_by": None,
+        "status": {
+            "setup_state": "connected",
+            "sync_state": "scheduled",
+            "update_state": "on_schedule",
+            "is_historical_sync": False,
+            "tasks": [],
+            "warnings": [],
+        },
+    }
+    body.update(extra)
+    return body

@@ -1,0 +1,60 @@
+"""Lists follow next_cursor with limit=1000 and stop on the page without one."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from bot.fivetran import DecodeError, FivetranClient
+from tests.fivetran.conftest import BASE, connection, ok
+
+
+def _paged(total: int, page: int) -> respx.Route:
+    items = [connection(f"c{i}", schema=f"name_{i}") for i in range(total)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("cursor", "0"))
+        chunk = items[start : start + page]
+        data: dict[str, object] = {"items": chunk}
+        if start + page < total:
+            data["next_cursor"] = str(start + page)
+        return httpx.Response(200, json=ok(data))
+
+    return respx.get(f"{BASE}/v1/connections").mock(side_effect=answer)
+
+
+@respx.mock
+async def test_iterates_every_page_asking_for_the_largest_limit(client: FivetranClient) -> None:
+    route = _paged(total=2500, page=1000)
+    found = await client.list_connections()
+    assert len(found) == 2500
+    assert [c.id for c in found[:2]] == ["c0", "c1"]
+    assert route.call_count == 3
+    assert all(call.request.url.params["limit"] == "1000" for call in route.calls)
+    assert [call.request.url.params.get("cursor") for call in route.calls] == [None, "1000", "2000"]
+
+
+@respx.mock
+async def test_an_empty_last_page_ends_the_list(client: FivetranClient) -> None:
+    respx.get(f"{BASE}/v1/groups").mock(
+        side_effect=[
+            httpx.Response(200, json=ok({"items": [{"id": "g1", "name": "A"}], "next_cursor": "x"})),
+            httpx.Response(200, json=ok({"items": []})),
+        ]
+    )
+    assert [g.id for g in await client.list_groups()] == ["g1"]
+
+
+@respx.mock
+async def test_group_connections_use_the_group_path(client: FivetranClient) -> None:
+    route = respx.get(f"{BASE}/v1/groups/g1/connections").respond(json=ok({"items": [connection("c1")]}))
+    assert [c.id for c in await client.list_connections("g1")] == ["c1"]
+    assert route.calls.last.request.headers["accept"] == "application/json"
+
+
+@respx.mock
+async def test_a_repeated_cursor_is_an_error_not_an_endless_loop(client: FivetranClient) -> None:
+    respx.get(f"{BASE}/v1/connections").respond(json=ok({"items": [connection()], "next_cursor": "same"}))
+    with pytest.raises(DecodeError, match="repeated a page cursor"):
+        await client.list_connections()

@@ -1,0 +1,56 @@
+"""The models parse the official spec's own example responses for every operation the client uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, Webhook
+from tests.fivetran.spec_examples import response_example
+
+SINGLE: list[tuple[str, str, type[BaseModel]]] = [
+    ("/v1/account/info", "get", AccountInfo),
+    ("/v1/groups/{groupId}", "get", Group),
+    ("/v1/connections/{connectionId}", "get", Connection),
+    ("/v1/connections/{connectionId}", "patch", Connection),
+    ("/v1/connections/{connectionId}/test", "post", Connection),
+    ("/v1/connections/{connectionId}/schemas", "get", SchemaSettings),
+    ("/v1/connections/{connectionId}/schemas/reload", "post", SchemaSettings),
+    ("/v1/connections/{connectionId}/schemas/{schemaName}/tables/{tableName}", "patch", SchemaSettings),
+    ("/v1/webhooks/account", "post", Webhook),
+    ("/v1/webhooks/{webhookId}", "patch", Webhook),
+]
+
+LISTS: list[tuple[str, type[BaseModel]]] = [
+    ("/v1/groups", Group),
+    ("/v1/connections", Connection),
+    ("/v1/groups/{groupId}/connections", Connection),
+    ("/v1/webhooks", Webhook),
+]
+
+
+@pytest.mark.parametrize(("path", "method", "model"), SINGLE)
+def test_model_parses_the_spec_example(path: str, method: str, model: type[BaseModel]) -> None:
+    body = response_example(path, method)
+    assert body.get("code") == "Success"
+    parsed = model.model_validate(body["data"])
+    assert parsed.model_dump()
+
+
+@pytest.mark.parametrize(("path", "model"), LISTS)
+def test_list_items_parse_from_the_spec_example(path: str, model: type[BaseModel]) -> None:
+    body: dict[str, Any] = response_example(path, "get")
+    items = body["data"]["items"]
+    assert items, "the example list should have an item"
+    for item in items:
+        model.model_validate(item)
+    assert "next_cursor" in body["data"]
+
+
+def test_the_connection_example_keeps_its_status_and_name() -> None:
+    data = response_example("/v1/connections/{connectionId}", "get")["data"]
+    parsed = Connection.model_validate(data)
+    assert parsed.name == data["schema"]
+    assert parsed.status.setup_state == data["status"]["setup_state"]

@@ -1,0 +1,119 @@
+"""Settings: every contract variable, plain-words validation, secrets that never print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigurationError, Settings, load_settings
+
+CONTRACT = [
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "FIVETRAN_API_KEY",
+    "FIVETRAN_API_SECRET",
+    "FIVETRAN_API_URL",
+    "FIVETRAN_WEBHOOK_SECRET",
+    "DATABASE_URL",
+    "HVR_TIMEZONE",
+    "HVR_ADMINS",
+    "HVR_OPERATORS",
+    "HVR_ALLOWED_CHANNELS",
+    "HVR_READ_ONLY",
+    "HVR_AUDIT_CHANNEL",
+    "HVR_RESYNC_APPROVAL",
+    "HVR_WATCH_INTERVAL",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in [*CONTRACT, "HOST", "PORT", "HVR_SECRETS_DIR"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+
+
+def test_every_contract_variable_is_a_setting() -> None:
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(CONTRACT) <= fields
+
+
+def test_defaults_match_the_contract() -> None:
+    s = load_settings(env_file=None)
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.fivetran_api_url == "https://api.fivetran.com"
+    assert s.database_url.startswith("sqlite+aiosqlite:///") and "/data/" in s.database_url
+    assert s.hvr_timezone == "UTC"
+    assert s.hvr_watch_interval == 120
+    assert s.hvr_read_only is False and s.hvr_resync_approval is False
+    assert s.hvr_admins == [] and s.hvr_allowed_channels == []
+    assert (s.host, s.port) == ("127.0.0.1", 3000)
+
+
+def test_comma_separated_ids_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HVR_ADMINS", "U123ABC, S0GROUP1")
+    monkeypatch.setenv("HVR_ALLOWED_CHANNELS", "C111,C222")
+    s = load_settings(env_file=None)
+    assert s.hvr_admins == ["U123ABC", "S0GROUP1"]
+    assert s.hvr_allowed_channels == ["C111", "C222"]
+
+
+def test_bad_values_are_reported_together_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HVR_ADMINS", "ana@example.com")
+    monkeypatch.setenv("HVR_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("HVR_WATCH_INTERVAL", "-5")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(env_file=None)
+    text = "\n".join(caught.value.problems)
+    assert "HVR_ADMINS" in text and "not a Slack user ID" in text
+    assert "HVR_TIMEZONE" in text and "IANA time zone" in text
+    assert "HVR_WATCH_INTERVAL" in text
+
+
+def test_missing_credentials_name_the_variable_and_what_to_do() -> None:
+    problems = Settings().problems("serve")
+    assert any(p.startswith("FIVETRAN_API_KEY is not set: create an API key") for p in problems)
+    assert any(p.startswith("SLACK_BOT_TOKEN is not set") for p in problems)
+    assert any(p.startswith("SLACK_SIGNING_SECRET is not set") for p in problems)
+
+
+def test_demo_needs_no_configuration() -> None:
+    assert Settings().problems("shell", demo=True) == []
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    s = Settings(
+        slack_bot_token="xoxb-1",
+        slack_app_token="xapp-1",
+        fivetran_api_key="k",
+        fivetran_api_secret="s",
+    )
+    assert s.socket_mode
+    assert s.problems("serve") == []
+
+
+def test_secrets_never_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIVETRAN_API_SECRET", "very-secret-value")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-secret-value")
+    s = load_settings(env_file=None)
+    assert "very-secret-value" not in repr(s) and "very-secret-value" not in str(s.model_dump())
+    assert "signing-secret-value" not in repr(s)
+
+
+def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("FIVETRAN_API_KEY=from-dotenv\nHVR_READ_ONLY=true\n")
+    s = load_settings()
+    assert s.fivetran_api_key is not None and s.fivetran_api_key.get_secret_value() == "from-dotenv"
+    assert s.hvr_read_only is True
+
+
+def test_a_secrets_directory_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "fivetran_api_secret").write_text("from-a-file")
+    monkeypatch.setenv("HVR_SECRETS_DIR", str(secrets))
+    s = load_settings(env_file=None)
+    assert s.fivetran_api_secret is not None and s.fivetran_api_secret.get_secret_value() == "from-a-file"
