@@ -1,0 +1,180 @@
+"""The audit trail: who asked for what, and what came of it.
+
+An entry is written before an action runs (`started`) and finalised once afterwards. A final entry is
+never changed again: the finalising UPDATE only matches `status = 'started'`, so a late or repeated
+finish (a retry, a second replica) cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Row, exists, func, insert, literal, literal_column, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
+
+from bot.storage.clock import Clock, utcnow
+from bot.storage.db import Database
+from bot.storage.tables import audit_entries
+
+AuditSource = Literal["command", "button", "modal", "webhook", "system"]
+FinalStatus = Literal["succeeded", "failed", "refused"]
+AuditStatus = Literal["started", "succeeded", "failed", "refused"]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    request_id: str
+    at: datetime
+    user_id: str | None
+    channel_id: str | None
+    source: AuditSource
+    action: str
+    connectors: tuple[str, ...]
+    parameters: Mapping[str, Any] = field(hash=False)
+    status: AuditStatus
+    fivetran_code: str | None
+    message: str | None
+    finished_at: datetime | None
+
+
+def _row(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        request_id=row.request_id,
+        at=row.at,
+        user_id=row.user_id,
+        channel_id=row.channel_id,
+        source=row.source,
+        action=row.action,
+        connectors=tuple(row.connectors or ()),
+        parameters=dict(row.parameters or {}),
+        status=row.status,
+        fivetran_code=row.fivetran_code,
+        message=row.message,
+        finished_at=row.finished_at,
+    )
+
+
+def _mentions(connection: AsyncConnection, connector: str) -> ColumnElement[bool]:
+    """`connectors` (a JSON list) contains `connector`."""
+    if connection.dialect.name == "postgresql":
+        return audit_entries.c.connectors.op("@>")(literal([connector], type_=JSONB))
+    elements = func.json_each(audit_entries.c.connectors).table_valued("value")
+    return exists(select(literal_column("1")).select_from(elements).where(elements.c.value == connector))
+
+
+class AuditRepo:
+    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def start(
+        self,
+        *,
+        request_id: str,
+        user_id: str | None,
+        channel_id: str | None,
+        source: AuditSource,
+        action: str,
+        connectors: Sequence[str] = (),
+        parameters: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Records an action about to run; returns the entry id to pass to `finish`."""
+        return await self._insert(
+            request_id=request_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            source=source,
+            action=action,
+            connectors=connectors,
+            parameters=parameters,
+            status="started",
+        )
+
+    async def record(
+        self,
+        *,
+        request_id: str,
+        user_id: str | None,
+        channel_id: str | None,
+        source: AuditSource,
+        action: str,
+        status: FinalStatus,
+        connectors: Sequence[str] = (),
+        parameters: Mapping[str, Any] | None = None,
+        fivetran_code: str | None = None,
+        message: str | None = None,
+    ) -> int:
+        """Records an entry that is final at once, such as a refusal that never reached Fivetran."""
+        return await self._insert(
+            request_id=request_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            source=source,
+            action=action,
+            connectors=connectors,
+            parameters=parameters,
+            status=status,
+            fivetran_code=fivetran_code,
+            message=message,
+            finished_at=self._clock(),
+        )
+
+    async def _insert(
+        self, *, connectors: Sequence[str], parameters: Mapping[str, Any] | None, **values: Any
+    ) -> int:
+        async with self._db.begin() as connection:
+            entry_id = await connection.scalar(
+                insert(audit_entries)
+                .values(
+                    at=self._clock(), connectors=list(connectors), parameters=dict(parameters or {}), **values
+                )
+                .returning(audit_entries.c.id)
+            )
+        return int(entry_id)
+
+    async def finish(
+        self,
+        entry_id: int,
+        status: FinalStatus,
+        fivetran_code: str | None = None,
+        message: str | None = None,
+    ) -> bool:
+        """Finalises a started entry; False (and nothing changed) if it is final already or unknown."""
+        async with self._db.begin() as connection:
+            applied = await connection.execute(
+                update(audit_entries)
+                .where(audit_entries.c.id == entry_id, audit_entries.c.status == "started")
+                .values(
+                    status=status, fivetran_code=fivetran_code, message=message, finished_at=self._clock()
+                )
+                .returning(audit_entries.c.id)
+            )
+            return applied.first() is not None
+
+    async def get(self, entry_id: int) -> AuditEntry | None:
+        async with self._db.begin() as connection:
+            row = (
+                await connection.execute(select(audit_entries).where(audit_entries.c.id == entry_id))
+            ).one_or_none()
+        return None if row is None else _row(row)
+
+    async def query(
+        self, *, connector: str | None = None, user: str | None = None, limit: int = 20
+    ) -> list[AuditEntry]:
+        """The newest entries first, optionally those naming `connector` or made by `user`."""
+        async with self._db.begin() as connection:
+            statement = select(audit_entries)
+            if connector is not None:
+                statement = statement.where(_mentions(connection, connector))
+            if user is not None:
+                statement = statement.where(audit_entries.c.user_id == user)
+            statement = statement.order_by(audit_entries.c.id.desc()).limit(max(1, limit))
+            rows = (await connection.execute(statement)).all()
+        return [_row(row) for row in rows]

@@ -1,0 +1,154 @@
+"""Schema migrations: Alembic, configured in code, run on the bot's own async engine.
+
+There is no alembic.ini: the script location is this package's `migrations/` directory, found through
+`__file__`, so migrations work from any working directory and from a non-editable install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.storage.db import Database, is_sqlite, mask_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaError(Exception):
+    """The database schema does not match this version of hvr-bot."""
+
+
+class SchemaBehind(SchemaError):
+    """The database needs `hvr-bot db upgrade` before the bot can use it."""
+
+
+class SchemaUnknown(SchemaError):
+    """The database was migrated by a newer hvr-bot than this one."""
+
+
+def alembic_config() -> Config:
+    config = Config()
+    # ConfigParser interpolation treats % specially; a path may contain one.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships its migrations
+        raise SchemaError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    # env.py runs the migrations on this connection instead of opening its own engine; Alembic's API is
+    # synchronous, and run_sync gives it a sync facade over the async connection.
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def current_revision(url: str) -> str | None:
+    database = Database(url)
+    try:
+        async with database.engine.connect() as connection:
+            return await connection.run_sync(_current)
+    finally:
+        await database.dispose()
+
+
+async def upgrade(url: str) -> None:
+    """Brings the schema to the newest revision; does nothing when it is there already."""
+    database = Database(url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_upgrade)
+    finally:
+        await database.dispose()
+
+
+async def ensure_schema(url: str, *, auto_upgrade: bool) -> None:
+    """Makes sure the schema is current, upgrading when allowed (the embedded SQLite) or refusing.
+
+    A shared PostgreSQL is never migrated behind an operator's back by whichever replica starts first.
+    """
+    current = await current_revision(url)
+    head = head_revision()
+    if current == head:
+        return
+    if current is not None and current not in _known_revisions():
+        raise SchemaUnknown(
+            f"The database at {mask_url(url)} is at schema revision {current}, which this version of "
+            "hvr-bot does not know: it was upgraded by a newer hvr-bot. Run that version, or restore "
+            "a backup."
+        )
+    if auto_upgrade:
+        await upgrade(url)
+        return
+    raise SchemaBehind(
+        f"The database at {mask_url(url)} is at schema revision {current or 'none (empty)'}, but this "
+        f"version of hvr-bot needs {head}. Run `hvr-bot db upgrade` with DATABASE_URL set to this "
+        "database, then start the bot again."
+    )
+
+
+def _describe_failure(url: str, error: BaseException) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if is_sqlite(url):
+        return (
+            f"Could not open the SQLite database {parsed.database!r} ({error}). Check that its directory "
+            "exists or can be created, and that this user may write to it."
+        )
+    host = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return (
+        f"Could not reach the database at {host} ({mask_url(url)}): {error}. Check that the server is "
+        f"running and accepts connections from this machine, that database {parsed.database!r} exists, "
+        "and that the user name and password in DATABASE_URL are right."
+    )
+
+
+def run_upgrade() -> int:
+    """`hvr-bot db upgrade`: one line on success, a plain error and exit status 1 on failure."""
+    from bot.config import ConfigurationError, load_settings
+
+    try:
+        url = load_settings().database_url
+    except ConfigurationError as error:
+        print("hvr-bot: the configuration is not valid:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+
+    async def _run() -> tuple[str | None, str]:
+        before = await current_revision(url)
+        await upgrade(url)
+        return before, head_revision()
+
+    try:
+        before, head = asyncio.run(_run())
+    except (OSError, SQLAlchemyError, TimeoutError) as error:
+        print(f"hvr-bot: {_describe_failure(url, error)}", file=sys.stderr)
+        return 1
+    if before == head:
+        print(f"Database {mask_url(url)} is already at the newest schema ({head}).")
+    else:
+        print(f"Database {mask_url(url)} upgraded from {before or 'an empty schema'} to {head}.")
+    return 0

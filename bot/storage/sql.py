@@ -1,0 +1,29 @@
+"""Statements whose spelling differs between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING`: the database, not a prior SELECT, decides who inserted first.
+
+    Add `.returning(...)` to learn whether this call inserted the row.
+    """
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+
+
+def upsert(connection: AsyncConnection, table: Table, values: dict[str, Any], key: list[str]) -> Any:
+    """`INSERT … ON CONFLICT (key) DO UPDATE`: set every non-key column to the given value."""
+    update = {name: value for name, value in values.items() if name not in key}
+    if connection.dialect.name == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        return pg.on_conflict_do_update(index_elements=key, set_=update)
+    lite = sqlite.insert(table).values(**values)
+    return lite.on_conflict_do_update(index_elements=key, set_=update)

@@ -1,0 +1,204 @@
+"""The schema as SQLAlchemy Core tables: what the repositories query and what migrations create.
+
+Core rather than ORM: every repository method is one or two statements in a short transaction, and the
+rows leave as frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from bot.storage.types import UTCDateTime, json_type
+
+# Deterministic constraint names, so later migrations can drop or alter them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("kind", String(16), nullable=False),  # digest | watch
+    Column("channel_id", String(32), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("schedule", Text, nullable=True),  # canonical schedule text; null for watches
+    Column("timezone", String(64), nullable=False),
+    Column("selector", Text, nullable=False, server_default=""),
+    Column("options", json_type(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Index("ix_subscriptions_channel_kind", "channel_id", "kind"),
+    Index("ix_subscriptions_active_kind", "active", "kind"),
+)
+
+# One row per named counter, bumped in the same transaction as the change it counts: schedulers compare
+# one integer to notice that subscriptions changed, whatever the replicas' clocks say.
+change_counters = Table(
+    "change_counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+fire_claims = Table(
+    "fire_claims",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        String(16),
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("fire_time", UTCDateTime, nullable=False),
+    Column("holder", String(128), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    Column("outcome", Text, nullable=True),
+    UniqueConstraint("subscription_id", "fire_time", name="uq_fire_claims_subscription_fire_time"),
+    Index("ix_fire_claims_holder_open", "holder", "done_at"),
+)
+
+digest_state = Table(
+    "digest_state",
+    metadata,
+    Column(
+        "subscription_id",
+        String(16),
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("last_fire_time", UTCDateTime, nullable=False),
+    Column("last_problems", json_type(), nullable=False),  # connection id -> health
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("user_id", String(32), nullable=True),
+    Column("channel_id", String(32), nullable=True),
+    Column("source", String(16), nullable=False),  # command | button | modal | webhook | system
+    Column("action", String(64), nullable=False),
+    Column("connectors", json_type(), nullable=False),  # list of connection ids
+    Column("parameters", json_type(), nullable=False),
+    Column("status", String(16), nullable=False),  # started | succeeded | failed | refused
+    Column("fivetran_code", String(128), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Index("ix_audit_entries_request_id", "request_id"),
+    Index("ix_audit_entries_user_id", "user_id", "id"),
+    Index("ix_audit_entries_at", "at"),
+)
+
+access_grants = Table(
+    "access_grants",
+    metadata,
+    Column("subject_id", String(32), primary_key=True),  # U… user or S… user group
+    Column("role", String(16), nullable=False),  # operator | admin
+    Column("granted_by", String(32), nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+)
+
+watch_state = Table(
+    "watch_state",
+    metadata,
+    Column("connection_id", String(128), primary_key=True),
+    Column("state", json_type(), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+)
+
+event_claims = Table(
+    "event_claims",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    Column("outcome", Text, nullable=True),
+    Index("ix_event_claims_holder_open", "holder", "done_at"),
+    Index("ix_event_claims_claimed_at", "claimed_at"),
+)
+
+alert_messages = Table(
+    "alert_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connection_id", String(128), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column(
+        "subscription_id",
+        String(16),
+        ForeignKey("subscriptions.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("ts", String(32), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    # At most one open failure alert per connector and channel: a recovery replies to exactly one thread.
+    Index(
+        "uq_alert_messages_open",
+        "connection_id",
+        "channel_id",
+        unique=True,
+        sqlite_where=text("closed_at IS NULL"),
+        postgresql_where=text("closed_at IS NULL"),
+    ),
+)
+
+action_dedupe = Table(
+    "action_dedupe",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_action_dedupe_created_at", "created_at"),
+)
+
+bulk_runs = Table(
+    "bulk_runs",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("message_ts", String(32), nullable=True),
+    Column("status", String(16), nullable=False),  # pending | running | finished | cancelled
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_bulk_runs_status", "status"),
+)
+
+bulk_items = Table(
+    "bulk_items",
+    metadata,
+    Column("run_id", String(16), ForeignKey("bulk_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("connection_id", String(128), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | done | skipped | failed | cancelled
+    Column("reason", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

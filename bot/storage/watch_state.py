@@ -1,0 +1,43 @@
+"""What the polling watcher saw last, per connection, so a restart does not re-announce old news."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage.clock import Clock, utcnow
+from bot.storage.db import Database
+from bot.storage.sql import upsert
+from bot.storage.tables import watch_state
+
+
+@dataclass(frozen=True)
+class WatchState:
+    connection_id: str
+    state: Mapping[str, Any] = field(hash=False)
+    seen_at: datetime
+
+
+class WatchStateRepo:
+    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def get_all(self) -> dict[str, WatchState]:
+        async with self._db.begin() as connection:
+            rows = (await connection.execute(select(watch_state))).all()
+        return {r.connection_id: WatchState(r.connection_id, dict(r.state), r.seen_at) for r in rows}
+
+    async def put_many(self, states: Mapping[str, Mapping[str, Any]]) -> None:
+        """Stores each connection's state (replacing the previous one) in one transaction."""
+        if not states:
+            return
+        now = self._clock()
+        async with self._db.begin() as connection:
+            for connection_id, state in states.items():
+                values = {"connection_id": connection_id, "state": dict(state), "seen_at": now}
+                await connection.execute(upsert(connection, watch_state, values, ["connection_id"]))

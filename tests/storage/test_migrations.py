@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.storage import migrate
+from bot.storage.db import Database
+from bot.storage.migrate import SchemaBehind, current_revision, ensure_schema, head_revision, upgrade
+
+EXPECTED_TABLES = {
+    "subscriptions",
+    "change_counters",
+    "fire_claims",
+    "digest_state",
+    "audit_entries",
+    "access_grants",
+    "watch_state",
+    "event_claims",
+    "alert_messages",
+    "action_dedupe",
+    "bulk_runs",
+    "bulk_items",
+}
+
+
+async def _tables(url: str) -> set[str]:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as connection:
+            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_from_empty_creates_every_table_and_reaches_head(empty_database_url: str) -> None:
+    assert await current_revision(empty_database_url) is None
+
+    await upgrade(empty_database_url)
+
+    assert await current_revision(empty_database_url) == head_revision()
+    assert await _tables(empty_database_url) >= EXPECTED_TABLES
+
+
+async def test_upgrade_twice_is_harmless(empty_database_url: str) -> None:
+    await upgrade(empty_database_url)
+    await upgrade(empty_database_url)
+    assert await current_revision(empty_database_url) == head_revision()
+
+
+async def test_ensure_schema_accepts_a_current_database(database_url: str) -> None:
+    await ensure_schema(database_url, auto_upgrade=False)
+
+
+async def test_ensure_schema_upgrades_when_allowed(empty_database_url: str) -> None:
+    await ensure_schema(empty_database_url, auto_upgrade=True)
+    assert await current_revision(empty_database_url) == head_revision()
+
+
+async def test_ensure_schema_refuses_a_behind_postgresql_schema_saying_what_to_run(
+    empty_postgres_url: str,
+) -> None:
+    with pytest.raises(SchemaBehind) as caught:
+        await ensure_schema(empty_postgres_url, auto_upgrade=False)
+    message = str(caught.value)
+    assert "hvr-bot db upgrade" in message
+    assert "DATABASE_URL" in message
+    assert head_revision() in message
+    assert await current_revision(empty_postgres_url) is None
+
+
+def test_run_upgrade_migrates_a_fresh_sqlite_file_and_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "nested" / "dir" / "bot.db"
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+
+    assert migrate.run_upgrade() == 0
+
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert "upgraded from an empty schema to" in out[0]
+    assert path.exists()
+
+    assert migrate.run_upgrade() == 0
+    assert "already at the newest schema" in capsys.readouterr().out
+
+
+def test_run_upgrade_names_the_unreachable_host_and_masks_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # Port 1 on loopback: nothing listens, so the connection is refused at once.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://bot:s3cret@127.0.0.1:1/hvr")
+
+    assert migrate.run_upgrade() == 1
+
+    captured = capsys.readouterr()
+    assert "127.0.0.1:1" in captured.err
+    assert "s3cret" not in captured.err + captured.out
+    assert "Check that the server is running" in captured.err
+
+
+def test_run_upgrade_reports_configuration_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HVR_TIMEZONE", "Mars/Olympus")
+    assert migrate.run_upgrade() == 1
+    assert "HVR_TIMEZONE" in capsys.readouterr().err
+
+
+def test_migrations_are_found_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert head_revision() == "0001"
