@@ -1,0 +1,1 @@
+"""What the bot does, with no Slack and no HTTP in it."""

@@ -1,0 +1,174 @@
+"""Who may do what: roles, the permission of each command, channel policy and read-only mode.
+
+Checked here, in the service layer, for slash commands and buttons alike, against the person who acts
+(the one who clicked, not the one who asked). Roles come from `HVR_ADMINS` / `HVR_OPERATORS` (user IDs and
+user-group IDs) and from grants kept in the database; group membership is looked up through Slack and
+cached briefly, so a person removed from a group loses the role within minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Role(IntEnum):
+    VIEWER = 0
+    OPERATOR = 1
+    ADMIN = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+# The permission of each action, from DESIGN.md's table. Keys are action names the router uses.
+REQUIRED: dict[str, Role] = {
+    "help": Role.VIEWER,
+    "list": Role.VIEWER,
+    "show": Role.VIEWER,
+    "groups": Role.VIEWER,
+    "group": Role.VIEWER,
+    "schemas": Role.VIEWER,
+    "tables": Role.VIEWER,
+    "sync": Role.OPERATOR,
+    "force_sync": Role.OPERATOR,
+    "pause": Role.OPERATOR,
+    "resume": Role.OPERATOR,
+    "test": Role.OPERATOR,
+    "enable_table": Role.OPERATOR,
+    "disable_table": Role.OPERATOR,
+    "resync_tables": Role.OPERATOR,
+    "reload_schemas": Role.OPERATOR,
+    "resync": Role.ADMIN,
+    "bulk": Role.ADMIN,
+}
+
+# Actions that change something in Fivetran: refused in read-only mode, audited.
+CHANGES = frozenset(
+    {
+        "sync",
+        "force_sync",
+        "pause",
+        "resume",
+        "test",
+        "enable_table",
+        "disable_table",
+        "resync_tables",
+        "reload_schemas",
+        "resync",
+        "bulk",
+    }
+)
+
+
+class Refused(Exception):
+    """A request the policy does not allow; `reason` says why and who can do it, in plain words."""
+
+    def __init__(self, reason: str, ask: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.ask = ask  # user or group ids who could do it
+
+
+class GroupMembers(Protocol):
+    async def __call__(self, group_id: str) -> list[str]: ...
+
+
+class GrantSource(Protocol):
+    async def role_grants(self) -> dict[str, Role]: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    channel_id: str
+
+
+class AccessPolicy:
+    def __init__(
+        self,
+        *,
+        admins: Iterable[str] = (),
+        operators: Iterable[str] = (),
+        allowed_channels: Iterable[str] = (),
+        read_only: bool = False,
+        group_members: GroupMembers | None = None,
+        grants: GrantSource | None = None,
+        cache_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._static: dict[str, Role] = {}
+        for subject in operators:
+            self._static[subject] = Role.OPERATOR
+        for subject in admins:
+            self._static[subject] = Role.ADMIN
+        self.allowed_channels = frozenset(allowed_channels)
+        self.read_only = read_only
+        self._group_members = group_members
+        self._grants = grants
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def _members_of(self, group_id: str) -> frozenset[str]:
+        cached = self._members.get(group_id)
+        if cached is not None and self._clock() - cached[0] < self._cache_seconds:
+            return cached[1]
+        if self._group_members is None:
+            return frozenset()
+        try:
+            members = frozenset(await self._group_members(group_id))
+        except Exception:
+            # Slack down: keep the last known members rather than locking everyone out or in.
+            log.warning("could not look up members of %s", group_id, exc_info=True)
+            return cached[1] if cached else frozenset()
+        self._members[group_id] = (self._clock(), members)
+        return members
+
+    async def subjects(self) -> dict[str, Role]:
+        """Every user or group with a role, static and granted; the higher role wins."""
+        found = dict(self._static)
+        if self._grants is not None:
+            for subject, role in (await self._grants.role_grants()).items():
+                found[subject] = max(role, found.get(subject, Role.VIEWER))
+        return found
+
+    async def role_of(self, user_id: str) -> Role:
+        best = Role.VIEWER
+        for subject, role in (await self.subjects()).items():
+            if role <= best:
+                continue
+            if subject == user_id or (subject.startswith("S") and user_id in await self._members_of(subject)):
+                best = role
+        return best
+
+    async def check(self, actor: Actor, action: str) -> Role:
+        """Raise `Refused` unless `actor` may do `action` here; return the actor's role."""
+        if self.allowed_channels and actor.channel_id not in self.allowed_channels:
+            raise Refused(
+                "I don't act in this channel. Ask an admin to add it to HVR_ALLOWED_CHANNELS, "
+                "or use me in one of the channels where I'm enabled."
+            )
+        needed = REQUIRED.get(action, Role.ADMIN)  # an action nobody listed is admin-only, not open
+        if self.read_only and action in CHANGES:
+            raise Refused(
+                "This bot is in read-only mode (HVR_READ_ONLY): it shows state but changes nothing."
+            )
+        role = await self.role_of(actor.user_id)
+        if role < needed:
+            raise await self._who_can(action, needed, role)
+        return role
+
+    async def _who_can(self, action: str, needed: Role, role: Role) -> Refused:
+        holders = tuple(s for s, r in (await self.subjects()).items() if r >= needed)
+        reason = f"`{action.replace('_', ' ')}` needs the {needed.label} role; you are a {role.label}."
+        if not holders:
+            reason += " Ask whoever runs this bot to set HVR_OPERATORS or HVR_ADMINS."
+        return Refused(reason, holders)

@@ -1,0 +1,253 @@
+"""The `/hvr` grammar: text in, a typed command or a `UsageError` out. Never anything else.
+
+Slack sends the text with `should_escape` on, so mentions arrive as `<@U123|ana>` and auto-linked words
+as `<http://x.y|x.y>`; both are unwrapped here so that `show salesforce.prod` means what was typed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot.services.selectors import Selector, SelectorError, is_selector_term, parse_selector
+
+MAX_TEXT = 2_000  # Slack caps a slash command's text well below this; anything longer is not a person
+
+
+class UsageError(ValueError):
+    """The text is not a command; `topic` names the help page to show with the message."""
+
+    def __init__(self, message: str, topic: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.topic = topic
+
+
+@dataclass(frozen=True)
+class HelpCmd:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class ListCmd:
+    selector: Selector = field(default_factory=Selector)
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ShowCmd:
+    connector: str
+
+
+@dataclass(frozen=True)
+class GroupsCmd:
+    pass
+
+
+@dataclass(frozen=True)
+class GroupCmd:
+    group: str
+
+
+@dataclass(frozen=True)
+class SchemasCmd:
+    connector: str
+
+
+@dataclass(frozen=True)
+class TablesCmd:
+    connector: str
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncCmd:
+    connector: str
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class PauseCmd:
+    connector: str
+
+
+@dataclass(frozen=True)
+class ResumeCmd:
+    connector: str
+
+
+@dataclass(frozen=True)
+class TestCmd:
+    connector: str
+
+
+@dataclass(frozen=True)
+class TableToggleCmd:
+    connector: str
+    schema: str
+    table: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class ResyncCmd:
+    connector: str
+    tables: tuple[tuple[str, str], ...] = ()  # empty: a historical re-sync of everything
+
+
+@dataclass(frozen=True)
+class BulkCmd:
+    action: str  # sync | pause | resume
+    selector: Selector
+    force: bool = False
+
+
+Command = (
+    HelpCmd
+    | ListCmd
+    | ShowCmd
+    | GroupsCmd
+    | GroupCmd
+    | SchemasCmd
+    | TablesCmd
+    | SyncCmd
+    | PauseCmd
+    | ResumeCmd
+    | TestCmd
+    | TableToggleCmd
+    | ResyncCmd
+    | BulkCmd
+)
+
+VERBS = (
+    "help",
+    "list",
+    "show",
+    "status",
+    "groups",
+    "group",
+    "schemas",
+    "tables",
+    "sync",
+    "pause",
+    "resume",
+    "test",
+    "enable",
+    "disable",
+    "resync",
+)
+
+_SLACK_WRAPPED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _unwrap(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    if target.startswith(("@", "#", "!")):
+        return match.group(0)  # mentions stay as they are: `access grant <@U1> admin` needs the id
+    return label if label else re.sub(r"^(https?://|mailto:)", "", target)
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SLACK_WRAPPED.sub(_unwrap, text).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        raise UsageError("A quote is not closed. Put names with spaces in matching quotes.") from None
+
+
+def _one(args: list[str], verb: str, what: str = "<connector>") -> str:
+    if not args:
+        raise UsageError(f"`{verb}` needs {what}: `/hvr {verb} {what}`.", verb)
+    if len(args) > 1:
+        extra = " ".join(args[1:])
+        raise UsageError(f"`{verb}` takes one {what}; I don't know what to do with `{extra}`.", verb)
+    return args[0]
+
+
+def _table_ref(token: str, verb: str) -> tuple[str, str]:
+    schema, dot, table = token.partition(".")
+    if not dot or not schema or not table:
+        raise UsageError(
+            f"`{token}` is not a table: write it as <schema>.<table>, e.g. `public.orders`.", verb
+        )
+    return schema, table
+
+
+def _selector(args: list[str], verb: str, *, allow_text: bool) -> Selector:
+    try:
+        return parse_selector(args, allow_text=allow_text)
+    except SelectorError as error:
+        raise UsageError(str(error), verb) from None
+
+
+def parse(text: str) -> Command:
+    if len(text) > MAX_TEXT:
+        raise UsageError(
+            f"That command is {len(text):,} characters long; commands are short. Try `/hvr help`."
+        )
+    tokens = tokenize(normalise(text))
+    if not tokens:
+        return HelpCmd()
+    verb, args = tokens[0].lower(), tokens[1:]
+    force = "--force" in args
+    args = [a for a in args if a != "--force"]
+    if force and verb != "sync":
+        raise UsageError(f"`--force` only goes with `sync`, not `{verb}`.", verb)
+    if verb == "help":
+        return HelpCmd(args[0].lower() if args else None)
+    if verb == "list":
+        return ListCmd(_selector(args, verb, allow_text=True))
+    if verb in ("show", "status"):
+        return ShowCmd(_one(args, verb))
+    if verb == "groups":
+        return GroupsCmd()
+    if verb == "group":
+        return GroupCmd(_one(args, verb, "<group name or id>"))
+    if verb == "schemas":
+        return SchemasCmd(_one(args, verb))
+    if verb == "tables":
+        if not args or len(args) > 2:
+            raise UsageError(
+                "`tables` needs a connector and, optionally, a schema: `/hvr tables <connector> [<schema>]`.",
+                verb,
+            )
+        return TablesCmd(args[0], args[1] if len(args) == 2 else None)
+    if verb in ("sync", "pause", "resume"):
+        if args and all(is_selector_term(a) for a in args):
+            return BulkCmd(verb, _selector(args, verb, allow_text=False), force)
+        connector = _one(args, verb)
+        if verb == "sync":
+            return SyncCmd(connector, force)
+        return PauseCmd(connector) if verb == "pause" else ResumeCmd(connector)
+    if verb == "test":
+        return TestCmd(_one(args, verb))
+    if verb in ("enable", "disable"):
+        if len(args) != 2:
+            raise UsageError(
+                f"`{verb}` needs a connector and a table: `/hvr {verb} <connector> <schema>.<table>`.", verb
+            )
+        schema, table = _table_ref(args[1], verb)
+        return TableToggleCmd(args[0], schema, table, verb == "enable")
+    if verb == "resync":
+        if not args:
+            raise UsageError(
+                "`resync` needs a connector: `/hvr resync <connector> [<schema>.<table> …]`.", verb
+            )
+        return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
+    raise UsageError(_unknown(verb))
+
+
+def _unknown(verb: str) -> str:
+    shown = verb if len(verb) <= 40 else verb[:40] + "…"
+    close = difflib.get_close_matches(verb, VERBS, n=1, cutoff=0.6)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    return f"I don't know the command `{shown}`.{hint} Try `/hvr help`."
