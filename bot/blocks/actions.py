@@ -1,0 +1,126 @@
+"""What an action did, and the status message of a followed sync, updated in place until it ends."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.blocks import ids
+from bot.blocks.kit import Block, actions, button, context, fallback, section
+from bot.blocks.message import Message
+from bot.blocks.show import setup_tests_text
+from bot.blocks.text import clip, duration, stamp
+from bot.services.actions import ActionResult
+from bot.services.follow import FollowUpdate, Phase
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+NAME_MAX = 200
+DETAIL_MAX = 1000
+NOTE_MAX = 1500
+
+# Past tense for a done action ("<@U1> paused *x*"), and the infinitive for a refused one.
+DONE = {
+    "sync": "started a sync of",
+    "force_sync": "forced a sync of",
+    "pause": "paused",
+    "resume": "resumed",
+    "test": "ran setup tests on",
+    "resync": "started a re-sync of",
+    "resync_tables": "started a table re-sync of",
+    "table": "changed a table of",
+    "enable_table": "enabled a table of",
+    "disable_table": "disabled a table of",
+    "reload_schemas": "reloaded the schema config of",
+}
+TRIED = {
+    "sync": "sync",
+    "force_sync": "force a sync of",
+    "pause": "pause",
+    "resume": "resume",
+    "test": "run setup tests on",
+    "resync": "re-sync",
+    "resync_tables": "re-sync tables of",
+    "table": "change a table of",
+    "enable_table": "enable a table of",
+    "disable_table": "disable a table of",
+    "reload_schemas": "reload the schema config of",
+}
+
+
+def mention(actor: str) -> str:
+    """A Slack user id as a mention; anything else as escaped text, so it can't ping or link."""
+    return f"<@{actor}>" if _USER_ID.match(actor) else clip(actor, 100)
+
+
+def _name(connection_name: str) -> str:
+    return f"*{clip(connection_name, NAME_MAX)}*"
+
+
+def render_action_result(result: ActionResult, *, actor: str, connection_name: str, now: datetime) -> Message:
+    name = _name(connection_name)
+    summary = clip(result.summary, DETAIL_MAX)
+    if result.ok:
+        verb = DONE.get(result.action, f"did {clip(result.action, 40)} on")
+        text = f":white_check_mark: {mention(actor)} {verb} {name}: {summary}"
+    else:
+        verb = TRIED.get(result.action, clip(result.action, 40))
+        said = ""
+        if result.detail and result.detail != result.summary:
+            said = f" (Fivetran: {clip(result.detail, DETAIL_MAX)})"
+        text = f":warning: Could not {verb} {name}: {summary}{said}"
+    blocks: list[Block] = [section(text)]
+    if result.action == "test" and (result.setup_tests or result.ok):
+        blocks.append(section(setup_tests_text(result.setup_tests)))
+    blocks += actions([button("Show", ids.aid(ids.SHOW), result.connection_id)])
+    blocks.append(context(f"`{clip(result.connection_id, 100)}` · {stamp(now)}"))
+    return Message(text=fallback(text), blocks=blocks)
+
+
+def _follow_text(update: FollowUpdate | None, name: str, what: str, actor: str) -> str:
+    if update is None or update.phase is Phase.REQUESTED:
+        return f":arrows_counterclockwise: {what} of {name} requested by {actor}…"
+    took = duration(update.elapsed)
+    note = clip(update.note, NOTE_MAX)
+    phase = update.phase
+    if phase is Phase.SYNCING:
+        return f":arrows_counterclockwise: Syncing {name}… (started {took} after the request)"
+    if phase is Phase.SUCCEEDED:
+        return f":white_check_mark: {what} of {name} succeeded in {took}"
+    if phase is Phase.FAILED:
+        return f":x: {what} of {name} failed after {took}" + (f": {note}" if note else ".")
+    if phase is Phase.RESCHEDULED:
+        why = f" {note}." if note else ""
+        return f":hourglass: {what} of {name} was rescheduled: the source's API quota is used up.{why}"
+    if phase is Phase.PAUSED:
+        return f":double_vertical_bar: {what} of {name} stopped: the connector was paused."
+    if phase is Phase.BROKEN:
+        return f":red_circle: {what} of {name} stopped: the connector is broken." + (
+            f" {note}" if note else ""
+        )
+    if phase is Phase.GAVE_UP:
+        return f":hourglass_flowing_sand: Stopped following the {what.lower()} of {name} after {took}. {note}"
+    return f":grey_question: Lost track of the {what.lower()} of {name}." + (f" {note}" if note else "")
+
+
+def render_follow(
+    update: FollowUpdate | None,
+    *,
+    actor: str,
+    connection_name: str,
+    connection_id: str,
+    force: bool = False,
+) -> Message:
+    """The one status message of a followed sync; each update replaces the previous one in place."""
+    what = "Force sync" if force else "Sync"
+    text = _follow_text(update, _name(connection_name), what, mention(actor))
+    blocks: list[Block] = [section(text)]
+    if update is not None and update.phase is not Phase.REQUESTED:
+        blocks.append(context(f"Requested by {mention(actor)}"))
+    if update is not None and update.phase.final:
+        again = (
+            button("Sync again", ids.aid(ids.SYNC), connection_id, style="primary")
+            if update.phase is Phase.FAILED
+            else None
+        )
+        blocks += actions([button("Show", ids.aid(ids.SHOW), connection_id), again])
+    return Message(text=fallback(text), blocks=blocks)

@@ -1,0 +1,77 @@
+"""The connector list: a page of rows, each with its health, last success, next step and a menu.
+
+Whatever the number of connectors, a page stays under Slack's 50 blocks: rows are paged, and Prev/Next
+buttons carry the filter so the next page shows the same selection.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from bot.blocks import ids
+from bot.blocks.groups import render_group, render_groups
+from bot.blocks.health import counts_line
+from bot.blocks.kit import MAX_BLOCKS, Block, actions, button, context, fallback, header, section
+from bot.blocks.message import Message
+from bot.blocks.rows import connector_row, selection_counts
+from bot.blocks.show import render_show
+from bot.blocks.text import ago, clip
+from bot.fivetran.models import Connection
+from bot.services.selectors import Selector, unknown_groups
+from bot.services.snapshot import AccountSnapshot
+
+__all__ = ["connector_row", "render_group", "render_groups", "render_list", "render_show", "selection_counts"]
+
+# Blocks around the rows: header, counts, paging buttons, context line.
+_FRAME = 4
+MAX_ROWS = MAX_BLOCKS - _FRAME
+
+
+def _empty(snapshot: AccountSnapshot, selector: Selector) -> Message:
+    if selector.is_empty:
+        text = "The account has no connectors yet. Add one in Fivetran, then try `/hvr list` again."
+        return Message(text=fallback(text), blocks=[section(text)])
+    what = clip(selector.describe(), 500)
+    lines = [f"No connectors match {what}."]
+    missing = unknown_groups(snapshot, selector)
+    if missing:
+        names = ", ".join(f"`{clip(g, 100)}`" for g in missing[:5])
+        lines.append(f"There is no group {names}: `/hvr groups` lists them.")
+    lines.append("`/hvr list` shows every connector.")
+    text = "\n".join(lines)
+    return Message(text=fallback(text), blocks=[section(text)])
+
+
+def render_list(
+    snapshot: AccountSnapshot,
+    selected: list[Connection],
+    selector: Selector,
+    *,
+    page: int,
+    now: datetime,
+    page_size: int = 15,
+) -> Message:
+    if not selected:
+        return _empty(snapshot, selector)
+    size = max(1, min(page_size, MAX_ROWS))
+    pages = math.ceil(len(selected) / size)
+    page = min(max(page, 1), pages)
+    shown = selected[(page - 1) * size : page * size]
+    summary = counts_line(selection_counts(snapshot, selected), len(selected))
+    title = "Connectors" if selector.is_empty else f"Connectors · {selector.describe()}"
+    blocks: list[Block] = [header(title), section(f"*{summary}*")]
+    blocks += [connector_row(snapshot, c, i, now=now) for i, c in enumerate(shown)]
+    query = selector.as_text()
+    blocks += actions(
+        [
+            button("◀ Prev", ids.aid(ids.LIST_PAGE, "prev"), ids.pack(q=query, p=page - 1))
+            if page > 1
+            else None,
+            button("Next ▶", ids.aid(ids.LIST_PAGE, "next"), ids.pack(q=query, p=page + 1))
+            if page < pages
+            else None,
+        ]
+    )
+    blocks.append(context(f"Page {page} of {pages} · as of {ago(snapshot.fetched_at, now)}"))
+    return Message(text=fallback(summary), blocks=blocks)

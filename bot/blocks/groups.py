@@ -1,0 +1,74 @@
+"""Groups (destinations) with their connectors' health, and one group's connectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks import ids
+from bot.blocks.health import EMOJI, counts_line
+from bot.blocks.kit import MAX_BLOCKS, Block, button, context, fallback, header, section
+from bot.blocks.message import Message
+from bot.blocks.rows import connector_row, health_of, selection_counts
+from bot.blocks.text import ago, clip
+from bot.fivetran.models import Connection, Group
+from bot.services.health import Health
+from bot.services.snapshot import AccountSnapshot
+
+# header, summary and a closing context line around the rows
+MAX_GROUP_ROWS = MAX_BLOCKS - 3
+GROUP_CONNECTORS_SHOWN = 20
+GROUP_NAME_MAX = 200
+
+
+def _members(snapshot: AccountSnapshot, group: Group) -> list[Connection]:
+    found = [c for c in snapshot.connections.values() if c.group_id == group.id]
+    found.sort(key=lambda c: (health_of(snapshot, c).rank, c.name.lower()))
+    return found
+
+
+def _worst(snapshot: AccountSnapshot, members: list[Connection]) -> Health:
+    return min((health_of(snapshot, c) for c in members), key=lambda h: h.rank, default=Health.HEALTHY)
+
+
+def group_selector(group: Group) -> str:
+    """`group:<name>` as a person would type it, quoted when the name has spaces."""
+    name = group.name
+    return f'group:"{name}"' if any(ch.isspace() for ch in name) else f"group:{name}"
+
+
+def render_groups(snapshot: AccountSnapshot) -> Message:
+    if not snapshot.groups:
+        text = "The account has no groups (destinations) yet."
+        return Message(text=text, blocks=[section(text)])
+    members = {g.id: _members(snapshot, g) for g in snapshot.groups.values()}
+    ordered = sorted(
+        snapshot.groups.values(),
+        key=lambda g: (_worst(snapshot, members[g.id]).rank, g.name.lower()),
+    )
+    summary = f"{len(ordered):,} group{'' if len(ordered) == 1 else 's'}"
+    blocks: list[Block] = [header("Groups"), section(f"*{summary}*, problems first")]
+    shown = ordered[:MAX_GROUP_ROWS]
+    for i, group in enumerate(shown):
+        conns = members[group.id]
+        counts = counts_line(selection_counts(snapshot, conns), len(conns))
+        text = f"{EMOJI[_worst(snapshot, conns)]} *{clip(group.name, GROUP_NAME_MAX)}*\n{counts}"
+        blocks.append(section(text, accessory=button("Open", ids.aid(ids.GROUP, i), group.id)))
+    hidden = len(ordered) - len(shown)
+    if hidden > 0:
+        blocks.append(context(f"and {hidden:,} more groups: `/hvr group &lt;name&gt;` opens one"))
+    return Message(text=fallback(summary), blocks=blocks)
+
+
+def render_group(snapshot: AccountSnapshot, group: Group, *, now: datetime) -> Message:
+    conns = _members(snapshot, group)
+    name = clip(group.name, GROUP_NAME_MAX)
+    counts = counts_line(selection_counts(snapshot, conns), len(conns))
+    blocks: list[Block] = [header(f"Group {group.name}"), section(f"*{counts}*")]
+    if not conns:
+        blocks[-1] = section(f"*{name}* has no connectors.")
+    shown = conns[:GROUP_CONNECTORS_SHOWN]
+    blocks += [connector_row(snapshot, c, i, now=now) for i, c in enumerate(shown)]
+    hidden = len(conns) - len(shown)
+    more = f"and {hidden:,} more: `/hvr list {clip(group_selector(group), 300)}` · " if hidden > 0 else ""
+    blocks.append(context(f"{more}`{clip(group.id, 100)}` · as of {ago(snapshot.fetched_at, now)}"))
+    return Message(text=fallback(f"{name}: {counts}"), blocks=blocks)

@@ -1,0 +1,70 @@
+"""How each health looks (emoji, label) and what a person should do about it next."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks.text import clip, stamp, until
+from bot.fivetran.models import Connection
+from bot.services.health import Health
+
+EMOJI: dict[Health, str] = {
+    Health.BROKEN: ":red_circle:",
+    Health.INCOMPLETE: ":construction:",
+    Health.FAILING: ":x:",
+    Health.PAUSED: ":double_vertical_bar:",
+    Health.RESCHEDULED: ":hourglass:",
+    Health.DELAYED: ":snail:",
+    Health.SYNCING: ":arrows_counterclockwise:",
+    Health.HEALTHY: ":large_green_circle:",
+}
+
+LABEL: dict[Health, str] = {
+    Health.BROKEN: "Broken",
+    Health.INCOMPLETE: "Setup incomplete",
+    Health.FAILING: "Failing",
+    Health.PAUSED: "Paused",
+    Health.RESCHEDULED: "Rescheduled",
+    Health.DELAYED: "Delayed",
+    Health.SYNCING: "Syncing",
+    Health.HEALTHY: "Healthy",
+}
+
+# A task message can be a page long; the next step is one line of a list row.
+TASK_HINT_MAX = 120
+
+
+def badge(health: Health) -> str:
+    return f"{EMOJI[health]} {LABEL[health]}"
+
+
+def counts_line(counts: dict[Health, int], total: int, noun: str = "connector") -> str:
+    """ "42 connectors · 2 broken · 39 healthy": only the healths that occur, in health order."""
+    parts = [f"{total:,} {noun}{'' if total == 1 else 's'}"]
+    parts += [f"{counts[h]:,} {h.value}" for h in Health if counts.get(h)]
+    return " · ".join(parts)
+
+
+def next_step(connection: Connection, health: Health, *, now: datetime) -> str:
+    """One line of mrkdwn (escaped) saying what to do about this connector."""
+    status = connection.status
+    if health is Health.BROKEN:
+        task = next((t.message for t in status.tasks if t.message), "")
+        hint = f": {clip(task, TASK_HINT_MAX)}" if task else ""
+        return f"Fix the task in Fivetran{hint}"
+    if health is Health.INCOMPLETE:
+        return "Finish the setup in Fivetran, then run setup tests"
+    if health is Health.FAILING:
+        return "Check the failure and sync"
+    if health is Health.PAUSED:
+        return "Resume when ready"
+    if health is Health.RESCHEDULED:
+        if status.rescheduled_for is None:
+            return "Waits for the source's API quota; Fivetran retries by itself"
+        at = status.rescheduled_for
+        return f"Waits for the source's API quota until {stamp(at)} ({until(at, now)})"
+    if health is Health.DELAYED:
+        return "Data is late: check the source, or sync now"
+    if health is Health.SYNCING:
+        return "Nothing to do: a sync is running"
+    return "Nothing to do"

@@ -1,0 +1,106 @@
+"""The help text: one topic per verb the grammar parses, plus how to name connectors and select them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    usage: str
+    does: str
+    examples: tuple[str, ...]
+    role: str = "anyone"
+
+
+TOPICS: dict[str, Topic] = {
+    "help": Topic("help [<command>]", "Usage, with examples.", ("help", "help sync")),
+    "list": Topic(
+        "list [<selector>] [<text>]",
+        "Connectors with their health, problems first, paged. Text matches name, id, service and group.",
+        ("list", "list status:broken", "list group:warehouse salesforce"),
+        "viewer",
+    ),
+    "show": Topic(
+        "show <connector>",
+        "One connector in full (state, schedule, last syncs, tasks) with buttons to act on it.",
+        ("show salesforce_prod", "show warehouse/salesforce_prod"),
+        "viewer",
+    ),
+    "groups": Topic("groups", "Groups (destinations) and their connectors' health.", ("groups",), "viewer"),
+    "group": Topic(
+        "group <name|id>", "One group's connectors, problems first.", ("group warehouse",), "viewer"
+    ),
+    "schemas": Topic(
+        "schemas <connector>",
+        "The connector's schemas, how many tables each has enabled, and a button to reload the config.",
+        ("schemas salesforce_prod",),
+        "viewer",
+    ),
+    "tables": Topic(
+        "tables <connector> [<schema>]",
+        "Tables with enabled state and sync mode, with buttons to switch them and re-sync one.",
+        ("tables salesforce_prod", "tables postgres_main public"),
+        "viewer",
+    ),
+    "sync": Topic(
+        "sync <connector> [--force] | sync <selector>",
+        "Trigger a sync; the message follows it to the end. `--force` restarts a running sync. "
+        "With a selector (admins): preview, confirm, then sync every match.",
+        ("sync salesforce_prod", "sync salesforce_prod --force", "sync status:failing"),
+        "operator",
+    ),
+    "pause": Topic(
+        "pause <connector> | pause <selector>",
+        "Stop scheduled syncs until resumed. With a selector (admins): every match, after a preview.",
+        ("pause salesforce_prod", "pause group:staging"),
+        "operator",
+    ),
+    "resume": Topic(
+        "resume <connector> | resume <selector>",
+        "Let a paused connector sync on schedule again.",
+        ("resume salesforce_prod", "resume status:paused group:staging"),
+        "operator",
+    ),
+    "test": Topic(
+        "test <connector>", "Run the setup tests and show each result.", ("test salesforce_prod",), "operator"
+    ),
+    "enable": Topic(
+        "enable <connector> <schema>.<table>",
+        "Start syncing a table.",
+        ("enable postgres_main public.orders",),
+        "operator",
+    ),
+    "disable": Topic(
+        "disable <connector> <schema>.<table>",
+        "Stop syncing a table.",
+        ("disable postgres_main public.audit_log",),
+        "operator",
+    ),
+    "resync": Topic(
+        "resync <connector> [<schema>.<table> …]",
+        "Re-sync the named tables (operators), or with no tables a historical re-sync of all data "
+        "(admins). Both ask for confirmation: a re-sync re-reads data and can cost money.",
+        ("resync postgres_main public.orders public.items", "resync salesforce_prod"),
+        "operator; admin for everything",
+    ),
+}
+ALIASES = {"status": "show"}
+
+CONNECTORS = (
+    "*Naming a connector*: its id (`decidedly_conventional`), its name (`salesforce_prod`), or "
+    "`group/name` when the same name is used in several groups. Case does not matter; a near miss "
+    "answers with suggestions."
+)
+SELECTORS = (
+    "*Selectors* stand for every matching connector: `group:<name|id>`, `status:<health>`, "
+    "`service:<type>`. Terms of one kind are alternatives, different kinds must all hold: "
+    "`status:broken status:failing group:warehouse`. Healths: broken, incomplete, failing, paused, "
+    "rescheduled, delayed, syncing, healthy."
+)
+EXTRA_TOPICS = {
+    "connector": CONNECTORS,
+    "connectors": CONNECTORS,
+    "selector": SELECTORS,
+    "selectors": SELECTORS,
+}

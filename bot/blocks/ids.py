@@ -1,0 +1,90 @@
+"""Every action_id the bot uses, and how button values are packed.
+
+An action_id is `<base>:<n>`: Slack wants action_ids unique within a message, and a list shows the same
+button on many rows. Listeners match on the base (`matcher(SYNC)`), never on the suffix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+PREFIX = "hvr."
+
+SHOW = "hvr.show"  # value: connection id
+SYNC = "hvr.sync"  # value: connection id
+FORCE_SYNC = "hvr.force_sync"  # value: connection id (confirm)
+PAUSE = "hvr.pause"  # value: connection id (confirm when healthy)
+RESUME = "hvr.resume"  # value: connection id
+TEST = "hvr.test"  # value: connection id
+SCHEMAS = "hvr.schemas"  # value: connection id
+TABLES = "hvr.tables"  # value: pack(c=id, s=schema, p=page)
+RESYNC = "hvr.resync"  # value: connection id (confirm): historical re-sync of everything
+RESYNC_TABLE = "hvr.resync_table"  # value: pack(c=id, s=schema, t=table) (confirm)
+ENABLE_TABLE = "hvr.enable_table"  # value: pack(c=id, s=schema, t=table)
+DISABLE_TABLE = "hvr.disable_table"  # value: pack(c=id, s=schema, t=table) (confirm)
+RELOAD_SCHEMAS = "hvr.reload_schemas"  # value: connection id
+LIST_PAGE = "hvr.list_page"  # value: pack(q=selector text, p=page)
+ROW_MENU = "hvr.row_menu"  # overflow on a list row; option value: "<base action>|<connection id>"
+GROUP = "hvr.group"  # value: group id
+CONFIRM = "hvr.confirm"  # value: pack(cmd=<command text to run>)
+CANCEL = "hvr.cancel"  # value: anything
+
+ALL = (
+    SHOW,
+    SYNC,
+    FORCE_SYNC,
+    PAUSE,
+    RESUME,
+    TEST,
+    SCHEMAS,
+    TABLES,
+    RESYNC,
+    RESYNC_TABLE,
+    ENABLE_TABLE,
+    DISABLE_TABLE,
+    RELOAD_SCHEMAS,
+    LIST_PAGE,
+    ROW_MENU,
+    GROUP,
+    CONFIRM,
+    CANCEL,
+)
+
+
+def aid(base: str, n: int | str = 0) -> str:
+    return f"{base}:{n}"
+
+
+def base_of(action_id: str) -> str:
+    return action_id.split(":", 1)[0]
+
+
+def matcher(base: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(base)}(:.*)?$")
+
+
+def pack(**fields: Any) -> str:
+    """A compact JSON value for a button (Slack allows 2,000 characters)."""
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+
+
+def unpack(value: str | None) -> dict[str, Any]:
+    """The fields of a packed value; {} for anything that is not one (a forged or stale button)."""
+    if not value:
+        return {}
+    try:
+        fields = json.loads(value)
+    except ValueError:
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+def menu_value(base: str, connection_id: str) -> str:
+    return f"{base}|{connection_id}"
+
+
+def split_menu_value(value: str) -> tuple[str, str]:
+    base, _, connection_id = value.partition("|")
+    return base, connection_id

@@ -1,0 +1,61 @@
+"""One connector as a list row, shared by the connector list and the group view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import OverflowMenuElement
+
+from bot.blocks import ids
+from bot.blocks.health import EMOJI, LABEL, next_step
+from bot.blocks.kit import Block, overflow, section
+from bot.blocks.text import ago, clip, cut
+from bot.fivetran.models import Connection
+from bot.services.health import Health, classify
+from bot.services.snapshot import AccountSnapshot
+
+NAME_MAX = 200
+SERVICE_MAX = 60
+GROUP_MAX = 100
+NEXT_MAX = 300
+
+
+def health_of(snapshot: AccountSnapshot, connection: Connection) -> Health:
+    # a connection folded in after the snapshot may lack an entry; classify rather than fail
+    return snapshot.health.get(connection.id) or classify(connection)
+
+
+def selection_counts(snapshot: AccountSnapshot, selected: list[Connection]) -> dict[Health, int]:
+    counts = {h: 0 for h in Health}
+    for connection in selected:
+        counts[health_of(snapshot, connection)] += 1
+    return counts
+
+
+def row_menu(connection: Connection, index: int) -> OverflowMenuElement | None:
+    pause = ("Resume", ids.RESUME) if connection.paused else ("Pause", ids.PAUSE)
+    choices = [
+        ("Show", ids.SHOW),
+        ("Sync", ids.SYNC),
+        pause,
+        ("Run setup tests", ids.TEST),
+        ("Schemas", ids.SCHEMAS),
+    ]
+    return overflow(
+        ids.aid(ids.ROW_MENU, index),
+        [(label, ids.menu_value(base, connection.id)) for label, base in choices],
+    )
+
+
+def connector_row(snapshot: AccountSnapshot, connection: Connection, index: int, *, now: datetime) -> Block:
+    """One connector as a section: `index` makes the menu's action_id unique within the message."""
+    health = health_of(snapshot, connection)
+    name = clip(connection.name, NAME_MAX)
+    service = clip(connection.service, SERVICE_MAX)
+    group = clip(snapshot.group_name(connection), GROUP_MAX)
+    step = cut(next_step(connection, health, now=now), NEXT_MAX)
+    text = (
+        f"{EMOJI[health]} *{name}* · {service} · {group}\n"
+        f"{LABEL[health]} · last success {ago(connection.succeeded_at, now)} · {step}"
+    )
+    return section(text, accessory=row_menu(connection, index))

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.blocks import ids
+from bot.blocks.actions import render_action_result, render_follow
+from bot.fivetran.models import SetupTest
+from bot.services.actions import ActionResult
+from bot.services.follow import FollowUpdate, Phase
+from tests.blocks.checks import assert_safe
+from tests.blocks.factory import HOSTILE, NOW
+
+CID = "decidedly_conventional"
+
+
+def _result(**fields: object) -> ActionResult:
+    base: dict[str, object] = {"ok": True, "action": "pause", "connection_id": CID, "summary": "Paused."}
+    base.update(fields)
+    return ActionResult(**base)  # type: ignore[arg-type]
+
+
+def test_a_done_action_names_who_did_what_to_which_connector() -> None:
+    result = _result(summary="Paused: no syncs will run until it is resumed.")
+    message = render_action_result(result, actor="U1", connection_name="salesforce_prod", now=NOW)
+    assert message.blocks[0] == {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": ":white_check_mark: <@U1> paused *salesforce_prod*: "
+            "Paused: no syncs will run until it is resumed.",
+        },
+    }
+    show = message.blocks[1]["elements"][0]
+    assert (show["action_id"], show["value"]) == (ids.aid(ids.SHOW), CID)
+
+
+def test_a_refused_action_says_why_and_quotes_fivetran() -> None:
+    result = _result(
+        ok=False, action="resync", summary="A sync is running.", detail="Cannot resync <now>", code="Conflict"
+    )
+    text = render_action_result(result, actor="U1", connection_name="x", now=NOW).blocks[0]["text"]["text"]
+    assert text == ":warning: Could not re-sync *x*: A sync is running. (Fivetran: Cannot resync &lt;now&gt;)"
+
+
+def test_an_actor_that_is_not_a_user_id_is_escaped_text() -> None:
+    message = render_action_result(_result(), actor="<!channel>", connection_name="x", now=NOW)
+    assert message.blocks[0]["text"]["text"].startswith(":white_check_mark: &lt;!channel&gt; paused")
+
+
+def test_setup_test_results_are_listed_for_test() -> None:
+    tests = [
+        SetupTest(title="Connect", status="PASSED"),
+        SetupTest(title="Grant", status="FAILED", message="no"),
+    ]
+    result = _result(ok=False, action="test", summary="1 of 2 setup tests failed.", setup_tests=tests)
+    text = json.dumps(
+        render_action_result(result, actor="U1", connection_name="x", now=NOW).blocks, ensure_ascii=False
+    )
+    assert "✓ *Connect* (PASSED)" in text and "✗ *Grant* (FAILED): no" in text
+
+
+def test_a_requested_sync_names_the_requester() -> None:
+    message = render_follow(None, actor="U1", connection_name="x", connection_id=CID)
+    assert message.blocks == [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": ":arrows_counterclockwise: Sync of *x* requested by <@U1>…"},
+        }
+    ]
+
+
+def test_a_forced_sync_says_force() -> None:
+    message = render_follow(None, actor="U1", connection_name="x", connection_id=CID, force=True)
+    assert message.text.startswith(":arrows_counterclockwise: Force sync of *x*")
+
+
+@pytest.mark.parametrize(
+    ("update", "text"),
+    [
+        (
+            FollowUpdate(Phase.SYNCING, 12),
+            ":arrows_counterclockwise: Syncing *x*… (started 12s after the request)",
+        ),
+        (FollowUpdate(Phase.SUCCEEDED, 252), ":white_check_mark: Sync of *x* succeeded in 4m 12s"),
+        (
+            FollowUpdate(Phase.FAILED, 60, note="Token expired"),
+            ":x: Sync of *x* failed after 1m: Token expired",
+        ),
+        (
+            FollowUpdate(Phase.PAUSED, 5),
+            ":double_vertical_bar: Sync of *x* stopped: the connector was paused.",
+        ),
+    ],
+)
+def test_follow_phases_read_plainly(update: FollowUpdate, text: str) -> None:
+    message = render_follow(update, actor="U1", connection_name="x", connection_id=CID)
+    assert message.blocks[0]["text"]["text"] == text
+
+
+def test_a_failed_sync_offers_show_and_sync_again() -> None:
+    message = render_follow(FollowUpdate(Phase.FAILED, 1), actor="U1", connection_name="x", connection_id=CID)
+    buttons = [(e["action_id"], e["value"]) for e in message.blocks[-1]["elements"]]
+    assert buttons == [(ids.aid(ids.SHOW), CID), (ids.aid(ids.SYNC), CID)]
+
+
+def test_a_succeeded_sync_offers_only_show_and_a_running_one_nothing() -> None:
+    done = render_follow(FollowUpdate(Phase.SUCCEEDED, 1), actor="U1", connection_name="x", connection_id=CID)
+    assert [e["action_id"] for e in done.blocks[-1]["elements"]] == [ids.aid(ids.SHOW)]
+    running = render_follow(
+        FollowUpdate(Phase.SYNCING, 1), actor="U1", connection_name="x", connection_id=CID
+    )
+    assert all(b["type"] != "actions" for b in running.blocks)
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_every_follow_phase_fits_and_escapes_hostile_notes(phase: Phase) -> None:
+    long = HOSTILE * 100
+    update = FollowUpdate(phase, 99_999, note=long)
+    for actor in ("U1", long):
+        assert_safe(render_follow(update, actor=actor, connection_name=long, connection_id=CID))
+    assert_safe(render_follow(None, actor="U1", connection_name=long, connection_id=CID))
+
+
+@pytest.mark.parametrize("ok", [True, False])
+@pytest.mark.parametrize(
+    "action", ["sync", "force_sync", "pause", "resume", "test", "resync", "table", "new_thing"]
+)
+def test_every_action_result_fits_and_escapes_hostile_text(ok: bool, action: str) -> None:
+    long = HOSTILE * 100
+    tests = [SetupTest(title=long, status=long, message=long) for _ in range(100)]
+    result = _result(ok=ok, action=action, summary=long, detail=long, setup_tests=tests)
+    for actor in ("U1", long):
+        assert_safe(render_action_result(result, actor=actor, connection_name=long, now=NOW))
