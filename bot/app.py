@@ -1,0 +1,147 @@
+"""The composition root: builds the clients, services, Bolt app and web app from Settings.
+
+Nothing else in the bot constructs a collaborator it does not own; tests, the shell and `serve` all come
+through `build_bot`, so what runs in a test is what runs in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.fivetran.client import FivetranClient
+from bot.fivetran.factory import client_from_settings
+from bot.services.access import AccessPolicy
+from bot.services.actions import ConnectorActions
+from bot.services.background import Background
+from bot.services.dedupe import Dedupe, MemoryDedupe
+from bot.services.follow import FollowPolicy, SyncFollower
+from bot.services.snapshot import SnapshotCache
+from bot.slack.home import HomeTab
+from bot.slack.listeners import register
+from bot.slack.router import Router
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    http: httpx.AsyncClient
+    fivetran: FivetranClient
+    cache: SnapshotCache
+    actions: ConnectorActions
+    follower: SyncFollower
+    policy: AccessPolicy
+    background: Background
+    router: Router
+    slack: AsyncWebClient
+    app: AsyncApp
+    home: HomeTab
+    _owned_http: bool = field(default=False, repr=False)
+
+    async def aclose(self, *, drain_seconds: float = 5.0) -> None:
+        """Let in-flight work finish for a moment, then stop it and close the clients."""
+        if not await self.background.drain(drain_seconds):
+            log.info("stopping %d unfinished background tasks", self.background.pending)
+            await self.background.cancel_all()
+        if self._owned_http:
+            await self.http.aclose()
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        # Slack answers 429 with Retry-After under load (about one message a second per channel).
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    fivetran_http: httpx.AsyncClient | None = None,
+    fivetran_base_url: str | None = None,
+    slack: AsyncWebClient | None = None,
+    sleep: Sleep = asyncio.sleep,
+    follow_policy: FollowPolicy | None = None,
+    snapshot_ttl: float = 30.0,
+    dedupe: Dedupe | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], float] = time.monotonic,
+) -> Bot:
+    owned = fivetran_http is None
+    http = fivetran_http or httpx.AsyncClient()
+    fivetran = client_from_settings(settings, http, base_url=fivetran_base_url, sleep=sleep)
+    cache = SnapshotCache(fivetran, ttl=snapshot_ttl, clock=clock, now=now)
+    actions = ConnectorActions(fivetran, cache)
+    follower = SyncFollower(fivetran, cache, policy=follow_policy, sleep=sleep, clock=clock)
+    web = slack or slack_client(settings)
+
+    async def group_members(group_id: str) -> list[str]:
+        answer = await web.usergroups_users_list(usergroup=group_id)
+        users = answer.get("users") or []
+        return [str(u) for u in users]
+
+    policy = AccessPolicy(
+        admins=settings.hvr_admins,
+        operators=settings.hvr_operators,
+        allowed_channels=settings.hvr_allowed_channels,
+        read_only=settings.hvr_read_only,
+        group_members=group_members,
+    )
+    background = Background()
+    router = Router(
+        cache=cache,
+        actions=actions,
+        follower=follower,
+        policy=policy,
+        background=background,
+        dedupe=dedupe or MemoryDedupe(clock),
+        now=now,
+        clock=clock,
+    )
+    signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = AsyncApp(
+        client=web,
+        signing_secret=signing or "socket-mode-has-no-signing-secret",
+        # Socket Mode requests carry no signature; HTTP ones always do, and Bolt checks them.
+        request_verification_enabled=not settings.socket_mode or bool(signing),
+    )
+    home = HomeTab(cache, policy, now)
+    register(app, router, home)
+    return Bot(
+        settings=settings,
+        http=http,
+        fivetran=fivetran,
+        cache=cache,
+        actions=actions,
+        follower=follower,
+        policy=policy,
+        background=background,
+        router=router,
+        slack=web,
+        app=app,
+        home=home,
+        _owned_http=owned,
+    )

@@ -1,0 +1,91 @@
+"""The Bolt listeners: `/hvr`, every `hvr.*` button, the Home tab, and the global error handler.
+
+Each one acks first (Slack allows 3 seconds; Fivetran may take longer than that to answer), then hands the
+request to the router with a responder for this request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.prompts import render_error
+from bot.services.access import Actor
+from bot.slack.home import HomeTab
+from bot.slack.responder import SlackResponder
+from bot.slack.router import Router, reference_id
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/hvr"
+BUTTON = re.compile(r"^hvr\.")
+
+
+def _first(headers: dict[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else None
+    return None if value is None else str(value)
+
+
+def register(app: AsyncApp, router: Router, home: HomeTab) -> None:
+    @app.middleware
+    async def ignore_slack_retries(
+        req: AsyncBoltRequest, resp: BoltResponse, next: Any
+    ) -> BoltResponse | None:
+        # We ack within milliseconds, so a retry means the first delivery is already being handled;
+        # running it again would trigger Fivetran twice.
+        if _first(req.headers, "x-slack-retry-num"):
+            log.info(
+                "ignoring Slack retry %s (%s)",
+                _first(req.headers, "x-slack-retry-num"),
+                _first(req.headers, "x-slack-retry-reason"),
+            )
+            return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        result: BoltResponse | None = await next()
+        return result
+
+    @app.command(COMMAND)
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        actor = Actor(str(body.get("user_id", "")), str(body.get("channel_id", "")))
+        out = SlackResponder(client, respond, channel_id=actor.channel_id, user_id=actor.user_id)
+        await router.command(str(body.get("text", "")), actor, out)
+
+    @app.action(BUTTON)
+    async def on_button(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        channel = (
+            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+        )
+        actor = Actor(str((body.get("user") or {}).get("id", "")), str(channel))
+        out = SlackResponder(client, respond, channel_id=actor.channel_id, user_id=actor.user_id)
+        await router.action(str(action.get("action_id", "")), str(value), actor, out)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") == "home":
+            await home.publish(client, str(event.get("user", "")))
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
+        ref = reference_id()
+        log.error("unhandled error [%s]", ref, exc_info=error)
+        if respond is not None and getattr(respond, "response_url", None):
+            message = render_error("Something went wrong on my side; nothing more was done.", reference=ref)
+            try:
+                await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+            except Exception:
+                log.warning("could not tell the user about [%s]", ref, exc_info=True)

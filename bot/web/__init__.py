@@ -1,0 +1,1 @@
+"""The HTTP side of `serve`: Slack's events URL, Fivetran's webhook, health and metrics."""

@@ -1,0 +1,62 @@
+"""`hvr-bot serve`: the web app under uvicorn, plus Socket Mode when SLACK_APP_TOKEN is set."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+import uvicorn
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.app import build_bot
+from bot.config import ConfigurationError, Settings, load_settings
+from bot.logs import configure_logging
+from bot.web.app import build_web_app
+
+log = logging.getLogger(__name__)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    configure_logging()
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        _print_problems(error.problems)
+        return 1
+    problems = settings.problems("serve")
+    if problems:
+        _print_problems(problems)
+        return 1
+    host = args.host or settings.host
+    port = args.port or settings.port
+    return asyncio.run(_serve(settings, host, port))
+
+
+def _print_problems(problems: list[str]) -> None:
+    print("hvr-bot serve cannot start:")
+    for problem in problems:
+        print(f"  ✗ {problem}")
+
+
+async def _serve(settings: Settings, host: str, port: int) -> int:
+    bot = build_bot(settings)
+    socket: AsyncSocketModeHandler | None = None
+
+    async def started() -> None:
+        nonlocal socket
+        if settings.slack_app_token is not None:
+            socket = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+            await socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Socket Mode connected")
+
+    async def stopping() -> None:
+        if socket is not None:
+            await socket.close_async()  # type: ignore[no-untyped-call]
+
+    web = build_web_app(bot, on_startup=started, on_shutdown=stopping)
+    config = uvicorn.Config(web, host=host, port=port, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    log.info("serving on http://%s:%d (Slack events at /slack/events)", host, port)
+    await server.serve()
+    return 0
