@@ -34,7 +34,9 @@ class InboundFactory:
         self._secret = signing_secret
         self._clock = clock
 
-    def _signed(self, body: bytes, *, timestamp: float | None = None, retry: int | None = None) -> SlackRequest:
+    def _signed(
+        self, body: bytes, *, timestamp: float | None = None, retry: int | None = None
+    ) -> SlackRequest:
         ts = str(int(self._clock() if timestamp is None else timestamp))
         headers = {
             "content-type": "application/x-www-form-urlencoded",

@@ -1,0 +1,190 @@
+"""`hvr-bot shell [--demo] [--user U…]`: the bot in a terminal.
+
+Reads lines from stdin (a terminal or a pipe); `/hvr …` is the slash command, `click N` presses button N of
+the most recent message with buttons, `help` and `quit`. At the end of input it waits for work still
+running (a followed sync) and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TextIO
+
+import httpx
+from pydantic import SecretStr
+
+from bot.app import Bot, build_bot
+from bot.config import ConfigurationError, Settings, load_settings
+from bot.logs import configure_logging
+from bot.services.follow import FollowPolicy
+from bot.shell.session import ShellSession
+from bot.slack_double import SlackDouble
+from bot.web.app import build_web_app
+
+DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
+CHANNEL = "C0SHELL01"
+DEMO_SPEED = 60.0  # simulated seconds per real second: a 3-minute sync ends in 3 seconds
+DEMO_SEED = 7
+EXIT_WAIT_S = 300.0
+
+SHELL_HELP = """Type a slash command as in Slack, e.g.
+  /hvr list                 /hvr show <connector>      /hvr help
+  click N                   press button N of the last message with buttons
+  help                      this text
+  quit                      leave (or end the input)"""
+
+
+@dataclass
+class Environment:
+    bot: Bot
+    double: SlackDouble
+    signing_secret: str
+    banner: str
+
+
+def run_shell(args: argparse.Namespace) -> int:
+    configure_logging(logging.WARNING)
+    try:
+        return asyncio.run(_main(args, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        print("\nInterrupted; bye.")
+        return 130
+
+
+async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    def write(line: str) -> None:
+        stdout.write(line + "\n")
+        stdout.flush()
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        write("The configuration is not valid:")
+        for problem in error.problems:
+            write(f"  ✗ {problem}")
+        return 1
+    demo = bool(args.demo)
+    problems = settings.problems("shell", demo=demo)
+    if problems:
+        for problem in problems:
+            write(f"  ✗ {problem}")
+        return 1
+    async with _environment(settings, demo=demo, user=args.user) as env:
+        session = ShellSession(
+            double=env.double,
+            web=build_web_app(env.bot),
+            signing_secret=env.signing_secret,
+            router=env.bot.router,
+            user=args.user,
+            channel=CHANNEL,
+            write=write,
+            colour=stdout.isatty(),
+        )
+        write(env.banner)
+        role = (await env.bot.policy.role_of(args.user)).label
+        write(f"You are {args.user} ({role}) in #{CHANNEL}. Type `help` for help, `quit` to leave.")
+        try:
+            await _loop(session, _lines(stdin), write)
+        finally:
+            pending = env.bot.background.pending
+            if pending:
+                write(f"Waiting for {pending} followed sync{'s' if pending > 1 else ''} to finish…")
+            await env.bot.background.drain(EXIT_WAIT_S)
+            await session.aclose()
+    return 0
+
+
+async def _lines(stdin: TextIO) -> AsyncIterator[str | None]:
+    """Lines from stdin without blocking the event loop, so updates print while waiting for input."""
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            yield None
+            return
+        yield line.rstrip("\n")
+
+
+async def _loop(
+    session: ShellSession, lines: AsyncIterator[str | None], write: Callable[[str], None]
+) -> None:
+    async def ask(question: str) -> bool:
+        write(question)
+        answer = await anext(lines, None)
+        return (answer or "").strip().lower() in ("y", "yes")
+
+    async for raw in lines:
+        if raw is None:
+            return
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line in ("quit", "exit", r"\q"):
+            return
+        if line in ("help", "?"):
+            write(SHELL_HELP)
+        elif line.startswith("/hvr"):
+            await session.command(line[len("/hvr") :].strip())
+        elif line.startswith("/"):
+            write(f"Only /hvr is a command here, not {line.split()[0]}. Try /hvr help.")
+        elif line.split()[0] == "click":
+            parts = line.split()
+            if len(parts) != 2 or not parts[1].isdigit():
+                write("Use `click N` with the number of a button, e.g. `click 1`.")
+            else:
+                await session.click(int(parts[1]), ask)
+        else:
+            write(
+                f"I don't understand `{line[:60]}`. Commands start with /hvr; `help` shows what you can type."
+            )
+
+
+@asynccontextmanager
+async def _environment(settings: Settings, *, demo: bool, user: str) -> AsyncIterator[Environment]:
+    signing_secret = secrets.token_hex(16)
+    async with SlackDouble(bot_token="xoxb-shell") as double:
+        overrides: dict[str, object] = {
+            "slack_bot_token": SecretStr("xoxb-shell"),
+            "slack_signing_secret": SecretStr(signing_secret),
+            "slack_app_token": None,
+            "slack_api_url": double.api_url,
+        }
+        fivetran_http: httpx.AsyncClient | None = None
+        base_url: str | None = None
+        follow: FollowPolicy | None = None
+        if demo:
+            from bot.simulator import ScaledClock, Simulator, build_app
+
+            sim = Simulator(seed=DEMO_SEED, clock=ScaledClock(DEMO_SPEED), api_key="demo", api_secret="demo")
+            fivetran_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim)))
+            base_url = "http://simulator"
+            overrides |= {"fivetran_api_key": SecretStr("demo"), "fivetran_api_secret": SecretStr("demo")}
+            if not settings.hvr_admins and not settings.hvr_operators:
+                overrides |= {"hvr_admins": [DEMO_ADMIN], "hvr_operators": [DEMO_OPERATOR]}
+            follow = FollowPolicy(first_delay=1.0, max_delay=2.0, give_up_after=600.0)
+            banner = (
+                f"hvr-bot shell — simulated Fivetran account ({len(sim.connections)} connectors, seed {DEMO_SEED}, "
+                f"time runs {DEMO_SPEED:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
+                f"{DEMO_VIEWER} viewer (--user)."
+            )
+        else:
+            banner = f"hvr-bot shell — Fivetran account at {settings.fivetran_api_url}"
+        bot = build_bot(
+            settings.model_copy(update=overrides),
+            fivetran_http=fivetran_http,
+            fivetran_base_url=base_url,
+            follow_policy=follow,
+        )
+        try:
+            yield Environment(bot, double, signing_secret, banner)
+        finally:
+            await bot.aclose(drain_seconds=0)
+            if fivetran_http is not None:
+                await fivetran_http.aclose()
