@@ -124,7 +124,8 @@ class SyncFollower:
             succeeded = connection.succeeded_at is not None and connection.succeeded_at == end
             if succeeded:
                 return FollowUpdate(Phase.SUCCEEDED, elapsed, connection)
-            reasons = [t.message for t in connection.status.tasks if t.message]
+            notices = [*connection.status.tasks, *connection.status.warnings]
+            reasons = list(dict.fromkeys(n.message for n in notices if n.message))
             return FollowUpdate(Phase.FAILED, elapsed, connection, note="; ".join(reasons))
         status = connection.status
         if status.sync_state == "rescheduled":

@@ -167,6 +167,9 @@ def tokenize(text: str) -> list[str]:
 def _one(args: list[str], verb: str, what: str = "<connector>") -> str:
     if not args:
         raise UsageError(f"`{verb}` needs {what}: `/hvr {verb} {what}`.", verb)
+    if len(args) > 1 and any("/" in a for a in args):
+        # `show Snowflake Prod/salesforce`: a group name with spaces, typed without quotes
+        return " ".join(args)
     if len(args) > 1:
         extra = " ".join(args[1:])
         raise UsageError(f"`{verb}` takes one {what}; I don't know what to do with `{extra}`.", verb)

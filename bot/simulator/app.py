@@ -156,6 +156,11 @@ async def get_webhook(sim: Simulator, request: Request, body: Any) -> Answer:
     return _ok(render.webhook(sim.webhook(request.path_params["webhook_id"])))
 
 
+async def patch_webhook(sim: Simulator, request: Request, body: Any) -> Answer:
+    hook = sim.update_webhook(request.path_params["webhook_id"], _object(body))
+    return _ok(render.webhook(hook), "Webhook has been updated")
+
+
 async def delete_webhook(sim: Simulator, request: Request, body: Any) -> Answer:
     wid = request.path_params["webhook_id"]
     sim.delete_webhook(wid)
@@ -184,7 +189,7 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
     "/v1/account/info": {"GET": account_info},
     "/v1/webhooks/account": {"POST": create_webhook},
     "/v1/webhooks": {"GET": list_webhooks},
-    "/v1/webhooks/{webhook_id}": {"GET": get_webhook, "DELETE": delete_webhook},
+    "/v1/webhooks/{webhook_id}": {"GET": get_webhook, "PATCH": patch_webhook, "DELETE": delete_webhook},
 }
 
 

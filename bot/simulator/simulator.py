@@ -278,6 +278,20 @@ class Simulator:
         except KeyError:
             raise not_found("Webhook", webhook_id) from None
 
+    def update_webhook(self, webhook_id: str, body: dict[str, Any]) -> Webhook:
+        hook = self.webhook(webhook_id)
+        url, events, secret = body.get("url", hook.url), body.get("events", hook.events), body.get("secret")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise invalid("Field 'url' must be an http(s) URL")
+        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
+            raise invalid("Field 'events' must be a non-empty list of event names")
+        hook.url, hook.events = url, list(events)
+        if "active" in body:
+            hook.active = bool(body["active"])
+        if isinstance(secret, str) and secret:
+            hook.secret = secret
+        return hook
+
     def delete_webhook(self, webhook_id: str) -> None:
         self.webhook(webhook_id)
         del self.webhooks.webhooks[webhook_id]

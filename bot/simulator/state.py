@@ -95,6 +95,9 @@ def advance(conn: Connection, now: datetime, emit: Emit) -> None:
             _finish(conn, run, at, emit)
 
 
+SYNC_FAILED_WARNING = "sync_failed"
+
+
 def _finish(conn: Connection, run: SyncRun, at: datetime, emit: Emit) -> None:
     conn.run = None
     conn.is_historical_sync = False
@@ -102,9 +105,14 @@ def _finish(conn: Connection, run: SyncRun, at: datetime, emit: Emit) -> None:
     if run.outcome == "success":
         conn.succeeded_at = at
         conn.update_state = "on_schedule"
+        conn.warnings = [w for w in conn.warnings if w.get("code") != SYNC_FAILED_WARNING]
         data = {"status": "SUCCESSFUL"}
     else:
         conn.failed_at = at
+        # The dashboard shows why the last sync failed; the API carries it as a warning on the connection.
+        reason = run.reason or "Sync failed"
+        warning = {"code": SYNC_FAILED_WARNING, "message": reason, "details": reason}
+        conn.warnings = [*(w for w in conn.warnings if w.get("code") != SYNC_FAILED_WARNING), warning]
         # Fivetran says FAILURE_WITH_TASK when a person has to act (the connection's tasks say what).
         data = {
             "status": "FAILURE_WITH_TASK" if conn.tasks else "FAILED",

@@ -1,0 +1,127 @@
+"""The bot's services and views over the simulator, with time driven by the test.
+
+The follower's sleep advances the simulator's ManualClock, so a sync that takes ten simulated minutes is
+followed to its end in milliseconds, deterministically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from bot.app import Bot, build_bot
+from bot.blocks.message import Message
+from bot.config import Settings
+from bot.services.access import Actor
+from bot.simulator import ManualClock, Simulator, build_app
+from bot.slack.router import MessageRef
+
+ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
+CHANNEL = "CTEST0001"
+
+
+@dataclass
+class Reply:
+    message: Message
+    replace: bool
+    in_channel: bool
+
+
+@dataclass
+class RecordingResponder:
+    """Everything the router said, in order: replies (response_url), posts and in-place updates."""
+
+    replies: list[Reply] = field(default_factory=list)
+    posts: list[Message] = field(default_factory=list)
+    updates: list[tuple[MessageRef, Message]] = field(default_factory=list)
+    can_post: bool = True
+
+    async def reply(self, message: Message, *, replace: bool = False, in_channel: bool = False) -> None:
+        self.replies.append(Reply(message, replace, in_channel))
+
+    async def post(self, message: Message) -> MessageRef | None:
+        if not self.can_post:
+            return None
+        self.posts.append(message)
+        return MessageRef(CHANNEL, f"1700000000.{len(self.posts):06d}")
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        self.updates.append((ref, message))
+
+    @property
+    def last(self) -> Message:
+        return self.replies[-1].message
+
+    def texts(self) -> list[str]:
+        return [r.message.text for r in self.replies]
+
+
+class SimSleep:
+    """Sleeping moves the simulator's clock instead of the wall clock."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.total = 0.0
+
+    async def __call__(self, seconds: float) -> None:
+        self.total += seconds
+        self.clock.advance(seconds)
+
+    def monotonic(self) -> float:
+        return self.total
+
+
+@dataclass
+class World:
+    sim: Simulator
+    clock: ManualClock
+    bot: Bot
+
+    async def say(self, text: str, user: str = ADMIN) -> RecordingResponder:
+        out = RecordingResponder()
+        await self.bot.router.command(text, Actor(user, CHANNEL), out)
+        return out
+
+    async def click(self, action_id: str, value: str, user: str = ADMIN) -> RecordingResponder:
+        out = RecordingResponder()
+        await self.bot.router.action(action_id, value, Actor(user, CHANNEL), out)
+        return out
+
+    def id_of(self, name: str) -> str:
+        return next(cid for cid, c in self.sim.connections.items() if c.schema == name)
+
+    def by_health(self, health: str) -> str:
+        snapshot = self.bot.cache.peek()
+        assert snapshot is not None
+        return next(cid for cid, h in snapshot.health.items() if h.value == health)
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    sim = Simulator(seed=11, groups=3, connections=40, clock=clock)
+    sleep = SimSleep(clock)
+    settings = Settings(
+        fivetran_api_key="demo",
+        fivetran_api_secret="demo",
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="test-secret",
+        hvr_admins=[ADMIN],
+        hvr_operators=[OPERATOR],
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim))) as http:
+        bot = build_bot(
+            settings,
+            fivetran_http=http,
+            fivetran_base_url="http://simulator",
+            sleep=sleep,
+            now=clock.now,
+            clock=sleep.monotonic,
+        )
+        await bot.cache.get()
+        yield World(sim, clock, bot)
+        await bot.aclose(drain_seconds=0)
