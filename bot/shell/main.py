@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ from bot.web.app import build_web_app
 
 DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
 CHANNEL = "C0SHELL01"
-DEMO_SPEED = 60.0  # simulated seconds per real second: a 3-minute sync ends in 3 seconds
 DEMO_SEED = 7
 EXIT_WAIT_S = 300.0
 
@@ -76,7 +76,7 @@ async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         for problem in problems:
             write(f"  ✗ {problem}")
         return 1
-    async with _environment(settings, demo=demo, user=args.user) as env:
+    async with _environment(settings, demo=demo, speed=args.speed) as env:
         session = ShellSession(
             double=env.double,
             web=build_web_app(env.bot),
@@ -102,14 +102,24 @@ async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 
 async def _lines(stdin: TextIO) -> AsyncIterator[str | None]:
-    """Lines from stdin without blocking the event loop, so updates print while waiting for input."""
+    """Lines from stdin without blocking the event loop, so updates print while waiting for input.
+
+    A daemon thread reads, so an interrupted shell exits at once instead of waiting for a line.
+    """
     loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in iter(stdin.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="shell-stdin", daemon=True).start()
     while True:
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
-            yield None
+        line = await queue.get()
+        yield line
+        if line is None:
             return
-        yield line.rstrip("\n")
 
 
 async def _loop(
@@ -147,7 +157,7 @@ async def _loop(
 
 
 @asynccontextmanager
-async def _environment(settings: Settings, *, demo: bool, user: str) -> AsyncIterator[Environment]:
+async def _environment(settings: Settings, *, demo: bool, speed: float) -> AsyncIterator[Environment]:
     signing_secret = secrets.token_hex(16)
     async with SlackDouble(bot_token="xoxb-shell") as double:
         overrides: dict[str, object] = {
@@ -162,7 +172,7 @@ async def _environment(settings: Settings, *, demo: bool, user: str) -> AsyncIte
         if demo:
             from bot.simulator import ScaledClock, Simulator, build_app
 
-            sim = Simulator(seed=DEMO_SEED, clock=ScaledClock(DEMO_SPEED), api_key="demo", api_secret="demo")
+            sim = Simulator(seed=DEMO_SEED, clock=ScaledClock(speed), api_key="demo", api_secret="demo")
             fivetran_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim)))
             base_url = "http://simulator"
             overrides |= {"fivetran_api_key": SecretStr("demo"), "fivetran_api_secret": SecretStr("demo")}
@@ -171,7 +181,7 @@ async def _environment(settings: Settings, *, demo: bool, user: str) -> AsyncIte
             follow = FollowPolicy(first_delay=1.0, max_delay=2.0, give_up_after=600.0)
             banner = (
                 f"hvr-bot shell — simulated Fivetran account ({len(sim.connections)} connectors, seed {DEMO_SEED}, "
-                f"time runs {DEMO_SPEED:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
+                f"time runs {speed:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
                 f"{DEMO_VIEWER} viewer (--user)."
             )
         else:
