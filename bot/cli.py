@@ -32,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         "--user", default="U0SHELL01", help="Slack user ID to act as (try roles with HVR_ADMINS etc.)"
     )
     shell.add_argument(
-        "--speed", type=float, default=60.0, help="with --demo: simulated seconds per real second (default 60)"
+        "--speed",
+        type=float,
+        default=60.0,
+        help="with --demo: simulated seconds per real second (default 60)",
     )
 
     sim = sub.add_parser("simulator", help="serve a fake Fivetran API on loopback")

@@ -128,7 +128,10 @@ class AccessPolicy:
         except Exception:
             # Slack down: keep the last known members rather than locking everyone out or in.
             log.warning("could not look up members of %s", group_id, exc_info=True)
-            return cached[1] if cached else frozenset()
+            members = cached[1] if cached else frozenset()
+            # Ask Slack again in a minute, not on every check while it is down.
+            self._members[group_id] = (self._clock() - self._cache_seconds + 60.0, members)
+            return members
         self._members[group_id] = (self._clock(), members)
         return members
 
@@ -168,7 +171,10 @@ class AccessPolicy:
 
     async def _who_can(self, action: str, needed: Role, role: Role) -> Refused:
         holders = tuple(s for s, r in (await self.subjects()).items() if r >= needed)
-        reason = f"`{action.replace('_', ' ')}` needs the {needed.label} role; you are a {role.label}."
+        article = "an" if role.label[0] in "aeiou" else "a"
+        reason = (
+            f"`{action.replace('_', ' ')}` needs the {needed.label} role; you are {article} {role.label}."
+        )
         if not holders:
             reason += " Ask whoever runs this bot to set HVR_OPERATORS or HVR_ADMINS."
         return Refused(reason, holders)

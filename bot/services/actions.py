@@ -7,6 +7,7 @@ After any change the connection is fetched again and folded into the snapshot, s
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -21,6 +22,7 @@ from bot.fivetran.errors import (
     RateLimited,
     StatusError,
     TransportError,
+    Unauthorized,
 )
 from bot.fivetran.models import Connection, SchemaSettings, SetupTest
 from bot.services.snapshot import SnapshotCache
@@ -50,10 +52,12 @@ def explain(error: FivetranError, action: str) -> str:
             return "A sync is running, so a re-sync can't start now. It can start once the sync ends."
         return "Fivetran refused because of what the connector is doing right now."
     if isinstance(error, RateLimited):
-        wait = f" Try again in {int(error.retry_after // 60) or 1} min." if error.retry_after else ""
+        wait = f" Try again in {max(1, math.ceil(error.retry_after / 60))} min." if error.retry_after else ""
         return f"The account has used its Fivetran API budget for now.{wait}"
     if isinstance(error, NotFound):
         return "Fivetran no longer knows this connector (deleted or moved?). `/hvr list` shows what exists."
+    if isinstance(error, Unauthorized):
+        return "Fivetran did not accept the bot's API key. An admin should check it with `hvr-bot check`."
     if isinstance(error, Forbidden):
         return (
             "The bot's Fivetran API key is not allowed to do this. Ask a Fivetran admin for the permission."
@@ -78,6 +82,8 @@ class ConnectorActions:
         connection_id: str,
         call: Callable[[], Awaitable[T]],
         done: Callable[[T], ActionResult],
+        *,
+        refresh: bool = True,
     ) -> ActionResult:
         try:
             value = await call()
@@ -93,7 +99,7 @@ class ConnectorActions:
                 code=code,
             )
         result = done(value)
-        if result.connection is None:
+        if result.connection is None and refresh:
             refreshed = await self.refresh(connection_id)
             if refreshed is not None:
                 result = replace(result, connection=refreshed)
@@ -110,14 +116,20 @@ class ConnectorActions:
         self._cache.update(connection)
         return connection
 
-    async def sync(self, connection_id: str, *, force: bool = False) -> ActionResult:
+    async def sync(self, connection_id: str, *, force: bool = False, refresh: bool = True) -> ActionResult:
+        """`refresh=False` skips fetching the connection afterwards: a bulk run of 500 syncs needs 500
+        requests, not 1,000, and invalidates the snapshot once at the end instead."""
         what = "Force sync" if force else "Sync"
         return await self._run(
             "force_sync" if force else "sync",
             connection_id,
             lambda: self._client.sync(connection_id, force=force),
             lambda message: ActionResult(True, "sync", connection_id, f"{what} started.", detail=message),
+            refresh=refresh,
         )
+
+    def invalidate(self) -> None:
+        self._cache.invalidate()
 
     async def pause(self, connection_id: str) -> ActionResult:
         return await self._run(

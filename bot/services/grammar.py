@@ -105,6 +105,20 @@ class BulkCmd:
     force: bool = False
 
 
+@dataclass(frozen=True)
+class AccessCmd:
+    op: str  # list | grant | revoke
+    subject: str | None = None  # U… user or S… user group
+    role: str | None = None  # operator | admin
+
+
+@dataclass(frozen=True)
+class AuditCmd:
+    connector: str | None = None
+    user: str | None = None
+    limit: int = 20
+
+
 Command = (
     HelpCmd
     | ListCmd
@@ -120,6 +134,8 @@ Command = (
     | TableToggleCmd
     | ResyncCmd
     | BulkCmd
+    | AccessCmd
+    | AuditCmd
 )
 
 VERBS = (
@@ -138,6 +154,8 @@ VERBS = (
     "enable",
     "disable",
     "resync",
+    "access",
+    "audit",
 )
 
 _SLACK_WRAPPED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -197,7 +215,10 @@ def parse(text: str) -> Command:
         raise UsageError(
             f"That command is {len(text):,} characters long; commands are short. Try `/hvr help`."
         )
-    tokens = tokenize(normalise(text))
+    normalised = normalise(text)
+    if len(normalised) > MAX_TEXT:  # NFKC can make a short text many times longer
+        raise UsageError("That command is too long; commands are short. Try `/hvr help`.")
+    tokens = tokenize(normalised)
     if not tokens:
         return HelpCmd()
     verb, args = tokens[0].lower(), tokens[1:]
@@ -246,7 +267,64 @@ def parse(text: str) -> Command:
                 "`resync` needs a connector: `/hvr resync <connector> [<schema>.<table> …]`.", verb
             )
         return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
+    if verb == "access":
+        return _access(args)
+    if verb == "audit":
+        return _audit(args)
     raise UsageError(_unknown(verb))
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>$")
+_RAW_ID = re.compile(r"^[USW][A-Z0-9]{2,}$")
+ROLES = ("operator", "admin")
+
+
+def subject_id(token: str) -> str | None:
+    """A user or user group from a mention (`<@U123|ana>`, `<!subteam^S123|@data>`) or a raw ID."""
+    for pattern in (_MENTION, _GROUP):
+        match = pattern.match(token)
+        if match:
+            return match.group(1)
+    return token if _RAW_ID.match(token) else None
+
+
+def _access(args: list[str]) -> AccessCmd:
+    op = args[0].lower() if args else "list"
+    if op == "list" and len(args) <= 1:
+        return AccessCmd("list")
+    usage = "`/hvr access grant @someone operator|admin`, `/hvr access revoke @someone`, `/hvr access list`."
+    if op not in ("grant", "revoke") or len(args) < 2:
+        raise UsageError(f"Use {usage}", "access")
+    subject = subject_id(args[1])
+    if subject is None:
+        raise UsageError(f"`{args[1][:60]}` is not a person or user group: mention them (@name).", "access")
+    if op == "revoke":
+        if len(args) > 2:
+            raise UsageError("`access revoke` takes only who: `/hvr access revoke @someone`.", "access")
+        return AccessCmd("revoke", subject)
+    if len(args) != 3 or args[2].lower() not in ROLES:
+        raise UsageError("Grant `operator` or `admin`: `/hvr access grant @someone operator`.", "access")
+    return AccessCmd("grant", subject, args[2].lower())
+
+
+def _audit(args: list[str]) -> AuditCmd:
+    connector: str | None = None
+    user: str | None = None
+    limit = 20
+    for token in args:
+        if token.lower().startswith("limit:"):
+            value = token.split(":", 1)[1]
+            if not value.isdigit() or not 1 <= int(value) <= 200:
+                raise UsageError("`limit:` takes a number from 1 to 200, e.g. `limit:50`.", "audit")
+            limit = int(value)
+        elif (found := subject_id(token)) is not None and token.startswith("<"):
+            user = found
+        elif connector is None:
+            connector = token
+        else:
+            raise UsageError("`audit` takes one connector or one @person, and `limit:<n>`.", "audit")
+    return AuditCmd(connector, user, limit)
 
 
 def _unknown(verb: str) -> str:

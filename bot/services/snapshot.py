@@ -63,6 +63,9 @@ class SnapshotCache:
         self._loaded_at = 0.0
         self._inflight: asyncio.Task[AccountSnapshot] | None = None
         self.fetches = 0
+        # What changed while a fetch was under way: the fetch's pages may predate it, so it is re-applied.
+        self._generation = 0
+        self._changed_during_fetch: dict[str, Connection] = {}
 
     async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
         age_limit = self._ttl if max_age is None else max_age
@@ -80,6 +83,8 @@ class SnapshotCache:
 
     async def _fetch(self) -> AccountSnapshot:
         self.fetches += 1
+        generation = self._generation
+        self._changed_during_fetch = {}
         groups_task = asyncio.create_task(self._client.list_groups())
         try:
             connections = await self._client.list_connections()
@@ -92,8 +97,12 @@ class SnapshotCache:
             connections={c.id: c for c in connections},
             fetched_at=self._now(),
         )
+        for changed in self._changed_during_fetch.values():
+            snapshot = snapshot.with_connection(changed)
+        self._changed_during_fetch = {}
         self._snapshot = snapshot
-        self._loaded_at = self._clock()
+        # invalidated meanwhile: usable now, but not fresh, so the next caller fetches again
+        self._loaded_at = self._clock() if generation == self._generation else float("-inf")
         return snapshot
 
     def peek(self) -> AccountSnapshot | None:
@@ -104,6 +113,9 @@ class SnapshotCache:
         """Fold in a connection the bot just fetched or changed, so the next view is current."""
         if self._snapshot is not None:
             self._snapshot = self._snapshot.with_connection(connection)
+        if self._inflight is not None and not self._inflight.done():
+            self._changed_during_fetch[connection.id] = connection
 
     def invalidate(self) -> None:
+        self._generation += 1
         self._loaded_at = float("-inf")
