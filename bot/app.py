@@ -21,18 +21,30 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.governance import render_bulk_report
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_from_settings
-from bot.services.access import AccessPolicy
+from bot.services.access import AccessPolicy, Role
 from bot.services.actions import ConnectorActions
+from bot.services.audit import Auditor
 from bot.services.background import Background
-from bot.services.dedupe import Dedupe, MemoryDedupe
+from bot.services.bulk import BulkService
+from bot.services.dedupe import Dedupe
 from bot.services.follow import FollowPolicy, SyncFollower
+from bot.services.posting import PostError, SlackPoster
 from bot.services.snapshot import SnapshotCache
+from bot.slack.bulk_flow import bulk_lines
+from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
 from bot.slack.router import Router
+from bot.storage.access import AccessRepo
+from bot.storage.audit import AuditRepo
+from bot.storage.bulk import BulkRepo
+from bot.storage.db import Database
+from bot.storage.dedupe import DedupeRepo
+from bot.storage.migrate import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +65,35 @@ class Bot:
     slack: AsyncWebClient
     app: AsyncApp
     home: HomeTab
+    database: Database
+    poster: SlackPoster
+    bulk: BulkService
     _owned_http: bool = field(default=False, repr=False)
+    _started: bool = field(default=False, repr=False)
+
+    async def start(self) -> None:
+        """Make the database current (or refuse), then pick up what a previous process left behind.
+        Idempotent: `serve` calls it before listening, the web app's lifespan again."""
+        if self._started:
+            return
+        await ensure_schema(
+            self.database.url.render_as_string(hide_password=False), auto_upgrade=self.database.is_sqlite
+        )
+        await self._report_interrupted_bulk_runs()
+        self._started = True
+
+    async def _report_interrupted_bulk_runs(self) -> None:
+        for run in await self.bulk.interrupted():
+            report = render_bulk_report(
+                run.action.split(":")[0], bulk_lines(run, {}), by=run.user_id, interrupted=True
+            )
+            try:
+                if run.message_ts:
+                    await self.poster.update(run.channel_id, run.message_ts, report)
+                else:
+                    await self.poster.post(run.channel_id, report)
+            except PostError as error:
+                log.warning("could not report interrupted bulk run %s: %s", run.id, error.code)
 
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Let in-flight work finish for a moment, then stop it and close the clients."""
@@ -62,6 +102,20 @@ class Bot:
             await self.background.cancel_all()
         if self._owned_http:
             await self.http.aclose()
+        await self.database.dispose()
+
+
+class _Grants:
+    """Roles granted with `/hvr access grant`, read from the database on every check so that a grant
+    made through one replica holds on all of them at once."""
+
+    def __init__(self, repo: AccessRepo) -> None:
+        self._repo = repo
+
+    async def role_grants(self) -> dict[str, Role]:
+        return {
+            g.subject_id: Role.ADMIN if g.role == "admin" else Role.OPERATOR for g in await self._repo.list()
+        }
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -87,6 +141,7 @@ def build_bot(
     follow_policy: FollowPolicy | None = None,
     snapshot_ttl: float = 30.0,
     dedupe: Dedupe | None = None,
+    database: Database | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     clock: Callable[[], float] = time.monotonic,
 ) -> Bot:
@@ -103,24 +158,39 @@ def build_bot(
         users = answer.get("users") or []
         return [str(u) for u in users]
 
+    database = database or Database(settings.database_url)
+    access = AccessRepo(database)
     policy = AccessPolicy(
         admins=settings.hvr_admins,
         operators=settings.hvr_operators,
         allowed_channels=settings.hvr_allowed_channels,
         read_only=settings.hvr_read_only,
         group_members=group_members,
+        grants=_Grants(access),
     )
+    poster = SlackPoster(web, sleep=sleep)
+    audit_repo = AuditRepo(database)
+    bulk = BulkService(BulkRepo(database), actions, clock=clock, now=now)
     background = Background()
-    router = Router(
+    deps = Deps(
         cache=cache,
         actions=actions,
         follower=follower,
         policy=policy,
         background=background,
-        dedupe=dedupe or MemoryDedupe(clock),
+        # Kept in the database, so that a retry delivered to another replica is recognised too.
+        dedupe=dedupe or DedupeRepo(database),
+        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        access=access,
+        audit_repo=audit_repo,
+        bulk=bulk,
+        resync_approval=settings.hvr_resync_approval,
+        admins=tuple(settings.hvr_admins),
+        operators=tuple(settings.hvr_operators),
         now=now,
         clock=clock,
     )
+    router = Router(deps)
     signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
         client=web,
@@ -143,5 +213,8 @@ def build_bot(
         slack=web,
         app=app,
         home=home,
+        database=database,
+        poster=poster,
+        bulk=bulk,
         _owned_http=owned,
     )

@@ -84,6 +84,18 @@ TOPICS: dict[str, Topic] = {
         ("resync postgres_main public.orders public.items", "resync salesforce_prod"),
         "operator; admin for everything",
     ),
+    "access": Topic(
+        "access list | access grant <@user|@group> operator|admin | access revoke <@user|@group>",
+        "Who may do what. Roles from HVR_ADMINS / HVR_OPERATORS plus the ones admins grant here.",
+        ("access list", "access grant <@U0123ABCD> operator", "access revoke <@U0123ABCD>"),
+        "viewer (grant and revoke: admin)",
+    ),
+    "audit": Topic(
+        "audit [<connector>|<@user>] [limit:<n>]",
+        "Who changed what, when, and what came of it, newest first; refusals are on record too.",
+        ("audit", "audit salesforce_prod", "audit <@U0123ABCD> limit:50"),
+        "viewer",
+    ),
 }
 ALIASES = {"status": "show"}
 

@@ -30,6 +30,10 @@ ROW_MENU = "hvr.row_menu"  # overflow on a list row; option value: "<base action
 GROUP = "hvr.group"  # value: group id
 CONFIRM = "hvr.confirm"  # value: pack(cmd=<command text to run>)
 CANCEL = "hvr.cancel"  # value: anything
+BULK_CONFIRM = "hvr.bulk_confirm"  # value: bulk run id
+BULK_CANCEL = "hvr.bulk_cancel"  # value: bulk run id
+APPROVE = "hvr.approve"  # value: pack(c=connection id, by=requester)
+REJECT = "hvr.reject"  # value: pack(c=connection id, by=requester)
 
 ALL = (
     SHOW,
@@ -50,6 +54,10 @@ ALL = (
     GROUP,
     CONFIRM,
     CANCEL,
+    BULK_CONFIRM,
+    BULK_CANCEL,
+    APPROVE,
+    REJECT,
 )
 
 

@@ -48,6 +48,17 @@ REQUIRED: dict[str, Role] = {
     "reload_schemas": Role.OPERATOR,
     "resync": Role.ADMIN,
     "bulk": Role.ADMIN,
+    "audit": Role.VIEWER,
+    "access_list": Role.VIEWER,
+    "access_grant": Role.ADMIN,
+    "access_revoke": Role.ADMIN,
+    "digest_list": Role.VIEWER,
+    "digest_now": Role.VIEWER,
+    "digest_add": Role.OPERATOR,
+    "digest_remove": Role.OPERATOR,
+    "watch_list": Role.VIEWER,
+    "watch_add": Role.OPERATOR,
+    "watch_remove": Role.OPERATOR,
 }
 
 # Actions that change something in Fivetran: refused in read-only mode, audited.
@@ -66,6 +77,10 @@ CHANGES = frozenset(
         "bulk",
     }
 )
+
+
+# Everything on record, allowed or refused: the Fivetran changes, and who gets which role.
+AUDITED = CHANGES | {"access_grant", "access_revoke"}
 
 
 class Refused(Exception):

@@ -20,6 +20,7 @@ from typing import TextIO
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import Bot, build_bot
 from bot.config import ConfigurationError, Settings, load_settings
@@ -27,6 +28,8 @@ from bot.logs import configure_logging
 from bot.services.follow import FollowPolicy
 from bot.shell.session import ShellSession
 from bot.slack_double import SlackDouble
+from bot.storage.db import mask_url
+from bot.storage.migrate import SchemaError
 from bot.web.app import build_web_app
 
 DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
@@ -76,6 +79,26 @@ async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         for problem in problems:
             write(f"  ✗ {problem}")
         return 1
+    try:
+        return await _session(args, settings, demo, stdin, stdout, write)
+    except SchemaError as error:
+        write(f"  ✗ {error}")
+    except (OSError, SQLAlchemyError) as error:
+        write(
+            f"  ✗ The database at {mask_url(settings.database_url)} can't be used ({type(error).__name__}): "
+            "check DATABASE_URL."
+        )
+    return 1
+
+
+async def _session(
+    args: argparse.Namespace,
+    settings: Settings,
+    demo: bool,
+    stdin: TextIO,
+    stdout: TextIO,
+    write: Callable[[str], None],
+) -> int:
     async with _environment(settings, demo=demo, speed=args.speed) as env:
         session = ShellSession(
             double=env.double,
@@ -193,6 +216,7 @@ async def _environment(settings: Settings, *, demo: bool, speed: float) -> Async
             follow_policy=follow,
         )
         try:
+            await bot.start()
             yield Environment(bot, double, signing_secret, banner)
         finally:
             await bot.aclose(drain_seconds=0)

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
-from bot.slack.router import MessageRef
+from bot.slack.turn import MessageRef
 
 log = logging.getLogger(__name__)
 

@@ -45,6 +45,7 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await bot.start()
         if on_startup is not None:
             await on_startup()
         try:

@@ -8,10 +8,13 @@ import logging
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_bot
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging
+from bot.storage.db import mask_url
+from bot.storage.migrate import SchemaError
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,20 @@ def _print_problems(problems: list[str]) -> None:
 
 async def _serve(settings: Settings, host: str, port: int) -> int:
     bot = build_bot(settings)
+    try:
+        await bot.start()
+    except SchemaError as error:
+        _print_problems([str(error)])
+        await bot.aclose(drain_seconds=0)
+        return 1
+    except (OSError, SQLAlchemyError) as error:
+        _print_problems(
+            [
+                f"The database at {mask_url(settings.database_url)} can't be reached: {type(error).__name__}. Check DATABASE_URL and that the server is up."
+            ]
+        )
+        await bot.aclose(drain_seconds=0)
+        return 1
     socket: AsyncSocketModeHandler | None = None
 
     async def started() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -101,7 +102,7 @@ class World:
 
 
 @pytest.fixture
-async def world() -> AsyncIterator[World]:
+async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     sim = Simulator(seed=11, groups=3, connections=40, clock=clock)
     sleep = SimSleep(clock)
@@ -112,6 +113,7 @@ async def world() -> AsyncIterator[World]:
         slack_signing_secret="test-secret",
         hvr_admins=[ADMIN],
         hvr_operators=[OPERATOR],
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim))) as http:
         bot = build_bot(
@@ -122,6 +124,7 @@ async def world() -> AsyncIterator[World]:
             now=clock.now,
             clock=sleep.monotonic,
         )
+        await bot.start()
         await bot.cache.get()
         yield World(sim, clock, bot)
         await bot.aclose(drain_seconds=0)

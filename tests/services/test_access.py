@@ -11,7 +11,7 @@ ADMIN, OPERATOR, VIEWER = "UADMIN", "UOPER", "UVIEW"
 ADMIN_IN_GROUP, OPERATOR_IN_GROUP = "UADMIN2", "UOPER2"
 CHANNEL = "C1"
 
-READS = sorted(a for a in REQUIRED if a not in CHANGES)
+READS = sorted(a for a, role in REQUIRED.items() if a not in CHANGES and role is Role.VIEWER)
 ROLE_OF = {"viewer": Role.VIEWER, "operator": Role.OPERATOR, "admin": Role.ADMIN}
 
 
@@ -39,11 +39,14 @@ async def refusal(p: AccessPolicy, who: Actor, action: str) -> Refused:
 
 
 def test_design_roles_for_each_action() -> None:
-    viewer = {"help", "list", "show", "groups", "group", "schemas", "tables"}
-    admin = {"resync", "bulk"}
+    """DESIGN.md's table: who may do each command."""
+    viewer = {"help", "list", "show", "groups", "group", "schemas", "tables", "audit", "access_list"}
+    viewer |= {"digest_list", "digest_now", "watch_list"}
+    admin = {"resync", "bulk", "access_grant", "access_revoke"}
+    operator_own = {"digest_add", "digest_remove", "watch_add", "watch_remove"}
     assert {a for a, r in REQUIRED.items() if r is Role.VIEWER} == viewer
     assert {a for a, r in REQUIRED.items() if r is Role.ADMIN} == admin
-    assert set(REQUIRED) - viewer == CHANGES
+    assert set(REQUIRED) - viewer - {"access_grant", "access_revoke"} - operator_own == CHANGES
 
 
 @pytest.mark.parametrize("action", sorted(REQUIRED))
@@ -211,8 +214,14 @@ async def test_granted_holders_are_listed_too() -> None:
     assert error.ask == ("UGRANTED",)
 
 
-@pytest.mark.parametrize("action", ["digest_add", "access_grant", "", "SYNC"])
+@pytest.mark.parametrize("action", ["frobnicate", "drop_destination", "", "SYNC"])
 async def test_an_unknown_action_is_admin_only(action: str) -> None:
     p = policy()
     await refusal(p, actor(OPERATOR), action)
     assert await p.check(actor(ADMIN), action) is Role.ADMIN
+
+
+@pytest.mark.parametrize("action", ["access_grant", "access_revoke", "digest_add", "watch_add"])
+async def test_read_only_leaves_the_bots_own_settings_to_their_roles(action: str) -> None:
+    """Read-only stops changes to Fivetran; roles and subscriptions are the bot's own, still by role."""
+    assert await policy(read_only=True).check(actor(ADMIN), action) is Role.ADMIN

@@ -1,0 +1,60 @@
+"""The audit log as people read it: `/hvr audit` and the mirror in HVR_AUDIT_CHANNEL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks.actions import mention
+from bot.blocks.kit import Block, context, fallback, header, section
+from bot.blocks.message import Message
+from bot.blocks.text import ago, clip, stamp
+from bot.storage.audit import AuditEntry
+
+MAX_ENTRIES = 40  # one section each, plus a header and a context line: well under 50 blocks
+
+STATUS = {
+    "started": ":hourglass_flowing_sand: started",
+    "succeeded": ":white_check_mark: done",
+    "failed": ":x: failed",
+    "refused": ":no_entry: refused",
+}
+
+
+def _line(entry: AuditEntry) -> str:
+    who = mention(entry.user_id) if entry.user_id else "the bot"
+    targets = ", ".join(f"`{clip(c, 60)}`" for c in entry.connectors[:5])
+    if len(entry.connectors) > 5:
+        targets += f" and {len(entry.connectors) - 5} more"
+    params = ", ".join(f"{clip(k, 30)}={clip(v, 80)}" for k, v in list(entry.parameters.items())[:4])
+    text = (
+        f"{STATUS.get(entry.status, entry.status)} · *{clip(entry.action, 40)}* by {who} via {entry.source}"
+    )
+    if targets:
+        text += f" on {targets}"
+    if params:
+        text += f" ({params})"
+    if entry.message:
+        text += f"\n{clip(entry.message, 600)}"
+    if entry.fivetran_code:
+        text += f" — Fivetran: `{clip(entry.fivetran_code, 60)}`"
+    return text
+
+
+def render_audit(entries: list[AuditEntry], *, described: str, now: datetime) -> Message:
+    if not entries:
+        text = f"No audit entries {clip(described, 200)}."
+        return Message(text=fallback(text), blocks=[section(text)])
+    blocks: list[Block] = [header(f"Audit: {described}")]
+    for entry in entries[:MAX_ENTRIES]:
+        blocks.append(
+            section(
+                f"{_line(entry)}\n_{stamp(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
+            )
+        )
+    blocks.append(context("Newest first. `/hvr audit <connector>`, `/hvr audit @someone`, `limit:50`."))
+    return Message(text=fallback(f"{len(entries)} audit entries {clip(described, 200)}"), blocks=blocks)
+
+
+def render_audit_mirror(entry: AuditEntry) -> Message:
+    text = f"{_line(entry)} · ref `{clip(entry.request_id, 20)}`"
+    return Message(text=fallback(text), blocks=[section(text)])

@@ -1,0 +1,179 @@
+"""Roles, bulk operations and approvals, as messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.blocks import ids
+from bot.blocks.actions import mention
+from bot.blocks.kit import Block, actions, button, confirm, context, fallback, header, section
+from bot.blocks.message import Message
+from bot.blocks.text import clip
+
+MAX_LISTED = 25
+
+
+def _subject(subject: str) -> str:
+    return mention(subject) if subject.startswith(("U", "W")) else f"user group `{clip(subject, 30)}`"
+
+
+def render_access_list(roles: Sequence[tuple[str, str, str]], *, viewer_role: str) -> Message:
+    """`roles` holds (subject, role, where it comes from: "HVR_ADMINS", "granted by <@U…>" …)."""
+    if not roles:
+        text = (
+            "Nobody has a role yet, so everyone is a viewer. Set HVR_ADMINS / HVR_OPERATORS, then admins can "
+            "`/hvr access grant @someone operator`."
+        )
+        return Message(text=fallback(text), blocks=[section(text)])
+    lines = [f"{_subject(s)} · *{clip(r, 20)}* · {source}" for s, r, source in roles[:MAX_LISTED]]
+    blocks: list[Block] = [header("Who can do what"), section("\n".join(lines))]
+    if len(roles) > MAX_LISTED:
+        blocks.append(context(f"and {len(roles) - MAX_LISTED} more"))
+    blocks.append(
+        context(
+            f"Everyone else is a viewer. Your role: *{clip(viewer_role, 20)}*. Operators sync, pause, resume, "
+            "test and re-sync tables; admins also re-sync everything, run bulk operations and grant roles."
+        )
+    )
+    return Message(text=fallback(f"{len(roles)} people and groups with roles"), blocks=blocks)
+
+
+def render_access_changed(subject: str, role: str | None, *, by: str) -> Message:
+    if role is None:
+        text = f":white_check_mark: {mention(by)} revoked the granted role of {_subject(subject)}."
+    else:
+        text = f":white_check_mark: {mention(by)} granted {_subject(subject)} the *{clip(role, 20)}* role."
+    return Message(text=fallback(text), blocks=[section(text)])
+
+
+@dataclass(frozen=True)
+class BulkLine:
+    name: str
+    status: str  # pending | done | skipped | failed | cancelled
+    reason: str = ""
+
+
+_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume"}
+
+
+def _names(lines: Sequence[BulkLine], limit: int = 40) -> str:
+    shown = ", ".join(f"`{clip(line.name, 60)}`" for line in lines[:limit])
+    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+
+
+def render_bulk_preview(
+    action: str, described: str, targets: Sequence[BulkLine], skipped: Sequence[BulkLine], *, run_id: str
+) -> Message:
+    verb = _VERB.get(action, action)
+    if not targets:
+        text = f"Nothing to {action}: no connector matching {clip(described, 200)} needs it."
+        if skipped:
+            text += f"\nSkipped {len(skipped)}: " + "; ".join(
+                f"`{clip(s.name, 60)}` ({clip(s.reason, 80)})" for s in skipped[:10]
+            )
+        return Message(text=fallback(text), blocks=[section(text)])
+    blocks: list[Block] = [
+        header(f"{verb} {len(targets)} connectors?"),
+        section(f"*{len(targets)}* matching {clip(described, 200)}: {_names(targets)}"),
+    ]
+    if skipped:
+        reasons: dict[str, int] = {}
+        for s in skipped:
+            reasons[s.reason] = reasons.get(s.reason, 0) + 1
+        summary = "; ".join(f"{n} {clip(r, 80)}" for r, n in reasons.items())
+        blocks.append(section(f"*Skipped {len(skipped)}*: {summary}"))
+    ask = confirm(
+        f"{verb} {len(targets)} connectors?", f"This changes {len(targets)} connectors in Fivetran.", yes=verb
+    )
+    blocks += actions(
+        [
+            button(f"{verb} {len(targets)}", ids.aid(ids.BULK_CONFIRM), run_id, style="danger", ask=ask),
+            button("Cancel", ids.aid(ids.BULK_CANCEL), run_id),
+        ]
+    )
+    return Message(
+        text=fallback(f"{verb} {len(targets)} connectors matching {clip(described, 200)}?"), blocks=blocks
+    )
+
+
+def _counts(lines: Sequence[BulkLine]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.status] = counts.get(line.status, 0) + 1
+    return counts
+
+
+def render_bulk_progress(action: str, lines: Sequence[BulkLine], *, run_id: str, by: str) -> Message:
+    counts = _counts(lines)
+    finished = len(lines) - counts.get("pending", 0)
+    verb = _VERB.get(action, action)
+    text = (
+        f":arrows_counterclockwise: {verb} of {len(lines)} connectors by {mention(by)}: {finished} of {len(lines)} "
+        f"handled ({counts.get('done', 0)} done, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped)…"
+    )
+    blocks = [section(text), *actions([button("Cancel the rest", ids.aid(ids.BULK_CANCEL), run_id)])]
+    return Message(text=fallback(text), blocks=blocks)
+
+
+def render_bulk_report(
+    action: str, lines: Sequence[BulkLine], *, by: str, interrupted: bool = False
+) -> Message:
+    counts = _counts(lines)
+    verb = _VERB.get(action, action)
+    icon = ":white_check_mark:" if not counts.get("failed") and not interrupted else ":warning:"
+    head = f"{icon} {verb} of {len(lines)} connectors by {mention(by)}"
+    head += " stopped when the bot restarted" if interrupted else " finished"
+    parts = [
+        f"{counts.get(k, 0)} {k}"
+        for k in ("done", "failed", "skipped", "cancelled", "pending")
+        if counts.get(k)
+    ]
+    blocks: list[Block] = [section(f"{head}: {', '.join(parts)}.")]
+    failed = [line for line in lines if line.status == "failed"]
+    if failed:
+        detail = "\n".join(f"• `{clip(f.name, 60)}`: {clip(f.reason, 200)}" for f in failed[:20])
+        more = f"\nand {len(failed) - 20} more" if len(failed) > 20 else ""
+        blocks.append(section(f"*Failed*\n{detail}{more}"))
+    for status, title in (
+        ("done", "Done"),
+        ("skipped", "Skipped"),
+        ("cancelled", "Not started"),
+        ("pending", "Not started"),
+    ):
+        group = [line for line in lines if line.status == status]
+        if group:
+            blocks.append(context(f"{title}: {_names(group, 30)}"))
+    return Message(text=fallback(f"{head}: {', '.join(parts)}."), blocks=blocks)
+
+
+def render_approval_request(connection_name: str, connection_id: str, *, requester: str) -> Message:
+    text = (
+        f":raised_hand: {mention(requester)} asks to re-sync *all* data of *{clip(connection_name, 100)}*. "
+        "A second admin must approve."
+    )
+    blocks = [
+        section(text),
+        *actions(
+            [
+                button(
+                    "Approve", ids.aid(ids.APPROVE), ids.pack(c=connection_id, by=requester), style="primary"
+                ),
+                button(
+                    "Reject", ids.aid(ids.REJECT), ids.pack(c=connection_id, by=requester), style="danger"
+                ),
+            ]
+        ),
+    ]
+    return Message(text=fallback(text), blocks=blocks)
+
+
+def render_approval_outcome(
+    connection_name: str, *, requester: str, approver: str, approved: bool
+) -> Message:
+    verdict = "approved" if approved else "rejected"
+    text = (
+        f"{':white_check_mark:' if approved else ':no_entry:'} {mention(approver)} {verdict} the re-sync of "
+        f"*{clip(connection_name, 100)}* asked by {mention(requester)}."
+    )
+    return Message(text=fallback(text), blocks=[section(text)])

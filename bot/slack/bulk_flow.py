@@ -1,0 +1,119 @@
+"""`sync|pause|resume <selector>`: preview, confirm, run with one progress message, report."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.blocks.governance import BulkLine, render_bulk_preview, render_bulk_progress, render_bulk_report
+from bot.blocks.message import Message
+from bot.blocks.prompts import render_cancelled, render_error
+from bot.services.actions import ActionResult
+from bot.services.bulk import BulkService, plan_bulk
+from bot.services.grammar import BulkCmd
+from bot.slack.flow import Flow
+from bot.slack.turn import MessageRef, Turn
+from bot.storage.bulk import BulkRun
+
+log = logging.getLogger(__name__)
+
+
+def bulk_lines(run: BulkRun, names: dict[str, str]) -> list[BulkLine]:
+    return [
+        BulkLine(names.get(i.connection_id, i.connection_id), i.status, i.reason or "") for i in run.items
+    ]
+
+
+class Bulk(Flow):
+    def _service(self) -> BulkService | None:
+        return self.deps.bulk
+
+    def _names(self) -> dict[str, str]:
+        snapshot = self.deps.cache.peek()
+        return {} if snapshot is None else {cid: c.name for cid, c in snapshot.connections.items()}
+
+    async def preview(self, turn: Turn, cmd: BulkCmd) -> None:
+        parameters = {"action": cmd.action, "selector": cmd.selector.as_text(), "force": cmd.force}
+        await self.authorize(turn, "bulk", [], parameters)
+        service = self._service()
+        if service is None:
+            await turn.out.reply(
+                render_error("Bulk operations need the bot's database, which is not set up here.")
+            )
+            return
+        snapshot = await self.deps.cache.get()
+        plan = plan_bulk(snapshot, cmd.action, cmd.selector, force=cmd.force)
+        run_id = ""
+        if plan.targets:
+            run_id = (await service.prepare(turn.actor.user_id, turn.actor.channel_id, plan)).id
+        message = render_bulk_preview(
+            cmd.action,
+            cmd.selector.describe(),
+            [BulkLine(c.name, "pending") for c in plan.targets],
+            [BulkLine(c.name, "skipped", reason) for c, reason in plan.skipped],
+            run_id=run_id,
+        )
+        await turn.out.reply(message)
+
+    async def confirm(self, turn: Turn, run_id: str) -> None:
+        await self.authorize(turn, "bulk", [], {"run": run_id})
+        service = self._service()
+        run = await service.repo.get(run_id) if service is not None else None
+        if service is None or run is None or run.status != "pending":
+            await turn.out.reply(render_error("That bulk operation already ran or was cancelled."))
+            return
+        action = run.action.split(":")[0]
+        names = self._names()
+        ref = await turn.out.post(
+            render_bulk_progress(action, bulk_lines(run, names), run_id=run.id, by=turn.actor.user_id)
+        )
+        if ref is not None:
+            await service.repo.set_message_ts(run.id, ref.ts)
+        await turn.out.reply(Message(text=f"Running: {action} of {len(run.items)} connectors."), replace=True)
+        self.deps.background.spawn(self._execute(turn, service, run, ref), name=f"bulk:{run.id}")
+
+    async def _execute(self, turn: Turn, service: BulkService, run: BulkRun, ref: MessageRef | None) -> None:
+        action = run.action.split(":")[0]
+        names = self._names()
+
+        async def show(message: Message) -> None:
+            if ref is not None:
+                await turn.out.update(ref, message)
+            else:
+                await turn.out.reply(message, in_channel=False)
+
+        async def progress(current: BulkRun) -> None:
+            await show(
+                render_bulk_progress(action, bulk_lines(current, names), run_id=run.id, by=turn.actor.user_id)
+            )
+
+        final: BulkRun | None = None
+
+        async def execute() -> ActionResult:
+            nonlocal final
+            final = await service.run(run.id, progress)
+            if final is None:
+                return ActionResult(False, "bulk", run.id, "It had already been confirmed or cancelled.")
+            counts: dict[str, int] = {}
+            for item in final.items:
+                counts[item.status] = counts.get(item.status, 0) + 1
+            summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            return ActionResult(not counts.get("failed"), "bulk", run.id, summary)
+
+        await self.change(
+            turn, "bulk", [i.connection_id for i in run.items], {"action": run.action, "run": run.id}, execute
+        )
+        if final is not None:
+            await show(render_bulk_report(action, bulk_lines(final, names), by=turn.actor.user_id))
+
+    async def cancel(self, turn: Turn, run_id: str) -> None:
+        await self.authorize(turn, "bulk", [], {"run": run_id, "cancel": True})
+        service = self._service()
+        run = await service.cancel(run_id) if service is not None else None
+        if run is None:
+            await turn.out.reply(render_error("That bulk operation is unknown."))
+        elif run.status == "cancelled" and all(i.status in ("pending", "cancelled") for i in run.items):
+            await turn.out.reply(render_cancelled(f"the bulk {run.action.split(':')[0]}"), replace=True)
+        else:
+            await turn.out.reply(
+                Message(text="Cancelling: connectors not yet started will be left as they are.")
+            )

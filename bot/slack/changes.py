@@ -1,0 +1,277 @@
+"""The commands that change one connector: sync, pause, resume, setup tests, table switches, re-syncs.
+
+Each is authorised against the person acting, confirmed when destructive, refused when asked twice in a
+short window, audited before and after, and announced to the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.blocks.actions import render_follow
+from bot.blocks.governance import render_approval_outcome, render_approval_request
+from bot.blocks.message import Message
+from bot.blocks.prompts import render_confirm, render_error, render_refused
+from bot.blocks.schemas import render_schemas
+from bot.fivetran.models import Connection
+from bot.services.actions import ActionResult
+from bot.slack.flow import Flow
+from bot.slack.turn import MessageRef, Turn, reference_id
+
+log = logging.getLogger(__name__)
+
+
+def quote(text: str) -> str:
+    return f'"{text}"' if any(c.isspace() or c in "\"'" for c in text) else text
+
+
+class Changes(Flow):
+    async def sync(self, turn: Turn, query: str, *, force: bool, confirmed: bool) -> None:
+        action = "force_sync" if force else "sync"
+        resolved = await self.connector(turn, query)
+        if resolved is None:
+            return
+        connection = resolved[1]
+        await self.authorize(turn, action, [connection.id])
+        if force and not confirmed:
+            await turn.out.reply(
+                render_confirm(
+                    f"Force sync *{connection.name}*? A running sync is stopped and started again.",
+                    command_text=f"sync {connection.id} --force",
+                    confirm_label="Force sync",
+                )
+            )
+            return
+        if not await self.first_time(turn, f"{action}:{connection.id}", f"A sync of {connection.name}"):
+            return
+        fresh = await self.deps.actions.refresh(connection.id) or connection
+        baseline = fresh.last_sync_end  # taken right before the trigger, not from a cached snapshot
+        started = self.deps.clock()
+        result = await self.change(
+            turn,
+            action,
+            [connection.id],
+            {"force": force},
+            lambda: self.deps.actions.sync(connection.id, force=force),
+        )
+        if not result.ok:
+            await self.announce(turn, result, connection.name)
+            return
+        first = render_follow(
+            None,
+            actor=turn.actor.user_id,
+            connection_name=connection.name,
+            connection_id=connection.id,
+            force=force,
+        )
+        ref = await turn.out.post(first)
+        if ref is None:
+            await turn.out.reply(first, in_channel=False)
+        self.deps.background.spawn(
+            self._follow(turn, connection, baseline, started, ref, force), name=f"follow:{connection.id}"
+        )
+
+    async def _follow(
+        self,
+        turn: Turn,
+        connection: Connection,
+        baseline: datetime | None,
+        started: float,
+        ref: MessageRef | None,
+        force: bool,
+    ) -> None:
+        try:
+            async for update in self.deps.follower.follow(connection.id, baseline, started):
+                message = render_follow(
+                    update,
+                    actor=turn.actor.user_id,
+                    connection_name=connection.name,
+                    connection_id=connection.id,
+                    force=force,
+                )
+                if ref is not None:
+                    await turn.out.update(ref, message)
+                else:
+                    await turn.out.reply(message, replace=True)
+        except Exception:
+            ref_id = reference_id()
+            log.exception("following the sync of %s failed [%s]", connection.id, ref_id)
+            await turn.out.reply(
+                render_error(f"I lost track of the sync of {connection.name}.", reference=ref_id)
+            )
+
+    async def pause_resume_test(self, turn: Turn, action: str, query: str, *, confirmed: bool) -> None:
+        resolved = await self.connector(turn, query)
+        if resolved is None:
+            return
+        snapshot, connection = resolved
+        await self.authorize(turn, action, [connection.id])
+        if action == "pause" and not confirmed and snapshot.health[connection.id].pause_needs_confirm:
+            await turn.out.reply(
+                render_confirm(
+                    f"Pause *{connection.name}*? It is working; no syncs will run until someone resumes it.",
+                    command_text=f"pause {connection.id}",
+                    confirm_label="Pause",
+                )
+            )
+            return
+        if not await self.first_time(turn, f"{action}:{connection.id}", f"`{action}` on {connection.name}"):
+            return
+        actions = self.deps.actions
+        if action == "test":
+            await turn.out.reply(Message(text=f"Running setup tests on {connection.name}…"))
+            call = lambda: actions.run_setup_tests(connection.id)  # noqa: E731
+        elif action == "pause":
+            call = lambda: actions.pause(connection.id)  # noqa: E731
+        else:
+            call = lambda: actions.resume(connection.id)  # noqa: E731
+        result = await self.change(turn, action, [connection.id], {}, call)
+        await self.announce(turn, result, connection.name)
+
+    async def toggle(
+        self, turn: Turn, query: str, schema: str, table: str, enabled: bool, *, confirmed: bool
+    ) -> None:
+        action = "enable_table" if enabled else "disable_table"
+        resolved = await self.connector(turn, query)
+        if resolved is None:
+            return
+        connection = resolved[1]
+        name = f"{schema}.{table}"
+        await self.authorize(turn, action, [connection.id], {"table": name})
+        if not enabled and not confirmed:
+            await turn.out.reply(
+                render_confirm(
+                    f"Disable `{name}` on *{connection.name}*? It stops syncing to the destination.",
+                    command_text=f"disable {connection.id} {quote(name)}",
+                    confirm_label="Disable",
+                )
+            )
+            return
+        if not await self.first_time(turn, f"{action}:{connection.id}:{name}", f"`{action}` of {name}"):
+            return
+        result = await self.change(
+            turn,
+            action,
+            [connection.id],
+            {"table": name},
+            lambda: self.deps.actions.set_table_enabled(connection.id, schema, table, enabled),
+        )
+        await self.announce(turn, result, connection.name)
+
+    async def resync(
+        self, turn: Turn, query: str, tables: tuple[tuple[str, str], ...], *, confirmed: bool
+    ) -> None:
+        action = "resync_tables" if tables else "resync"
+        resolved = await self.connector(turn, query)
+        if resolved is None:
+            return
+        connection = resolved[1]
+        scope: dict[str, list[str]] = {}
+        for schema, table in tables:
+            names = scope.setdefault(schema, [])
+            if table not in names:
+                names.append(table)
+        parameters = {"tables": [f"{s}.{t}" for s, t in tables]} if tables else {}
+        await self.authorize(turn, action, [connection.id], parameters)
+        if not confirmed:
+            if scope:
+                shown = ", ".join(f"`{s}.{t}`" for s, t in tables[:10])
+                question = (
+                    f"Re-sync {shown} on *{connection.name}*? Their data is read again from the source."
+                )
+            else:
+                question = (
+                    f"Re-sync *all* data of *{connection.name}* from the start? A historical re-sync re-reads "
+                    "every table and can take long and cost money."
+                )
+            text = " ".join(["resync", connection.id, *(quote(f"{s}.{t}") for s, t in tables)])
+            await turn.out.reply(render_confirm(question, command_text=text, confirm_label="Re-sync"))
+            return
+        if not scope and self.deps.resync_approval:
+            await self._ask_approval(turn, connection)
+            return
+        if not await self.first_time(
+            turn, f"{action}:{connection.id}:{sorted(scope.items())}", "That re-sync"
+        ):
+            return
+        await self._run_resync(turn, connection, scope, parameters)
+
+    async def _run_resync(
+        self,
+        turn: Turn,
+        connection: Connection,
+        scope: dict[str, list[str]],
+        parameters: Mapping[str, object],
+    ) -> ActionResult:
+        actions = self.deps.actions
+        action = "resync_tables" if scope else "resync"
+        result = await self.change(
+            turn,
+            action,
+            [connection.id],
+            parameters,
+            (lambda: actions.resync_tables(connection.id, scope))
+            if scope
+            else (lambda: actions.resync(connection.id)),
+        )
+        await self.announce(turn, result, connection.name)
+        return result
+
+    async def _ask_approval(self, turn: Turn, connection: Connection) -> None:
+        async def requested() -> ActionResult:
+            return ActionResult(
+                True, "resync_request", connection.id, "Waiting for a second admin's approval."
+            )
+
+        await self.change(turn, "resync_request", [connection.id], {}, requested)
+        message = render_approval_request(connection.name, connection.id, requester=turn.actor.user_id)
+        if await turn.out.post(message) is None:
+            await turn.out.reply(message, in_channel=True)
+        await turn.out.reply(
+            Message(
+                text=f"Asked for a second admin's approval to re-sync {connection.name}; it runs once approved."
+            )
+        )
+
+    async def approval(self, turn: Turn, connection_id: str, requester: str, *, approve: bool) -> None:
+        resolved = await self.connector(turn, connection_id)
+        if resolved is None:
+            return
+        connection = resolved[1]
+        await self.authorize(turn, "resync", [connection.id], {"requested_by": requester})
+        if turn.actor.user_id == requester:
+            await turn.out.reply(
+                render_refused("A second admin must approve or reject this; not the one who asked.")
+            )
+            return
+        if not await self.first_time(turn, f"approval:{connection.id}:{requester}", "That decision"):
+            return
+        outcome = render_approval_outcome(
+            connection.name, requester=requester, approver=turn.actor.user_id, approved=approve
+        )
+        await turn.out.reply(outcome, replace=True)
+        if approve:
+            await self._run_resync(
+                turn, connection, {}, {"requested_by": requester, "approved_by": turn.actor.user_id}
+            )
+
+    async def reload(self, turn: Turn, connection_id: str) -> None:
+        resolved = await self.connector(turn, connection_id)
+        if resolved is None:
+            return
+        connection = resolved[1]
+        await self.authorize(turn, "reload_schemas", [connection.id])
+        if not await self.first_time(turn, f"reload:{connection.id}", "A schema reload"):
+            return
+        result = await self.change(
+            turn,
+            "reload_schemas",
+            [connection.id],
+            {},
+            lambda: self.deps.actions.reload_schemas(connection.id),
+        )
+        if result.ok and result.schemas is not None:
+            await turn.out.reply(render_schemas(connection, result.schemas), replace=True)
+        await self.announce(turn, result, connection.name)

@@ -1,0 +1,109 @@
+"""What every command flow shares: its collaborators and the steps they all take.
+
+Resolve what was typed to one connector, check the person may do it (recording a refused change), refuse
+the same change twice in a short window, run a change with its audit entry, and tell the channel.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.blocks.actions import render_action_result
+from bot.blocks.prompts import render_ambiguous, render_error, render_not_found
+from bot.fivetran.models import Connection
+from bot.services.access import AUDITED, AccessPolicy, Refused, Role
+from bot.services.actions import ActionResult, ConnectorActions
+from bot.services.audit import AuditLog
+from bot.services.background import Background
+from bot.services.bulk import BulkService
+from bot.services.dedupe import Dedupe
+from bot.services.follow import SyncFollower
+from bot.services.resolve import Ambiguous, Found, resolve
+from bot.services.snapshot import AccountSnapshot, SnapshotCache
+from bot.slack.turn import Turn
+from bot.storage.access import AccessRepo
+from bot.storage.audit import AuditRepo
+
+DEDUPE_WINDOW_S = 10.0
+
+
+@dataclass
+class Deps:
+    cache: SnapshotCache
+    actions: ConnectorActions
+    follower: SyncFollower
+    policy: AccessPolicy
+    background: Background
+    dedupe: Dedupe
+    auditor: AuditLog | None = None
+    access: AccessRepo | None = None
+    audit_repo: AuditRepo | None = None
+    bulk: BulkService | None = None
+    resync_approval: bool = False
+    admins: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], float] = time.monotonic
+
+
+class Flow:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def connector(self, turn: Turn, query: str) -> tuple[AccountSnapshot, Connection] | None:
+        """Resolve what was typed; answer "did you mean" or the candidates when it is not one connector."""
+        snapshot = await self.deps.cache.get()
+        found = resolve(snapshot, query)
+        if isinstance(found, Found):
+            return snapshot, found.connection
+        if isinstance(found, Ambiguous):
+            await turn.out.reply(render_ambiguous(found, snapshot))
+        else:
+            await turn.out.reply(render_not_found(found, snapshot))
+        return None
+
+    async def authorize(
+        self,
+        turn: Turn,
+        action: str,
+        connectors: Sequence[str] = (),
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Role:
+        """Raise `Refused` unless the person may; a refused change is on record like any other."""
+        try:
+            return await self.deps.policy.check(turn.actor, action)
+        except Refused as refused:
+            if action in AUDITED and self.deps.auditor is not None:
+                await self.deps.auditor.refused(
+                    turn.audit, action, connectors, parameters or {}, refused.reason
+                )
+            raise
+
+    async def first_time(self, turn: Turn, key: str, what: str) -> bool:
+        if await self.deps.dedupe.first_time(key, DEDUPE_WINDOW_S):
+            return True
+        await turn.out.reply(render_error(f"{what} was just requested; I'm not doing it twice."))
+        return False
+
+    async def change(
+        self,
+        turn: Turn,
+        action: str,
+        connectors: Sequence[str],
+        parameters: Mapping[str, Any],
+        call: Callable[[], Awaitable[ActionResult]],
+    ) -> ActionResult:
+        if self.deps.auditor is None:
+            return await call()
+        return await self.deps.auditor.run(turn.audit, action, connectors, parameters, call)
+
+    async def announce(self, turn: Turn, result: ActionResult, name: str) -> None:
+        message = render_action_result(
+            result, actor=turn.actor.user_id, connection_name=name, now=self.deps.now()
+        )
+        # Changes are told to the channel, so the team sees who did what; refusals only to the person.
+        await turn.out.reply(message, in_channel=result.ok)

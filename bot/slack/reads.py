@@ -1,0 +1,71 @@
+"""The commands that only look: list, show, groups, group, schemas, tables, help."""
+
+from __future__ import annotations
+
+from bot.blocks.connectors import render_group, render_groups, render_list, render_show
+from bot.blocks.prompts import render_error, render_help, render_usage_error
+from bot.blocks.schemas import render_schemas, render_tables
+from bot.services.grammar import UsageError
+from bot.services.selectors import SelectorError, parse_selector, select
+from bot.slack.flow import Flow
+from bot.slack.turn import Turn
+
+
+class Reads(Flow):
+    async def help(self, turn: Turn, topic: str | None) -> None:
+        await turn.out.reply(render_help(topic))
+
+    async def list(self, turn: Turn, query: str, page: int, *, replace: bool = False) -> None:
+        await self.authorize(turn, "list")
+        try:
+            selector = parse_selector(query.split())
+        except SelectorError as error:
+            await turn.out.reply(render_usage_error(UsageError(str(error), "list")))
+            return
+        snapshot = await self.deps.cache.get()
+        selected = select(snapshot, selector)
+        message = render_list(snapshot, selected, selector, page=page, now=self.deps.now())
+        await turn.out.reply(message, replace=replace)
+
+    async def show(self, turn: Turn, query: str) -> None:
+        await self.authorize(turn, "show")
+        resolved = await self.connector(turn, query)
+        if resolved is None:
+            return
+        snapshot, connection = resolved
+        fresh = await self.deps.actions.refresh(connection.id) or connection
+        snapshot = self.deps.cache.peek() or snapshot
+        await turn.out.reply(render_show(snapshot, fresh, now=self.deps.now()))
+
+    async def groups(self, turn: Turn) -> None:
+        await self.authorize(turn, "groups")
+        await turn.out.reply(render_groups(await self.deps.cache.get()))
+
+    async def group(self, turn: Turn, query: str) -> None:
+        await self.authorize(turn, "group")
+        snapshot = await self.deps.cache.get()
+        key = query.strip().lower()
+        for group in snapshot.groups.values():
+            if key in (group.id.lower(), group.name.lower()):
+                await turn.out.reply(render_group(snapshot, group, now=self.deps.now()))
+                return
+        names = ", ".join(sorted(g.name for g in snapshot.groups.values())[:20])
+        await turn.out.reply(
+            render_error(f"No group named `{query}`. Groups: {names}. `/hvr groups` lists them all.")
+        )
+
+    async def schemas(self, turn: Turn, query: str) -> None:
+        await self.authorize(turn, "schemas")
+        resolved = await self.connector(turn, query)
+        if resolved is not None:
+            settings = await self.deps.actions.get_schemas(resolved[1].id)
+            await turn.out.reply(render_schemas(resolved[1], settings))
+
+    async def tables(
+        self, turn: Turn, query: str, schema: str | None, page: int, *, replace: bool = False
+    ) -> None:
+        await self.authorize(turn, "tables")
+        resolved = await self.connector(turn, query)
+        if resolved is not None:
+            settings = await self.deps.actions.get_schemas(resolved[1].id)
+            await turn.out.reply(render_tables(resolved[1], settings, schema, page=page), replace=replace)

@@ -1,0 +1,44 @@
+"""One request being handled: who asks, from where, how to answer, and its reference id."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.blocks.message import Message
+from bot.services.access import Actor
+from bot.services.audit import AuditContext
+from bot.storage.audit import AuditSource
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+class Responder(Protocol):
+    async def reply(self, message: Message, *, replace: bool = False, in_channel: bool = False) -> None:
+        """Answer the person through the request's response_url (ephemeral unless `in_channel`)."""
+
+    async def post(self, message: Message) -> MessageRef | None:
+        """A channel message the bot can update later; None when it cannot post there."""
+
+    async def update(self, ref: MessageRef, message: Message) -> None: ...
+
+
+def reference_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@dataclass(frozen=True)
+class Turn:
+    actor: Actor
+    out: Responder
+    source: AuditSource
+    request_id: str
+
+    @property
+    def audit(self) -> AuditContext:
+        return AuditContext(self.request_id, self.actor.user_id, self.actor.channel_id, self.source)
