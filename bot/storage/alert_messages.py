@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 
 from bot.storage.clock import Clock, utcnow
 from bot.storage.db import Database
@@ -101,3 +101,17 @@ class AlertMessageRepo:
                 )
             ).one_or_none()
         return None if row is None else _row(row)
+
+    async def count_opened_since(self, connection_id: str, channel_id: str, since: datetime) -> int:
+        """How many alerts (open or closed) were posted for the connector here since `since`: flapping."""
+        async with self._db.begin() as connection:
+            found = await connection.scalar(
+                select(func.count())
+                .select_from(alert_messages)
+                .where(
+                    alert_messages.c.connection_id == connection_id,
+                    alert_messages.c.channel_id == channel_id,
+                    alert_messages.c.opened_at >= since,
+                )
+            )
+        return int(found or 0)

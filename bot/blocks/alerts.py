@@ -1,0 +1,264 @@
+"""Real-time alerts and the answers to `watch`, `watch list` and `unwatch`.
+
+An alert says what happened, to which connector, why (the task or failure message), since when, and offers
+the buttons to act on it. Everything from Fivetran or a person is escaped: a connector named `<!channel>`
+must not ping anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.blocks import ids
+from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, section
+from bot.blocks.message import Message
+from bot.blocks.text import ago, clip, duration, esc, stamp
+from bot.fivetran.models import Connection
+from bot.services.events import AlertEvent, AlertKind, WatchEvent
+from bot.services.selectors import SelectorError
+from bot.services.snapshot import AccountSnapshot
+from bot.services.watch_commands import load_selector
+from bot.storage.alert_messages import AlertMessage
+from bot.storage.subscriptions import Subscription
+
+REASON_MAX = 600
+NAME_MAX = 150
+NAME_IN_DIALOG = 80
+SECTION_BUDGET = 2_800  # under the 3,000 of a section, with room for the line that says more were left out
+MAX_LIST_SECTIONS = 40
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+
+_HEADLINE: dict[AlertKind, tuple[str, str]] = {
+    AlertKind.BROKE: (":red_circle:", "broke"),
+    AlertKind.SYNC_FAILED: (":x:", "failed to sync"),
+    AlertKind.SYNC_SUCCEEDED: (":large_green_circle:", "synced successfully"),
+    AlertKind.SYNC_STARTED: (":arrows_counterclockwise:", "started a sync"),
+    AlertKind.RECOVERED: (":large_green_circle:", "recovered"),
+    AlertKind.DELAYED: (":snail:", "is delayed: its data is later than the schedule promises"),
+    AlertKind.PAUSED: (":double_vertical_bar:", "was paused"),
+    AlertKind.RESUMED: (":arrow_forward:", "was resumed"),
+}
+_SOURCE = {"webhook": "Fivetran webhook", "poll": "polling"}
+
+
+def mention(user: str) -> str:
+    """`<@U…>` for a real Slack user id; anything else is shown escaped, so it cannot forge a mention."""
+    return f"<@{user}>" if _SLACK_USER.match(user) else esc(user)
+
+
+def _name(event: AlertEvent, connection: Connection | None) -> str:
+    if connection is not None:
+        return connection.name
+    return event.connector_name or event.connection_id
+
+
+def _group(event: AlertEvent, connection: Connection | None, snapshot: AccountSnapshot | None) -> str:
+    if connection is not None and snapshot is not None:
+        return snapshot.group_name(connection)
+    if connection is not None:
+        return connection.group_id
+    return event.group_id or "unknown"
+
+
+def _reason(event: AlertEvent, connection: Connection | None) -> str | None:
+    if event.message:
+        return event.message
+    if event.kind.is_failure and connection is not None:
+        return next((t.message for t in connection.status.tasks if t.message), None)
+    return None
+
+
+def _buttons(event: AlertEvent, connection: Connection | None, name: str) -> list[Block]:
+    cid = event.connection_id
+    show = button("Show", ids.aid(ids.SHOW), cid)
+    paused = connection.paused if connection is not None else event.kind is AlertKind.PAUSED
+    if paused:
+        return actions([show, button("Resume", ids.aid(ids.RESUME), cid)])
+    if not (event.kind.is_failure or event.kind is AlertKind.DELAYED):
+        return actions([show])
+    ask = confirm(
+        "Pause connector?",
+        f"No syncs of *{clip(name, NAME_IN_DIALOG)}* will run until someone resumes it.",
+        yes="Pause",
+    )
+    return actions(
+        [
+            show,
+            button("Sync", ids.aid(ids.SYNC), cid, style="primary"),
+            button("Pause", ids.aid(ids.PAUSE), cid, ask=ask),
+        ]
+    )
+
+
+def _context(event: AlertEvent) -> Block:
+    return context(f"`{clip(event.connection_id, 100)}` · via {_SOURCE[event.source]}")
+
+
+def render_alert(
+    event: AlertEvent,
+    connection: Connection | None,
+    snapshot: AccountSnapshot | None = None,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+) -> Message:
+    """`since`: when the open alert this event repeats was first posted ("failing since")."""
+    name = _name(event, connection)
+    emoji, verb = _HEADLINE[event.kind]
+    by = f" by {esc(event.actor)}" if event.actor else ""
+    blocks: list[Block] = [section(f"{emoji} *{clip(name, NAME_MAX)}* {verb}{by}")]
+    items = [
+        f"*Group*\n{clip(_group(event, connection, snapshot), 200)}",
+        f"*Service*\n{clip(connection.service if connection else event.service or 'unknown', 100)}",
+        f"*When*\n{stamp(event.at)} ({ago(event.at, now)})",
+    ]
+    if event.kind.is_failure:
+        first = since or event.at
+        items.append(f"*Failing since*\n{stamp(first)} ({duration((now - first).total_seconds())})")
+        if connection is not None:
+            items.append(f"*Last success*\n{ago(connection.succeeded_at, now)}")
+    blocks.append(fields(items))
+    reason = _reason(event, connection)
+    if reason:
+        blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
+    blocks += _buttons(event, connection, name)
+    blocks.append(_context(event))
+    text = f"{esc(name)} {verb}{by}" + (f": {clip(reason, 200)}" if reason else "")
+    return Message(text=fallback(text), blocks=blocks)
+
+
+def render_flapping(
+    event: AlertEvent,
+    connection: Connection | None,
+    snapshot: AccountSnapshot | None = None,
+    *,
+    failures: int,
+    window: timedelta,
+    now: datetime,
+) -> Message:
+    name = _name(event, connection)
+    span = duration(window.total_seconds())
+    blocks: list[Block] = [
+        section(
+            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {failures} times in the last {span}. "
+            f"I'll keep further failure alerts for it out of this channel until it has had a quiet {span}."
+        ),
+        fields(
+            [
+                f"*Group*\n{clip(_group(event, connection, snapshot), 200)}",
+                f"*Latest failure*\n{stamp(event.at)} ({ago(event.at, now)})",
+            ]
+        ),
+    ]
+    reason = _reason(event, connection)
+    if reason:
+        blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
+    blocks += _buttons(event, connection, name)
+    blocks.append(_context(event))
+    return Message(text=fallback(f"{esc(name)} is flapping: {failures} failures in {span}"), blocks=blocks)
+
+
+def _recovery_words(event: AlertEvent, alert: AlertMessage) -> str:
+    how = "a sync succeeded" if event.kind is AlertKind.SYNC_SUCCEEDED else "Fivetran reports it connected"
+    after = duration(max(0.0, (event.at - alert.opened_at).total_seconds()))
+    return f"recovered {stamp(event.at)}, after {after} ({how})"
+
+
+def render_recovered_update(
+    event: AlertEvent,
+    alert: AlertMessage,
+    connection: Connection | None,
+    snapshot: AccountSnapshot | None = None,
+    *,
+    now: datetime,
+) -> Message:
+    """What the failure alert becomes once the connector recovers: the history, no longer a call to act."""
+    name = _name(event, connection)
+    words = _recovery_words(event, alert)
+    blocks: list[Block] = [
+        section(f":large_green_circle: *{clip(name, NAME_MAX)}* {words}"),
+        context(
+            f"Failing since {stamp(alert.opened_at)} · group {clip(_group(event, connection, snapshot), 200)}"
+            f" · `{clip(event.connection_id, 100)}`"
+        ),
+    ]
+    blocks += actions([button("Show", ids.aid(ids.SHOW), event.connection_id)])
+    return Message(text=fallback(f"{esc(name)} {words}"), blocks=blocks)
+
+
+def render_recovery_reply(event: AlertEvent, alert: AlertMessage, *, now: datetime) -> Message:
+    words = _recovery_words(event, alert)
+    return Message(
+        text=fallback(f"Recovered: {words}"), blocks=[section(f":large_green_circle: It {words}.")]
+    )
+
+
+# --- watch answers ---------------------------------------------------------------------------------
+
+
+def watch_events(subscription: Subscription) -> list[WatchEvent]:
+    names = subscription.options.get("events") or []
+    return [e for e in WatchEvent if e.value in names]
+
+
+def _selector_words(subscription: Subscription) -> str:
+    try:
+        return esc(load_selector(subscription.selector).describe())
+    except SelectorError:
+        return esc(subscription.selector)
+
+
+def render_watch_added(subscription: Subscription) -> Message:
+    sid = clip(subscription.id, 40)
+    events = ", ".join(e.value for e in watch_events(subscription))
+    what = _selector_words(subscription)
+    text = (
+        f":eyes: Watching *{what}* in this channel for {events}. "
+        f"Watch `{sid}`: `/hvr unwatch {sid}` stops it, `/hvr watch list` shows every watch here."
+    )
+    return Message(text=fallback(f"Watching {what} for {events} (watch {sid})"), blocks=[section(text)])
+
+
+def _watch_line(subscription: Subscription) -> str:
+    events = ", ".join(e.value for e in watch_events(subscription))
+    return (
+        f"• `{clip(subscription.id, 40)}` *{_selector_words(subscription)}*: {events} · by "
+        f"{mention(subscription.created_by)} · since {subscription.created_at.date().isoformat()}"
+    )
+
+
+def render_watch_list(subscriptions: Sequence[Subscription]) -> Message:
+    if not subscriptions:
+        text = "No watches in this channel. Start one with `/hvr watch [&lt;selector&gt;] [events:&lt;list&gt;]`."
+        return Message(text=fallback(text), blocks=[section(text)])
+    blocks: list[Block] = [section(f"*Watches in this channel ({len(subscriptions)})*")]
+    chunk: list[str] = []
+    size = 0
+    shown = 0
+    for subscription in subscriptions:
+        line = _watch_line(subscription)
+        if size + len(line) + 1 > SECTION_BUDGET:
+            if len(blocks) >= MAX_LIST_SECTIONS:
+                break
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+        shown += 1
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    hidden = len(subscriptions) - shown
+    footer = f"and {hidden} more · " if hidden else ""
+    blocks.append(context(f"{footer}`/hvr unwatch &lt;id&gt;` stops one"))
+    return Message(text=fallback(f"{len(subscriptions)} watches in this channel"), blocks=blocks)
+
+
+def render_unwatched(subscription_id: str, *, found: bool = True) -> Message:
+    sid = clip(subscription_id, 40)
+    if found:
+        text = f"Stopped watch `{sid}`: no more alerts from it here."
+    else:
+        text = f"There is no watch `{sid}` in this channel. `/hvr watch list` shows the ones there are."
+    return Message(text=fallback(text), blocks=[section(text)])

@@ -1,0 +1,98 @@
+"""`POST /fivetran/webhook`: verify, decode, claim, answer at once, post afterwards.
+
+Fivetran retries a delivery that is not answered 2xx for 24 hours, so the route answers as soon as the
+event is verified and claimed; the Slack posting (paced at a message a second) runs in the background.
+Failures the sender can fix by retrying (the database is down) answer 503; a body that will never be
+accepted answers 4xx.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.services.events import AlertEvent
+from bot.services.webhook_events import SIGNATURE_HEADER, WebhookPayloadError, parse_webhook, verify_signature
+
+log = logging.getLogger(__name__)
+
+# Fivetran's events are a few hundred bytes; anything near this is not Fivetran.
+MAX_BODY = 256 * 1024
+
+Handle = Callable[[AlertEvent], Coroutine[Any, Any, None]]
+Dedupe = Callable[[AlertEvent], Awaitable[bool]]
+Spawn = Callable[[Coroutine[Any, Any, None]], object]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, stopping as soon as it passes `limit` (a lying or absent Content-Length included)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _text(status: int, text: str) -> Response:
+    return PlainTextResponse(text, status_code=status)
+
+
+def fivetran_webhook_route(
+    secret: str | None,
+    handle: Handle,
+    dedupe: Dedupe,
+    spawn: Spawn,
+    *,
+    path: str = "/fivetran/webhook",
+    max_body: int = MAX_BODY,
+) -> Route:
+    """`dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` posts it
+    and runs under `spawn` after the answer. Without a secret the route does not exist (404)."""
+
+    async def receive(request: Request) -> Response:
+        if not secret:
+            return _text(404, "Not Found")
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not header:
+            return _text(401, "missing signature")
+        try:
+            body = await _read_limited(request, max_body)
+        except _TooLarge:
+            return _text(413, "body too large")
+        except ClientDisconnect:
+            return _text(400, "incomplete body")
+        if not verify_signature(secret, body, header):
+            return _text(401, "bad signature")
+        try:
+            event = parse_webhook(body)
+        except WebhookPayloadError as error:
+            log.warning("fivetran webhook: signed but unreadable: %s", error)
+            return _text(400, str(error))
+        if event is None or not event.announced:
+            return _text(200, "ignored")
+        try:
+            first = await dedupe(event)
+        except Exception:
+            log.exception("fivetran webhook: could not claim %s", event.key)
+            return _text(503, "try again later")  # Fivetran will redeliver
+        if not first:
+            return _text(200, "duplicate")
+        spawn(handle(event))
+        return _text(200, "ok")
+
+    return Route(path, receive, methods=["POST"])
