@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,26 +28,36 @@ from bot.blocks.governance import render_bulk_report
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_from_settings
+from bot.scheduler.runner import DigestScheduler
 from bot.services.access import AccessPolicy, Role
 from bot.services.actions import ConnectorActions
+from bot.services.alerts import AlertService
 from bot.services.audit import Auditor
 from bot.services.background import Background
 from bot.services.bulk import BulkService
 from bot.services.dedupe import Dedupe
+from bot.services.digests import DigestService
 from bot.services.follow import FollowPolicy, SyncFollower
 from bot.services.posting import PostError, SlackPoster
 from bot.services.snapshot import SnapshotCache
+from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
 from bot.slack.bulk_flow import bulk_lines
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
 from bot.slack.router import Router
 from bot.storage.access import AccessRepo
+from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.audit import AuditRepo
 from bot.storage.bulk import BulkRepo
+from bot.storage.claims import ClaimRepo, EventClaimRepo
 from bot.storage.db import Database
 from bot.storage.dedupe import DedupeRepo
+from bot.storage.digest_state import DigestStateRepo
+from bot.storage.fire_ledger import FireLedger
 from bot.storage.migrate import ensure_schema
+from bot.storage.subscriptions import SubscriptionRepo
+from bot.storage.watch_state import WatchStateRepo
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +81,28 @@ class Bot:
     database: Database
     poster: SlackPoster
     bulk: BulkService
+    digests: DigestService
+    scheduler: DigestScheduler
+    alerts: AlertService
+    watcher: Watcher
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
+    _jobs: bool = field(default=False, repr=False)
 
-    async def start(self) -> None:
-        """Make the database current (or refuse), then pick up what a previous process left behind.
-        Idempotent: `serve` calls it before listening, the web app's lifespan again."""
+    async def start(self, *, jobs: bool = True) -> None:
+        """Make the database current (or refuse), pick up what a previous process left behind, and (with
+        `jobs`) start the digest scheduler and the polling watcher. Idempotent: `serve` calls it before
+        listening, the web app's lifespan again."""
         if self._started:
             return
         await ensure_schema(
             self.database.url.render_as_string(hide_password=False), auto_upgrade=self.database.is_sqlite
         )
         await self._report_interrupted_bulk_runs()
+        if jobs:
+            await self.scheduler.start()
+            self.watcher.start()
+            self._jobs = True
         self._started = True
 
     async def _report_interrupted_bulk_runs(self) -> None:
@@ -96,7 +119,12 @@ class Bot:
                 log.warning("could not report interrupted bulk run %s: %s", run.id, error.code)
 
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
-        """Let in-flight work finish for a moment, then stop it and close the clients."""
+        """Stop taking scheduled work (claims not done are released for another replica), let in-flight
+        work finish for a moment, then stop it and close the clients."""
+        if self._jobs:
+            await self.watcher.stop()
+            await self.scheduler.stop()
+            self._jobs = False
         if not await self.background.drain(drain_seconds):
             log.info("stopping %d unfinished background tasks", self.background.pending)
             await self.background.cancel_all()
@@ -190,6 +218,40 @@ def build_bot(
         now=now,
         clock=clock,
     )
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    subscriptions = SubscriptionRepo(database)
+    digests = DigestService(
+        subscriptions,
+        ClaimRepo(database),
+        DigestStateRepo(database),
+        cache,
+        poster,
+        default_tz=settings.hvr_timezone,
+        holder=holder,
+        now=now,
+    )
+    scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
+    alerts = AlertService(
+        subscriptions=subscriptions,
+        claims=EventClaimRepo(database),
+        alert_messages=AlertMessageRepo(database),
+        snapshots=cache,
+        poster=poster,
+        now=now,
+        holder=holder,
+        timezone=settings.hvr_timezone,
+    )
+    # With webhooks, Fivetran tells of syncs and pauses itself; the poller adds only what it never sends.
+    watcher = Watcher(
+        snapshots=cache,
+        state=WatchStateRepo(database),
+        handle=alerts.handle,
+        interval=settings.hvr_watch_interval,
+        kinds=KINDS_WITH_WEBHOOKS if settings.fivetran_webhook_secret else KINDS_WITHOUT_WEBHOOKS,
+    )
+    deps.digests = digests
+    deps.alerts = alerts
+    deps.default_tz = settings.hvr_timezone
     router = Router(deps)
     signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
@@ -216,5 +278,9 @@ def build_bot(
         database=database,
         poster=poster,
         bulk=bulk,
+        digests=digests,
+        scheduler=scheduler,
+        alerts=alerts,
+        watcher=watcher,
         _owned_http=owned,
     )

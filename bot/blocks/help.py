@@ -96,6 +96,30 @@ TOPICS: dict[str, Topic] = {
         ("audit", "audit salesforce_prod", "audit <@U0123ABCD> limit:50"),
         "viewer",
     ),
+    "digest": Topic(
+        "digest add <schedule> [<selector>] [only:problems] [tz:<Area/City>] | digest list | "
+        "digest remove <id> | digest now [<selector>]",
+        "Scheduled status digests in this channel: counts by health, the problems, what changed since the "
+        "last one. Schedules: hourly, every 15m (5m minimum), daily 09:00, weekdays 09:00, mon,thu 08:30, "
+        'or a quoted cron "0 9 * * mon-fri"; times in tz: or HVR_TIMEZONE.',
+        (
+            "digest add weekdays 09:00 tz:Europe/Berlin",
+            "digest add every 30m status:failing only:problems",
+            "digest list",
+            "digest now group:warehouse",
+        ),
+        "operator (list and now: viewer)",
+    ),
+    "watch": Topic(
+        "watch [<selector>] [events:<list>] | watch list",
+        "Real-time alerts in this channel. Events: failures, recoveries, delays, pauses, syncs "
+        "(default failures,recoveries). A recovery is posted in the thread of its failure.",
+        ("watch", "watch group:warehouse events:failures,delays", "watch list"),
+        "operator (list: viewer)",
+    ),
+    "unwatch": Topic(
+        "unwatch <id>", "Stop a watch (its id is in `watch list`).", ("unwatch 3fk2q9",), "operator"
+    ),
 }
 ALIASES = {"status": "show"}
 

@@ -19,6 +19,7 @@ MAX_CANDIDATES = 5
 
 LOOK = ("list", "show", "groups", "group", "schemas", "tables")
 ACT = ("sync", "pause", "resume", "test", "enable", "disable", "resync")
+SUBSCRIBE = ("digest", "watch", "unwatch")
 GOVERN = ("access", "audit")
 
 
@@ -34,6 +35,7 @@ def _overview() -> list[Block]:
         header("hvr: Fivetran from Slack"),
         section(f"*Look* (anyone who can view)\n{look}"),
         section(f"*Act* (operators; bulk and full re-sync: admins)\n{act}"),
+        section("*Subscribe* (operators)\n" + "\n".join(_topic_line(TOPICS[v]) for v in SUBSCRIBE)),
         section("*Govern*\n" + "\n".join(_topic_line(TOPICS[v]) for v in GOVERN)),
         section(f"{esc(CONNECTORS)}\n{esc(SELECTORS)}"),
         context("`/hvr help &lt;command&gt;` shows one command with more examples. `show` is also `status`."),

@@ -12,18 +12,12 @@ import shlex
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.services.digest_commands import DigestCommand, parse_digest
 from bot.services.selectors import Selector, SelectorError, is_selector_term, parse_selector
+from bot.services.usage import UsageError as UsageError  # re-exported: callers catch it from here
+from bot.services.watch_commands import WatchCommand, parse_watch
 
 MAX_TEXT = 2_000  # Slack caps a slash command's text well below this; anything longer is not a person
-
-
-class UsageError(ValueError):
-    """The text is not a command; `topic` names the help page to show with the message."""
-
-    def __init__(self, message: str, topic: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.topic = topic
 
 
 @dataclass(frozen=True)
@@ -136,6 +130,8 @@ Command = (
     | BulkCmd
     | AccessCmd
     | AuditCmd
+    | DigestCommand
+    | WatchCommand
 )
 
 VERBS = (
@@ -156,6 +152,9 @@ VERBS = (
     "resync",
     "access",
     "audit",
+    "digest",
+    "watch",
+    "unwatch",
 )
 
 _SLACK_WRAPPED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -210,7 +209,8 @@ def _selector(args: list[str], verb: str, *, allow_text: bool) -> Selector:
         raise UsageError(str(error), verb) from None
 
 
-def parse(text: str) -> Command:
+def parse(text: str, *, default_tz: str = "UTC") -> Command:
+    """`default_tz` is the zone of a digest schedule that names none (HVR_TIMEZONE)."""
     if len(text) > MAX_TEXT:
         raise UsageError(
             f"That command is {len(text):,} characters long; commands are short. Try `/hvr help`."
@@ -267,6 +267,10 @@ def parse(text: str) -> Command:
                 "`resync` needs a connector: `/hvr resync <connector> [<schema>.<table> …]`.", verb
             )
         return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
+    if verb == "digest":
+        return parse_digest(args, default_tz=default_tz)
+    if verb in ("watch", "unwatch"):
+        return parse_watch(verb, args)
     if verb == "access":
         return _access(args)
     if verb == "audit":

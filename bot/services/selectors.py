@@ -6,6 +6,7 @@ broken status:failing), terms of different kinds must all hold.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 from bot.fivetran.models import Connection
@@ -38,12 +39,22 @@ class Selector:
         return " ".join(parts) or "all connectors"
 
     def as_text(self) -> str:
-        """The selector as a person would type it, to store and to put in a button."""
+        """The selector as a person would type it, to store and to put in a button; quoted where a term
+        has spaces (`group:"BigQuery Staging"`), so `parse_selector_text` reads back the same selector."""
         parts = [f"group:{g}" for g in self.groups]
         parts += [f"status:{s.value}" for s in self.statuses]
         parts += [f"service:{s}" for s in self.services]
         parts += list(self.text)
-        return " ".join(parts)
+        return shlex.join(parts)
+
+
+def parse_selector_text(text: str) -> Selector:
+    """A selector from its `as_text()` form (or anything a person typed after the verb)."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        tokens = text.split()
+    return parse_selector(tokens, allow_text=True)
 
 
 def is_selector_term(token: str) -> bool:

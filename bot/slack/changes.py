@@ -54,7 +54,8 @@ class Changes(Flow):
             action,
             [connection.id],
             {"force": force},
-            lambda: self.deps.actions.sync(connection.id, force=force),
+            # no refresh afterwards: the follower polls the connection anyway
+            lambda: self.deps.actions.sync(connection.id, force=force, refresh=False),
         )
         if not result.ok:
             await self.announce(turn, result, connection.name)
@@ -66,7 +67,13 @@ class Changes(Flow):
             connection_id=connection.id,
             force=force,
         )
-        ref = await turn.out.post(first)
+        try:
+            ref = await turn.out.post(first)
+        except Exception:
+            # The sync is running in Fivetran: whatever Slack said, the person must hear that, and it is
+            # still followed, through the reply instead of a channel message.
+            log.exception("could not post the sync status of %s [%s]", connection.id, turn.request_id)
+            ref = None
         if ref is None:
             await turn.out.reply(first, in_channel=False)
         self.deps.background.spawn(

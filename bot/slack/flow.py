@@ -17,10 +17,12 @@ from bot.blocks.prompts import render_ambiguous, render_error, render_not_found
 from bot.fivetran.models import Connection
 from bot.services.access import AUDITED, AccessPolicy, Refused, Role
 from bot.services.actions import ActionResult, ConnectorActions
+from bot.services.alerts import AlertService
 from bot.services.audit import AuditLog
 from bot.services.background import Background
 from bot.services.bulk import BulkService
 from bot.services.dedupe import Dedupe
+from bot.services.digests import DigestService
 from bot.services.follow import SyncFollower
 from bot.services.resolve import Ambiguous, Found, resolve
 from bot.services.snapshot import AccountSnapshot, SnapshotCache
@@ -43,6 +45,9 @@ class Deps:
     access: AccessRepo | None = None
     audit_repo: AuditRepo | None = None
     bulk: BulkService | None = None
+    digests: DigestService | None = None
+    alerts: AlertService | None = None
+    default_tz: str = "UTC"
     resync_approval: bool = False
     admins: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()

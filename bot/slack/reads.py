@@ -6,7 +6,7 @@ from bot.blocks.connectors import render_group, render_groups, render_list, rend
 from bot.blocks.prompts import render_error, render_help, render_usage_error
 from bot.blocks.schemas import render_schemas, render_tables
 from bot.services.grammar import UsageError
-from bot.services.selectors import SelectorError, parse_selector, select
+from bot.services.selectors import SelectorError, parse_selector_text, select
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 
@@ -18,7 +18,7 @@ class Reads(Flow):
     async def list(self, turn: Turn, query: str, page: int, *, replace: bool = False) -> None:
         await self.authorize(turn, "list")
         try:
-            selector = parse_selector(query.split())
+            selector = parse_selector_text(query)
         except SelectorError as error:
             await turn.out.reply(render_usage_error(UsageError(str(error), "list")))
             return

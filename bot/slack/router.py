@@ -21,6 +21,7 @@ from bot.blocks.prompts import (
 from bot.fivetran.errors import FivetranError
 from bot.services.access import Actor, Refused
 from bot.services.actions import explain
+from bot.services.digest_commands import DigestAdd, DigestList, DigestNow, DigestRemove
 from bot.services.grammar import (
     AccessCmd,
     AuditCmd,
@@ -42,11 +43,13 @@ from bot.services.grammar import (
     UsageError,
     parse,
 )
+from bot.services.watch_commands import Unwatch, WatchAdd, WatchList
 from bot.slack.admin import Admin
 from bot.slack.bulk_flow import Bulk
 from bot.slack.changes import Changes
 from bot.slack.flow import Deps
 from bot.slack.reads import Reads
+from bot.slack.subscriptions import Subscriptions
 from bot.slack.turn import MessageRef, Responder, Turn, reference_id
 
 __all__ = ["MessageRef", "Responder", "Router", "reference_id"]
@@ -61,6 +64,7 @@ class Router:
         self.changes = Changes(deps)
         self.admin = Admin(deps)
         self.bulk = Bulk(deps)
+        self.subscriptions = Subscriptions(deps)
         self.inflight = 0  # requests being handled now; the shell waits for 0 before the next line
 
     # --- entry points ----------------------------------------------------------------------------------
@@ -93,7 +97,7 @@ class Router:
 
     async def _command(self, turn: Turn, text: str, *, confirmed: bool) -> None:
         try:
-            cmd = parse(text)
+            cmd = parse(text, default_tz=self.deps.default_tz)
         except UsageError as error:
             await turn.out.reply(render_usage_error(error))
             return
@@ -131,6 +135,10 @@ class Router:
             await self.admin.access(turn, cmd)
         elif isinstance(cmd, AuditCmd):
             await self.admin.audit(turn, cmd)
+        elif isinstance(cmd, DigestAdd | DigestList | DigestRemove | DigestNow):
+            await self.subscriptions.digest(turn, cmd)
+        elif isinstance(cmd, WatchAdd | WatchList | Unwatch):
+            await self.subscriptions.watch(turn, cmd)
 
     # --- buttons ---------------------------------------------------------------------------------------
 

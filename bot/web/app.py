@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from bot.app import Bot
 from bot.fivetran.errors import FivetranError
+from bot.web.webhook import fivetran_webhook_route
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,17 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
                 await on_shutdown()
             await bot.aclose()
 
+    secret = bot.settings.fivetran_webhook_secret
+    webhook = fivetran_webhook_route(
+        secret.get_secret_value() if secret else None,
+        bot.alerts.deliver,
+        bot.alerts.claim,
+        lambda work: bot.background.spawn(work, name="webhook-alert"),
+    )
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
+            webhook,
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

@@ -1,0 +1,69 @@
+"""Channel subscriptions: `digest add|list|remove|now` and `watch`, `watch list`, `unwatch`."""
+
+from __future__ import annotations
+
+from bot.blocks.alerts import render_unwatched, render_watch_added, render_watch_list
+from bot.blocks.digest import render_digest_added, render_digest_list, render_digest_removed
+from bot.blocks.prompts import render_error
+from bot.services.digest_commands import DigestAdd, DigestCommand, DigestList, DigestNow, DigestRemove
+from bot.services.digests import DigestError
+from bot.services.watch_commands import Unwatch, WatchAdd, WatchCommand, WatchList
+from bot.slack.flow import Flow
+from bot.slack.turn import Turn
+
+NO_DATABASE = "Subscriptions need the bot's database, which is not set up here."
+
+
+class Subscriptions(Flow):
+    async def digest(self, turn: Turn, cmd: DigestCommand) -> None:
+        service = self.deps.digests
+        channel, user = turn.actor.channel_id, turn.actor.user_id
+        if isinstance(cmd, DigestList):
+            await self.authorize(turn, "digest_list")
+            if service is None:
+                await turn.out.reply(render_error(NO_DATABASE))
+                return
+            await turn.out.reply(render_digest_list(await service.list(channel), now=self.deps.now()))
+        elif isinstance(cmd, DigestNow):
+            await self.authorize(turn, "digest_now")
+            if service is None:
+                await turn.out.reply(render_error(NO_DATABASE))
+                return
+            await turn.out.reply(await service.preview(channel, cmd.selector), in_channel=True)
+        elif isinstance(cmd, DigestAdd):
+            await self.authorize(turn, "digest_add", [], {"schedule": cmd.schedule.text})
+            if service is None:
+                await turn.out.reply(render_error(NO_DATABASE))
+                return
+            try:
+                added = await service.add(channel, user, cmd)
+            except DigestError as error:
+                await turn.out.reply(render_error(str(error)))
+                return
+            message = render_digest_added(added.subscription, added.next_fires, now=self.deps.now())
+            await turn.out.reply(message, in_channel=True)
+        elif isinstance(cmd, DigestRemove):
+            await self.authorize(turn, "digest_remove", [], {"id": cmd.id})
+            if service is None:
+                await turn.out.reply(render_error(NO_DATABASE))
+                return
+            removed = await service.remove(cmd.id, channel)
+            await turn.out.reply(render_digest_removed(cmd.id, removed=removed), in_channel=removed)
+
+    async def watch(self, turn: Turn, cmd: WatchCommand) -> None:
+        service = self.deps.alerts
+        channel, user = turn.actor.channel_id, turn.actor.user_id
+        action = {WatchAdd: "watch_add", WatchList: "watch_list", Unwatch: "watch_remove"}[type(cmd)]
+        await self.authorize(turn, action)
+        if service is None:
+            await turn.out.reply(render_error(NO_DATABASE))
+            return
+        if isinstance(cmd, WatchAdd):
+            await turn.out.reply(
+                render_watch_added(await service.add_watch(channel, user, cmd)), in_channel=True
+            )
+        elif isinstance(cmd, WatchList):
+            await turn.out.reply(render_watch_list(await service.list_watches(channel)))
+        else:
+            found = await service.remove_watch(cmd.id, channel)
+            await turn.out.reply(render_unwatched(cmd.id, found=found), in_channel=found)
