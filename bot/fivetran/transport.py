@@ -17,7 +17,7 @@ import httpx
 from bot import __version__
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.envelope import Envelope, decode
-from bot.fivetran.errors import ConnectError, RateLimited, ServerError, Timeout, TransportError
+from bot.fivetran.errors import ConnectError, DecodeError, RateLimited, ServerError, Timeout, TransportError
 from bot.fivetran.retry import RetryPolicy, may_resend_after_answer
 
 log = logging.getLogger("bot.fivetran")
@@ -156,6 +156,15 @@ class Transport:
                 ):
                     continue
                 raise broken from None
+            except httpx.HTTPError as error:
+                # e.g. a body a proxy mangled (DecodingError): an answer came, but not one we can read
+                failure_text = f"Fivetran's answer could not be read ({type(error).__name__})"
+                self._emit(
+                    RequestEvent(
+                        operation, method, None, attempt, self._clock() - started, None, failure_text
+                    )
+                )
+                raise DecodeError(failure_text, operation=operation) from None
             self._observe(response)
             try:
                 envelope = decode(

@@ -1,0 +1,32 @@
+"""Slash commands over HTTP: the answer comes back through the request's response_url."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import CHANNEL, E2E, OPERATOR, all_text, labels
+
+
+async def test_list_answers_privately_through_the_response_url_with_every_connector(e2e: E2E) -> None:
+    sent = await e2e.command("list")
+
+    assert sent.response.status_code == 200
+    answer = await e2e.wait_for_text("connectors", since=sent)
+    assert answer.ephemeral and answer.user == OPERATOR and answer.channel == CHANNEL
+    shown = all_text(answer)
+    assert "Connectors" in shown
+    for conn in e2e.sim.connections.values():
+        assert f"*{conn.schema}*" in shown, conn.schema
+    # Bolt asks auth.test who its token is; the answer itself is the one response_url call.
+    assert [c.method for c in e2e.double.calls if c.method != "auth.test"] == ["response_url"]
+
+
+async def test_show_answers_with_the_connector_view_and_its_action_buttons(e2e: E2E) -> None:
+    connection_id, name = e2e.connection_named("healthy")
+
+    sent = await e2e.command(f"show {name}")
+
+    answer = await e2e.wait_for_message(lambda m: bool(labels(m)), since=sent)
+    assert answer.ephemeral and answer.user == OPERATOR
+    assert answer.blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": name, "emoji": True}}
+    assert connection_id in all_text(answer)
+    assert labels(answer) == ["Sync", "Force sync", "Pause", "Run tests", "Schemas", "Re-sync"]
+    assert all(b["value"] == connection_id for b in answer.blocks[-2]["elements"])
