@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.actions import render_follow
 from bot.blocks.governance import render_bulk_report
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
@@ -38,6 +39,7 @@ from bot.services.bulk import BulkService
 from bot.services.dedupe import Dedupe
 from bot.services.digests import DigestService
 from bot.services.follow import FollowPolicy, SyncFollower
+from bot.services.follows import FollowKeeper
 from bot.services.posting import PostError, SlackPoster
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
@@ -55,6 +57,7 @@ from bot.storage.db import Database
 from bot.storage.dedupe import DedupeRepo
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
+from bot.storage.follows import FollowRepo
 from bot.storage.migrate import ensure_schema
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
@@ -85,6 +88,7 @@ class Bot:
     scheduler: DigestScheduler
     alerts: AlertService
     watcher: Watcher
+    follows: FollowKeeper
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
@@ -102,6 +106,7 @@ class Bot:
         if jobs:
             await self.scheduler.start()
             self.watcher.start()
+            self.follows.start_monitor()  # resumes follows a previous process left, then keeps looking
             self._jobs = True
         self._started = True
 
@@ -124,10 +129,12 @@ class Bot:
         if self._jobs:
             await self.watcher.stop()
             await self.scheduler.stop()
-            self._jobs = False
         if not await self.background.drain(drain_seconds):
             log.info("stopping %d unfinished background tasks", self.background.pending)
             await self.background.cancel_all()
+        if self._jobs:
+            await self.follows.stop()  # hands unfinished follows to the next process at once
+            self._jobs = False
         if self._owned_http:
             await self.http.aclose()
         await self.database.dispose()
@@ -200,10 +207,29 @@ def build_bot(
     audit_repo = AuditRepo(database)
     bulk = BulkService(BulkRepo(database), actions, clock=clock, now=now)
     background = Background()
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    follows = FollowKeeper(
+        FollowRepo(database),
+        follower,
+        background,
+        poster,
+        lambda update, record: render_follow(
+            update,
+            actor=record.user_id,
+            connection_name=record.connection_name,
+            connection_id=record.connection_id,
+            force=record.force,
+        ),
+        holder=holder,
+        now=now,
+        clock=clock,
+        sleep=sleep,
+    )
     deps = Deps(
         cache=cache,
         actions=actions,
         follower=follower,
+        follows=follows,
         policy=policy,
         background=background,
         # Kept in the database, so that a retry delivered to another replica is recognised too.
@@ -218,7 +244,6 @@ def build_bot(
         now=now,
         clock=clock,
     )
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     subscriptions = SubscriptionRepo(database)
     digests = DigestService(
         subscriptions,
@@ -282,5 +307,6 @@ def build_bot(
         scheduler=scheduler,
         alerts=alerts,
         watcher=watcher,
+        follows=follows,
         _owned_http=owned,
     )

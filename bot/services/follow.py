@@ -73,16 +73,24 @@ class SyncFollower:
         self._clock = clock
 
     async def follow(
-        self, connection_id: str, baseline: datetime | None, started: float | None = None
+        self,
+        connection_id: str,
+        baseline: datetime | None,
+        started: float | None = None,
+        *,
+        heartbeat: Callable[[], Awaitable[None]] | None = None,
+        announced_syncing: bool = False,
     ) -> AsyncIterator[FollowUpdate]:
-        """Yield an update when the sync starts running, then exactly one final update."""
+        """Yield an update when the sync starts running, then exactly one final update. `heartbeat` runs
+        at every poll (it keeps the follow's lease alive while a long sync runs quietly)."""
         policy = self.policy
         started = self._clock() if started is None else started
         delay = policy.first_delay
         errors = 0
-        announced_syncing = False
         while True:
             await self._sleep(delay)
+            if heartbeat is not None:
+                await heartbeat()
             delay = min(policy.max_delay, delay * policy.factor)
             elapsed = self._clock() - started
             try:

@@ -95,3 +95,15 @@ class SlackPoster:
                 str(error.response.get("error", "unknown_error")) if error.response is not None else "unknown"
             )
             raise PostError(code) from None
+
+    async def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        """A message only `user` sees, for news about something they asked for privately."""
+        try:
+            await self._client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as error:
+            code = (
+                str(error.response.get("error", "unknown_error")) if error.response is not None else "unknown"
+            )
+            raise PostError(code) from None

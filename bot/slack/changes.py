@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 
 from bot.blocks.actions import render_follow
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
-from bot.blocks.prompts import render_confirm, render_error, render_refused
+from bot.blocks.prompts import render_confirm, render_refused
 from bot.blocks.schemas import render_schemas
 from bot.fivetran.models import Connection
 from bot.services.actions import ActionResult
 from bot.slack.flow import Flow
-from bot.slack.turn import MessageRef, Turn, reference_id
+from bot.slack.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,6 @@ class Changes(Flow):
             return
         fresh = await self.deps.actions.refresh(connection.id) or connection
         baseline = fresh.last_sync_end  # taken right before the trigger, not from a cached snapshot
-        started = self.deps.clock()
         result = await self.change(
             turn,
             action,
@@ -76,38 +74,22 @@ class Changes(Flow):
             ref = None
         if ref is None:
             await turn.out.reply(first, in_channel=False)
-        self.deps.background.spawn(
-            self._follow(turn, connection, baseline, started, ref, force), name=f"follow:{connection.id}"
-        )
 
-    async def _follow(
-        self,
-        turn: Turn,
-        connection: Connection,
-        baseline: datetime | None,
-        started: float,
-        ref: MessageRef | None,
-        force: bool,
-    ) -> None:
-        try:
-            async for update in self.deps.follower.follow(connection.id, baseline, started):
-                message = render_follow(
-                    update,
-                    actor=turn.actor.user_id,
-                    connection_name=connection.name,
-                    connection_id=connection.id,
-                    force=force,
-                )
-                if ref is not None:
-                    await turn.out.update(ref, message)
-                else:
-                    await turn.out.reply(message, replace=True)
-        except Exception:
-            ref_id = reference_id()
-            log.exception("following the sync of %s failed [%s]", connection.id, ref_id)
-            await turn.out.reply(
-                render_error(f"I lost track of the sync of {connection.name}.", reference=ref_id)
-            )
+        async def deliver(message: Message) -> None:
+            if ref is not None:
+                await turn.out.update(ref, message)
+            else:
+                await turn.out.reply(message, replace=True)
+
+        await self.deps.follows.follow(
+            connection,
+            channel_id=turn.actor.channel_id,
+            user_id=turn.actor.user_id,
+            force=force,
+            baseline=baseline,
+            message_ts=ref.ts if ref is not None else None,
+            deliver=deliver,
+        )
 
     async def pause_resume_test(self, turn: Turn, action: str, query: str, *, confirmed: bool) -> None:
         resolved = await self.connector(turn, query)

@@ -24,6 +24,7 @@ from bot.services.bulk import BulkService
 from bot.services.dedupe import Dedupe
 from bot.services.digests import DigestService
 from bot.services.follow import SyncFollower
+from bot.services.follows import FollowKeeper
 from bot.services.resolve import Ambiguous, Found, resolve
 from bot.services.snapshot import AccountSnapshot, SnapshotCache
 from bot.slack.turn import Turn
@@ -38,6 +39,7 @@ class Deps:
     cache: SnapshotCache
     actions: ConnectorActions
     follower: SyncFollower
+    follows: FollowKeeper
     policy: AccessPolicy
     background: Background
     dedupe: Dedupe

@@ -202,3 +202,24 @@ bulk_items = Table(
     Column("reason", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# A sync the bot is following to its end, so that a restart (or another replica) picks the following up
+# where it stopped instead of leaving a channel message saying "Syncing…" forever.
+followed_syncs = Table(
+    "followed_syncs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connection_id", String(128), nullable=False),
+    Column("connection_name", String(255), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("message_ts", String(32), nullable=True),  # null: answered only to the person (ephemeral)
+    Column("user_id", String(32), nullable=False),
+    Column("force", Boolean, nullable=False),
+    Column("baseline", UTCDateTime, nullable=True),  # max(succeeded_at, failed_at) before the trigger
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("holder", String(128), nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Index("ix_followed_syncs_finished_at", "finished_at"),
+)

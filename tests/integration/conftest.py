@@ -124,7 +124,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             now=clock.now,
             clock=sleep.monotonic,
         )
-        await bot.start()
+        await bot.start(jobs=False)  # no scheduler or poller racing the test for the simulator
         await bot.cache.get()
         yield World(sim, clock, bot)
         await bot.aclose(drain_seconds=0)

@@ -1,0 +1,180 @@
+"""Following syncs so that a restart does not lose them.
+
+Each followed sync is on record (FollowRepo) under a lease the following process renews at every poll.
+A process that starts, or notices a lapsed lease, takes the follow over and keeps updating the same
+channel message, so "Syncing…" never stays on screen forever because a replica died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.blocks.message import Message
+from bot.fivetran.models import Connection
+from bot.services.background import Background
+from bot.services.follow import FollowUpdate, Phase, SyncFollower
+from bot.services.posting import PostError, SlackPoster
+from bot.storage.follows import FollowedSync, FollowRepo
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Message], Awaitable[None]]
+Render = Callable[[FollowUpdate | None, FollowedSync], Message]
+
+LEASE = timedelta(minutes=3)  # longer than the follower's longest pause between polls (60 s)
+
+
+class FollowKeeper:
+    def __init__(
+        self,
+        repo: FollowRepo,
+        follower: SyncFollower,
+        background: Background,
+        poster: SlackPoster,
+        render: Render,
+        *,
+        holder: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        scan_every: float = 60.0,
+    ) -> None:
+        self.repo = repo
+        self._follower = follower
+        self._background = background
+        self._poster = poster
+        self._render = render
+        self._holder = holder
+        self._now = now
+        self._clock = clock
+        self._sleep = sleep
+        self._scan_every = scan_every
+        self._monitor: asyncio.Task[None] | None = None
+
+    async def follow(
+        self,
+        connection: Connection,
+        *,
+        channel_id: str,
+        user_id: str,
+        force: bool,
+        baseline: datetime | None,
+        message_ts: str | None,
+        deliver: Deliver,
+    ) -> None:
+        """Record the follow, then follow in the background, delivering each update with `deliver`."""
+        record = FollowedSync(
+            id=0,
+            connection_id=connection.id,
+            connection_name=connection.name,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            user_id=user_id,
+            force=force,
+            baseline=baseline,
+            started_at=self._now(),
+            holder=self._holder,
+            lease_until=self._now() + LEASE,
+            finished_at=None,
+            outcome=None,
+        )
+        follow_id = await self.repo.add(
+            connection_id=record.connection_id,
+            connection_name=record.connection_name,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            user_id=user_id,
+            force=force,
+            baseline=baseline,
+            started_at=record.started_at,
+            holder=self._holder,
+            lease=LEASE,
+        )
+        record = FollowedSync(**{**record.__dict__, "id": follow_id})
+        self._background.spawn(self._run(record, self._clock(), deliver), name=f"follow:{connection.id}")
+
+    async def _run(
+        self, record: FollowedSync, started: float, deliver: Deliver, *, resumed: bool = False
+    ) -> None:
+        outcome = "unknown"
+
+        async def heartbeat() -> None:
+            if not await self.repo.renew(record.id, self._holder, LEASE):
+                raise _TakenOver()
+
+        try:
+            async for update in self._follower.follow(
+                record.connection_id, record.baseline, started, heartbeat=heartbeat, announced_syncing=resumed
+            ):
+                outcome = update.phase.value
+                await deliver(self._render(update, record))
+            await self.repo.finish(record.id, outcome)
+        except _TakenOver:
+            log.info("follow %s of %s was taken over by another process", record.id, record.connection_id)
+        except asyncio.CancelledError:
+            raise  # shutting down: the lease lapses (or is released) and the next process resumes it
+        except Exception:
+            log.exception("following the sync of %s failed", record.connection_id)
+            await self.repo.finish(record.id, "error")
+            lost = FollowUpdate(
+                Phase.LOST, self._clock() - started, note="I lost track of it; `/hvr show` tells its state."
+            )
+            try:
+                await deliver(self._render(lost, record))
+            except Exception:
+                log.warning("could not tell that following %s failed", record.connection_id, exc_info=True)
+
+    async def resume(self) -> int:
+        """Take over every follow whose holder stopped renewing it; returns how many."""
+        taken = await self.repo.take_over_lapsed(self._holder, LEASE)
+        for record in taken:
+            elapsed = (self._now() - record.started_at).total_seconds()
+            log.info("resuming the follow of %s (%s)", record.connection_id, record.id)
+            self._background.spawn(
+                self._run(record, self._clock() - elapsed, self._deliverer(record), resumed=True),
+                name=f"follow:{record.connection_id}",
+            )
+        return len(taken)
+
+    def _deliverer(self, record: FollowedSync) -> Deliver:
+        async def deliver(message: Message) -> None:
+            try:
+                if record.message_ts:
+                    await self._poster.update(record.channel_id, record.message_ts, message)
+                else:
+                    await self._poster.ephemeral(record.channel_id, record.user_id, message)
+            except PostError as error:
+                log.warning(
+                    "could not deliver a resumed follow update of %s: %s", record.connection_id, error.code
+                )
+
+        return deliver
+
+    def start_monitor(self) -> None:
+        """Look for lapsed follows now and then: another replica may have died mid-follow."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await self.resume()
+                except Exception:
+                    log.warning("could not look for lapsed follows", exc_info=True)
+                await self._sleep(self._scan_every)
+
+        if self._monitor is None:
+            self._monitor = asyncio.create_task(loop(), name="follow-monitor")
+
+    async def stop(self) -> None:
+        if self._monitor is not None:
+            self._monitor.cancel()
+            await asyncio.gather(self._monitor, return_exceptions=True)
+            self._monitor = None
+        await self.repo.release(self._holder)
+
+
+class _TakenOver(Exception):
+    pass

@@ -1,0 +1,151 @@
+"""Syncs being followed to their end, held under a lease.
+
+The process following a sync renews its lease at every poll; when it dies, the lease runs out and the
+next process to look (a restart, or another replica) takes the follow over, exactly one of them, decided
+by a conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Row, insert, or_, select, update
+
+from bot.storage.clock import Clock, utcnow
+from bot.storage.db import Database
+from bot.storage.tables import followed_syncs
+
+
+@dataclass(frozen=True)
+class FollowedSync:
+    id: int
+    connection_id: str
+    connection_name: str
+    channel_id: str
+    message_ts: str | None
+    user_id: str
+    force: bool
+    baseline: datetime | None
+    started_at: datetime
+    holder: str
+    lease_until: datetime
+    finished_at: datetime | None
+    outcome: str | None
+
+
+def _row(row: Row[object]) -> FollowedSync:
+    return FollowedSync(**dict(row._mapping))
+
+
+class FollowRepo:
+    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def add(
+        self,
+        *,
+        connection_id: str,
+        connection_name: str,
+        channel_id: str,
+        message_ts: str | None,
+        user_id: str,
+        force: bool,
+        baseline: datetime | None,
+        started_at: datetime,
+        holder: str,
+        lease: timedelta,
+    ) -> int:
+        async with self._db.begin() as connection:
+            new_id = await connection.scalar(
+                insert(followed_syncs)
+                .values(
+                    connection_id=connection_id,
+                    connection_name=connection_name[:255],
+                    channel_id=channel_id,
+                    message_ts=message_ts,
+                    user_id=user_id,
+                    force=force,
+                    baseline=baseline,
+                    started_at=started_at,
+                    holder=holder,
+                    lease_until=self._clock() + lease,
+                )
+                .returning(followed_syncs.c.id)
+            )
+        assert new_id is not None
+        return int(new_id)
+
+    async def renew(self, follow_id: int, holder: str, lease: timedelta) -> bool:
+        """Extend the lease; False when another holder took the follow over meanwhile."""
+        async with self._db.begin() as connection:
+            applied = await connection.execute(
+                update(followed_syncs)
+                .where(
+                    followed_syncs.c.id == follow_id,
+                    followed_syncs.c.holder == holder,
+                    followed_syncs.c.finished_at.is_(None),
+                )
+                .values(lease_until=self._clock() + lease)
+                .returning(followed_syncs.c.id)
+            )
+            return applied.first() is not None
+
+    async def take_over_lapsed(self, holder: str, lease: timedelta) -> list[FollowedSync]:
+        """Every unfinished follow whose lease ran out, now held by `holder` (one winner per follow)."""
+        now = self._clock()
+        async with self._db.begin() as connection:
+            candidates = (
+                await connection.execute(
+                    select(followed_syncs.c.id).where(
+                        followed_syncs.c.finished_at.is_(None), followed_syncs.c.lease_until < now
+                    )
+                )
+            ).all()
+        taken: list[FollowedSync] = []
+        for (follow_id,) in candidates:
+            async with self._db.begin() as connection:
+                row = (
+                    await connection.execute(
+                        update(followed_syncs)
+                        .where(
+                            followed_syncs.c.id == follow_id,
+                            followed_syncs.c.finished_at.is_(None),
+                            or_(followed_syncs.c.lease_until < now, followed_syncs.c.holder == holder),
+                        )
+                        .values(holder=holder, lease_until=now + lease)
+                        .returning(*followed_syncs.c)
+                    )
+                ).first()
+            if row is not None:
+                taken.append(_row(row))
+        return taken
+
+    async def finish(self, follow_id: int, outcome: str) -> bool:
+        async with self._db.begin() as connection:
+            applied = await connection.execute(
+                update(followed_syncs)
+                .where(followed_syncs.c.id == follow_id, followed_syncs.c.finished_at.is_(None))
+                .values(finished_at=self._clock(), outcome=outcome[:32])
+                .returning(followed_syncs.c.id)
+            )
+            return applied.first() is not None
+
+    async def release(self, holder: str) -> int:
+        """On a graceful shutdown: let the next process take our follows over at once."""
+        async with self._db.begin() as connection:
+            result = await connection.execute(
+                update(followed_syncs)
+                .where(followed_syncs.c.holder == holder, followed_syncs.c.finished_at.is_(None))
+                .values(lease_until=self._clock() - timedelta(seconds=1))
+                .returning(followed_syncs.c.id)
+            )
+            return len(result.all())
+
+    async def get(self, follow_id: int) -> FollowedSync | None:
+        async with self._db.begin() as connection:
+            row = (
+                await connection.execute(select(followed_syncs).where(followed_syncs.c.id == follow_id))
+            ).first()
+        return None if row is None else _row(row)
