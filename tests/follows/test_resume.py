@@ -1,0 +1,193 @@
+"""A followed sync outlives the process that started following it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.blocks.actions import render_follow
+from bot.blocks.message import Message
+from bot.fivetran.client import FivetranClient
+from bot.fivetran.transport import Transport
+from bot.services.background import Background
+from bot.services.follow import FollowPolicy, FollowUpdate, SyncFollower
+from bot.services.follows import LEASE, FollowKeeper
+from bot.simulator import ManualClock, Simulator, build_app
+from bot.storage.db import Database
+from bot.storage.follows import FollowedSync, FollowRepo
+from bot.storage.migrate import upgrade
+
+
+@dataclass
+class FakePoster:
+    updates: list[tuple[str, str, Message]] = field(default_factory=list)
+    ephemerals: list[tuple[str, str, Message]] = field(default_factory=list)
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        self.updates.append((channel, ts, message))
+
+    async def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        self.ephemerals.append((channel, user, message))
+
+
+def _render(update: FollowUpdate | None, record: FollowedSync) -> Message:
+    return render_follow(
+        update,
+        actor=record.user_id,
+        connection_name=record.connection_name,
+        connection_id=record.connection_id,
+        force=record.force,
+    )
+
+
+@dataclass
+class Rig:
+    sim: Simulator
+    clock: ManualClock
+    client: FivetranClient
+    database: Database
+
+    def keeper(self, holder: str, poster: FakePoster, background: Background) -> FollowKeeper:
+        async def sleep(seconds: float) -> None:
+            self.clock.advance(seconds)
+            await asyncio.sleep(0)
+
+        follower = SyncFollower(
+            self.client, policy=FollowPolicy(first_delay=5, max_delay=30), sleep=sleep, clock=lambda: 0.0
+        )
+        repo = FollowRepo(self.database, clock=self.clock.now)
+        return FollowKeeper(
+            repo,
+            follower,
+            background,
+            poster,
+            _render,
+            holder=holder,
+            now=self.clock.now,
+            sleep=sleep,  # type: ignore[arg-type]
+        )
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    sim = Simulator(seed=5, connections=12, clock=clock)
+    url = f"sqlite+aiosqlite:///{tmp_path}/follows.db"
+    await upgrade(url)
+    database = Database(url)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim))) as http:
+        client = FivetranClient(
+            Transport(http, api_key="demo", api_secret="demo", base_url="http://simulator")
+        )
+        yield Rig(sim, clock, client, database)
+    await database.dispose()
+
+
+def _healthy(sim: Simulator) -> str:
+    return next(cid for cid, c in sim.connections.items() if c.setup_state == "connected" and not c.paused)
+
+
+async def _start_follow(
+    rig: Rig, keeper: FollowKeeper, cid: str, ts: str | None = "1700000000.000100"
+) -> None:
+    connection = await rig.client.get_connection(cid)
+    await rig.client.sync(cid)
+    delivered: list[Message] = []
+
+    async def deliver(message: Message) -> None:
+        delivered.append(message)
+
+    await keeper.follow(
+        connection,
+        channel_id="C1",
+        user_id="U1",
+        force=False,
+        baseline=connection.last_sync_end,
+        message_ts=ts,
+        deliver=deliver,
+    )
+
+
+async def test_a_follow_left_by_a_dead_process_is_finished_by_the_next_one(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=600)
+    dead_background, first_poster = Background(), FakePoster()
+    await _start_follow(rig, rig.keeper("replica-a", first_poster, dead_background), cid)
+    await dead_background.cancel_all()  # the process dies: no finish, no release, the lease stays
+    rig.clock.advance(LEASE.total_seconds() + 1)
+
+    poster, background = FakePoster(), Background()
+    successor = rig.keeper("replica-b", poster, background)
+    assert await successor.resume() == 1
+    await background.drain(5)
+
+    assert poster.updates, "the successor should have updated the original message"
+    assert {(channel, ts) for channel, ts, _ in poster.updates} == {("C1", "1700000000.000100")}
+    assert "succeeded" in poster.updates[-1][2].text
+    record = await successor.repo.get(1)
+    assert record is not None and record.outcome == "succeeded" and record.holder == "replica-b"
+
+
+async def test_a_follow_still_renewed_by_its_holder_is_not_taken_over(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=6000)
+    await rig.database.ping()
+    living = Background()
+    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), living), cid)
+    successor = rig.keeper("replica-b", FakePoster(), Background())
+    assert await successor.resume() == 0
+    await living.cancel_all()
+
+
+async def test_two_successors_take_one_lapsed_follow_over_once(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=600)
+    dead = Background()
+    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid)
+    await dead.cancel_all()
+    rig.clock.advance(LEASE.total_seconds() + 1)
+    b, c = Background(), Background()
+    taken = await asyncio.gather(
+        rig.keeper("replica-b", FakePoster(), b).resume(), rig.keeper("replica-c", FakePoster(), c).resume()
+    )
+    assert sorted(taken) == [0, 1]
+    await b.cancel_all()
+    await c.cancel_all()
+
+
+async def test_a_graceful_stop_hands_its_follows_over_at_once(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=6000)
+    background = Background()
+    keeper = rig.keeper("replica-a", FakePoster(), background)
+    await _start_follow(rig, keeper, cid)
+    await background.cancel_all()
+    await keeper.stop()
+    successor_background = Background()
+    assert await rig.keeper("replica-b", FakePoster(), successor_background).resume() == 1
+    await successor_background.cancel_all()
+
+
+async def test_a_resumed_private_follow_is_told_to_its_person_only(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "failure", duration_s=300, reason="Source went away")
+    dead = Background()
+    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts=None)
+    await dead.cancel_all()
+    rig.clock.advance(LEASE.total_seconds() + 1)
+    poster, background = FakePoster(), Background()
+    await rig.keeper("replica-b", poster, background).resume()
+    await background.drain(5)
+    assert not poster.updates
+    assert poster.ephemerals and poster.ephemerals[-1][:2] == ("C1", "U1")
+    assert "failed" in poster.ephemerals[-1][2].text
+
+
+def test_the_lease_outlasts_the_longest_pause_between_polls() -> None:
+    assert timedelta(seconds=FollowPolicy().max_delay * 2) < LEASE
