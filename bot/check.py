@@ -1,42 +1,140 @@
-"""`hvr-bot check`: is this bot set up to run? Answers in plain words; exit 0 only when all is well."""
+"""`hvr-bot check`: is this bot set up to run? A doctor that answers in plain words; exit 0 only when all
+is well.
+
+It looks at what an operator would otherwise find out from a failing deployment: the configuration, the
+Fivetran key and what it may do, the Slack token and its scopes, the database and its schema, and the
+webhook that feeds real-time alerts. Every line starts with ✓ (fine), ✗ (must be fixed) or · (a note).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigurationError, Settings, load_settings
-from bot.fivetran import FivetranError, Forbidden, TransportError, Unauthorized
+from bot.fivetran import FivetranClient, FivetranError, Forbidden, TransportError, Unauthorized
 from bot.fivetran.factory import client_from_settings
 from bot.fivetran.retry import RetryPolicy
+from bot.logs import register_settings_secrets
+from bot.storage.db import is_sqlite, mask_url
 
 Printer = Callable[[str], None]
 
+# The bot scopes of manifest.yml (tests/test_check.py keeps the two equal). A copy, because the manifest
+# is not part of the installed package and `check` must work from the Docker image.
+REQUIRED_SCOPES = ("commands", "chat:write", "chat:write.public", "usergroups:read")
+# A probe is one question, asked at most twice: a doctor must not sit in a minute of retries.
+PROBE_RETRY = RetryPolicy(max_attempts=2, base_delay=0.2)
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    text: str
+    note: bool = False  # neither good nor bad: something the operator should know
+
+    def line(self) -> str:
+        mark = "·" if self.note else ("✓" if self.ok else "✗")
+        return f"  {mark} {self.text}"
+
+
+# --- Fivetran ------------------------------------------------------------------------------------------
+
 
 async def check_fivetran(settings: Settings, http: httpx.AsyncClient) -> tuple[bool, str]:
-    client = client_from_settings(settings, http, retry=RetryPolicy(max_attempts=2, base_delay=0.2))
+    """The key works (account info); kept for callers of the first version of `check`."""
+    client = client_from_settings(settings, http, retry=PROBE_RETRY)
+    finding = await _account(client, settings)
+    return finding.ok, finding.text
+
+
+async def _account(client: FivetranClient, settings: Settings) -> Finding:
     try:
         info = await client.account_info()
     except Unauthorized:
-        return False, (
+        return Finding(
+            False,
             "Fivetran did not accept FIVETRAN_API_KEY / FIVETRAN_API_SECRET: check both values "
-            "(a regenerated key disables the old one)"
+            "(a regenerated key disables the old one)",
         )
     except Forbidden as error:
-        return False, f"Fivetran refused the account info for this key: {error.message}"
+        return Finding(False, f"Fivetran refused the account info for this key: {error.message}")
     except TransportError as error:
-        return False, f"could not reach Fivetran at {settings.fivetran_api_url}: {error.message}"
+        return Finding(False, f"could not reach Fivetran at {settings.fivetran_api_url}: {error.message}")
     except FivetranError as error:
-        return False, f"Fivetran answered with a problem: {error.message}"
+        return Finding(False, f"Fivetran answered with a problem: {error.message}")
     who = info.account_name or info.account_id
     key_kind = "system key" if info.system_key_id else "user key"
-    return True, f"Fivetran: connected to account {who} with a {key_kind}"
+    return Finding(True, f"Fivetran: connected to account {who} with a {key_kind}")
+
+
+async def _can_list_connections(client: FivetranClient) -> Finding:
+    # One connection is enough to prove the permission; the client's own lists ask for 1,000.
+    try:
+        await client.transport.request("list_connections", "GET", "/v1/connections", params={"limit": 1})
+    except Forbidden:
+        return Finding(
+            False,
+            "Fivetran: this key may not list connections; give its user (or the system key) at least "
+            "View access to the connections the bot should see, and Manage access for syncs and pauses",
+        )
+    except FivetranError as error:
+        return Finding(False, f"Fivetran: listing connections failed: {error.message}")
+    return Finding(True, "Fivetran: the key may list connections")
+
+
+async def _webhook(client: FivetranClient, settings: Settings) -> Finding:
+    if settings.fivetran_webhook_secret is None:
+        return Finding(
+            True,
+            "Fivetran webhook: FIVETRAN_WEBHOOK_SECRET is not set, so alerts come from polling every "
+            f"{settings.hvr_watch_interval}s (set it and run `hvr-bot webhooks register` for real-time alerts)",
+            note=True,
+        )
+    try:
+        hooks = [h for h in await client.list_webhooks() if h.type == "account"]
+    except FivetranError as error:
+        return Finding(False, f"Fivetran webhook: could not list the account's webhooks: {error.message}")
+    active = [h for h in hooks if h.active]
+    if active:
+        return Finding(True, f"Fivetran webhook: {active[0].id} is active and sends to {active[0].url}")
+    if hooks:
+        return Finding(
+            False,
+            f"Fivetran webhook: {hooks[0].id} ({hooks[0].url}) is registered but not active: run "
+            "`hvr-bot webhooks register --url <its URL>` again to activate it",
+        )
+    return Finding(
+        False,
+        "Fivetran webhook: FIVETRAN_WEBHOOK_SECRET is set but no account webhook is registered: run "
+        "`hvr-bot webhooks register --url https://<your host>/fivetran/webhook`",
+    )
+
+
+async def fivetran_findings(settings: Settings, http: httpx.AsyncClient) -> list[Finding]:
+    client = client_from_settings(settings, http, retry=PROBE_RETRY)
+    account = await _account(client, settings)
+    if not account.ok:
+        return [account]  # the other questions would fail the same way and say less
+    return [account, await _can_list_connections(client), await _webhook(client, settings)]
+
+
+# --- Slack ---------------------------------------------------------------------------------------------
 
 
 async def check_slack(settings: Settings) -> tuple[bool, str]:
+    findings = await slack_findings(settings)
+    return all(f.ok for f in findings), findings[0].text
+
+
+async def slack_findings(settings: Settings) -> list[Finding]:
     assert settings.slack_bot_token is not None
     client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
@@ -46,20 +144,107 @@ async def check_slack(settings: Settings) -> tuple[bool, str]:
     except SlackApiError as error:
         code = error.response.get("error", "unknown_error") if error.response is not None else "unknown_error"
         if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
-            return (
-                False,
-                f"Slack did not accept SLACK_BOT_TOKEN ({code}): reinstall the app and copy the token",
-            )
-        return False, f"Slack answered auth.test with an error: {code}"
+            return [
+                Finding(
+                    False,
+                    f"Slack did not accept SLACK_BOT_TOKEN ({code}): reinstall the app and copy the token",
+                )
+            ]
+        return [Finding(False, f"Slack answered auth.test with an error: {code}")]
     except Exception as error:  # aiohttp raises its own connection errors
-        return False, f"could not reach Slack at {settings.slack_api_url}: {type(error).__name__}"
-    return (
-        True,
-        f"Slack: connected to {answer.get('team', 'the workspace')} as {answer.get('user', 'the bot')}",
-    )
+        return [Finding(False, f"could not reach Slack at {settings.slack_api_url}: {type(error).__name__}")]
+    found = [
+        Finding(
+            True,
+            f"Slack: connected to {answer.get('team', 'the workspace')} as {answer.get('user', 'the bot')}",
+        )
+    ]
+    header = _header(answer.headers, "x-oauth-scopes")
+    if header is None:
+        found.append(Finding(True, "Slack: the token's scopes were not reported; not checked", note=True))
+        return found
+    granted = {s.strip() for s in header.split(",") if s.strip()}
+    missing = [s for s in REQUIRED_SCOPES if s not in granted]
+    if missing:
+        found.append(
+            Finding(
+                False,
+                f"Slack: the token lacks the scope{'s' if len(missing) > 1 else ''} {', '.join(missing)}: add "
+                "them under OAuth & Permissions (or update the app from manifest.yml) and reinstall the app",
+            )
+        )
+    else:
+        found.append(
+            Finding(
+                True, f"Slack: the token has every scope the manifest asks for ({', '.join(REQUIRED_SCOPES)})"
+            )
+        )
+    return found
 
 
-async def run_check(settings: Settings | None = None, *, out: Printer = print) -> int:
+def _header(headers: object, name: str) -> str | None:
+    # aiohttp hands slack_sdk a case-insensitive multidict, other transports a dict: ask both by items().
+    items = getattr(headers, "items", None)
+    if items is None:
+        return None
+    for key, value in items():
+        if str(key).lower() == name:
+            return ", ".join(value) if isinstance(value, list) else str(value)
+    return None
+
+
+# --- database ------------------------------------------------------------------------------------------
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    if not is_sqlite(url):
+        return None
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).exists():
+        return None
+    return path
+
+
+async def database_findings(settings: Settings) -> list[Finding]:
+    # Imported here: the migration machinery (Alembic) is only needed by this part of the check.
+    from bot.storage.migrate import SchemaBehind, SchemaError, ensure_schema, head_revision
+
+    url = settings.database_url
+    shown = mask_url(url)
+    missing = _missing_sqlite_file(url)
+    if missing is not None:
+        # Looking would create it; serve does that itself, with the schema.
+        return [
+            Finding(True, f"Database: SQLite file {missing} does not exist yet; `hvr-bot serve` creates it")
+        ]
+    try:
+        # The same test serve makes at start, never upgrading: a check changes nothing.
+        await ensure_schema(url, auto_upgrade=False)
+    except SchemaBehind as behind:
+        if is_sqlite(url):
+            return [
+                Finding(True, f"{behind} (`hvr-bot serve` upgrades SQLite by itself at start.)", note=True)
+            ]
+        return [Finding(False, f"Database: {behind}")]
+    except SchemaError as error:
+        return [Finding(False, f"Database: {error}")]
+    except (OSError, SQLAlchemyError, TimeoutError) as error:
+        return [
+            Finding(
+                False,
+                f"Database: {shown} can't be reached ({type(error).__name__}): check DATABASE_URL, that the "
+                "server is up and that the user may connect",
+            )
+        ]
+    return [Finding(True, f"Database: {shown} is reachable and its schema is current ({head_revision()})")]
+
+
+# --- the whole check -----------------------------------------------------------------------------------
+
+
+async def run_check(
+    settings: Settings | None = None, *, out: Printer = print, http: httpx.AsyncClient | None = None
+) -> int:
     if settings is None:
         try:
             settings = load_settings()
@@ -68,19 +253,29 @@ async def run_check(settings: Settings | None = None, *, out: Printer = print) -
             for problem in error.problems:
                 out(f"  ✗ {problem}")
             return 1
-    problems = settings.problems("check")
-    for problem in problems:
-        out(f"  ✗ {problem}")
-    ok = not problems
+    register_settings_secrets(settings)
+    findings = [Finding(False, problem) for problem in settings.problems("check")]
+    if not findings:
+        mode = "Socket Mode" if settings.socket_mode else "HTTP mode (Slack posts to /slack/events)"
+        findings.append(Finding(True, f"Configuration: complete for {mode}"))
+    for finding in findings:
+        out(finding.line())
+
+    def report(more: list[Finding]) -> None:
+        findings.extend(more)
+        for finding in more:
+            out(finding.line())
+
     if settings.fivetran_api_key and settings.fivetran_api_secret:
-        async with httpx.AsyncClient() as http:
-            fivetran_ok, line = await check_fivetran(settings, http)
-        out(f"  {'✓' if fivetran_ok else '✗'} {line}")
-        ok = ok and fivetran_ok
+        if http is None:
+            async with httpx.AsyncClient() as own:
+                report(await fivetran_findings(settings, own))
+        else:
+            report(await fivetran_findings(settings, http))
     if settings.slack_bot_token and settings.slack_bot_token.get_secret_value().startswith("xoxb-"):
-        slack_ok, line = await check_slack(settings)
-        out(f"  {'✓' if slack_ok else '✗'} {line}")
-        ok = ok and slack_ok
+        report(await slack_findings(settings))
+    report(await database_findings(settings))
+    ok = all(f.ok for f in findings)
     out(
         "All checks passed."
         if ok

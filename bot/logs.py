@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 # Tokens and credentials that must never reach a log line, even inside a traceback.
 _SECRET_PATTERNS = [
     re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
-    re.compile(r"(?i)(authorization:\s*(basic|bearer)\s+)[A-Za-z0-9+/=._-]+"),
-    re.compile(r"(?i)(\"?(api_secret|secret|signing_secret|password|token)\"?\s*[:=]\s*\"?)[^\s\",}]+"),
+    # A header as text ("Authorization: Basic …") or in a dict's repr ("'Authorization': 'Bearer …'").
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(basic|bearer)\s+)[A-Za-z0-9+/=._-]+"),
+    re.compile(
+        r"(?i)(['\"]?(api_secret|secret|signing_secret|password|token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
+    ),
 ]
 _extra_secrets: set[str] = set()
 
@@ -23,10 +30,47 @@ def register_secret(value: str | None) -> None:
     """Redact this exact value wherever it shows up (API secrets have no recognisable shape)."""
     if value and len(value) >= 4:
         _extra_secrets.add(value)
+        # The same value as it appears inside a JSON string (a quote or backslash in it is escaped there).
+        _extra_secrets.add(json.dumps(value, ensure_ascii=False)[1:-1])
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Registers every secret the bot was configured with, and the forms it takes on the wire.
+
+    Called at start-up by `serve`, `check` and the web app, before anything could log a request.
+    """
+    for secret in (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.fivetran_api_key,
+        settings.fivetran_api_secret,
+        settings.fivetran_webhook_secret,
+    ):
+        if secret is not None:
+            register_secret(secret.get_secret_value())
+    if settings.fivetran_api_key is not None and settings.fivetran_api_secret is not None:
+        # HTTP Basic sends key:secret in base64: a dumped request header shows that, not the secret.
+        pair = f"{settings.fivetran_api_key.get_secret_value()}:{settings.fivetran_api_secret.get_secret_value()}"
+        register_secret(base64.b64encode(pair.encode()).decode())
+    password = _database_password(settings.database_url)
+    if password:
+        register_secret(password)
+
+
+def _database_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
 
 
 def redact(text: str) -> str:
-    for secret in _extra_secrets:
+    # Longest first: a secret that contains another must not be left half-redacted.
+    for secret in sorted(_extra_secrets, key=len, reverse=True):
         text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "[redacted]", text)
@@ -44,17 +88,26 @@ class JsonFormatter(logging.Formatter):
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            # Redacted before encoding too: JSON escaping could otherwise hide a secret from `redact`.
+            "message": redact(record.getMessage()),
         }
         if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
+            entry["traceback"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["traceback"] = redact(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
         return redact(json.dumps(entry, ensure_ascii=False))
 
 
-def configure_logging(level: int = logging.INFO, *, stream: Any = None) -> None:
+def configure_logging(
+    level: int = logging.INFO, *, stream: Any = None, json_lines: bool | None = None
+) -> None:
+    """One handler on the root logger: JSON lines unless `stream` is a terminal (or `json_lines` says)."""
     stream = stream or sys.stderr
     handler = logging.StreamHandler(stream)
-    if getattr(stream, "isatty", lambda: False)():
+    terminal = getattr(stream, "isatty", lambda: False)() if json_lines is None else not json_lines
+    if terminal:
         handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     else:
         handler.setFormatter(JsonFormatter())

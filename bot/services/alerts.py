@@ -29,6 +29,7 @@ from bot.blocks.alerts import (
 )
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
+from bot.metrics import metrics_of
 from bot.services.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.flapping import FlapPolicy, FlapVerdict
 from bot.services.posting import ChannelPoster, PostError
@@ -143,6 +144,9 @@ class AlertService:
             outcome = "failed"
         finally:
             await self._claims.complete(event.key, self.holder, outcome)
+            metrics = metrics_of(self)
+            if metrics is not None:
+                metrics.alert_delivered(outcome)
 
     async def handle(self, event: AlertEvent) -> bool:
         """Claims and delivers; False when someone else had already claimed the event."""
@@ -181,11 +185,17 @@ class AlertService:
         snapshot = await self._snapshot()
         connection = snapshot.connections.get(event.connection_id) if snapshot is not None else None
         for channel, target in (await self._targets(event, snapshot, connection)).items():
+            metrics = metrics_of(self)
             try:
                 await self._to_channel(channel, target, event, connection, snapshot)
             except PostError as error:
                 # one channel the bot was removed from must not keep the alert from the others
                 log.warning("alert for %s not posted in %s: %s", event.connection_id, channel, error.code)
+                if metrics is not None:
+                    metrics.alert_channel("slack_refused")
+            else:
+                if metrics is not None:
+                    metrics.alert_channel("ok")
 
     async def _to_channel(
         self,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks.digest import render_digest, render_digest_unavailable
 from bot.blocks.message import Message
 from bot.fivetran.errors import FivetranError
+from bot.metrics import metrics_of
 from bot.services.digest_commands import DigestAdd
 from bot.services.digest_model import (
     Change,
@@ -214,6 +215,10 @@ class DigestService:
         due = {i: d for i, d in enumerate(claimed) if d is not None}
         if due:
             outcomes.update(await self._post_all(due, await self._snapshot()))
+        metrics = metrics_of(self)
+        if metrics is not None:
+            for outcome in outcomes.values():
+                metrics.digest_fired(outcome.value)
         return [outcomes[i] for i in range(len(fires))]
 
     async def _snapshot(self) -> AccountSnapshot | Unavailable:

@@ -78,20 +78,46 @@ class Router:
         await self._guard(turn, self._action(turn, ids.base_of(action_id), value), f"button {action_id}")
 
     async def _guard(self, turn: Turn, work: Awaitable[None], what: str) -> None:
+        # Imported here so that the router's module imports stay as they are; both are cheap after once.
+        import time
+
+        from bot.metrics import metrics_of
+
         self.inflight += 1
+        started = time.perf_counter()
+        outcome = "ok"
         try:
             await work
         except Refused as refused:
+            outcome = "refused"
             await turn.out.reply(render_refused(refused.reason, ask=refused.ask))
         except FivetranError as error:
+            outcome = "fivetran_error"
             log.warning("fivetran error [%s] during %s: %s", turn.request_id, what, error)
             await turn.out.reply(render_error(explain(error, "read"), reference=turn.request_id))
         except Exception:
+            outcome = "error"
             log.exception("unexpected error [%s] during %s", turn.request_id, what)
             message = "Something went wrong on my side; nothing more was done."
             await turn.out.reply(render_error(message, reference=turn.request_id))
         finally:
             self.inflight -= 1
+            seconds = time.perf_counter() - started
+            # One line per request under its reference id, so `grep <ref>` finds it; a failure's line is
+            # the warning or traceback above, so that one is not followed by a second.
+            if outcome in ("ok", "refused"):
+                log.info(
+                    "[%s] %s by %s in %s: %s in %.0f ms",
+                    turn.request_id,
+                    what,
+                    turn.actor.user_id,
+                    turn.actor.channel_id,
+                    outcome,
+                    seconds * 1000,
+                )
+            metrics = metrics_of(self)
+            if metrics is not None:
+                metrics.turn(turn.source, what, outcome, seconds)
 
     # --- commands --------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,14 +16,60 @@ from starlette.routing import Route
 
 from bot.app import Bot
 from bot.fivetran.errors import FivetranError
+from bot.logs import register_settings_secrets
+from bot.metrics import RECENT_SUCCESS_S, BotMetrics
 from bot.web.webhook import fivetran_webhook_route
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 
+# A probe that hangs is worse than one that fails: the orchestrator's own timeout hides which check hung.
+DATABASE_PROBE_S = 3.0
+FIVETRAN_PROBE_S = 10.0
+
+
+async def database_check(bot: Bot) -> str:
+    try:
+        async with asyncio.timeout(DATABASE_PROBE_S):
+            await bot.database.ping()
+    except TimeoutError:
+        return f"unreachable: no answer within {DATABASE_PROBE_S:.0f}s"
+    except Exception as error:  # the drivers raise their own (asyncpg, sqlite3, OSError)
+        # The type only: a driver's message may quote the URL, and the log has the rest.
+        log.warning("readiness: database unreachable: %s", type(error).__name__)
+        return f"unreachable: {type(error).__name__}"
+    return "ok"
+
+
+async def fivetran_check(bot: Bot, metrics: BotMetrics) -> str:
+    # Any successful answer in the last few minutes proves Fivetran reachable without spending budget.
+    if metrics.fivetran_recently_reachable():
+        return "ok"
+    try:
+        async with asyncio.timeout(FIVETRAN_PROBE_S):
+            await bot.cache.get(max_age=RECENT_SUCCESS_S)
+    except FivetranError as error:
+        return f"unreachable: {error.message}"
+    except TimeoutError:
+        return f"unreachable: no answer within {FIVETRAN_PROBE_S:.0f}s"
+    return "ok"
+
+
+def scheduler_check(bot: Bot) -> str:
+    # DigestScheduler has no public "running" flag; its timer and its polling loop are what must be alive.
+    scheduler = bot.scheduler
+    timer = getattr(scheduler, "_timer", None)
+    loop: asyncio.Task[None] | None = getattr(scheduler, "_loop", None)
+    if timer is None or not timer.running or loop is None or loop.done():
+        return "not running"
+    return "ok"
+
 
 def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook | None = None) -> Starlette:
+    # Before anything can log a request: from here on no log line carries a configured secret.
+    register_settings_secrets(bot.settings)
+    metrics = BotMetrics.for_bot(bot)
     handler = AsyncSlackRequestHandler(bot.app)
 
     async def slack_events(request: Request) -> Response:
@@ -32,17 +79,13 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> Response:
-        checks: dict[str, str] = {}
-        try:
-            await bot.cache.get(max_age=300)
-            checks["fivetran"] = "ok"
-        except FivetranError as error:
-            checks["fivetran"] = f"unreachable: {error.message}"
+        database, fivetran = await asyncio.gather(database_check(bot), fivetran_check(bot, metrics))
+        checks = {"database": database, "fivetran": fivetran, "scheduler": scheduler_check(bot)}
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
-    async def metrics(request: Request) -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics_route(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -62,14 +105,17 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
         bot.alerts.deliver,
         bot.alerts.claim,
         lambda work: bot.background.spawn(work, name="webhook-alert"),
+        observe=metrics.webhook,
     )
-    return Starlette(
+    web = Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             webhook,
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
+            Route("/metrics", metrics_route, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
+    web.state.metrics = metrics
+    return web

@@ -12,12 +12,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_bot
 from bot.config import ConfigurationError, Settings, load_settings
-from bot.logs import configure_logging
+from bot.logs import configure_logging, register_settings_secrets
 from bot.storage.db import mask_url
 from bot.storage.migrate import SchemaError
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
+
+# On SIGTERM uvicorn stops accepting at once, then waits this long for requests under way (an ack is due
+# within 3 s; a slow one is a Fivetran call) before the lifespan stops the scheduler and drains the rest.
+# Kubernetes' default grace period is 30 s: this plus Bot.aclose's drain stays inside it.
+GRACEFUL_SHUTDOWN_S = 15
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -27,6 +32,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         _print_problems(error.problems)
         return 1
+    register_settings_secrets(settings)
     problems = settings.problems("serve")
     if problems:
         _print_problems(problems)
@@ -72,7 +78,14 @@ async def _serve(settings: Settings, host: str, port: int) -> int:
             await socket.close_async()  # type: ignore[no-untyped-call]
 
     web = build_web_app(bot, on_startup=started, on_shutdown=stopping)
-    config = uvicorn.Config(web, host=host, port=port, log_config=None, lifespan="on")
+    config = uvicorn.Config(
+        web,
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
     server = uvicorn.Server(config)
     log.info("serving on http://%s:%d (Slack events at /slack/events)", host, port)
     await server.serve()

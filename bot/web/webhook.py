@@ -27,6 +27,8 @@ MAX_BODY = 256 * 1024
 Handle = Callable[[AlertEvent], Coroutine[Any, Any, None]]
 Dedupe = Callable[[AlertEvent], Awaitable[bool]]
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
+# Told every delivery's outcome ("accepted", "duplicate", "ignored", "refused-…", "unavailable").
+Observe = Callable[[str], None]
 
 
 class _TooLarge(Exception):
@@ -60,39 +62,53 @@ def fivetran_webhook_route(
     *,
     path: str = "/fivetran/webhook",
     max_body: int = MAX_BODY,
+    observe: Observe | None = None,
 ) -> Route:
     """`dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` posts it
     and runs under `spawn` after the answer. Without a secret the route does not exist (404)."""
+
+    def seen(outcome: str) -> None:
+        if observe is not None:
+            observe(outcome)
 
     async def receive(request: Request) -> Response:
         if not secret:
             return _text(404, "Not Found")
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
+            seen("refused-unsigned")
             return _text(401, "missing signature")
         try:
             body = await _read_limited(request, max_body)
         except _TooLarge:
+            seen("refused-too-large")
             return _text(413, "body too large")
         except ClientDisconnect:
+            seen("refused-incomplete")
             return _text(400, "incomplete body")
         if not verify_signature(secret, body, header):
+            seen("refused-bad-signature")
             return _text(401, "bad signature")
         try:
             event = parse_webhook(body)
         except WebhookPayloadError as error:
             log.warning("fivetran webhook: signed but unreadable: %s", error)
+            seen("refused-unreadable")
             return _text(400, str(error))
         if event is None or not event.announced:
+            seen("ignored")
             return _text(200, "ignored")
         try:
             first = await dedupe(event)
         except Exception:
             log.exception("fivetran webhook: could not claim %s", event.key)
+            seen("unavailable")
             return _text(503, "try again later")  # Fivetran will redeliver
         if not first:
+            seen("duplicate")
             return _text(200, "duplicate")
         spawn(handle(event))
+        seen("accepted")
         return _text(200, "ok")
 
     return Route(path, receive, methods=["POST"])

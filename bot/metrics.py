@@ -1,0 +1,214 @@
+"""Prometheus metrics of one bot, in a registry of its own.
+
+Each bot gets its own `CollectorRegistry` (not prometheus-client's global one), so that tests, the shell and
+several bots in one process never see each other's counts; `/metrics` serves exactly that registry.
+
+Services find their bot's metrics through `metrics_of(self)` instead of taking them in `__init__`: the
+instrumented modules stay free of wiring, and a service built without a web app (unit tests, the shell)
+simply reports to nobody.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from bot.fivetran.transport import RequestEvent
+from bot.services.grammar import VERBS
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
+
+    from bot.app import Bot
+
+# Slack handler latencies: an ack must come within 3 s, most answers well under one.
+HANDLER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+FIVETRAN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# A Fivetran answer this recent proves it reachable for /readyz without spending a request.
+RECENT_SUCCESS_S = 300.0
+
+_bound: WeakKeyDictionary[object, BotMetrics] = WeakKeyDictionary()
+
+
+def metrics_of(owner: object) -> BotMetrics | None:
+    """The metrics of the bot `owner` (a router, a service) belongs to; None when nobody listens."""
+    try:
+        return _bound.get(owner)
+    except TypeError:  # an unhashable owner has never been bound
+        return None
+
+
+def turn_name(kind: str, what: str) -> str:
+    """A bounded label for a command or button from the router's description of it.
+
+    Label values must come from a closed set (a typo in `/hvr lsit` must not create a time series), so a
+    command is its verb when the grammar knows it, else "other"; a button is its action id's base.
+    """
+    if kind == "command":
+        quoted = what.removeprefix("command ").strip()
+        try:
+            text = ast.literal_eval(quoted) if quoted[:1] in "'\"" else quoted
+        except (ValueError, SyntaxError):
+            text = quoted
+        verb = str(text).split(maxsplit=1)[0].lower() if str(text).strip() else "help"
+        return verb if verb in VERBS else "other"
+    base = what.removeprefix("button ").split(":", 1)[0]
+    return base if base.startswith("hvr.") and len(base) <= 40 else "other"
+
+
+class BotMetrics:
+    """Every series the bot exports, plus what /readyz learns from them."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.commands = Counter(
+            "hvr_commands", "/hvr commands handled, by verb and outcome", ["name", "outcome"], registry=r
+        )
+        self.actions = Counter(
+            "hvr_actions", "Button presses handled, by action and outcome", ["name", "outcome"], registry=r
+        )
+        self.handler_seconds = Histogram(
+            "hvr_handler_seconds",
+            "Time to handle a command or button, end to end",
+            ["kind"],
+            buckets=HANDLER_BUCKETS,
+            registry=r,
+        )
+        self.fivetran_requests = Counter(
+            "hvr_fivetran_requests",
+            "Fivetran API attempts, by operation and HTTP status (none: no answer)",
+            ["operation", "status"],
+            registry=r,
+        )
+        self.fivetran_seconds = Histogram(
+            "hvr_fivetran_request_seconds",
+            "Time of one Fivetran API attempt",
+            ["operation"],
+            buckets=FIVETRAN_BUCKETS,
+            registry=r,
+        )
+        self.fivetran_retries = Counter(
+            "hvr_fivetran_retries",
+            "Fivetran attempts that were retried, by operation",
+            ["operation"],
+            registry=r,
+        )
+        self.rate_limit_waits = Counter(
+            "hvr_fivetran_rate_limit_waits", "Waits after Fivetran answered 429 (Retry-After)", registry=r
+        )
+        self.rate_limit_wait_seconds = Counter(
+            "hvr_fivetran_rate_limit_wait_seconds", "Seconds waited after Fivetran answered 429", registry=r
+        )
+        self.digests = Counter(
+            "hvr_digests", "Digest fires, by outcome (posted, skipped-…, failed)", ["outcome"], registry=r
+        )
+        self.alerts = Counter(
+            "hvr_alerts", "Alert events delivered to their channels, by outcome", ["outcome"], registry=r
+        )
+        self.alert_posts = Counter(
+            "hvr_alert_channel_deliveries",
+            "An alert's delivery to one watching channel, by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.webhooks = Counter(
+            "hvr_webhook_deliveries",
+            "Fivetran webhook deliveries, by outcome (accepted, duplicate, ignored, refused-…)",
+            ["outcome"],
+            registry=r,
+        )
+        self.last_fivetran_success: float | None = None  # time.monotonic() of the last 2xx
+
+    # --- wiring --------------------------------------------------------------------------------------
+
+    @classmethod
+    def for_bot(cls, bot: Bot) -> BotMetrics:
+        """The bot's metrics, made and attached on first use (a second web app reuses them)."""
+        existing = metrics_of(bot.router)
+        if existing is not None:
+            return existing
+        metrics = cls()
+        for owner in (bot.router, bot.digests, bot.alerts):
+            _bound[owner] = metrics
+        bot.fivetran.transport.add_listener(metrics.fivetran_attempt)
+        metrics.registry.register(_LiveCollector(bot))
+        return metrics
+
+    # --- observations --------------------------------------------------------------------------------
+
+    def turn(self, kind: str, what: str, outcome: str, seconds: float) -> None:
+        counter = self.commands if kind == "command" else self.actions
+        counter.labels(turn_name(kind, what), outcome).inc()
+        self.handler_seconds.labels(kind).observe(seconds)
+
+    def fivetran_attempt(self, event: RequestEvent) -> None:
+        status = str(event.status) if event.status is not None else "none"
+        self.fivetran_requests.labels(event.operation, status).inc()
+        self.fivetran_seconds.labels(event.operation).observe(event.seconds)
+        if event.retry_in is not None:
+            self.fivetran_retries.labels(event.operation).inc()
+            if event.status == 429:
+                self.rate_limit_waits.inc()
+                self.rate_limit_wait_seconds.inc(event.retry_in)
+        if event.status is not None and 200 <= event.status < 300:
+            self.last_fivetran_success = time.monotonic()
+
+    def fivetran_recently_reachable(self, within: float = RECENT_SUCCESS_S) -> bool:
+        last = self.last_fivetran_success
+        return last is not None and time.monotonic() - last <= within
+
+    def digest_fired(self, outcome: str) -> None:
+        self.digests.labels(outcome).inc()
+
+    def alert_delivered(self, outcome: str) -> None:
+        self.alerts.labels(outcome).inc()
+
+    def alert_channel(self, outcome: str) -> None:
+        self.alert_posts.labels(outcome).inc()
+
+    def webhook(self, outcome: str) -> None:
+        self.webhooks.labels(outcome).inc()
+
+
+class _LiveCollector(Collector):
+    """Values read at scrape time from the bot itself: what it knows without anyone counting."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())  # values appear at scrape time only; nothing to check for clashes up front
+
+    def collect(self) -> Iterator[Metric]:
+        transport = self._bot.fivetran.transport
+        remaining = GaugeMetricFamily(
+            "hvr_fivetran_rate_limit_remaining",
+            "Requests left in Fivetran's budget, as its last X-Rate-Limit-Remaining said (-1: not seen yet)",
+        )
+        remaining.add_metric(
+            [], float(-1 if transport.rate_limit_remaining is None else transport.rate_limit_remaining)
+        )
+        yield remaining
+        if transport.budget is not None:
+            waited = CounterMetricFamily(
+                "hvr_fivetran_budget_wait_seconds",
+                "Seconds the bot paced itself to stay under FIVETRAN_HOURLY_LIMIT",
+            )
+            waited.add_metric([], transport.budget.waited_seconds)
+            yield waited
+        inflight = GaugeMetricFamily("hvr_requests_in_flight", "Commands and buttons being handled now")
+        inflight.add_metric([], float(self._bot.router.inflight))
+        yield inflight
+        background = GaugeMetricFamily(
+            "hvr_background_tasks", "Work running after its request was answered (followed syncs, reports)"
+        )
+        background.add_metric([], float(self._bot.background.pending))
+        yield background

@@ -1,0 +1,44 @@
+"""Shutting a bot down hands its unfinished work back: another replica may take its claims at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.app import build_bot
+from bot.config import Settings
+from bot.storage.claims import ClaimRepo
+from bot.storage.db import Database
+from bot.storage.subscriptions import SubscriptionRepo
+
+
+async def test_aclose_releases_a_fire_claim_the_scheduler_had_not_finished(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=SecretStr("xoxb-shutdown"),
+        slack_signing_secret=SecretStr("signing"),
+        fivetran_api_key=SecretStr("k"),
+        fivetran_api_secret=SecretStr("s"),
+        hvr_watch_interval=0,
+        database_url=url,
+    )
+    bot = build_bot(settings)
+    await bot.start()
+    sub = await SubscriptionRepo(bot.database).add(
+        kind="digest", channel_id="C0SHUT001", created_by="U0SHUT001", timezone="UTC", schedule="every 5m"
+    )
+    fire = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    # The fire this replica was posting when it was told to stop: claimed, not done.
+    assert await bot.digests.claims.try_claim(sub.id, fire, bot.digests.holder, 600)
+    other = Database(url)
+    try:
+        assert not await ClaimRepo(other).try_claim(sub.id, fire, "replica-b", 600)
+
+        await bot.aclose()
+
+        assert await ClaimRepo(other).try_claim(sub.id, fire, "replica-b", 600)
+    finally:
+        await other.dispose()
