@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,7 +37,8 @@ from bot.services.dedupe import Dedupe
 from bot.services.digests import DigestService
 from bot.services.follow import FollowPolicy, SyncFollower
 from bot.services.follows import FollowKeeper
-from bot.services.posting import PostError, SlackPoster
+from bot.services.holders import new_holder
+from bot.services.posting import PostError, SlackPoster, SlackUnavailable
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
 from bot.slack.bulk_flow import bulk_lines
@@ -92,6 +90,7 @@ class Bot:
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
+    _monitor: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self, *, jobs: bool = True) -> None:
         """Make the database current (or refuse), pick up what a previous process left behind, and (with
@@ -107,8 +106,18 @@ class Bot:
             await self.scheduler.start()
             self.watcher.start()
             self.follows.start_monitor()  # resumes follows a previous process left, then keeps looking
+            self._monitor = asyncio.create_task(self._look_for_interrupted_bulk_runs(), name="bulk-monitor")
             self._jobs = True
         self._started = True
+
+    async def _look_for_interrupted_bulk_runs(self, every: float = 60.0) -> None:
+        # Another replica may die mid-run; its runs go stale and are reported by whoever looks next.
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._report_interrupted_bulk_runs()
+            except Exception:
+                log.warning("could not look for interrupted bulk runs", exc_info=True)
 
     async def _report_interrupted_bulk_runs(self) -> None:
         for run in await self.bulk.interrupted():
@@ -120,13 +129,16 @@ class Bot:
                     await self.poster.update(run.channel_id, run.message_ts, report)
                 else:
                     await self.poster.post(run.channel_id, report)
-            except PostError as error:
+            except (PostError, SlackUnavailable) as error:
                 log.warning("could not report interrupted bulk run %s: %s", run.id, error.code)
 
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Stop taking scheduled work (claims not done are released for another replica), let in-flight
         work finish for a moment, then stop it and close the clients."""
         if self._jobs:
+            if self._monitor is not None:
+                self._monitor.cancel()
+                await asyncio.gather(self._monitor, return_exceptions=True)
             await self.watcher.stop()
             await self.scheduler.stop()
         if not await self.background.drain(drain_seconds):
@@ -205,9 +217,9 @@ def build_bot(
     )
     poster = SlackPoster(web, sleep=sleep)
     audit_repo = AuditRepo(database)
-    bulk = BulkService(BulkRepo(database), actions, clock=clock, now=now)
+    holder = new_holder()
+    bulk = BulkService(BulkRepo(database), actions, clock=clock, now=now, holder=holder)
     background = Background()
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     follows = FollowKeeper(
         FollowRepo(database),
         follower,
@@ -285,7 +297,7 @@ def build_bot(
         # Socket Mode requests carry no signature; HTTP ones always do, and Bolt checks them.
         request_verification_enabled=not settings.socket_mode or bool(signing),
     )
-    home = HomeTab(cache, policy, now)
+    home = HomeTab(cache, policy, now, subscriptions=subscriptions, audit=audit_repo)
     register(app, router, home)
     return Bot(
         settings=settings,

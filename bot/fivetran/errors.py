@@ -26,7 +26,15 @@ class FivetranError(Exception):
 
 
 class TransportError(FivetranError):
-    """No answer came back: DNS, refused connection, reset, timeout."""
+    """No answer came back: DNS, refused connection, reset, timeout.
+
+    `may_have_acted` is true when the request had been sent (a read timeout, a connection dropped
+    mid-answer): Fivetran may have done what was asked, so nobody should be told that nothing changed.
+    """
+
+    def __init__(self, message: str, *, operation: str = "", may_have_acted: bool = False) -> None:
+        super().__init__(message, operation=operation)
+        self.may_have_acted = may_have_acted
 
 
 class ConnectError(TransportError):

@@ -129,7 +129,7 @@ class Transport:
                     continue
                 raise wrapped from None
             except httpx.TimeoutException:
-                failure = Timeout("Fivetran did not answer in time", operation=operation)
+                failure = Timeout("Fivetran did not answer in time", operation=operation, may_have_acted=True)
                 if await self._again(
                     operation,
                     method,
@@ -143,7 +143,9 @@ class Transport:
                 raise failure from None
             except httpx.TransportError as error:
                 broken = ConnectError(
-                    f"the connection to Fivetran broke ({type(error).__name__})", operation=operation
+                    f"the connection to Fivetran broke ({type(error).__name__})",
+                    operation=operation,
+                    may_have_acted=True,
                 )
                 if await self._again(
                     operation,

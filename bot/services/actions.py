@@ -65,6 +65,11 @@ def explain(error: FivetranError, action: str) -> str:
     if isinstance(error, BadRequest):
         return "Fivetran did not accept the request."
     if isinstance(error, TransportError):
+        if error.may_have_acted and action not in ("read",):
+            return (
+                "Fivetran did not answer in time. It may or may not have acted: check `/hvr show` before "
+                "trying again."
+            )
         return "Fivetran could not be reached. Nothing was changed; try again in a minute."
     if isinstance(error, StatusError) and error.status_code >= 500:
         return "Fivetran had an internal problem. It may or may not have acted: check `/hvr show` before retrying."

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.fivetran.models import Connection
 from bot.services.actions import ActionResult, ConnectorActions
 from bot.services.health import Health
+from bot.services.holders import holder_is_gone
 from bot.services.selectors import Selector, select
 from bot.services.snapshot import AccountSnapshot
 from bot.storage.bulk import BulkItem, BulkRepo, BulkRun, ItemStatus
@@ -73,7 +74,8 @@ class BulkService:
         *,
         concurrency: int = 8,
         progress_every: float = 2.0,
-        stale_after: timedelta = timedelta(minutes=5),
+        stale_after: timedelta = timedelta(minutes=2),
+        holder: str = "",
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -85,6 +87,7 @@ class BulkService:
         self._clock = clock
         self._now = now
         self._cancel: set[str] = set()
+        self._holder = holder
 
     async def prepare(self, user_id: str, channel_id: str, plan: BulkPlan) -> BulkRun:
         action = f"{plan.action}:force" if plan.force else plan.action
@@ -101,7 +104,9 @@ class BulkService:
 
     async def run(self, run_id: str, progress: Progress) -> BulkRun | None:
         """Run a confirmed preview; None when it was already confirmed or cancelled (one click wins)."""
-        if not await self.repo.set_status(run_id, "running", expected=["pending"]):
+        if not await self.repo.set_status(
+            run_id, "running", expected=["pending"], holder=self._holder or None
+        ):
             return None
         run = await self.repo.get(run_id)
         assert run is not None
@@ -150,15 +155,19 @@ class BulkService:
         return await self.repo.get(run_id)
 
     async def interrupted(self) -> list[BulkRun]:
-        """Runs left `running` by a process that died: no item finished for a while. Marked cancelled, so
-        their report can say where they stopped."""
+        """Runs left `running` by a process that died: one of this host whose process is gone, or any
+        whose items stopped moving a while ago. Marked cancelled, so their report can say where they
+        stopped."""
         found = []
         cutoff = self._now() - self._stale_after
         for run in await self.repo.list_running():
+            if run.holder == self._holder:
+                continue
             latest = max([run.updated_at, *(i.updated_at for i in run.items)])
             if latest.tzinfo is None:
                 latest = latest.replace(tzinfo=UTC)
-            if latest < cutoff and await self.repo.set_status(run.id, "cancelled", expected=["running"]):
+            gone = holder_is_gone(run.holder) or latest < cutoff
+            if gone and await self.repo.set_status(run.id, "cancelled", expected=["running"]):
                 updated = await self.repo.get(run.id)
                 if updated is not None:
                     found.append(updated)

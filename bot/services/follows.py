@@ -17,7 +17,8 @@ from bot.blocks.message import Message
 from bot.fivetran.models import Connection
 from bot.services.background import Background
 from bot.services.follow import FollowUpdate, Phase, SyncFollower
-from bot.services.posting import PostError, SlackPoster
+from bot.services.holders import holder_is_gone
+from bot.services.posting import PostError, SlackPoster, SlackUnavailable
 from bot.storage.follows import FollowedSync, FollowRepo
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class FollowKeeper:
         self._scan_every = scan_every
         self._monitor: asyncio.Task[None] | None = None
 
-    async def follow(
+    async def begin(
         self,
         connection: Connection,
         *,
@@ -63,39 +64,37 @@ class FollowKeeper:
         user_id: str,
         force: bool,
         baseline: datetime | None,
-        message_ts: str | None,
-        deliver: Deliver,
-    ) -> None:
-        """Record the follow, then follow in the background, delivering each update with `deliver`."""
-        record = FollowedSync(
-            id=0,
+    ) -> FollowedSync:
+        """Put the follow on record before the sync is triggered: a crash between the trigger and the
+        first channel message then still leaves something for the next process to finish."""
+        follow_id = await self.repo.add(
             connection_id=connection.id,
             connection_name=connection.name,
             channel_id=channel_id,
-            message_ts=message_ts,
+            message_ts=None,
             user_id=user_id,
             force=force,
             baseline=baseline,
             started_at=self._now(),
             holder=self._holder,
-            lease_until=self._now() + LEASE,
-            finished_at=None,
-            outcome=None,
-        )
-        follow_id = await self.repo.add(
-            connection_id=record.connection_id,
-            connection_name=record.connection_name,
-            channel_id=channel_id,
-            message_ts=message_ts,
-            user_id=user_id,
-            force=force,
-            baseline=baseline,
-            started_at=record.started_at,
-            holder=self._holder,
             lease=LEASE,
         )
-        record = FollowedSync(**{**record.__dict__, "id": follow_id})
-        self._background.spawn(self._run(record, self._clock(), deliver), name=f"follow:{connection.id}")
+        record = await self.repo.get(follow_id)
+        assert record is not None
+        return record
+
+    async def abandon(self, record: FollowedSync, outcome: str) -> None:
+        """The sync never started (Fivetran refused it): nothing to follow."""
+        await self.repo.finish(record.id, outcome)
+
+    async def follow(self, record: FollowedSync, *, message_ts: str | None, deliver: Deliver) -> None:
+        """The sync started and its status message is out: follow in the background."""
+        if message_ts is not None:
+            await self.repo.set_message_ts(record.id, message_ts)
+            record = FollowedSync(**{**record.__dict__, "message_ts": message_ts})
+        self._background.spawn(
+            self._run(record, self._clock(), deliver), name=f"follow:{record.connection_id}"
+        )
 
     async def _run(
         self, record: FollowedSync, started: float, deliver: Deliver, *, resumed: bool = False
@@ -130,7 +129,8 @@ class FollowKeeper:
 
     async def resume(self) -> int:
         """Take over every follow whose holder stopped renewing it; returns how many."""
-        taken = await self.repo.take_over_lapsed(self._holder, LEASE)
+        dead = {h for h in await self.repo.unfinished_holders() if h != self._holder and holder_is_gone(h)}
+        taken = await self.repo.take_over_lapsed(self._holder, LEASE, dead=dead)
         for record in taken:
             elapsed = (self._now() - record.started_at).total_seconds()
             log.info("resuming the follow of %s (%s)", record.connection_id, record.id)
@@ -141,13 +141,24 @@ class FollowKeeper:
         return len(taken)
 
     def _deliverer(self, record: FollowedSync) -> Deliver:
+        """Where a resumed follow's news goes: the original channel message; if the process died before
+        posting it, a new one (then updated in place); if the bot can't post there, the person only."""
+        ts = record.message_ts
+
         async def deliver(message: Message) -> None:
+            nonlocal ts
             try:
-                if record.message_ts:
-                    await self._poster.update(record.channel_id, record.message_ts, message)
-                else:
+                if ts is not None:
+                    await self._poster.update(record.channel_id, ts, message)
+                    return
+                try:
+                    posted = await self._poster.post(record.channel_id, message)
+                except PostError:
                     await self._poster.ephemeral(record.channel_id, record.user_id, message)
-            except PostError as error:
+                    return
+                ts = posted.ts
+                await self.repo.set_message_ts(record.id, ts)
+            except (PostError, SlackUnavailable) as error:
                 log.warning(
                     "could not deliver a resumed follow update of %s: %s", record.connection_id, error.code
                 )

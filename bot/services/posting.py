@@ -31,11 +31,53 @@ class Posted:
 
 
 class PostError(Exception):
-    """Slack refused a post; `code` is Slack's error (not_in_channel, channel_not_found, …)."""
+    """Slack refused a post for good; `code` is Slack's error (not_in_channel, channel_not_found, …).
+    Sending the same post again would be refused the same way."""
 
     def __init__(self, code: str) -> None:
         super().__init__(f"Slack refused the post: {code}")
         self.code = code
+
+
+class SlackUnavailable(Exception):
+    """Slack could not take the post now (5xx, rate limit past the retries, network): worth trying later."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Slack is unavailable: {code}")
+        self.code = code
+
+
+# Answers that mean "this will never work" rather than "not now".
+PERMANENT = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "user_not_in_channel",
+    }
+)
+
+
+def _failure(error: Exception) -> Exception:
+    if isinstance(error, SlackApiError) and error.response is not None:
+        code = str(error.response.get("error") or f"http_{error.response.status_code}")
+        if code in PERMANENT and error.response.status_code < 500:
+            return PostError(code)
+        return SlackUnavailable(code)
+    return SlackUnavailable(type(error).__name__)
 
 
 class ChannelPoster(Protocol):
@@ -76,13 +118,8 @@ class SlackPoster:
                 kwargs["thread_ts"] = thread_ts
             try:
                 answer = await self._client.chat_postMessage(**kwargs)
-            except SlackApiError as error:
-                code = (
-                    str(error.response.get("error", "unknown_error"))
-                    if error.response is not None
-                    else "unknown"
-                )
-                raise PostError(code) from None
+            except Exception as error:  # aiohttp and timeouts too: every failure is one of our two kinds
+                raise _failure(error) from None
             finally:
                 self._last[channel] = self._clock()
             return Posted(str(answer["channel"]), str(answer["ts"]))
@@ -90,11 +127,8 @@ class SlackPoster:
     async def update(self, channel: str, ts: str, message: Message) -> None:
         try:
             await self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
-        except SlackApiError as error:
-            code = (
-                str(error.response.get("error", "unknown_error")) if error.response is not None else "unknown"
-            )
-            raise PostError(code) from None
+        except Exception as error:
+            raise _failure(error) from None
 
     async def ephemeral(self, channel: str, user: str, message: Message) -> None:
         """A message only `user` sees, for news about something they asked for privately."""
@@ -102,8 +136,5 @@ class SlackPoster:
             await self._client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.blocks
             )
-        except SlackApiError as error:
-            code = (
-                str(error.response.get("error", "unknown_error")) if error.response is not None else "unknown"
-            )
-            raise PostError(code) from None
+        except Exception as error:
+            raise _failure(error) from None

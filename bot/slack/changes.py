@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from bot.blocks.actions import render_follow
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
-from bot.blocks.prompts import render_confirm, render_refused
+from bot.blocks.prompts import render_confirm
 from bot.blocks.schemas import render_schemas
 from bot.fivetran.models import Connection
+from bot.services.access import Refused
 from bot.services.actions import ActionResult
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
@@ -46,7 +47,14 @@ class Changes(Flow):
         if not await self.first_time(turn, f"{action}:{connection.id}", f"A sync of {connection.name}"):
             return
         fresh = await self.deps.actions.refresh(connection.id) or connection
-        baseline = fresh.last_sync_end  # taken right before the trigger, not from a cached snapshot
+        # taken right before the trigger, not from a cached snapshot
+        record = await self.deps.follows.begin(
+            connection,
+            channel_id=turn.actor.channel_id,
+            user_id=turn.actor.user_id,
+            force=force,
+            baseline=fresh.last_sync_end,
+        )
         result = await self.change(
             turn,
             action,
@@ -56,6 +64,7 @@ class Changes(Flow):
             lambda: self.deps.actions.sync(connection.id, force=force, refresh=False),
         )
         if not result.ok:
+            await self.deps.follows.abandon(record, "not_started")
             await self.announce(turn, result, connection.name)
             return
         first = render_follow(
@@ -82,13 +91,7 @@ class Changes(Flow):
                 await turn.out.reply(message, replace=True)
 
         await self.deps.follows.follow(
-            connection,
-            channel_id=turn.actor.channel_id,
-            user_id=turn.actor.user_id,
-            force=force,
-            baseline=baseline,
-            message_ts=ref.ts if ref is not None else None,
-            deliver=deliver,
+            record, message_ts=ref.ts if ref is not None else None, deliver=deliver
         )
 
     async def pause_resume_test(self, turn: Turn, action: str, query: str, *, confirmed: bool) -> None:
@@ -231,10 +234,12 @@ class Changes(Flow):
         connection = resolved[1]
         await self.authorize(turn, "resync", [connection.id], {"requested_by": requester})
         if turn.actor.user_id == requester:
-            await turn.out.reply(
-                render_refused("A second admin must approve or reject this; not the one who asked.")
-            )
-            return
+            reason = "A second admin must approve or reject this; not the one who asked."
+            if self.deps.auditor is not None:
+                await self.deps.auditor.refused(
+                    turn.audit, "resync", [connection.id], {"requested_by": requester}, reason
+                )
+            raise Refused(reason)
         if not await self.first_time(turn, f"approval:{connection.id}:{requester}", "That decision"):
             return
         outcome = render_approval_outcome(

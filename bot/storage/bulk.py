@@ -37,6 +37,7 @@ class BulkRun:
     created_at: datetime
     updated_at: datetime
     items: tuple[BulkItem, ...]
+    holder: str | None = None
 
 
 class BulkRepo:
@@ -101,10 +102,16 @@ class BulkRepo:
             run.created_at,
             run.updated_at,
             items,
+            run.holder,
         )
 
     async def set_status(
-        self, run_id: str, status: RunStatus, *, expected: Sequence[RunStatus] | None = None
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        expected: Sequence[RunStatus] | None = None,
+        holder: str | None = None,
     ) -> bool:
         """Moves the run to `status`, only from one of `expected` when given (so one confirm click wins)."""
         statement = update(bulk_runs).where(bulk_runs.c.id == run_id)
@@ -112,7 +119,9 @@ class BulkRepo:
             statement = statement.where(bulk_runs.c.status.in_(list(expected)))
         async with self._db.begin() as connection:
             applied = await connection.execute(
-                statement.values(status=status, updated_at=self._clock()).returning(bulk_runs.c.id)
+                statement.values(
+                    status=status, updated_at=self._clock(), **({"holder": holder} if holder else {})
+                ).returning(bulk_runs.c.id)
             )
             return applied.first() is not None
 

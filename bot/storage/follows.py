@@ -7,6 +7,7 @@ by a conditional UPDATE.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -92,19 +93,32 @@ class FollowRepo:
             )
             return applied.first() is not None
 
-    async def take_over_lapsed(self, holder: str, lease: timedelta) -> list[FollowedSync]:
-        """Every unfinished follow whose lease ran out, now held by `holder` (one winner per follow)."""
+    async def unfinished_holders(self) -> set[str]:
+        async with self._db.begin() as connection:
+            rows = await connection.execute(
+                select(followed_syncs.c.holder).where(followed_syncs.c.finished_at.is_(None)).distinct()
+            )
+            return {row[0] for row in rows}
+
+    async def take_over_lapsed(
+        self, holder: str, lease: timedelta, *, dead: Collection[str] = ()
+    ) -> list[FollowedSync]:
+        """Every unfinished follow whose lease ran out, or whose holder is known `dead`, now held by
+        `holder` (one winner per follow)."""
         now = self._clock()
+        lapsed = followed_syncs.c.lease_until < now
+        if dead:
+            lapsed = or_(lapsed, followed_syncs.c.holder.in_(list(dead)))
         async with self._db.begin() as connection:
             candidates = (
                 await connection.execute(
-                    select(followed_syncs.c.id).where(
-                        followed_syncs.c.finished_at.is_(None), followed_syncs.c.lease_until < now
+                    select(followed_syncs.c.id, followed_syncs.c.holder).where(
+                        followed_syncs.c.finished_at.is_(None), lapsed
                     )
                 )
             ).all()
         taken: list[FollowedSync] = []
-        for (follow_id,) in candidates:
+        for follow_id, previous in candidates:
             async with self._db.begin() as connection:
                 row = (
                     await connection.execute(
@@ -112,7 +126,8 @@ class FollowRepo:
                         .where(
                             followed_syncs.c.id == follow_id,
                             followed_syncs.c.finished_at.is_(None),
-                            or_(followed_syncs.c.lease_until < now, followed_syncs.c.holder == holder),
+                            # still held by the one we judged lapsed or dead: a racing successor loses
+                            followed_syncs.c.holder == previous,
                         )
                         .values(holder=holder, lease_until=now + lease)
                         .returning(*followed_syncs.c)
@@ -121,6 +136,12 @@ class FollowRepo:
             if row is not None:
                 taken.append(_row(row))
         return taken
+
+    async def set_message_ts(self, follow_id: int, ts: str) -> None:
+        async with self._db.begin() as connection:
+            await connection.execute(
+                update(followed_syncs).where(followed_syncs.c.id == follow_id).values(message_ts=ts)
+            )
 
     async def finish(self, follow_id: int, outcome: str) -> bool:
         async with self._db.begin() as connection:

@@ -189,6 +189,8 @@ bulk_runs = Table(
     Column("status", String(16), nullable=False),  # pending | running | finished | cancelled
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # host:pid:nonce of the process running it, so a restarted process knows its predecessor died
+    Column("holder", String(128), nullable=True),
     Index("ix_bulk_runs_status", "status"),
 )
 

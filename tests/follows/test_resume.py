@@ -18,6 +18,7 @@ from bot.fivetran.transport import Transport
 from bot.services.background import Background
 from bot.services.follow import FollowPolicy, FollowUpdate, SyncFollower
 from bot.services.follows import LEASE, FollowKeeper
+from bot.services.posting import Posted, PostError
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.storage.db import Database
 from bot.storage.follows import FollowedSync, FollowRepo
@@ -28,6 +29,14 @@ from bot.storage.migrate import upgrade
 class FakePoster:
     updates: list[tuple[str, str, Message]] = field(default_factory=list)
     ephemerals: list[tuple[str, str, Message]] = field(default_factory=list)
+    posts: list[tuple[str, Message]] = field(default_factory=list)
+    can_post: bool = True
+
+    async def post(self, channel: str, message: Message) -> Posted:
+        if not self.can_post:
+            raise PostError("not_in_channel")
+        self.posts.append((channel, message))
+        return Posted(channel, f"1700000001.{len(self.posts):06d}")
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
         self.updates.append((channel, ts, message))
@@ -97,21 +106,16 @@ async def _start_follow(
     rig: Rig, keeper: FollowKeeper, cid: str, ts: str | None = "1700000000.000100"
 ) -> None:
     connection = await rig.client.get_connection(cid)
+    record = await keeper.begin(
+        connection, channel_id="C1", user_id="U1", force=False, baseline=connection.last_sync_end
+    )
     await rig.client.sync(cid)
     delivered: list[Message] = []
 
     async def deliver(message: Message) -> None:
         delivered.append(message)
 
-    await keeper.follow(
-        connection,
-        channel_id="C1",
-        user_id="U1",
-        force=False,
-        baseline=connection.last_sync_end,
-        message_ts=ts,
-        deliver=deliver,
-    )
+    await keeper.follow(record, message_ts=ts, deliver=deliver)
 
 
 async def test_a_follow_left_by_a_dead_process_is_finished_by_the_next_one(rig: Rig) -> None:
@@ -174,14 +178,30 @@ async def test_a_graceful_stop_hands_its_follows_over_at_once(rig: Rig) -> None:
     await successor_background.cancel_all()
 
 
-async def test_a_resumed_private_follow_is_told_to_its_person_only(rig: Rig) -> None:
+async def test_a_follow_that_died_before_its_message_posts_one_and_updates_it(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=300)
+    dead = Background()
+    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts=None)
+    await dead.cancel_all()
+    rig.clock.advance(LEASE.total_seconds() + 1)
+    poster, background = FakePoster(), Background()
+    await rig.keeper("replica-b", poster, background).resume()
+    await background.drain(5)
+    # the first news it has (here already the outcome) becomes the channel message; later ones update it
+    assert len(poster.posts) == 1 and poster.posts[0][0] == "C1"
+    assert "succeeded" in poster.posts[0][1].text
+    assert {ts for _, ts, _ in poster.updates} <= {"1700000001.000001"}
+
+
+async def test_a_resumed_follow_where_the_bot_cannot_post_is_told_to_its_person_only(rig: Rig) -> None:
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "failure", duration_s=300, reason="Source went away")
     dead = Background()
     await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts=None)
     await dead.cancel_all()
     rig.clock.advance(LEASE.total_seconds() + 1)
-    poster, background = FakePoster(), Background()
+    poster, background = FakePoster(can_post=False), Background()
     await rig.keeper("replica-b", poster, background).resume()
     await background.drain(5)
     assert not poster.updates
