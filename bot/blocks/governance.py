@@ -78,11 +78,11 @@ def render_bulk_preview(
         section(f"*{len(targets)}* matching {clip(described, 200)}: {_names(targets)}"),
     ]
     if skipped:
-        reasons: dict[str, int] = {}
+        by_reason: dict[str, list[BulkLine]] = {}
         for s in skipped:
-            reasons[s.reason] = reasons.get(s.reason, 0) + 1
-        summary = "; ".join(f"{n} {clip(r, 80)}" for r, n in reasons.items())
-        blocks.append(section(f"*Skipped {len(skipped)}*: {summary}"))
+            by_reason.setdefault(s.reason, []).append(s)
+        summary = "\n".join(f"• {clip(r, 80)}: {_names(lines, 15)}" for r, lines in by_reason.items())
+        blocks.append(section(f"*Skipped {len(skipped)}*\n{summary}"))
     ask = confirm(
         f"{verb} {len(targets)} connectors?", f"This changes {len(targets)} connectors in Fivetran.", yes=verb
     )

@@ -1,108 +1,185 @@
-"""The Home tab: fleet health at a glance, the current problems, and the viewer's role."""
+"""The Home tab: fleet health at a glance, the current problems, the viewer's role, the channel
+subscriptions they made and what they did lately.
+
+Slack refuses a Home view of more than 100 blocks outright (the person then sees a stale or empty tab),
+so every list here has a fixed cap and a line that says how many more there are.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.text import ago, cut, esc, plain
-from bot.services.health import Health
+from bot.blocks.health import EMOJI
+from bot.blocks.text import ago, clip, cut, esc, plain
 from bot.services.snapshot import AccountSnapshot
+from bot.storage.audit import AuditEntry
+from bot.storage.subscriptions import Subscription
 
-MAX_PROBLEMS = 30  # 3 blocks a problem at most keeps the tab well under Slack's 100 blocks
+MAX_PROBLEMS = 30  # one section a problem keeps the tab well under Slack's 100 blocks
+MAX_SUBSCRIPTIONS = 15
+MAX_RECENT = 10
+SECTION_TEXT_MAX = 2900  # under Slack's 3,000, with room for the "and N more" line
 
-EMOJI = {
-    Health.BROKEN: ":red_circle:",
-    Health.INCOMPLETE: ":construction:",
-    Health.FAILING: ":x:",
-    Health.PAUSED: ":double_vertical_bar:",
-    Health.RESCHEDULED: ":hourglass:",
-    Health.DELAYED: ":snail:",
-    Health.SYNCING: ":arrows_counterclockwise:",
-    Health.HEALTHY: ":large_green_circle:",
+
+OUTCOME = {
+    "started": ":hourglass_flowing_sand:",
+    "succeeded": ":white_check_mark:",
+    "failed": ":x:",
+    "refused": ":no_entry:",
 }
 
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 
-def render_home(
-    snapshot: AccountSnapshot | None, *, role: str, now: datetime, problem: str | None = None
-) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Fivetran at a glance"}},
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": f"Your role: *{esc(role)}* · `/hvr help` lists what you can do"}
-            ],
-        },
-    ]
-    if snapshot is None:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f":warning: {esc(problem or 'No data yet.')}"},
-            }
-        )
-        return {"type": "home", "blocks": blocks}
+Block = dict[str, Any]
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_TEXT_MAX)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_TEXT_MAX)}]}
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, 150)}}
+
+
+def _channel(channel_id: str) -> str:
+    # A channel id becomes a link Slack renders with the channel's name; anything else stays plain text.
+    return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id) else clip(channel_id, 40)
+
+
+def _lines(lines: Sequence[str], total: int, more_hint: str) -> str:
+    """As many whole lines as fit in one section, and how many were left out."""
+    shown: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > SECTION_TEXT_MAX - 80:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    left = total - len(shown)
+    if left > 0:
+        shown.append(f"_and {left} more: {more_hint}_")
+    return "\n".join(shown)
+
+
+def _subscription_line(sub: Subscription) -> str:
+    where = _channel(sub.channel_id)
+    selector = f"`{clip(sub.selector, 120)}`" if sub.selector else "every connector"
+    if sub.kind == "digest":
+        schedule = clip(sub.schedule or "", 80)
+        return f":calendar: digest `{clip(sub.id, 20)}` in {where} · {schedule} ({clip(sub.timezone, 40)}) · {selector}"
+    events = sub.options.get("events") or []
+    shown = ", ".join(clip(e, 30) for e in events[:8]) if isinstance(events, list) else ""
+    return f":bell: watch `{clip(sub.id, 20)}` in {where} · {selector}" + (f" · {shown}" if shown else "")
+
+
+def _recent_line(entry: AuditEntry, snapshot: AccountSnapshot | None, now: datetime) -> str:
+    names = []
+    for connector in entry.connectors[:3]:
+        connection = snapshot.connections.get(connector) if snapshot is not None else None
+        names.append(f"`{clip(connection.name if connection else connector, 60)}`")
+    targets = ", ".join(names)
+    if len(entry.connectors) > 3:
+        targets += f" and {len(entry.connectors) - 3} more"
+    icon = OUTCOME.get(entry.status, "")
+    text = f"{icon} *{clip(entry.action.replace('_', ' '), 40)}* {clip(entry.status, 20)}"
+    if targets:
+        text += f" on {targets}"
+    text += f" · {ago(entry.at, now)}"
+    if entry.status in ("failed", "refused") and entry.message:
+        text += f"\n      _{clip(entry.message, 160)}_"
+    return text
+
+
+def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
     counts = snapshot.counts()
     total = len(snapshot.connections)
     summary = " · ".join(f"{EMOJI[h]} {n} {h.value}" for h, n in counts.items() if n)
-    blocks.append(
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*{total} connectors* in {len(snapshot.groups)} groups\n{summary or 'none'}",
-            },
-        }
-    )
+    blocks = [_section(f"*{total} connectors* in {len(snapshot.groups)} groups\n{summary or 'none'}")]
     problems = sorted(
         (c for c in snapshot.connections.values() if snapshot.health[c.id].is_problem),
         key=lambda c: (snapshot.health[c.id].rank, c.name.lower()),
     )
     blocks.append({"type": "divider"})
     if not problems:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": ":white_check_mark: No problems right now."},
-            }
-        )
+        blocks.append(_section(":white_check_mark: No problems right now."))
     for i, connection in enumerate(problems[:MAX_PROBLEMS]):
         health = snapshot.health[connection.id]
         line = (
             f"{EMOJI[health]} *{esc(connection.name)}* · {esc(connection.service)} · {esc(snapshot.group_name(connection))}\n"
             f"{health.value}, last success {ago(connection.succeeded_at, now)}"
         )
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": cut(line, 2900)},
-                "accessory": {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": plain("Show", 75)},
-                    "action_id": ids.aid(ids.SHOW, f"home{i}"),
-                    "value": connection.id,
-                },
-            }
-        )
-    if len(problems) > MAX_PROBLEMS:
-        more = len(problems) - MAX_PROBLEMS
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"and {more} more: `/hvr list` shows them all"}],
-            }
-        )
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"As of {ago(snapshot.fetched_at, now)}; reopen the tab to refresh.",
-                }
-            ],
+        block = _section(line)
+        block["accessory"] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": plain("Show", 75)},
+            "action_id": ids.aid(ids.SHOW, f"home{i}"),
+            "value": connection.id,
         }
-    )
+        blocks.append(block)
+    if len(problems) > MAX_PROBLEMS:
+        blocks.append(_context(f"and {len(problems) - MAX_PROBLEMS} more: `/hvr list` shows them all"))
+    return blocks
+
+
+def _mine(
+    subscriptions: Sequence[Subscription] | None,
+    recent: Sequence[AuditEntry] | None,
+    snapshot: AccountSnapshot | None,
+    now: datetime,
+) -> list[Block]:
+    blocks: list[Block] = []
+    if subscriptions is not None:
+        blocks += [{"type": "divider"}, _header("Your subscriptions")]
+        if subscriptions:
+            lines = [_subscription_line(s) for s in subscriptions[:MAX_SUBSCRIPTIONS]]
+            hint = "`/hvr digest list` and `/hvr watch list` in each channel"
+            blocks.append(_section(_lines(lines, len(subscriptions), hint)))
+        else:
+            blocks.append(
+                _context(
+                    "You have set up no digests or watches. In a channel: `/hvr digest add daily 09:00` "
+                    "or `/hvr watch status:failing`."
+                )
+            )
+    if recent is not None:
+        blocks += [{"type": "divider"}, _header("Your recent actions")]
+        if recent:
+            lines = [_recent_line(e, snapshot, now) for e in recent[:MAX_RECENT]]
+            blocks.append(_section(_lines(lines, min(len(recent), MAX_RECENT), "`/hvr audit @you`")))
+        else:
+            blocks.append(_context("Nothing yet: what you change through the bot is listed here."))
+    return blocks
+
+
+def render_home(
+    snapshot: AccountSnapshot | None,
+    *,
+    role: str,
+    now: datetime,
+    problem: str | None = None,
+    subscriptions: Sequence[Subscription] | None = None,
+    recent: Sequence[AuditEntry] | None = None,
+) -> dict[str, Any]:
+    """`subscriptions` and `recent` are this person's; None leaves their section out (no database)."""
+    blocks: list[Block] = [
+        _header("Fivetran at a glance"),
+        _context(f"Your role: *{esc(role)}* · `/hvr help` lists what you can do"),
+    ]
+    if snapshot is None:
+        blocks.append(_section(f":warning: {esc(problem or 'No data yet.')}"))
+    else:
+        if problem:
+            blocks.append(_section(f":warning: {esc(problem)} Showing what I saw last."))
+        blocks += _fleet(snapshot, now)
+    blocks += _mine(subscriptions, recent, snapshot, now)
+    if snapshot is not None:
+        blocks.append(_context(f"As of {ago(snapshot.fetched_at, now)}; reopen the tab to refresh."))
     return {"type": "home", "blocks": blocks}

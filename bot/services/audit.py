@@ -107,8 +107,9 @@ class Auditor:
         return result
 
     async def finish(self, entry_id: int, status: FinalStatus, code: str | None, message: str) -> None:
-        await self.repo.finish(entry_id, status, code, message)
-        await self._mirror(entry_id)
+        # a final entry is never changed, nor mirrored twice
+        if await self.repo.finish(entry_id, status, code, message):
+            await self._mirror(entry_id)
 
     async def _mirror(self, entry_id: int) -> None:
         if self._poster is None or not self._mirror_channel:

@@ -1,4 +1,5 @@
-"""Publishing the Home tab when someone opens it."""
+"""Publishing the Home tab when someone opens it: fleet health, their role, their subscriptions and their
+recent actions, read fresh each time the tab opens."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.home import render_home
+from bot.blocks.home import MAX_RECENT, render_home
 from bot.fivetran.errors import FivetranError
 from bot.services.access import AccessPolicy
 from bot.services.actions import explain
 from bot.services.snapshot import AccountSnapshot, SnapshotCache
+from bot.storage.audit import AuditEntry, AuditRepo
+from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +26,37 @@ class HomeTab:
         cache: SnapshotCache,
         policy: AccessPolicy,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        subscriptions: SubscriptionRepo | None = None,
+        audit: AuditRepo | None = None,
     ) -> None:
         self._cache = cache
         self._policy = policy
         self._now = now
+        self._subscriptions = subscriptions
+        self._audit = audit
 
-    async def publish(self, client: AsyncWebClient, user_id: str) -> None:
+    async def _theirs(self, user_id: str) -> list[Subscription] | None:
+        if self._subscriptions is None:
+            return None
+        try:
+            return [s for s in await self._subscriptions.list_active() if s.created_by == user_id]
+        except Exception:
+            # The tab still shows fleet health when the database is away; the section says nothing.
+            log.warning("could not read the subscriptions of %s for the Home tab", user_id, exc_info=True)
+            return None
+
+    async def _recent(self, user_id: str) -> list[AuditEntry] | None:
+        if self._audit is None:
+            return None
+        try:
+            return await self._audit.query(user=user_id, limit=MAX_RECENT)
+        except Exception:
+            log.warning("could not read the recent actions of %s for the Home tab", user_id, exc_info=True)
+            return None
+
+    async def render(self, user_id: str) -> dict[str, object]:
+        """The view for `user_id`, as it is now."""
         role = (await self._policy.role_of(user_id)).label
         problem = None
         snapshot: AccountSnapshot | None
@@ -37,5 +65,14 @@ class HomeTab:
         except FivetranError as error:
             snapshot = self._cache.peek()
             problem = explain(error, "read")
-        view = render_home(snapshot, role=role, now=self._now(), problem=problem)
-        await client.views_publish(user_id=user_id, view=view)
+        return render_home(
+            snapshot,
+            role=role,
+            now=self._now(),
+            problem=problem,
+            subscriptions=await self._theirs(user_id),
+            recent=await self._recent(user_id),
+        )
+
+    async def publish(self, client: AsyncWebClient, user_id: str) -> None:
+        await client.views_publish(user_id=user_id, view=await self.render(user_id))

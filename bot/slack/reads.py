@@ -13,6 +13,7 @@ from bot.slack.turn import Turn
 
 class Reads(Flow):
     async def help(self, turn: Turn, topic: str | None) -> None:
+        await self.authorize(turn, "help")  # outside HVR_ALLOWED_CHANNELS the bot says only that
         await turn.out.reply(render_help(topic))
 
     async def list(self, turn: Turn, query: str, page: int, *, replace: bool = False) -> None:
