@@ -14,6 +14,7 @@ from bot.simulator.model import Connection, Group, Health, SyncRun
 from bot.simulator.names import (
     BROKEN_TASKS,
     ENVIRONMENTS,
+    FAILURE_REASONS,
     FIRST_WORDS,
     NAME_SUFFIXES,
     SECOND_WORDS,
@@ -162,6 +163,9 @@ def _connection(
     elif health == "failing":
         conn.failed_at = now - period * rng.uniform(0.05, 0.9)
         conn.succeeded_at = conn.failed_at - timedelta(hours=rng.uniform(1, 48))
+        # as a failed sync leaves it (state.SYNC_FAILED_WARNING): the reason people need to act on
+        reason = rng.choice(FAILURE_REASONS)
+        conn.warnings.append({"code": "sync_failed", "message": reason, "details": reason})
     elif health == "broken":
         code, message = rng.choice(BROKEN_TASKS)
         conn.setup_state = "broken"

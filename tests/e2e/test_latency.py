@@ -7,7 +7,7 @@ import time
 
 from tests.e2e.harness import CHANNEL, E2E, OPERATOR, SYNC, labels
 
-ACK_BOUND_S = 1.0  # an acceptance bound well inside Slack's 3 s, not a benchmark
+ACK_BOUND_S = 1.5  # an acceptance bound inside Slack's 3 s that a bot waiting on Fivetran (2 s a call) fails
 LATENCY_S = 2.0
 
 

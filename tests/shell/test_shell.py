@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,7 +154,6 @@ def simulator_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_shell_drives_a_separately_started_simulator(tmp_path: Path, simulator_url: str) -> None:
-    started = time.monotonic()
     listing = _shell(
         tmp_path,
         ["/hvr list status:healthy"],
@@ -178,4 +176,3 @@ def test_the_shell_drives_a_separately_started_simulator(tmp_path: Path, simulat
     )
     assert "requested by @U0SHELL01" in run.stdout, run.stdout
     assert re.search(r"(succeeded|failed) (in|after)", run.stdout), run.stdout
-    assert time.monotonic() - started < 80

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.openapi_spec import load_spec, validate_request, validate_response
@@ -18,11 +16,9 @@ CONNECTION = {
 }  # fmt: skip
 
 
-def test_the_spec_loads_fast_and_the_file_is_patched_only_in_memory() -> None:
+def test_the_spec_is_patched_in_memory() -> None:
     load_spec.cache_clear()
-    started = time.perf_counter()
     spec = load_spec()
-    assert time.perf_counter() - started < 2
     freq = spec["components"]["schemas"]["ConnectorResponseV1"]["properties"]["sync_frequency"]
     assert 1440 in freq["enum"]
 
