@@ -1,0 +1,157 @@
+"""3. Digest fan-out: 200 digest subscriptions due in the same minute across 50 channels, on an account
+of 5,000 connections with 50 ms per Fivetran request. Fivetran requests (target: one snapshot, not 200),
+time from the minute's timers going off to the last digest posted, and Slack's pace of one message a
+second per channel (the Slack double with `enforce_pacing=True` counts every post that came too soon)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bench.context import Context
+from bench.inproc import ShiftedClock, inprocess_bot
+from bench.plan import groups_for, pages
+from bench.procs import BOT_TOKEN, simulator
+from bench.slack import Slack, send
+from bench.stats import figure
+from bot.slack_double import Posted, SlackDouble
+
+TIMEOUT_S = 180.0
+SETUP_CONCURRENCY = 20
+
+
+async def _add_subscriptions(
+    ctx: Context, slack: Slack, http: httpx.AsyncClient, url: str, channels: list[str], at: str
+) -> None:
+    commands = [
+        slack.slash(f"digest add daily {at} tz:UTC", channels[i % len(channels)])
+        for i in range(ctx.plan.digest_subscriptions)
+    ]
+    for start in range(0, len(commands), SETUP_CONCURRENCY):
+        answers = await asyncio.gather(
+            *(send(http, url, c) for c in commands[start : start + SETUP_CONCURRENCY])
+        )
+        if any(status != 200 for status, _ in answers):
+            raise RuntimeError("a digest add was refused")
+
+
+async def run(ctx: Context) -> dict[str, Any]:
+    plan = ctx.plan
+    subs, nchannels = plan.digest_subscriptions, plan.digest_channels
+    per_channel = math.ceil(subs / nchannels)
+    times: list[float] = []
+    requests: list[float] = []
+    snapshots: list[float] = []
+    violations: list[float] = []
+    posted_counts: list[float] = []
+    cpu: list[float] = []
+    async with (
+        simulator(
+            ctx.workdir,
+            connections=plan.digest_connections,
+            groups=groups_for(plan.digest_connections),
+            latency_ms=plan.digest_latency_ms,
+        ) as sim,
+        SlackDouble(bot_token=BOT_TOKEN, enforce_pacing=True, strict_blocks=True) as double,
+    ):
+        slack = Slack(double)
+        clock = ShiftedClock()
+        async with (
+            inprocess_bot(
+                ctx.workdir,
+                sim_url=sim.url,
+                slack_api_url=double.api_url,
+                signing_secret=slack.signing_secret,
+                now=clock,
+            ) as (bot, url),
+            httpx.AsyncClient(timeout=30.0) as http,
+        ):
+            first_fire = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+            channels = [slack.new_channel("DIG") for _ in range(nchannels)]
+            await _add_subscriptions(ctx, slack, http, url, channels, first_fire.strftime("%H:%M"))
+            deadline = time.monotonic() + 60
+            while len(active := await bot.digests.subscriptions.list_active("digest")) < subs:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"only {len(active)} of {subs} digests were added")
+                await asyncio.sleep(0.1)
+            await bot.scheduler.sync_jobs()
+            wanted = set(channels)
+            for rep in range(plan.reps):
+                # The bot's clock at the due minute (a day later each run: a new fire of every digest),
+                # and a cold snapshot, as at 09:00 after a quiet night.
+                clock.set(first_fire + timedelta(days=rep, seconds=0.2))
+                bot.cache.invalidate()
+                before = await sim.request_count()
+                fetches = bot.cache.fetches
+                too_soon = len(double.pacing_violations)
+                mark = len(slack.seen)
+
+                def digests_posted(mark: int = mark) -> list[float] | None:
+                    found = [
+                        s.at
+                        for s in slack.seen[mark:]
+                        if isinstance(s.event, Posted)
+                        and s.event.message.channel in wanted
+                        and not s.event.message.ephemeral
+                    ]
+                    return found if len(found) >= subs else None
+
+                started = time.perf_counter()
+                cpu_before = time.process_time()
+                for subscription in active:  # what APScheduler does when the minute comes
+                    await bot.scheduler.timer_fired(subscription.id)
+                posted = await double.wait_for(digests_posted, TIMEOUT_S)
+                times.append(max(posted) - started)
+                cpu.append(time.process_time() - cpu_before)
+                posted_counts.append(len(posted))
+                requests.append(await sim.request_count() - before)
+                snapshots.append(bot.cache.fetches - fetches)
+                violations.append(len(double.pacing_violations) - too_soon)
+                ctx.log(
+                    f"run {rep + 1}: {len(posted)} digests, last after {times[-1]:.2f} s; "
+                    f"{requests[-1]:.0f} Fivetran requests, {snapshots[-1]:.0f} snapshot(s), "
+                    f"{violations[-1]:.0f} pacing violations"
+                )
+    latency_s = plan.digest_latency_ms / 1000
+    bound = pages(plan.digest_connections) * latency_s + (per_channel - 1) * 1.0
+    one_snapshot = pages(plan.digest_connections) + 1
+    return {
+        "title": "Digest fan-out",
+        "setup": {
+            "subscriptions": subs,
+            "channels": nchannels,
+            "digests_per_channel": per_channel,
+            "connections": plan.digest_connections,
+            "fivetran_latency_ms": plan.digest_latency_ms,
+            "measured": "in-process bot (its clock moved to the due minute), serve's web app under uvicorn, "
+            "simulator subprocess; from the 200 timers going off (DigestScheduler.timer_fired) to the last "
+            "chat.postMessage reaching the Slack double",
+            "batch_window_s": bot.scheduler.batch_window_s,
+        },
+        "figures": {
+            "time to the last digest": figure(
+                times,
+                "s",
+                compare=f"lower bound {bound:.2f} s ({pages(plan.digest_connections)} pages × "
+                f"{plan.digest_latency_ms:.0f} ms + {per_channel - 1} × 1 s pacing in each channel)",
+                digits=3,
+            ),
+            "Fivetran requests": figure(
+                requests,
+                "requests",
+                target=f"one snapshot ({one_snapshot} requests), not {subs}",
+                met=statistics.median(requests) <= one_snapshot,
+                digits=0,
+            ),
+            "snapshots fetched": figure(snapshots, "snapshots", digits=0),
+            "CPU of this process (bot + Slack double) meanwhile": figure(cpu, "s", digits=2),
+            "digests posted": figure(posted_counts, "messages", digits=0),
+            "pacing violations": figure(violations, "posts", target="0", met=max(violations) == 0, digits=0),
+        },
+    }

@@ -1,0 +1,144 @@
+"""2. Listing: `/hvr list` on accounts of 100 to 10,000 connections with 50 ms per Fivetran request.
+Requests made and time to the answer (from sending the command to the list reaching the Slack double),
+against the lower bound (pages × latency, pages = ceil(N / 1000), the largest page Fivetran serves) and a
+naive client (limit 100, group by group, one request after another). The bot runs in this process (the
+web app of `serve` under uvicorn, harness-style) so that each run can start from a cold snapshot
+(`cache.invalidate()`) in a warm process, as in production where the snapshot expires every 30 s."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import httpx
+
+from bench.context import Context
+from bench.inproc import inprocess_bot
+from bench.naive import naive_list
+from bench.plan import groups_for, pages
+from bench.procs import BOT_TOKEN, SimProcess, simulator
+from bench.slack import Slack, send
+from bench.stack import ACCEPT_V2
+from bench.stats import figure
+from bot.slack_double import SlackDouble
+
+TARGET_RATIO = 1.2
+ANSWER_TIMEOUT_S = 120.0
+
+
+async def _service_time(sim: SimProcess, latency_ms: float, tries: int = 5) -> float:
+    """Seconds the simulator itself takes to answer one page of 1,000 connections (latency off): on this
+    machine its JSON costs CPU time that real Fivetran would count as part of its latency."""
+    await sim.set_latency(0)
+    try:
+        took = []
+        for _ in range(tries):
+            started = time.perf_counter()
+            answer = await sim.http.get(
+                f"{sim.url}/v1/connections", params={"limit": 1000}, headers=ACCEPT_V2
+            )
+            answer.raise_for_status()
+            took.append(time.perf_counter() - started)
+        return statistics.median(took)
+    finally:
+        await sim.set_latency(latency_ms)
+
+
+async def run(ctx: Context) -> dict[str, Any]:
+    plan = ctx.plan
+    latency_s = plan.list_latency_ms / 1000
+    figures: dict[str, Any] = {}
+    sizes: list[dict[str, Any]] = []
+    for size in plan.list_sizes:
+        groups = groups_for(size)
+        bot_times: list[float] = []
+        bot_requests: list[float] = []
+        naive_times: list[float] = []
+        naive_requests: list[float] = []
+        async with (
+            simulator(ctx.workdir, connections=size, groups=groups, latency_ms=plan.list_latency_ms) as sim,
+            SlackDouble(bot_token=BOT_TOKEN) as double,
+        ):
+            slack = Slack(double)
+            async with (
+                inprocess_bot(
+                    ctx.workdir,
+                    sim_url=sim.url,
+                    slack_api_url=double.api_url,
+                    signing_secret=slack.signing_secret,
+                ) as (bot, url),
+                httpx.AsyncClient(timeout=30.0) as http,
+            ):
+                for rep in range(plan.reps + 1):  # the first, in a cold process, is not counted
+                    bot.cache.invalidate()
+                    before = await sim.request_count()
+                    channel = slack.new_channel("LIST")
+                    request = slack.slash("list", channel)
+                    started = time.perf_counter()
+                    status, _ = await send(http, url, request)
+                    if status != 200:
+                        raise RuntimeError(f"/hvr list was answered {status}")
+                    answered = (await slack.wait_for_channels([channel], ANSWER_TIMEOUT_S))[channel]
+                    if rep > 0:
+                        bot_times.append(answered - started)
+                        bot_requests.append(await sim.request_count() - before)
+            service_s = await _service_time(sim, plan.list_latency_ms)
+            for _ in range(plan.reps):
+                found, seconds, spent = await naive_list(sim.url)
+                if found != size:
+                    raise RuntimeError(f"the naive client found {found} connections, not {size}")
+                naive_times.append(seconds)
+                naive_requests.append(spent)
+        bound = pages(size) * latency_s
+        ratio = statistics.median(bot_times) / bound
+        served_bound = pages(size) * (latency_s + service_s)
+        ctx.log(
+            f"{size} connections: bot {statistics.median(bot_times) * 1000:.0f} ms in "
+            f"{statistics.median(bot_requests):.0f} requests ({ratio:.2f}× the bound {bound * 1000:.0f} ms); "
+            f"naive {statistics.median(naive_times) * 1000:.0f} ms in {statistics.median(naive_requests):.0f}"
+        )
+        figures[f"{size} connections: time to the answer"] = figure(
+            [t * 1000 for t in bot_times],
+            "ms",
+            target=f"≤ {TARGET_RATIO}× lower bound ({TARGET_RATIO * bound * 1000:.0f} ms)",
+            met=ratio <= TARGET_RATIO,
+            compare=f"lower bound {bound * 1000:.0f} ms ({pages(size)} pages × {plan.list_latency_ms:.0f} ms), "
+            f"{ratio:.2f}× it; with the simulator's own {service_s * 1000:.0f} ms a page "
+            f"{served_bound * 1000:.0f} ms ({statistics.median(bot_times) / served_bound:.2f}×); "
+            f"naive client {statistics.median(naive_times) * 1000:.0f} ms",
+            digits=1,
+        )
+        figures[f"{size} connections: Fivetran requests"] = figure(
+            bot_requests,
+            "requests",
+            compare=f"{pages(size)} connection pages + 1 groups page; naive client "
+            f"{statistics.median(naive_requests):.0f}",
+            digits=0,
+        )
+        figures[f"{size} connections: naive client time"] = figure(
+            [t * 1000 for t in naive_times], "ms", digits=1
+        )
+        sizes.append(
+            {
+                "connections": size,
+                "groups": groups,
+                "lower_bound_ms": round(bound * 1000, 1),
+                "ratio_to_lower_bound": round(ratio, 3),
+                "simulator_service_ms_per_page": round(service_s * 1000, 1),
+                "lower_bound_with_service_ms": round(served_bound * 1000, 1),
+                "naive_requests": statistics.median(naive_requests),
+            }
+        )
+    return {
+        "title": "Listing",
+        "setup": {
+            "fivetran_latency_ms": plan.list_latency_ms,
+            "sizes": sizes,
+            "measured": "from sending the signed /hvr list to the list message reaching the Slack double; "
+            "in-process bot, snapshot dropped before each run, one uncounted run first (cold process)",
+            "naive_client": "bench/naive.py: GET /v1/groups then GET /v1/groups/{id}/connections, limit 100, "
+            "sequential",
+        },
+        "figures": figures,
+    }
