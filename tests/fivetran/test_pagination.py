@@ -58,3 +58,16 @@ async def test_a_repeated_cursor_is_an_error_not_an_endless_loop(client: Fivetra
     respx.get(f"{BASE}/v1/connections").respond(json=ok({"items": [connection()], "next_cursor": "same"}))
     with pytest.raises(DecodeError, match="repeated a page cursor"):
         await client.list_connections()
+
+
+@respx.mock
+async def test_the_next_page_is_requested_while_the_caller_works_and_dropped_if_it_stops(
+    client: FivetranClient,
+) -> None:
+    route = _paged(total=3000, page=1000)
+    pages = client.iter_connections()
+    read = [await anext(pages) for _ in range(150)]  # part of page 1, as a caller validating it would
+    assert read[0].id == "c0"
+    assert route.call_count == 2  # page 2 is on its way while page 1 is being read
+    await pages.aclose()  # the caller stops: page 3 is never asked for
+    assert route.call_count == 2
