@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/hvr"
 BUTTON = re.compile(r"^hvr\.")
+REPLAY_WINDOW_S = 6 * 60.0  # longer than the 5 minutes Bolt accepts a timestamp for
 
 
 def _first(headers: dict[str, Any], name: str) -> str | None:
@@ -48,6 +49,12 @@ def register(app: AsyncApp, router: Router, home: HomeTab) -> None:
                 _first(req.headers, "x-slack-retry-reason"),
             )
             return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        # Bolt has checked the signature and its 5-minute window; a signature seen before within that
+        # window is a captured request played again, not Slack (every delivery is signed anew).
+        signature = _first(req.headers, "x-slack-signature")
+        if signature and not await router.deps.dedupe.first_time(f"sig:{signature}", REPLAY_WINDOW_S):
+            log.warning("refused a replayed Slack request (same signature as an earlier one)")
+            return BoltResponse(status=401, body="replayed request")
         result: BoltResponse | None = await next()
         return result
 
