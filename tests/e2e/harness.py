@@ -313,6 +313,40 @@ class Tamper:
         await self._app(scope, receive, send)
 
 
+@contextlib.asynccontextmanager
+async def serving(
+    bot: Bot,
+    *,
+    double: SlackDouble,
+    sim: Simulator,
+    clock: ManualClock,
+    signing_secret: str,
+    tamper: Tamper,
+) -> AsyncIterator[E2E]:
+    """The bot's web app under uvicorn on a loopback port, as an `E2E`; stopped cleanly afterwards."""
+    server, task, port = await _serve(build_web_app(bot))
+    e2e = E2E(
+        bot=bot,
+        double=double,
+        sim=sim,
+        clock=clock,
+        base_url=f"http://127.0.0.1:{port}",
+        signing_secret=signing_secret,
+        tamper=tamper,
+    )
+    try:
+        yield e2e
+    finally:
+        await e2e.aclose()
+        # A request still being handled may yet start a followed sync; followed syncs would hold the
+        # shutdown for the whole drain period, and they are not under test here.
+        with contextlib.suppress(TimeoutError):
+            await e2e.settle(limit=5.0)
+        await bot.background.cancel_all()
+        server.should_exit = True
+        await task  # the lifespan's shutdown closes the bot (and its database)
+
+
 async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning"))
     task = asyncio.create_task(server.serve(), name="uvicorn")
@@ -379,24 +413,7 @@ async def running_bot(
             sleep=sleep,
             follow_policy=follow_policy,
         )
-        server, task, port = await _serve(build_web_app(bot))
-        e2e = E2E(
-            bot=bot,
-            double=double,
-            sim=sim,
-            clock=clock,
-            base_url=f"http://127.0.0.1:{port}",
-            signing_secret=signing_secret,
-            tamper=tamper,
-        )
-        try:
+        async with serving(
+            bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
+        ) as e2e:
             yield e2e
-        finally:
-            await e2e.aclose()
-            # A request still being handled may yet start a followed sync; followed syncs would hold the
-            # shutdown for the whole drain period, and they are not under test here.
-            with contextlib.suppress(TimeoutError):
-                await e2e.settle(limit=5.0)
-            await bot.background.cancel_all()
-            server.should_exit = True
-            await task  # the lifespan's shutdown closes the bot (and its database)

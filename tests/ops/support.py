@@ -21,8 +21,7 @@ from bot.config import Settings
 from bot.services.webhook_events import SIGNATURE_HEADER, sign
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
-from bot.web.app import build_web_app
-from tests.e2e.harness import ADMIN, E2E, FAST_FOLLOW, OPERATOR, SIM_URL, Tamper, _serve, no_wait
+from tests.e2e.harness import ADMIN, E2E, FAST_FOLLOW, OPERATOR, SIM_URL, Tamper, no_wait, serving
 
 WEBHOOK_SECRET = "whsec-ops-0123456789"
 
@@ -72,25 +71,10 @@ async def ops_bot(
             sleep=asyncio.sleep if retry_sleep else no_wait,
             follow_policy=FAST_FOLLOW,
         )
-        server, task, port = await _serve(build_web_app(bot))
-        e2e = E2E(
-            bot=bot,
-            double=double,
-            sim=sim,
-            clock=clock,
-            base_url=f"http://127.0.0.1:{port}",
-            signing_secret=signing_secret,
-            tamper=tamper,
-        )
-        try:
+        async with serving(
+            bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
+        ) as e2e:
             yield e2e
-        finally:
-            await e2e.aclose()
-            with contextlib.suppress(TimeoutError):
-                await e2e.settle(limit=5.0)
-            await bot.background.cancel_all()
-            server.should_exit = True
-            await task
 
 
 def webhook_body(connection_id: str, *, sync_id: str, status: str = "FAILED") -> bytes:

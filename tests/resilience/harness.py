@@ -26,8 +26,7 @@ from bot.config import Settings
 from bot.services.follow import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
-from bot.web.app import build_web_app
-from tests.e2e.harness import ADMIN, BOT_TOKEN, E2E, OPERATOR, SIM_URL, Tamper, _serve
+from tests.e2e.harness import ADMIN, BOT_TOKEN, E2E, OPERATOR, SIM_URL, Tamper, serving
 
 FAST_FOLLOW = FollowPolicy(first_delay=0.02, max_delay=0.05, give_up_after=60.0, max_consecutive_errors=20)
 
@@ -127,22 +126,7 @@ async def resilient_bot(
             follow_policy=follow_policy,
             snapshot_ttl=snapshot_ttl,
         )
-        server, task, port = await _serve(build_web_app(bot))
-        e2e = E2E(
-            bot=bot,
-            double=double,
-            sim=sim,
-            clock=clock,
-            base_url=f"http://127.0.0.1:{port}",
-            signing_secret=signing_secret,
-            tamper=tamper,
-        )
-        try:
+        async with serving(
+            bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
+        ) as e2e:
             yield Resilient(e2e, slack_time, sleeps, signing_secret, url)
-        finally:
-            await e2e.aclose()
-            with contextlib.suppress(TimeoutError):
-                await e2e.settle(limit=5.0)
-            await bot.background.cancel_all()
-            server.should_exit = True
-            await task
