@@ -48,13 +48,6 @@ class Finding:
 # --- Fivetran ------------------------------------------------------------------------------------------
 
 
-async def check_fivetran(settings: Settings, http: httpx.AsyncClient) -> tuple[bool, str]:
-    """The key works (account info); kept for callers of the first version of `check`."""
-    client = client_from_settings(settings, http, retry=PROBE_RETRY)
-    finding = await _account(client, settings)
-    return finding.ok, finding.text
-
-
 async def _account(client: FivetranClient, settings: Settings) -> Finding:
     try:
         info = await client.account_info()
@@ -127,11 +120,6 @@ async def fivetran_findings(settings: Settings, http: httpx.AsyncClient) -> list
 
 
 # --- Slack ---------------------------------------------------------------------------------------------
-
-
-async def check_slack(settings: Settings) -> tuple[bool, str]:
-    findings = await slack_findings(settings)
-    return all(f.ok for f in findings), findings[0].text
 
 
 async def slack_findings(settings: Settings) -> list[Finding]:

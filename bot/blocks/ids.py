@@ -1,16 +1,13 @@
 """Every action_id the bot uses, and how button values are packed.
 
 An action_id is `<base>:<n>`: Slack wants action_ids unique within a message, and a list shows the same
-button on many rows. Listeners match on the base (`matcher(SYNC)`), never on the suffix.
+button on many rows. The router matches on the base (`base_of`), never on the suffix.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-
-PREFIX = "hvr."
 
 SHOW = "hvr.show"  # value: connection id
 SYNC = "hvr.sync"  # value: connection id
@@ -67,10 +64,6 @@ def aid(base: str, n: int | str = 0) -> str:
 
 def base_of(action_id: str) -> str:
     return action_id.split(":", 1)[0]
-
-
-def matcher(base: str) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(base)}(:.*)?$")
 
 
 def pack(**fields: Any) -> str:

@@ -32,7 +32,6 @@ class RequestBudget:
         self._updated = clock()
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
-        self.remaining_reported: int | None = None
 
     def _refill(self) -> None:
         now = self._clock()
@@ -61,6 +60,5 @@ class RequestBudget:
             return waited
 
     def observe_remaining(self, remaining: int) -> None:
-        self.remaining_reported = remaining
         self._refill()
         self._tokens = min(self._tokens, float(remaining))

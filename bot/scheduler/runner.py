@@ -98,6 +98,11 @@ class DigestScheduler:
     def holder(self) -> str:
         return self.service.holder
 
+    @property
+    def running(self) -> bool:
+        """Both the timer and the loop that follows the subscriptions table are alive."""
+        return self._timer.running and self._loop is not None and not self._loop.done()
+
     def job_ids(self) -> set[str]:
         return {job.id for job in self._timer.get_jobs()}
 

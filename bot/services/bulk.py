@@ -20,11 +20,10 @@ from bot.services.health import Health
 from bot.services.holders import holder_is_gone
 from bot.services.selectors import Selector, select
 from bot.services.snapshot import AccountSnapshot
-from bot.storage.bulk import BulkItem, BulkRepo, BulkRun, ItemStatus
+from bot.storage.bulk import BulkRepo, BulkRun, ItemStatus
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("sync", "pause", "resume")
 Progress = Callable[[BulkRun], Awaitable[None]]
 
 
@@ -172,10 +171,6 @@ class BulkService:
                 if updated is not None:
                     found.append(updated)
         return found
-
-
-def pending_items(run: BulkRun) -> list[BulkItem]:
-    return [item for item in run.items if item.status == "pending"]
 
 
 async def _quietly(work: Awaitable[None]) -> None:

@@ -57,13 +57,7 @@ async def fivetran_check(bot: Bot, metrics: BotMetrics) -> str:
 
 
 def scheduler_check(bot: Bot) -> str:
-    # DigestScheduler has no public "running" flag; its timer and its polling loop are what must be alive.
-    scheduler = bot.scheduler
-    timer = getattr(scheduler, "_timer", None)
-    loop: asyncio.Task[None] | None = getattr(scheduler, "_loop", None)
-    if timer is None or not timer.running or loop is None or loop.done():
-        return "not running"
-    return "ok"
+    return "ok" if bot.scheduler.running else "not running"
 
 
 def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook | None = None) -> Starlette:
