@@ -9,12 +9,13 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/hvr-bot
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY bot ./bot
-# A wheel, not an editable install: what runs is what `pip install` of a release would give.
+# A wheel, not an editable install: what runs is what `pip install` of a release would give. The lock
+# file pins every dependency to the versions CI tested.
 RUN /opt/hvr-bot/bin/pip install --upgrade "pip>=24" \
     && /opt/hvr-bot/bin/pip wheel --no-deps --wheel-dir /tmp/wheels . \
-    && /opt/hvr-bot/bin/pip install /tmp/wheels/*.whl
+    && /opt/hvr-bot/bin/pip install -c requirements.lock /tmp/wheels/*.whl
 
 FROM python:3.11-slim-bookworm
 LABEL org.opencontainers.image.title="hvr-bot" \
