@@ -195,10 +195,14 @@ def _missing_sqlite_file(url: str) -> str | None:
 
 async def database_findings(settings: Settings) -> list[Finding]:
     # Imported here: the migration machinery (Alembic) is only needed by this part of the check.
-    from bot.storage.migrate import SchemaBehind, SchemaError, ensure_schema, head_revision
+    from bot.storage.migrate import SchemaBehind, SchemaError, ensure_schema, head_revision, refuse_vanished
 
     url = settings.database_url
     shown = mask_url(url)
+    try:
+        refuse_vanished(url)
+    except SchemaError as vanished:
+        return [Finding(False, f"Database: {vanished}")]
     missing = _missing_sqlite_file(url)
     if missing is not None:
         # Looking would create it; serve does that itself, with the schema.

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
+    # serve's bounds against slow or hoarding clients (slowloris): seconds to receive a whole request,
+    # seconds an idle keep-alive connection stays open, open connections before answering 503.
+    hvr_request_timeout: float = Field(default=10.0, gt=0)
+    hvr_keep_alive_timeout: int = Field(default=5, ge=1)
+    hvr_max_connections: int = Field(default=1000, ge=1)
 
     @field_validator("hvr_admins", "hvr_operators", "hvr_allowed_channels", mode="before")
     @classmethod

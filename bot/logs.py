@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import re
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -100,12 +103,66 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False))
 
 
+# The same warning line (a flood of "Invalid HTTP request received." from a hostile client) is written at
+# most once in this many seconds; the next one that is written says how many were left out meanwhile.
+REPEAT_INTERVAL_S = 5.0
+_MAX_REMEMBERED_LINES = 1_000
+
+
+class RepeatLimitedHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that drops a WARNING-or-worse line repeated within `interval` seconds.
+
+    Lines below WARNING pass untouched: they are the bot's own narrative and are not attacker-driven.
+    """
+
+    def __init__(
+        self,
+        stream: Any = None,
+        *,
+        interval: float = REPEAT_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(stream)
+        self._interval = interval
+        self._clock = clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # line -> (written at, left out since)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.WARNING:
+            super().emit(record)
+            return
+        try:
+            line = record.getMessage()
+        except Exception:  # a bad format string: let the normal path report it
+            super().emit(record)
+            return
+        key = (record.name, record.levelno, line)
+        now = self._clock()
+        written = self._seen.get(key)
+        if written is not None and now - written[0] < self._interval:
+            self._seen[key] = (written[0], written[1] + 1)
+            return
+        if len(self._seen) >= _MAX_REMEMBERED_LINES:
+            # Forget lines that are no longer being repeated; bounded whatever an attacker varies.
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self._interval}
+            if len(self._seen) >= _MAX_REMEMBERED_LINES:
+                self._seen.clear()
+        self._seen[key] = (now, 0)
+        if written is not None and written[1]:
+            record = copy.copy(record)  # other handlers (a test's capture) keep the original
+            record.msg = (
+                f"{line} ({written[1]} more like this in the last {now - written[0]:.0f}s not logged)"
+            )
+            record.args = None
+        super().emit(record)
+
+
 def configure_logging(
     level: int = logging.INFO, *, stream: Any = None, json_lines: bool | None = None
 ) -> None:
     """One handler on the root logger: JSON lines unless `stream` is a terminal (or `json_lines` says)."""
     stream = stream or sys.stderr
-    handler = logging.StreamHandler(stream)
+    handler = RepeatLimitedHandler(stream)
     terminal = getattr(stream, "isatty", lambda: False)() if json_lines is None else not json_lines
     if terminal:
         handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))

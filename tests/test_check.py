@@ -202,3 +202,17 @@ def test_the_cli_reports_invalid_configuration(
     assert main(["check"]) == 1
     out = capsys.readouterr().out
     assert "HVR_TIMEZONE" in out and "IANA time zone" in out
+
+
+async def test_a_sqlite_file_that_existed_and_vanished_fails_saying_how_to_start_fresh(
+    tmp_path: Path,
+) -> None:
+    await _migrated(tmp_path)
+    (tmp_path / "bot.db").unlink()
+
+    code, text = await _check(_settings(tmp_path))
+
+    assert "✗ Database: The SQLite database" in text and "is gone" in text
+    assert "`hvr-bot db upgrade`" in text
+    assert not (tmp_path / "bot.db").exists()
+    assert code == 1

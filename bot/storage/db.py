@@ -32,6 +32,24 @@ def mask_url(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class DatabaseFileMissing(FileNotFoundError):
+    """The SQLite file is no longer at its path; open connections still write to the orphaned inode."""
+
+
+def is_read_only_error(error: BaseException) -> bool:
+    """SQLite's SQLITE_READONLY or PostgreSQL's read_only_sql_transaction (25006), however wrapped."""
+    orig = getattr(error, "orig", None) or error
+    return getattr(orig, "sqlstate", None) == "25006" or "readonly database" in str(orig)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for another database, an in-memory one or a `file:` URI."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    return _sqlite_file(url)
+
+
 def _sqlite_file(url: URL) -> Path | None:
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -46,8 +64,9 @@ class Database:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"echo": echo}
+        self.path = _sqlite_file(self.url) if self.is_sqlite else None
         if self.is_sqlite:
-            path = _sqlite_file(self.url)
+            path = self.path
             if path is not None:
                 path.expanduser().parent.mkdir(parents=True, exist_ok=True)
             else:
@@ -79,6 +98,21 @@ class Database:
         """Raises (an `sqlalchemy.exc.OperationalError`/`OSError`) when the database cannot be reached."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    async def check_writable(self) -> None:
+        """Raises unless the database takes a write: a write that changes nothing, rolled back.
+
+        A read-only SQLite file still answers reads (and even BEGIN IMMEDIATE), and a deleted one keeps
+        working through the connections opened before: neither `SELECT 1` nor the pool notices.
+        """
+        if self.path is not None and not self.path.expanduser().exists():
+            raise DatabaseFileMissing(str(self.path))
+        async with self.engine.connect() as connection:
+            transaction = await connection.begin()
+            try:
+                await connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            finally:
+                await transaction.rollback()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -7,7 +7,9 @@ There is no alembic.ini: the script location is this package's `migrations/` dir
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -17,9 +19,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage.db import Database, is_sqlite, mask_url
+from bot.storage.db import Database, is_sqlite, mask_url, sqlite_file
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MARKER_SUFFIX = ".hvr-bot-marker"
 
 
 class SchemaError(Exception):
@@ -32,6 +37,48 @@ class SchemaBehind(SchemaError):
 
 class SchemaUnknown(SchemaError):
     """The database was migrated by a newer hvr-bot than this one."""
+
+
+class DatabaseVanished(SchemaError):
+    """The SQLite file hvr-bot created (its marker says so) is gone: starting would silently begin empty."""
+
+
+def marker_path(database: Path) -> Path:
+    """Beside the database: it survives the file's deletion, and goes with the directory if that goes."""
+    return database.with_name(database.name + MARKER_SUFFIX)
+
+
+def mark_database(url: str) -> None:
+    """Records that this SQLite file holds hvr-bot's data, so that its disappearance is noticed."""
+    path = sqlite_file(url)
+    if path is None:
+        return
+    marker = marker_path(path.expanduser())
+    if marker.exists():
+        return
+    try:
+        marker.write_text(
+            f"hvr-bot keeps its database in {path.expanduser().resolve()} (schema created or first seen "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC).\nIf that file is gone, `hvr-bot serve` refuses to "
+            "start; `hvr-bot db upgrade` creates a new, empty database on purpose.\n",
+            encoding="utf-8",
+        )
+    except OSError as error:
+        # A safety net, not a reason to refuse: /readyz reports a database that cannot be written.
+        log.warning("could not write the database marker %s: %s", marker, type(error).__name__)
+
+
+def refuse_vanished(url: str) -> None:
+    """Raises DatabaseVanished when a SQLite file hvr-bot used is gone (its marker is still there)."""
+    path = sqlite_file(url)
+    if path is None or path.expanduser().exists() or not marker_path(path.expanduser()).exists():
+        return
+    raise DatabaseVanished(
+        f"The SQLite database {path} is gone, but hvr-bot kept its data there (see "
+        f"{marker_path(path).name} beside it). Starting now would silently begin with an empty database: "
+        "no audit log, watches, digests or access grants. Restore the file from a backup, or run "
+        "`hvr-bot db upgrade` to create a new, empty database on purpose."
+    )
 
 
 def alembic_config() -> Config:
@@ -81,16 +128,21 @@ async def upgrade(url: str) -> None:
             await connection.run_sync(_upgrade)
     finally:
         await database.dispose()
+    mark_database(url)
 
 
 async def ensure_schema(url: str, *, auto_upgrade: bool) -> None:
     """Makes sure the schema is current, upgrading when allowed (the embedded SQLite) or refusing.
 
     A shared PostgreSQL is never migrated behind an operator's back by whichever replica starts first.
+    A SQLite file that existed and vanished is never replaced by an empty one (see `refuse_vanished`).
     """
+    refuse_vanished(url)  # before connecting: connecting creates the file
     current = await current_revision(url)
     head = head_revision()
     if current == head:
+        if auto_upgrade:
+            mark_database(url)  # an install older than the marker gets one
         return
     if current is not None and current not in _known_revisions():
         raise SchemaUnknown(

@@ -15,55 +15,32 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import Bot
-from bot.fivetran.errors import FivetranError
 from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
+from bot.web.readiness import Check, SlackAuthCheck, database_check, fivetran_check
 from bot.web.webhook import fivetran_webhook_route
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 
-# A probe that hangs is worse than one that fails: the orchestrator's own timeout hides which check hung.
-DATABASE_PROBE_S = 3.0
-FIVETRAN_PROBE_S = 10.0
-
-
-async def database_check(bot: Bot) -> str:
-    try:
-        async with asyncio.timeout(DATABASE_PROBE_S):
-            await bot.database.ping()
-    except TimeoutError:
-        return f"unreachable: no answer within {DATABASE_PROBE_S:.0f}s"
-    except Exception as error:  # the drivers raise their own (asyncpg, sqlite3, OSError)
-        # The type only: a driver's message may quote the URL, and the log has the rest.
-        log.warning("readiness: database unreachable: %s", type(error).__name__)
-        return f"unreachable: {type(error).__name__}"
-    return "ok"
-
-
-async def fivetran_check(bot: Bot, metrics: BotMetrics) -> str:
-    # Any successful answer in the last few minutes proves Fivetran reachable without spending budget.
-    if metrics.fivetran_recently_reachable():
-        return "ok"
-    try:
-        async with asyncio.timeout(FIVETRAN_PROBE_S):
-            await bot.cache.get(max_age=RECENT_SUCCESS_S)
-    except FivetranError as error:
-        return f"unreachable: {error.message}"
-    except TimeoutError:
-        return f"unreachable: no answer within {FIVETRAN_PROBE_S:.0f}s"
-    return "ok"
-
 
 def scheduler_check(bot: Bot) -> str:
     return "ok" if bot.scheduler.running else "not running"
 
 
-def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook | None = None) -> Starlette:
+def build_web_app(
+    bot: Bot,
+    *,
+    on_startup: Hook | None = None,
+    on_shutdown: Hook | None = None,
+    socket_mode: Check | None = None,
+) -> Starlette:
+    """`socket_mode` says how the Socket Mode connection is (serve passes it when SLACK_APP_TOKEN is set)."""
     # Before anything can log a request: from here on no log line carries a configured secret.
     register_settings_secrets(bot.settings)
     metrics = BotMetrics.for_bot(bot)
+    slack_check = SlackAuthCheck(bot.slack)
     handler = AsyncSlackRequestHandler(bot.app)
 
     async def slack_events(request: Request) -> Response:
@@ -73,8 +50,24 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> Response:
-        database, fivetran = await asyncio.gather(database_check(bot), fivetran_check(bot, metrics))
-        checks = {"database": database, "fivetran": fivetran, "scheduler": scheduler_check(bot)}
+        probes: list[Awaitable[str]] = [
+            database_check(bot.database),
+            fivetran_check(
+                lambda: bot.cache.get(max_age=RECENT_SUCCESS_S), metrics.fivetran_recently_reachable()
+            ),
+            slack_check(),
+        ]
+        if socket_mode is not None:
+            probes.append(socket_mode())
+        database, fivetran, slack, *link = await asyncio.gather(*probes)
+        checks = {
+            "database": database,
+            "fivetran": fivetran,
+            "slack": slack,
+            "scheduler": scheduler_check(bot),
+        }
+        if link:
+            checks["socket_mode"] = link[0]
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 

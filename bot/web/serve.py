@@ -7,8 +7,8 @@ import asyncio
 import logging
 
 import uvicorn
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
 
 from bot.app import build_bot
 from bot.config import ConfigurationError, Settings, load_settings
@@ -16,6 +16,8 @@ from bot.logs import configure_logging, register_settings_secrets
 from bot.storage.db import mask_url
 from bot.storage.migrate import SchemaError
 from bot.web.app import build_web_app
+from bot.web.request_deadline import with_request_timeout
+from bot.web.socket_link import SocketModeLink
 
 log = logging.getLogger(__name__)
 
@@ -64,29 +66,41 @@ async def _serve(settings: Settings, host: str, port: int) -> int:
         )
         await bot.aclose(drain_seconds=0)
         return 1
-    socket: AsyncSocketModeHandler | None = None
+    link = (
+        SocketModeLink(bot.app, settings.slack_app_token.get_secret_value())
+        if settings.slack_app_token is not None
+        else None
+    )
 
     async def started() -> None:
-        nonlocal socket
-        if settings.slack_app_token is not None:
-            socket = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
-            await socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("Socket Mode connected")
+        if link is not None:
+            link.start()  # in the background: the HTTP port opens whether or not Slack can be reached
 
     async def stopping() -> None:
-        if socket is not None:
-            await socket.close_async()  # type: ignore[no-untyped-call]
+        if link is not None:
+            await link.close()
 
-    web = build_web_app(bot, on_startup=started, on_shutdown=stopping)
-    config = uvicorn.Config(
+    web = build_web_app(
+        bot, on_startup=started, on_shutdown=stopping, socket_mode=link.status if link is not None else None
+    )
+    server = uvicorn.Server(server_config(web, settings, host, port))
+    log.info("serving on http://%s:%d (Slack events at /slack/events)", host, port)
+    await server.serve()
+    return 0
+
+
+def server_config(web: Starlette, settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """uvicorn as `serve` runs it: bounded in time and in connections, whatever clients do."""
+    return uvicorn.Config(
         web,
         host=host,
         port=port,
         log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        # A request must arrive whole within this; uvicorn itself has no header or body timeout.
+        http=with_request_timeout(settings.hvr_request_timeout),
+        timeout_keep_alive=settings.hvr_keep_alive_timeout,
+        # Past this many open connections (or requests under way) uvicorn answers 503 at once.
+        limit_concurrency=settings.hvr_max_connections,
     )
-    server = uvicorn.Server(config)
-    log.info("serving on http://%s:%d (Slack events at /slack/events)", host, port)
-    await server.serve()
-    return 0

@@ -17,7 +17,10 @@ async def test_readyz_answers_200_when_fivetran_answers(e2e: E2E) -> None:
     answer = await e2e.http.get("/readyz")
 
     assert answer.status_code == 200
-    assert answer.json() == {"ready": True, "checks": {"database": "ok", "fivetran": "ok", "scheduler": "ok"}}
+    assert answer.json() == {
+        "ready": True,
+        "checks": {"database": "ok", "fivetran": "ok", "slack": "ok", "scheduler": "ok"},
+    }
     assert e2e.sim.requests_by_operation["GET /v1/connections"] == 1
 
 

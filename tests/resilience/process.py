@@ -66,8 +66,12 @@ class Deployment:
     proc: subprocess.Popen[bytes] | None = None
     inbound: InboundFactory = field(default_factory=lambda: InboundFactory(SIGNING_SECRET))
     logs: list[Path] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # added to (or replacing) env()'s
 
     def env(self) -> dict[str, str]:
+        return self._base_env() | self.extra_env
+
+    def _base_env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
             "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -3,11 +3,13 @@ answer with an error, and work again once it is back)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.storage.migrate import upgrade
 from tests.db_fixtures import PostgresServer, _connect
 from tests.e2e.harness import all_text, closed_port
 from tests.resilience.checks import assert_plain_answer
@@ -30,21 +32,26 @@ def serve_env(database_url: str) -> dict[str, str]:
     }
 
 
-def test_serve_with_an_unreachable_postgresql_says_so_plainly_and_exits_non_zero(tmp_path: Path) -> None:
-    url = f"postgresql+asyncpg://hvr:{DB_PASSWORD}@127.0.0.1:{closed_port()}/hvr"
-    port = closed_port()
-
+def serve_once(database_url: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Runs `hvr-bot serve` that is expected to refuse to start; its result and all it printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=serve_env(url),
-        cwd=tmp_path,  # no .env of the developer's
+        [sys.executable, "-m", "bot", "serve", "--port", str(closed_port())],
+        env=serve_env(database_url),
+        cwd=cwd,  # no .env of the developer's
         capture_output=True,
         text=True,
         timeout=60,
     )
-
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
+    return done, output
+
+
+def test_serve_with_an_unreachable_postgresql_says_so_plainly_and_exits_non_zero(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://hvr:{DB_PASSWORD}@127.0.0.1:{closed_port()}/hvr"
+
+    done, output = serve_once(url, tmp_path)
+
     assert "can't be reached" in done.stdout and "DATABASE_URL" in done.stdout
     assert "Traceback" not in output
     assert DB_PASSWORD not in output
@@ -80,3 +87,16 @@ async def test_losing_postgresql_mid_run_answers_with_an_error_and_recovers_when
     assert "went wrong" in error.text and "Reference:" in all_text(error)
     assert_plain_answer(recovered)
     assert "went wrong" not in recovered.text
+
+
+def test_serve_refuses_to_start_on_a_sqlite_file_that_existed_and_vanished(tmp_path: Path) -> None:
+    path = tmp_path / "hvr.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    asyncio.run(upgrade(url))  # the install as it was: schema, data, marker
+    path.unlink()
+
+    done, output = serve_once(url, tmp_path)
+
+    assert "is gone" in done.stdout and "`hvr-bot db upgrade`" in done.stdout
+    assert "Traceback" not in output
+    assert not path.exists()  # no empty database in its place

@@ -7,7 +7,15 @@ from sqlalchemy import inspect
 
 from bot.storage import migrate
 from bot.storage.db import Database
-from bot.storage.migrate import SchemaBehind, current_revision, ensure_schema, head_revision, upgrade
+from bot.storage.migrate import (
+    DatabaseVanished,
+    SchemaBehind,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    marker_path,
+    upgrade,
+)
 
 EXPECTED_TABLES = {
     "subscriptions",
@@ -119,3 +127,54 @@ def test_migrations_are_found_from_any_working_directory(
     versions = Path(migrate.__file__).parent / "migrations" / "versions"
     newest = max(p.name for p in versions.glob("[0-9]*.py"))
     assert head_revision() == newest.split("_", 1)[0]
+
+
+async def test_ensure_schema_refuses_a_sqlite_file_that_existed_and_vanished_and_does_not_recreate_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await ensure_schema(url, auto_upgrade=True)  # the first start: creates the file and its marker
+    path.unlink()
+
+    with pytest.raises(DatabaseVanished) as refused:
+        await ensure_schema(url, auto_upgrade=True)
+
+    assert str(path) in str(refused.value) and "`hvr-bot db upgrade`" in str(refused.value)
+    assert not path.exists()
+
+
+async def test_ensure_schema_marks_an_existing_install_that_predates_the_marker(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade(url)
+    marker_path(path).unlink()  # as an install made by an hvr-bot without markers
+
+    await ensure_schema(url, auto_upgrade=True)
+    path.unlink()
+
+    with pytest.raises(DatabaseVanished):
+        await ensure_schema(url, auto_upgrade=True)
+
+
+async def test_a_fresh_install_without_a_marker_starts_with_a_new_database(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/data/bot.db"
+
+    await ensure_schema(url, auto_upgrade=True)
+
+    assert await current_revision(url) == head_revision()
+
+
+def test_run_upgrade_creates_a_new_database_on_purpose_after_one_vanished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bot.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    assert migrate.run_upgrade() == 0
+    path.unlink()
+
+    assert migrate.run_upgrade() == 0
+
+    assert "upgraded from an empty schema" in capsys.readouterr().out
+    assert path.exists()
