@@ -29,6 +29,43 @@ def _split_ids(value: object) -> object:
     return value
 
 
+def _bad_positions(values: list[str], pattern: re.Pattern[str]) -> str | None:
+    """ "item 3 is" / "items 2, 5 are": where the bad entries are, never what they are (a pasted secret
+    must not be printed back)."""
+    bad = [str(i) for i, v in enumerate(values, start=1) if not pattern.match(v)]
+    if not bad:
+        return None
+    return f"item {bad[0]} is" if len(bad) == 1 else f"items {', '.join(bad)} are"
+
+
+# The driver each accepted scheme runs on: the bot is async, so a plain scheme means its async driver.
+_DATABASE_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgres://`, `postgresql://` → asyncpg, `sqlite:///` → aiosqlite; any other scheme is refused.
+
+    The error names the scheme at most: the rest of a URL can hold a password.
+    """
+    match = _SCHEME.match(url)
+    if match is None:
+        raise ValueError("is not a database URL; use postgresql://user:password@host/db or sqlite:///path")
+    scheme = match.group(1).lower()
+    driver = _DATABASE_DRIVERS.get(scheme)
+    if driver is None:
+        raise ValueError(
+            f"the scheme {scheme}:// is not supported; use postgresql://… (PostgreSQL) or sqlite:///… (SQLite)"
+        )
+    return driver + url[len(match.group(1)) :]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -76,10 +113,10 @@ class Settings(BaseSettings):
     @field_validator("hvr_admins", "hvr_operators")
     @classmethod
     def _user_or_group_ids(cls, value: list[str]) -> list[str]:
-        bad = [v for v in value if not _SLACK_ID.match(v)]
-        if bad:
+        where = _bad_positions(value, _SLACK_ID)
+        if where:
             raise ValueError(
-                f"{', '.join(bad)} is not a Slack user ID (U…) or user-group ID (S…); "
+                f"{where} not a Slack user ID (U…) or user-group ID (S…); "
                 "copy IDs from a profile's ⋮ menu → Copy member ID"
             )
         return value
@@ -87,12 +124,15 @@ class Settings(BaseSettings):
     @field_validator("hvr_allowed_channels")
     @classmethod
     def _channel_ids(cls, value: list[str]) -> list[str]:
-        bad = [v for v in value if not _CHANNEL_ID.match(v)]
-        if bad:
-            raise ValueError(
-                f"{', '.join(bad)} is not a channel ID (C…/G…); open the channel's details to copy its ID"
-            )
+        where = _bad_positions(value, _CHANNEL_ID)
+        if where:
+            raise ValueError(f"{where} not a channel ID (C…/G…); open the channel's details to copy its ID")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        return normalise_database_url(value)
 
     @field_validator("hvr_timezone")
     @classmethod

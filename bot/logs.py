@@ -1,4 +1,8 @@
-"""Logging set-up: readable lines on a terminal, one JSON object a line elsewhere, secrets redacted."""
+"""Logging set-up: readable lines on a terminal, one JSON object a line elsewhere, secrets redacted.
+
+`redact` is the bot's one redactor: log lines go through it, and so does every string from outside (a
+Fivetran error message, a task, a setup test's result, a webhook's reason) before it is stored or shown.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,12 @@ _SECRET_PATTERNS = [
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     # A header as text ("Authorization: Basic …") or in a dict's repr ("'Authorization': 'Bearer …'").
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(basic|bearer)\s+)[A-Za-z0-9+/=._-]+"),
+    # The credential alone, as an upstream that echoes the header puts it ("… got Basic ZGVtbzpkZW1v").
+    # It must look like a token (a digit, a base64 sign, or a capital after a small letter), so that
+    # prose such as "Basic Information" is left alone.
+    re.compile(
+        r"\b((?:basic|bearer|Basic|Bearer|BASIC|BEARER)\s+)(?=\S*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/=._~-]{8,}"
+    ),
     re.compile(
         r"(?i)(['\"]?(api_secret|secret|signing_secret|password|token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
     ),

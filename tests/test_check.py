@@ -216,3 +216,35 @@ async def test_a_sqlite_file_that_existed_and_vanished_fails_saying_how_to_start
     assert "`hvr-bot db upgrade`" in text
     assert not (tmp_path / "bot.db").exists()
     assert code == 1
+
+
+def _cli(command: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> int:
+    """`hvr-bot <command>` in an empty directory, with no secrets directory and `env` set."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HVR_SECRETS_DIR", str(tmp_path / "no-secrets"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return main([command])
+
+
+@pytest.mark.parametrize("command", ["check", "serve"])
+def test_an_unsupported_database_url_stops_check_and_serve_with_exit_1_and_no_traceback(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert _cli(command, monkeypatch, tmp_path, DATABASE_URL="mysql://bot:hunter2pw@db/hvr") == 1
+    captured = capsys.readouterr()
+    assert "DATABASE_URL: the scheme mysql:// is not supported" in captured.out
+    assert "hunter2pw" not in captured.out + captured.err
+    assert "Traceback" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("command", ["check", "serve"])
+def test_a_bad_admin_id_stops_check_and_serve_naming_its_position(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert _cli(command, monkeypatch, tmp_path, HVR_ADMINS="U123ABC,S0GROUP1,fivetran-secret-pasted") == 1
+    out = capsys.readouterr().out
+    assert "HVR_ADMINS: item 3 is not a Slack user ID" in out
+    assert "fivetran-secret-pasted" not in out

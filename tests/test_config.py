@@ -61,13 +61,21 @@ def test_comma_separated_ids_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.hvr_allowed_channels == ["C111", "C222"]
 
 
-def test_bad_values_are_reported_together_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HVR_ADMINS", "ana@example.com")
-    monkeypatch.setenv("HVR_TIMEZONE", "Mars/Olympus")
-    monkeypatch.setenv("HVR_WATCH_INTERVAL", "-5")
+def _problems(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
+    """What loading the settings says with `env` set (it must refuse)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError) as caught:
         load_settings(env_file=None)
-    text = "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+def test_bad_values_are_reported_together_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\n".join(
+        _problems(
+            monkeypatch, HVR_ADMINS="ana@example.com", HVR_TIMEZONE="Mars/Olympus", HVR_WATCH_INTERVAL="-5"
+        )
+    )
     assert "HVR_ADMINS" in text and "not a Slack user ID" in text
     assert "HVR_TIMEZONE" in text and "IANA time zone" in text
     assert "HVR_WATCH_INTERVAL" in text
@@ -117,3 +125,47 @@ def test_a_secrets_directory_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HVR_SECRETS_DIR", str(secrets))
     s = load_settings(env_file=None)
     assert s.fivetran_api_secret is not None and s.fivetran_api_secret.get_secret_value() == "from-a-file"
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://bot:pw@db:5432/hvr", "postgresql+asyncpg://bot:pw@db:5432/hvr"),
+        ("postgres://bot:pw@db/hvr", "postgresql+asyncpg://bot:pw@db/hvr"),
+        ("postgresql+asyncpg://bot:pw@db/hvr", "postgresql+asyncpg://bot:pw@db/hvr"),
+        ("sqlite:///./data/bot.db", "sqlite+aiosqlite:///./data/bot.db"),
+        ("sqlite+aiosqlite:////var/lib/bot.db", "sqlite+aiosqlite:////var/lib/bot.db"),
+    ],
+)
+def test_plain_postgres_and_sqlite_urls_run_on_the_async_drivers(
+    monkeypatch: pytest.MonkeyPatch, given: str, used: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert load_settings(env_file=None).database_url == used
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://bot:hunter2pw@db/hvr", "postgresql+psycopg2://bot:hunter2pw@db/hvr", "hunter2pw"]
+)
+def test_an_unsupported_database_url_is_refused_naming_the_variable_not_the_password(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    [problem] = _problems(monkeypatch, DATABASE_URL=url)
+    assert problem.startswith("DATABASE_URL: ")
+    assert "postgresql://" in problem and "sqlite:///" in problem
+    assert "hunter2pw" not in problem
+
+
+def test_a_bad_admin_id_is_named_by_its_position_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _problems(
+        monkeypatch,
+        HVR_ADMINS="U123ABC, S0GROUP1, xoxb-pasted-secret-123",
+        HVR_OPERATORS="oops1,U123ABC,oops2",
+        HVR_ALLOWED_CHANNELS="C111,#general",
+    )
+    text = "\n".join(problems)
+    assert "HVR_ADMINS: item 3 is not a Slack user ID (U…) or user-group ID (S…)" in text
+    assert "HVR_OPERATORS: items 1, 3 are not a Slack user ID" in text
+    assert "HVR_ALLOWED_CHANNELS: item 2 is not a channel ID" in text
+    for value in ("xoxb-pasted-secret-123", "oops1", "oops2", "#general"):
+        assert value not in text

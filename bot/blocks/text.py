@@ -3,18 +3,35 @@ forge a link, and cut with a marker before Slack's limits instead of being rejec
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 ELLIPSIS = "…"
+SHOWN_INSTEAD = "\ufffd"
+
+# C0 and C1 controls (ESC, NUL, BEL, CR, …; not \t and \n) and the bidirectional marks, embeddings,
+# overrides and isolates. From outside they hide a terminal escape in the shell or make a name read
+# differently from what it is ("txt.exe" shown for "exe.txt"); each is replaced by U+FFFD, so a tampered
+# name looks tampered rather than looking like another name.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: object) -> str:
+    return _HIDDEN.sub(SHOWN_INSTEAD, str(text))
 
 
 def esc(text: object) -> str:
-    """Escape the three characters Slack's mrkdwn gives meaning to."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn gives meaning to, and make hidden controls visible."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cut(text: str, limit: int) -> str:
-    """At most `limit` characters, ending in … when cut; never splits an `&amp;`-style escape."""
+    """At most `limit` characters, ending in … when cut; never splits an `&amp;`-style escape.
+
+    Every text the views send ends here, so hidden controls are made visible here too: a string that
+    skipped `esc` (a constant, a plain_text label) still cannot carry one.
+    """
+    text = visible(text)
     if len(text) <= limit:
         return text
     head = text[: max(0, limit - 1)]
@@ -26,7 +43,7 @@ def cut(text: str, limit: int) -> str:
 
 def plain(text: object, limit: int) -> str:
     """For plain_text fields (button labels, headers): no escaping needed, only the length."""
-    return cut(" ".join(str(text).split()), limit)
+    return cut(" ".join(visible(text).split()), limit)
 
 
 def ago(then: datetime | None, now: datetime) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.fivetran.errors import DecodeError, RateLimited, error_class_for
 from bot.fivetran.retry import parse_retry_after
+from bot.logs import redact
 
 # Plain words for statuses whose body carries no message (a proxy's HTML page, an empty 502).
 _REASONS = {
@@ -46,7 +47,9 @@ def decode(
     body = _body(content)
     fields = body if isinstance(body, dict) else {}
     code = str(fields.get("code") or "")
-    message = str(fields.get("message") or "")
+    # Redacted on the way in: a proxy or an upstream that echoes the Authorization header would otherwise
+    # put the key and secret into replies, the audit log and its mirror channel.
+    message = redact(str(fields.get("message") or ""))
     if status >= 400:
         cls = error_class_for(status)
         text = message or _REASONS.get(status) or f"Fivetran had a problem (HTTP {status})"

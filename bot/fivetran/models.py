@@ -8,9 +8,14 @@ sends as null (never synced, never failed, no daily time) are optional.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from bot.logs import redact
+
+# Text Fivetran relays from elsewhere (a source's error, a setup test's finding): redacted as it is parsed.
+ExternalText = Annotated[str, AfterValidator(redact)]
 
 
 class FivetranModel(BaseModel):
@@ -27,7 +32,7 @@ class Notice(FivetranModel):
     """A task (needs a person) or a warning (informational) on a connection. Codes are an open set."""
 
     code: str = ""
-    message: str = ""
+    message: ExternalText = ""
     details: Any = None
 
 
@@ -45,7 +50,7 @@ class SetupTest(FivetranModel):
     title: str
     # PASSED | SKIPPED | WARNING | FAILED | JOB_FAILED, kept open: a new status must not break the bot
     status: str
-    message: str | None = None
+    message: ExternalText | None = None
     details: Any = None
 
 

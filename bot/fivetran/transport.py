@@ -18,6 +18,7 @@ from bot import __version__
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.envelope import Envelope, decode
 from bot.fivetran.errors import ConnectError, DecodeError, RateLimited, ServerError, Timeout, TransportError
+from bot.fivetran.patience import Patience, current
 from bot.fivetran.retry import RetryPolicy, may_resend_after_answer
 
 log = logging.getLogger("bot.fivetran")
@@ -47,6 +48,17 @@ Listener = Callable[[RequestEvent], None]
 
 def _accept_for(path: str) -> str:
     return ACCEPT_V2 if path.startswith("/v1/connections") else ACCEPT_V1
+
+
+def _within(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
+    """Each phase's timeout, none longer than what the command has left."""
+
+    def cut(value: float | None) -> float:
+        return max(0.0, min(value, seconds)) if value is not None else max(0.0, seconds)
+
+    return httpx.Timeout(
+        connect=cut(timeout.connect), read=cut(timeout.read), write=cut(timeout.write), pool=cut(timeout.pool)
+    )
 
 
 class Transport:
@@ -99,6 +111,7 @@ class Transport:
             if json is None:
                 json = {}
         attempt = 0
+        sent = False  # a request went out: Fivetran may have acted on it, whatever comes next
         while True:
             attempt += 1
             if self.budget is not None:
@@ -106,16 +119,16 @@ class Transport:
                 if waited:
                     log.info("fivetran budget: waited %.1fs before %s", waited, operation)
             started = self._clock()
+            bound = current()
+            timeout = self._timeout
+            if bound is not None:
+                left = bound.remaining()
+                if left <= 0:
+                    raise self._out_of_patience(operation, may_have_acted=sent and method != "GET")
+                timeout = _within(timeout, left)
+            sent = True
             try:
-                response = await self._http.request(
-                    method,
-                    self._base + path,
-                    params=params,
-                    json=json,
-                    headers=headers,
-                    auth=self._auth,
-                    timeout=self._timeout,
-                )
+                response = await self._send(bound, method, path, params, json, headers, timeout)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 # Never reached Fivetran: safe to send again, whatever the method.
                 wrapped: TransportError = (
@@ -199,6 +212,36 @@ class Transport:
             )
             return envelope
 
+    async def _send(
+        self,
+        bound: Patience | None,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str],
+        limits: httpx.Timeout,
+    ) -> httpx.Response:
+        if bound is not None:
+            bound.waiting += 1  # what "Still waiting for Fivetran" is true of
+        try:
+            return await self._http.request(
+                method,
+                self._base + path,
+                params=params,
+                json=json,
+                headers=headers,
+                auth=self._auth,
+                timeout=limits,
+            )
+        finally:
+            if bound is not None:
+                bound.waiting -= 1
+
+    @staticmethod
+    def _out_of_patience(operation: str, *, may_have_acted: bool) -> Timeout:
+        return Timeout("Fivetran did not answer in time", operation=operation, may_have_acted=may_have_acted)
+
     async def _again(
         self,
         operation: str,
@@ -214,6 +257,10 @@ class Transport:
         """Decide whether to retry; if so, wait first. Every outcome is reported to listeners."""
         retry = resend_ok and attempt < self.retry.max_attempts
         wait = (delay if delay is not None else self.retry.backoff(attempt)) if retry else None
+        bound = current()
+        if wait is not None and bound is not None and wait >= bound.remaining():
+            # The person would hear nothing until after the wait: tell them now instead.
+            wait = None
         self._emit(RequestEvent(operation, method, status, attempt, self._clock() - started, wait, reason))
         if wait is None:
             return False

@@ -21,6 +21,7 @@ from bot.fivetran.errors import (
     NotFound,
     RateLimited,
     StatusError,
+    Timeout,
     TransportError,
     Unauthorized,
 )
@@ -45,7 +46,7 @@ class ActionResult:
     schemas: SchemaSettings | None = None
 
 
-def explain(error: FivetranError, action: str) -> str:
+def explain(error: FivetranError, action: str, connection_id: str = "") -> str:
     """Fivetran's refusal, said the way a colleague would."""
     if isinstance(error, Conflict):
         if action in ("resync", "resync_tables"):
@@ -66,10 +67,11 @@ def explain(error: FivetranError, action: str) -> str:
         return "Fivetran did not accept the request."
     if isinstance(error, TransportError):
         if error.may_have_acted and action not in ("read",):
-            return (
-                "Fivetran did not answer in time. It may or may not have acted: check `/hvr show` before "
-                "trying again."
-            )
+            # The request was sent: saying nothing happened could make someone start it twice.
+            show = f"/hvr show {connection_id}" if connection_id else "/hvr show"
+            return f"Fivetran did not answer in time. The request was sent, so it may still happen: check with `{show}` before trying again."
+        if isinstance(error, Timeout):
+            return "Fivetran did not answer in time. Nothing was changed; try again in a minute."
         return "Fivetran could not be reached. Nothing was changed; try again in a minute."
     if isinstance(error, StatusError) and error.status_code >= 500:
         return "Fivetran had an internal problem. It may or may not have acted: check `/hvr show` before retrying."
@@ -99,7 +101,7 @@ class ConnectorActions:
                 ok=False,
                 action=action,
                 connection_id=connection_id,
-                summary=explain(error, action),
+                summary=explain(error, action, connection_id),
                 detail=error.message,
                 code=code,
             )

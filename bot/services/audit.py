@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.blocks.audit import render_audit_mirror
+from bot.logs import redact
 from bot.services.actions import ActionResult
 from bot.services.posting import ChannelPoster
 from bot.storage.audit import AuditEntry, AuditRepo, AuditSource, FinalStatus
@@ -75,7 +76,7 @@ class Auditor:
             status="refused",
             connectors=connectors,
             parameters=parameters,
-            message=reason,
+            message=redact(reason),
         )
         await self._mirror(entry_id)
 
@@ -107,8 +108,8 @@ class Auditor:
         return result
 
     async def finish(self, entry_id: int, status: FinalStatus, code: str | None, message: str) -> None:
-        # a final entry is never changed, nor mirrored twice
-        if await self.repo.finish(entry_id, status, code, message):
+        # a final entry is never changed, nor mirrored twice; what is stored is shown later, so no secret
+        if await self.repo.finish(entry_id, status, code, redact(message)):
             await self._mirror(entry_id)
 
     async def _mirror(self, entry_id: int) -> None:

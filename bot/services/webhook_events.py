@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.logs import redact
 from bot.services.events import AlertEvent, AlertKind, claim_key
 
 SIGNATURE_HEADER = "X-Fivetran-Signature-256"
@@ -73,10 +74,12 @@ def _kind(event: str, data: dict[str, Any]) -> AlertKind | None:
 
 def _message(kind: AlertKind, data: dict[str, Any]) -> str | None:
     if kind is AlertKind.SYNC_FAILED:
-        return _text(data.get("reason")) or _text(data.get("status"))
-    if kind is AlertKind.BROKE:
-        return _text(data.get("reason")) or _text(data.get("message"))
-    return None
+        text = _text(data.get("reason")) or _text(data.get("status"))
+    elif kind is AlertKind.BROKE:
+        text = _text(data.get("reason")) or _text(data.get("message"))
+    else:
+        return None
+    return redact(text) if text else text
 
 
 def parse_webhook(body: bytes) -> AlertEvent | None:

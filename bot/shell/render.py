@@ -93,7 +93,8 @@ class BlockPrinter:
         for block in blocks:
             kind = block.get("type")
             if kind == "header":
-                lines.append(self._style(_text(block.get("text"), colour=False).upper(), BOLD))
+                # Verbatim: a header is often a connector name, and names are case-sensitive.
+                lines.append(self._style(_text(block.get("text"), colour=False), BOLD))
             elif kind == "section":
                 if block.get("text"):
                     lines.extend(_text(block["text"], colour=self.colour).splitlines())

@@ -6,11 +6,13 @@ refusal that says why, or an error with a reference id that the log also has.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.message import Message
 from bot.blocks.prompts import (
     render_cancelled,
     render_confirmed,
@@ -19,6 +21,7 @@ from bot.blocks.prompts import (
     render_usage_error,
 )
 from bot.fivetran.errors import FivetranError
+from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.access import Actor, Refused
 from bot.services.actions import explain
 from bot.services.digest_commands import DigestAdd, DigestList, DigestNow, DigestRemove
@@ -56,10 +59,45 @@ __all__ = ["MessageRef", "Responder", "Router", "reference_id"]
 
 log = logging.getLogger(__name__)
 
+# Slack shows nothing while the bot works: after this long without an answer, the person hears why.
+NOTICE_AFTER_S = 3.0
+STILL_WAITING = "Still waiting for Fivetran…"
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Heard:
+    """The turn's responder, noting whether the person has been told anything yet."""
+
+    def __init__(self, out: Responder) -> None:
+        self._out = out
+        self.anything = False
+
+    async def reply(self, message: Message, *, replace: bool = False, in_channel: bool = False) -> None:
+        self.anything = True
+        await self._out.reply(message, replace=replace, in_channel=in_channel)
+
+    async def post(self, message: Message) -> MessageRef | None:
+        self.anything = True
+        return await self._out.post(message)
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        await self._out.update(ref, message)
+
 
 class Router:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        notice_after_s: float = NOTICE_AFTER_S,
+        wait_s: float = COMMAND_WAIT_S,
+    ) -> None:
         self.deps = deps
+        self._sleep = sleep
+        self._notice_after_s = notice_after_s
+        self._wait_s = wait_s
         self.reads = Reads(deps)
         self.changes = Changes(deps)
         self.admin = Admin(deps)
@@ -70,12 +108,33 @@ class Router:
     # --- entry points ----------------------------------------------------------------------------------
 
     async def command(self, text: str, actor: Actor, out: Responder, *, confirmed: bool = False) -> None:
-        turn = Turn(actor, out, "command", reference_id())
-        await self._guard(turn, self._command(turn, text, confirmed=confirmed), f"command {text[:80]!r}")
+        heard = _Heard(out)
+        turn = Turn(actor, heard, "command", reference_id())
+        work = self._command(turn, text, confirmed=confirmed)
+        await self._patiently(turn, heard, work, f"command {text[:80]!r}")
 
     async def action(self, action_id: str, value: str, actor: Actor, out: Responder) -> None:
-        turn = Turn(actor, out, "button", reference_id())
-        await self._guard(turn, self._action(turn, ids.base_of(action_id), value), f"button {action_id}")
+        heard = _Heard(out)
+        turn = Turn(actor, heard, "button", reference_id())
+        await self._patiently(
+            turn, heard, self._action(turn, ids.base_of(action_id), value), f"button {action_id}"
+        )
+
+    async def _patiently(self, turn: Turn, heard: _Heard, work: Awaitable[None], what: str) -> None:
+        """The turn inside its Fivetran patience (bounded in the transport), with one "still waiting"."""
+        with patience(self._wait_s, self.deps.clock) as bound:
+
+            async def notice() -> None:
+                await self._sleep(self._notice_after_s)
+                if not heard.anything and bound.waiting:
+                    await turn.out.reply(Message(text=STILL_WAITING))
+
+            noticing = asyncio.create_task(notice())
+            try:
+                await self._guard(turn, work, what)
+            finally:
+                noticing.cancel()
+                await asyncio.gather(noticing, return_exceptions=True)
 
     async def _guard(self, turn: Turn, work: Awaitable[None], what: str) -> None:
         # Imported here so that the router's module imports stay as they are; both are cheap after once.

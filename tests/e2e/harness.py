@@ -19,6 +19,7 @@ express (an exception inside the HTTP client, a body that cannot be decoded).
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import re
@@ -283,11 +284,17 @@ class Tamper:
     transport re-raises what the app raises): a fault nobody planned for, such as a bug in a library.
     `garble_next`: the next matching request is answered 200 with `Content-Encoding: gzip` over a body that
     is not gzip, as a broken proxy might: httpx fails while decoding it.
+    `echo_auth_next`: the next matching request is refused with an error whose `message` quotes the
+    request's Authorization header and the key:secret it carries, as a careless upstream might.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self._scripted: list[tuple[str, re.Pattern[str], Exception | None]] = []
+        self._echoes: list[tuple[str, re.Pattern[str], int]] = []
+
+    def echo_auth_next(self, method: str, path_regex: str, status: int = 400) -> None:
+        self._echoes.append((method.upper(), re.compile(path_regex), status))
 
     def crash_next(self, method: str, path_regex: str, error: Exception) -> None:
         self._scripted.append((method.upper(), re.compile(path_regex), error))
@@ -297,6 +304,20 @@ class Tamper:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            for echo in self._echoes:
+                method, pattern, status = echo
+                if scope["method"] == method and pattern.search(scope["path"]):
+                    self._echoes.remove(echo)
+                    auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+                    pair = base64.b64decode(auth.split(" ", 1)[-1]).decode() if auth else ""
+                    message = f"Rejected request with Authorization: {auth} (credentials {pair})"
+                    refused = Response(
+                        json.dumps({"code": "BadRequest", "message": message}),
+                        status_code=status,
+                        media_type="application/json",
+                    )
+                    await refused(scope, receive, send)
+                    return
             for entry in self._scripted:
                 method, pattern, error = entry
                 if scope["method"] == method and pattern.search(scope["path"]):

@@ -78,6 +78,7 @@ async def resilient_bot(
     webhook_secret: str | None = None,
     follow_policy: FollowPolicy = FAST_FOLLOW,
     snapshot_ttl: float = 30.0,
+    audit_channel: str | None = None,
 ) -> AsyncIterator[Resilient]:
     signing_secret = "sign-" + secrets.token_hex(12)
     clock = ManualClock()
@@ -113,7 +114,7 @@ async def resilient_bot(
             hvr_operators=[OPERATOR],
             hvr_allowed_channels=[],
             hvr_read_only=False,
-            hvr_audit_channel=None,
+            hvr_audit_channel=audit_channel,
             hvr_resync_approval=False,
             hvr_watch_interval=0,  # polls are driven by the tests (watcher.poll_once)
             database_url=url,

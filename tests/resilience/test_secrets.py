@@ -9,7 +9,9 @@ import logging
 import httpx
 import pytest
 
-from bot.logs import JsonFormatter
+from bot.logs import JsonFormatter, redact
+from bot.storage.audit import AuditRepo
+from bot.storage.db import Database
 from tests.e2e.harness import BOT_TOKEN
 from tests.resilience.harness import FIVETRAN_KEY, FIVETRAN_SECRET, WEBHOOK_SECRET, resilient_bot
 
@@ -68,3 +70,43 @@ async def test_a_run_full_of_failures_leaves_no_secret_in_logs_messages_or_metri
         assert all(secret not in text for text in sent_to_slack), f"Slack was sent {secret[:8]}…"
         assert secret not in metrics, f"/metrics has {secret[:8]}…"
     assert FIVETRAN_SECRET not in raw
+
+
+AUDIT_CHANNEL = "CAUDIT0001"
+
+
+async def test_a_fivetran_error_echoing_the_authorization_header_is_redacted_in_reply_audit_and_mirror() -> (
+    None
+):
+    credentials = [
+        FIVETRAN_KEY,
+        FIVETRAN_SECRET,
+        base64.b64encode(f"{FIVETRAN_KEY}:{FIVETRAN_SECRET}".encode()).decode(),
+    ]
+    async with resilient_bot(audit_channel=AUDIT_CHANNEL) as rb:
+        e2e = rb.e2e
+        connection_id, name = e2e.connection_named("healthy")
+        e2e.tamper.echo_auth_next("POST", r"/sync$")
+        await e2e.command(f"sync {name}")
+        await e2e.settle()
+        database = Database(rb.database_url)
+        [entry] = await AuditRepo(database).query(limit=5)
+        await database.dispose()
+        reply = [repr((m.text, m.blocks)) for m in e2e.double.all_messages() if m.channel != AUDIT_CHANNEL]
+        mirror = [repr((m.text, m.blocks)) for m in e2e.double.all_messages() if m.channel == AUDIT_CHANNEL]
+
+    assert entry.status == "failed" and entry.connectors == (connection_id,)
+    assert "Rejected request with Authorization: Basic [redacted]" in (entry.message or "")
+    assert reply and mirror
+    for secret in credentials:
+        assert secret not in repr(entry), f"the audit row has {secret[:8]}…"
+        assert all(secret not in text for text in reply), f"the reply has {secret[:8]}…"
+        assert all(secret not in text for text in mirror), f"the mirror post has {secret[:8]}…"
+
+
+def test_a_bare_basic_or_bearer_credential_and_slack_tokens_are_redacted_but_prose_is_not() -> None:
+    text = "got Basic ZGVtbzpkZW1v and bearer abc.DEF-123_xyz, xoxb-1-2-abc xapp-1-A-b xoxp-9-z"
+    assert redact(text) == "got Basic [redacted] and bearer [redacted], [redacted] [redacted] [redacted]"
+    assert redact("See Basic Information, basic setup and a Bearer token") == (
+        "See Basic Information, basic setup and a Bearer token"
+    )

@@ -338,7 +338,7 @@ async def test_a_rate_limited_action_records_its_code(
         ),
         (
             Timeout("timed out"),
-            "Fivetran could not be reached. Nothing was changed; try again in a minute.",
+            "Fivetran did not answer in time. Nothing was changed; try again in a minute.",
             "Timeout",
         ),
         (
@@ -363,3 +363,13 @@ async def test_a_non_fivetran_error_is_not_swallowed(
     fivetran.fail["pause"] = [RuntimeError("bug")]  # type: ignore[list-item]
     with pytest.raises(RuntimeError):
         await actions.pause(CID)
+
+
+async def test_a_change_sent_but_unanswered_in_time_says_it_may_still_happen_and_how_to_check(
+    actions: ConnectorActions, fivetran: FakeFivetran
+) -> None:
+    fivetran.fail["sync"] = Timeout("Fivetran did not answer in time", may_have_acted=True)
+    result = await actions.sync(CID)
+    assert not result.ok
+    assert "may still happen" in result.summary and f"`/hvr show {CID}`" in result.summary
+    assert "Nothing was changed" not in result.summary

@@ -55,7 +55,7 @@ def test_demo_lists_shows_and_follows_a_clicked_sync_to_its_end(tmp_path: Path) 
     connector = name.group(1)
 
     show = _shell(tmp_path, [f"/hvr show {connector}"], "--demo", "--speed", "600")
-    sync_button = _button(show.stdout, "Sync", connector.upper())
+    sync_button = _button(show.stdout, "Sync", connector)
 
     run = _shell(
         tmp_path, [f"/hvr show {connector}", f"click {sync_button}", "quit"], "--demo", "--speed", "600"
