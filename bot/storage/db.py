@@ -57,6 +57,13 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+def _in_memory(url: URL) -> bool:
+    # A `file:` URI names a file (opened, say, read-only) unless it asks for memory: only a memory
+    # database must share its one connection; a file shared so would serialise every task on it.
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
 class Database:
     """The engine and the ways to open a transaction on it."""
 
@@ -69,7 +76,7 @@ class Database:
             path = self.path
             if path is not None:
                 path.expanduser().parent.mkdir(parents=True, exist_ok=True)
-            else:
+            elif _in_memory(self.url):
                 # An in-memory database lives as long as its one connection: share it.
                 options["poolclass"] = StaticPool
             options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
