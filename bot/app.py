@@ -38,13 +38,14 @@ from bot.services.digests import DigestService
 from bot.services.follow import FollowPolicy, SyncFollower
 from bot.services.follows import FollowKeeper
 from bot.services.holders import new_holder
-from bot.services.posting import PostError, SlackPoster, SlackUnavailable
+from bot.services.posting import PostError, SlackUnavailable
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
 from bot.slack.bulk_flow import bulk_lines
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
+from bot.slack.poster import SlackPoster
 from bot.slack.router import Router
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
