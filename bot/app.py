@@ -26,6 +26,7 @@ from bot.blocks.governance import render_bulk_report
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_from_settings
+from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.access import AccessPolicy, Role
 from bot.services.actions import ConnectorActions
@@ -88,6 +89,7 @@ class Bot:
     alerts: AlertService
     watcher: Watcher
     follows: FollowKeeper
+    metrics: BotMetrics
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
@@ -196,6 +198,7 @@ def build_bot(
     owned = fivetran_http is None
     http = fivetran_http or httpx.AsyncClient()
     fivetran = client_from_settings(settings, http, base_url=fivetran_base_url, sleep=sleep)
+    metrics = BotMetrics()  # one registry per bot: the router and the services report to it
     cache = SnapshotCache(fivetran, ttl=snapshot_ttl, clock=clock, now=now)
     actions = ConnectorActions(fivetran, cache)
     follower = SyncFollower(fivetran, cache, policy=follow_policy, sleep=sleep, clock=clock)
@@ -267,6 +270,7 @@ def build_bot(
         default_tz=settings.hvr_timezone,
         holder=holder,
         now=now,
+        observer=metrics,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     alerts = AlertService(
@@ -278,6 +282,7 @@ def build_bot(
         now=now,
         holder=holder,
         timezone=settings.hvr_timezone,
+        observer=metrics,
     )
     # With webhooks, Fivetran tells of syncs and pauses itself; the poller adds only what it never sends.
     watcher = Watcher(
@@ -290,7 +295,8 @@ def build_bot(
     deps.digests = digests
     deps.alerts = alerts
     deps.default_tz = settings.hvr_timezone
-    router = Router(deps)
+    router = Router(deps, observer=metrics)
+    metrics.read_live(fivetran.transport, lambda: router.inflight, lambda: background.pending)
     signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
         client=web,
@@ -321,5 +327,6 @@ def build_bot(
         alerts=alerts,
         watcher=watcher,
         follows=follows,
+        metrics=metrics,
         _owned_http=owned,
     )

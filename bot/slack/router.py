@@ -7,8 +7,9 @@ refusal that says why, or an error with a reference id that the log also has.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Protocol
 
 from bot.blocks import ids
 from bot.blocks.prompts import (
@@ -57,9 +58,22 @@ __all__ = ["MessageRef", "Responder", "Router", "reference_id"]
 log = logging.getLogger(__name__)
 
 
+class TurnObserver(Protocol):
+    """Told of every command and button handled (BotMetrics counts them): `name` is the command's verb
+    as typed, lowercased, or the button's action id base; the observer bounds them to labels."""
+
+    def turn(self, kind: str, name: str, outcome: str, seconds: float) -> None: ...
+
+
+class _Unobserved:
+    def turn(self, kind: str, name: str, outcome: str, seconds: float) -> None:
+        pass
+
+
 class Router:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, *, observer: TurnObserver | None = None) -> None:
         self.deps = deps
+        self.observer = observer or _Unobserved()
         self.reads = Reads(deps)
         self.changes = Changes(deps)
         self.admin = Admin(deps)
@@ -71,18 +85,17 @@ class Router:
 
     async def command(self, text: str, actor: Actor, out: Responder, *, confirmed: bool = False) -> None:
         turn = Turn(actor, out, "command", reference_id())
-        await self._guard(turn, self._command(turn, text, confirmed=confirmed), f"command {text[:80]!r}")
+        verb = text.split(maxsplit=1)[0].lower() if text.strip() else "help"
+        work = self._command(turn, text, confirmed=confirmed)
+        await self._guard(turn, work, f"command {text[:80]!r}", verb)
 
     async def action(self, action_id: str, value: str, actor: Actor, out: Responder) -> None:
         turn = Turn(actor, out, "button", reference_id())
-        await self._guard(turn, self._action(turn, ids.base_of(action_id), value), f"button {action_id}")
+        base = ids.base_of(action_id)
+        await self._guard(turn, self._action(turn, base, value), f"button {action_id}", base)
 
-    async def _guard(self, turn: Turn, work: Awaitable[None], what: str) -> None:
-        # Imported here so that the router's module imports stay as they are; both are cheap after once.
-        import time
-
-        from bot.metrics import metrics_of
-
+    async def _guard(self, turn: Turn, work: Awaitable[None], what: str, name: str) -> None:
+        # `what` is for the log line (any text, quoted); `name` is the structured part the observer counts.
         self.inflight += 1
         started = time.perf_counter()
         outcome = "ok"
@@ -115,9 +128,7 @@ class Router:
                     outcome,
                     seconds * 1000,
                 )
-            metrics = metrics_of(self)
-            if metrics is not None:
-                metrics.turn(turn.source, what, outcome, seconds)
+            self.observer.turn(turn.source, name, outcome, seconds)
 
     # --- commands --------------------------------------------------------------------------------------
 
