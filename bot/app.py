@@ -26,6 +26,7 @@ from bot.blocks.governance import render_bulk_report
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_from_settings
+from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.access import AccessPolicy, Role
 from bot.services.actions import ConnectorActions
@@ -38,13 +39,14 @@ from bot.services.digests import DigestService
 from bot.services.follow import FollowPolicy, SyncFollower
 from bot.services.follows import FollowKeeper
 from bot.services.holders import new_holder
-from bot.services.posting import PostError, SlackPoster, SlackUnavailable
+from bot.services.posting import PostError, SlackUnavailable
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
 from bot.slack.bulk_flow import bulk_lines
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
+from bot.slack.poster import SlackPoster
 from bot.slack.router import Router
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
@@ -87,6 +89,7 @@ class Bot:
     alerts: AlertService
     watcher: Watcher
     follows: FollowKeeper
+    metrics: BotMetrics
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
@@ -195,6 +198,7 @@ def build_bot(
     owned = fivetran_http is None
     http = fivetran_http or httpx.AsyncClient()
     fivetran = client_from_settings(settings, http, base_url=fivetran_base_url, sleep=sleep)
+    metrics = BotMetrics()  # one registry per bot: the router and the services report to it
     cache = SnapshotCache(fivetran, ttl=snapshot_ttl, clock=clock, now=now)
     actions = ConnectorActions(fivetran, cache)
     follower = SyncFollower(fivetran, cache, policy=follow_policy, sleep=sleep, clock=clock)
@@ -266,6 +270,7 @@ def build_bot(
         default_tz=settings.hvr_timezone,
         holder=holder,
         now=now,
+        observer=metrics,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     alerts = AlertService(
@@ -277,6 +282,7 @@ def build_bot(
         now=now,
         holder=holder,
         timezone=settings.hvr_timezone,
+        observer=metrics,
     )
     # With webhooks, Fivetran tells of syncs and pauses itself; the poller adds only what it never sends.
     watcher = Watcher(
@@ -289,7 +295,8 @@ def build_bot(
     deps.digests = digests
     deps.alerts = alerts
     deps.default_tz = settings.hvr_timezone
-    router = Router(deps)
+    router = Router(deps, observer=metrics)
+    metrics.read_live(fivetran.transport, lambda: router.inflight, lambda: background.pending)
     signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
         client=web,
@@ -320,5 +327,6 @@ def build_bot(
         alerts=alerts,
         watcher=watcher,
         follows=follows,
+        metrics=metrics,
         _owned_http=owned,
     )

@@ -87,13 +87,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return run_simulator(args)
     if args.command == "shell":
+        from bot.app import build_bot
         from bot.shell.main import run_shell
 
-        return run_shell(args)
+        return run_shell(args, build_bot)
     if args.command == "serve":
+        from bot.app import build_bot
         from bot.web.serve import run_serve
 
-        return run_serve(args)
+        return run_serve(args, build_bot)
     if args.command == "db":
         if args.db_command != "upgrade":
             parser.parse_args(["db", "--help"])

@@ -3,30 +3,26 @@
 Each bot gets its own `CollectorRegistry` (not prometheus-client's global one), so that tests, the shell and
 several bots in one process never see each other's counts; `/metrics` serves exactly that registry.
 
-Services find their bot's metrics through `metrics_of(self)` instead of taking them in `__init__`: the
-instrumented modules stay free of wiring, and a service built without a web app (unit tests, the shell)
-simply reports to nobody.
+`BotMetrics` is the observer the counted modules take at construction (each defines the small Protocol it
+needs, with a no-op default, so a service built in a unit test reports to nobody). The composition root
+makes one per bot and hands it to the router and the services; nothing here knows the bot itself.
 """
 
 from __future__ import annotations
 
-import ast
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.fivetran.transport import RequestEvent
+from bot.fivetran.transport import RequestEvent, Transport
 from bot.services.grammar import VERBS
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
-
-    from bot.app import Bot
 
 # Slack handler latencies: an ack must come within 3 s, most answers well under one.
 HANDLER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -34,33 +30,16 @@ FIVETRAN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # A Fivetran answer this recent proves it reachable for /readyz without spending a request.
 RECENT_SUCCESS_S = 300.0
 
-_bound: WeakKeyDictionary[object, BotMetrics] = WeakKeyDictionary()
 
-
-def metrics_of(owner: object) -> BotMetrics | None:
-    """The metrics of the bot `owner` (a router, a service) belongs to; None when nobody listens."""
-    try:
-        return _bound.get(owner)
-    except TypeError:  # an unhashable owner has never been bound
-        return None
-
-
-def turn_name(kind: str, what: str) -> str:
-    """A bounded label for a command or button from the router's description of it.
+def turn_name(kind: str, name: str) -> str:
+    """A bounded label for the command verb or button action id (its base) the router reports.
 
     Label values must come from a closed set (a typo in `/hvr lsit` must not create a time series), so a
-    command is its verb when the grammar knows it, else "other"; a button is its action id's base.
+    command is its verb when the grammar knows it, else "other"; a button is its base when it is ours.
     """
     if kind == "command":
-        quoted = what.removeprefix("command ").strip()
-        try:
-            text = ast.literal_eval(quoted) if quoted[:1] in "'\"" else quoted
-        except (ValueError, SyntaxError):
-            text = quoted
-        verb = str(text).split(maxsplit=1)[0].lower() if str(text).strip() else "help"
-        return verb if verb in VERBS else "other"
-    base = what.removeprefix("button ").split(":", 1)[0]
-    return base if base.startswith("hvr.") and len(base) <= 40 else "other"
+        return name if name in VERBS else "other"
+    return name if name.startswith("hvr.") and len(name) <= 40 else "other"
 
 
 class BotMetrics:
@@ -129,24 +108,19 @@ class BotMetrics:
 
     # --- wiring --------------------------------------------------------------------------------------
 
-    @classmethod
-    def for_bot(cls, bot: Bot) -> BotMetrics:
-        """The bot's metrics, made and attached on first use (a second web app reuses them)."""
-        existing = metrics_of(bot.router)
-        if existing is not None:
-            return existing
-        metrics = cls()
-        for owner in (bot.router, bot.digests, bot.alerts):
-            _bound[owner] = metrics
-        bot.fivetran.transport.add_listener(metrics.fivetran_attempt)
-        metrics.registry.register(_LiveCollector(bot))
-        return metrics
+    def read_live(
+        self, transport: Transport, in_flight: Callable[[], int], pending: Callable[[], int]
+    ) -> None:
+        """Count Fivetran attempts from now on, and read at each scrape what no one counts: the rate
+        limit left, requests being handled (`in_flight`) and background work (`pending`)."""
+        transport.add_listener(self.fivetran_attempt)
+        self.registry.register(_LiveCollector(transport, in_flight, pending))
 
     # --- observations --------------------------------------------------------------------------------
 
-    def turn(self, kind: str, what: str, outcome: str, seconds: float) -> None:
+    def turn(self, kind: str, name: str, outcome: str, seconds: float) -> None:
         counter = self.commands if kind == "command" else self.actions
-        counter.labels(turn_name(kind, what), outcome).inc()
+        counter.labels(turn_name(kind, name), outcome).inc()
         self.handler_seconds.labels(kind).observe(seconds)
 
     def fivetran_attempt(self, event: RequestEvent) -> None:
@@ -181,14 +155,18 @@ class BotMetrics:
 class _LiveCollector(Collector):
     """Values read at scrape time from the bot itself: what it knows without anyone counting."""
 
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
+    def __init__(
+        self, transport: Transport, in_flight: Callable[[], int], pending: Callable[[], int]
+    ) -> None:
+        self._transport = transport
+        self._in_flight = in_flight
+        self._pending = pending
 
     def describe(self) -> Iterator[Metric]:
         return iter(())  # values appear at scrape time only; nothing to check for clashes up front
 
     def collect(self) -> Iterator[Metric]:
-        transport = self._bot.fivetran.transport
+        transport = self._transport
         remaining = GaugeMetricFamily(
             "hvr_fivetran_rate_limit_remaining",
             "Requests left in Fivetran's budget, as its last X-Rate-Limit-Remaining said (-1: not seen yet)",
@@ -205,10 +183,10 @@ class _LiveCollector(Collector):
             waited.add_metric([], transport.budget.waited_seconds)
             yield waited
         inflight = GaugeMetricFamily("hvr_requests_in_flight", "Commands and buttons being handled now")
-        inflight.add_metric([], float(self._bot.router.inflight))
+        inflight.add_metric([], float(self._in_flight()))
         yield inflight
         background = GaugeMetricFamily(
             "hvr_background_tasks", "Work running after its request was answered (followed syncs, reports)"
         )
-        background.add_metric([], float(self._bot.background.pending))
+        background.add_metric([], float(self._pending()))
         yield background

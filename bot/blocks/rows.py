@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import OverflowMenuElement
-
 from bot.blocks import ids
 from bot.blocks.health import EMOJI, LABEL, next_step
-from bot.blocks.kit import Block, overflow, section
+from bot.blocks.kit import Block, Element, overflow, section
 from bot.blocks.text import ago, clip, cut
 from bot.fivetran.models import Connection
 from bot.services.health import Health, classify
@@ -32,7 +30,7 @@ def selection_counts(snapshot: AccountSnapshot, selected: list[Connection]) -> d
     return counts
 
 
-def row_menu(connection: Connection, index: int) -> OverflowMenuElement | None:
+def row_menu(connection: Connection, index: int) -> Element | None:
     pause = ("Resume", ids.RESUME) if connection.paused else ("Pause", ids.PAUSE)
     choices = [
         ("Show", ids.SHOW),

@@ -29,7 +29,6 @@ from bot.blocks.alerts import (
 )
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
-from bot.metrics import metrics_of
 from bot.services.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.flapping import FlapPolicy, FlapVerdict
 from bot.services.posting import ChannelPoster, PostError
@@ -75,6 +74,22 @@ class _Target:
     events: set[WatchEvent] = field(default_factory=set)
 
 
+class AlertObserver(Protocol):
+    """Told how each alert and each of its channel deliveries ended (BotMetrics counts them)."""
+
+    def alert_delivered(self, outcome: str) -> None: ...
+
+    def alert_channel(self, outcome: str) -> None: ...
+
+
+class _Unobserved:
+    def alert_delivered(self, outcome: str) -> None:
+        pass
+
+    def alert_channel(self, outcome: str) -> None:
+        pass
+
+
 class AlertService:
     def __init__(
         self,
@@ -88,6 +103,7 @@ class AlertService:
         holder: str | None = None,
         flapping: FlapPolicy | None = None,
         timezone: str = "UTC",
+        observer: AlertObserver | None = None,
     ) -> None:
         self._subscriptions = subscriptions
         self._claims = claims
@@ -98,6 +114,7 @@ class AlertService:
         self.holder = holder or default_holder()
         self._flapping = flapping or FlapPolicy()
         self._timezone = timezone
+        self._observer = observer or _Unobserved()
 
     # --- watch commands ------------------------------------------------------------------------------
 
@@ -144,9 +161,7 @@ class AlertService:
             outcome = "failed"
         finally:
             await self._claims.complete(event.key, self.holder, outcome)
-            metrics = metrics_of(self)
-            if metrics is not None:
-                metrics.alert_delivered(outcome)
+            self._observer.alert_delivered(outcome)
 
     async def handle(self, event: AlertEvent) -> bool:
         """Claims and delivers; False when someone else had already claimed the event."""
@@ -185,17 +200,14 @@ class AlertService:
         snapshot = await self._snapshot()
         connection = snapshot.connections.get(event.connection_id) if snapshot is not None else None
         for channel, target in (await self._targets(event, snapshot, connection)).items():
-            metrics = metrics_of(self)
             try:
                 await self._to_channel(channel, target, event, connection, snapshot)
             except PostError as error:
                 # one channel the bot was removed from must not keep the alert from the others
                 log.warning("alert for %s not posted in %s: %s", event.connection_id, channel, error.code)
-                if metrics is not None:
-                    metrics.alert_channel("slack_refused")
+                self._observer.alert_channel("slack_refused")
             else:
-                if metrics is not None:
-                    metrics.alert_channel("ok")
+                self._observer.alert_channel("ok")
 
     async def _to_channel(
         self,

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from bot.blocks.digest import render_digest, render_digest_unavailable
 from bot.blocks.message import Message
 from bot.fivetran.errors import FivetranError
-from bot.metrics import metrics_of
 from bot.services.digest_commands import DigestAdd
 from bot.services.digest_model import (
     Change,
@@ -107,6 +106,17 @@ class _Due:
     lease_until: datetime  # past this, another holder may have taken the fire over: do not post
 
 
+class DigestObserver(Protocol):
+    """Told the outcome of every digest fire (BotMetrics counts them)."""
+
+    def digest_fired(self, outcome: str) -> None: ...
+
+
+class _Unobserved:
+    def digest_fired(self, outcome: str) -> None:
+        pass
+
+
 class DigestService:
     def __init__(
         self,
@@ -122,6 +132,7 @@ class DigestService:
         lease_s: float = 120.0,
         snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
         fetch_timeout_s: float | None = None,
+        observer: DigestObserver | None = None,
     ) -> None:
         self.subscriptions = subscriptions
         self.claims = claims
@@ -135,6 +146,7 @@ class DigestService:
         self.snapshot_max_age_s = snapshot_max_age_s
         # Fetch, then up to MAX_DIGESTS_PER_CHANNEL paced posts, must fit in one lease.
         self.fetch_timeout_s = lease_s / 3 if fetch_timeout_s is None else fetch_timeout_s
+        self.observer = observer or _Unobserved()
 
     # Commands -------------------------------------------------------------------------------------------
 
@@ -215,10 +227,8 @@ class DigestService:
         due = {i: d for i, d in enumerate(claimed) if d is not None}
         if due:
             outcomes.update(await self._post_all(due, await self._snapshot()))
-        metrics = metrics_of(self)
-        if metrics is not None:
-            for outcome in outcomes.values():
-                metrics.digest_fired(outcome.value)
+        for outcome in outcomes.values():
+            self.observer.digest_fired(outcome.value)
         return [outcomes[i] for i in range(len(fires))]
 
     async def _snapshot(self) -> AccountSnapshot | Unavailable:

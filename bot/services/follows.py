@@ -18,7 +18,7 @@ from bot.fivetran.models import Connection
 from bot.services.background import Background
 from bot.services.follow import FollowUpdate, Phase, SyncFollower
 from bot.services.holders import holder_is_gone
-from bot.services.posting import PostError, SlackPoster, SlackUnavailable
+from bot.services.posting import PostError, PrivatePoster, SlackUnavailable
 from bot.storage.follows import FollowedSync, FollowRepo
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class FollowKeeper:
         repo: FollowRepo,
         follower: SyncFollower,
         background: Background,
-        poster: SlackPoster,
+        poster: PrivatePoster,
         render: Render,
         *,
         holder: str,

@@ -16,21 +16,22 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import httpx
 from pydantic import SecretStr
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import Bot, build_bot
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging
+from bot.services.access import AccessPolicy
 from bot.services.follow import FollowPolicy
 from bot.shell.session import ShellSession
+from bot.slack.router import Router
 from bot.slack_double import SlackDouble
 from bot.storage.db import mask_url
 from bot.storage.migrate import SchemaError
-from bot.web.app import build_web_app
+from bot.web.app import Served, build_web_app
 
 DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
 CHANNEL = "C0SHELL01"
@@ -44,24 +45,44 @@ SHELL_HELP = """Type a slash command as in Slack, e.g.
   quit                      leave (or end the input)"""
 
 
+class ShellBot(Served, Protocol):
+    """What the shell uses of the composed bot (`bot.app.Bot` is one), besides what its web app serves."""
+
+    router: Router
+    policy: AccessPolicy
+
+
+class Build(Protocol):
+    """The composition root's `build_bot`, passed in by the cli so that the shell never imports it."""
+
+    def __call__(
+        self,
+        settings: Settings,
+        *,
+        fivetran_http: httpx.AsyncClient | None = None,
+        fivetran_base_url: str | None = None,
+        follow_policy: FollowPolicy | None = None,
+    ) -> ShellBot: ...
+
+
 @dataclass
 class Environment:
-    bot: Bot
+    bot: ShellBot
     double: SlackDouble
     signing_secret: str
     banner: str
 
 
-def run_shell(args: argparse.Namespace) -> int:
+def run_shell(args: argparse.Namespace, build: Build) -> int:
     configure_logging(logging.WARNING)
     try:
-        return asyncio.run(_main(args, sys.stdin, sys.stdout))
+        return asyncio.run(_main(args, sys.stdin, sys.stdout, build))
     except KeyboardInterrupt:
         print("\nInterrupted; bye.")
         return 130
 
 
-async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, build: Build) -> int:
     def write(line: str) -> None:
         stdout.write(line + "\n")
         stdout.flush()
@@ -80,7 +101,7 @@ async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             write(f"  ✗ {problem}")
         return 1
     try:
-        return await _session(args, settings, demo, stdin, stdout, write)
+        return await _session(args, settings, demo, stdin, stdout, write, build)
     except SchemaError as error:
         write(f"  ✗ {error}")
     except (OSError, SQLAlchemyError) as error:
@@ -98,8 +119,9 @@ async def _session(
     stdin: TextIO,
     stdout: TextIO,
     write: Callable[[str], None],
+    build: Build,
 ) -> int:
-    async with _environment(settings, demo=demo, speed=args.speed) as env:
+    async with _environment(settings, demo=demo, speed=args.speed, build=build) as env:
         session = ShellSession(
             double=env.double,
             web=build_web_app(env.bot),
@@ -180,7 +202,9 @@ async def _loop(
 
 
 @asynccontextmanager
-async def _environment(settings: Settings, *, demo: bool, speed: float) -> AsyncIterator[Environment]:
+async def _environment(
+    settings: Settings, *, demo: bool, speed: float, build: Build
+) -> AsyncIterator[Environment]:
     signing_secret = secrets.token_hex(16)
     async with SlackDouble(bot_token="xoxb-shell") as double:
         overrides: dict[str, object] = {
@@ -209,7 +233,7 @@ async def _environment(settings: Settings, *, demo: bool, speed: float) -> Async
             )
         else:
             banner = f"hvr-bot shell — Fivetran account at {settings.fivetran_api_url}"
-        bot = build_bot(
+        bot = build(
             settings.model_copy(update=overrides),
             fivetran_http=fivetran_http,
             fivetran_base_url=base_url,

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.simulator import render
+import bot.simulator.render as render
 from bot.simulator.control import control_routes
 from bot.simulator.errors import ApiError, invalid
 from bot.simulator.gate import Answer, Handler, answer, json_response

@@ -25,7 +25,8 @@ from typing import Any
 
 import httpx
 
-from bot.simulator import render, state
+import bot.simulator.render as render
+import bot.simulator.state as state
 from bot.simulator.account import generate_account
 from bot.simulator.clock import Clock, ManualClock
 from bot.simulator.errors import ApiError, invalid, not_found

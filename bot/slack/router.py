@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from bot.blocks import ids
 from bot.blocks.message import Message
@@ -85,16 +86,30 @@ class _Heard:
         await self._out.update(ref, message)
 
 
+class TurnObserver(Protocol):
+    """Told of every command and button handled (BotMetrics counts them): `name` is the command's verb
+    as typed, lowercased, or the button's action id base; the observer bounds them to labels."""
+
+    def turn(self, kind: str, name: str, outcome: str, seconds: float) -> None: ...
+
+
+class _Unobserved:
+    def turn(self, kind: str, name: str, outcome: str, seconds: float) -> None:
+        pass
+
+
 class Router:
     def __init__(
         self,
         deps: Deps,
         *,
+        observer: TurnObserver | None = None,
         sleep: Sleep = asyncio.sleep,
         notice_after_s: float = NOTICE_AFTER_S,
         wait_s: float = COMMAND_WAIT_S,
     ) -> None:
         self.deps = deps
+        self.observer = observer or _Unobserved()
         self._sleep = sleep
         self._notice_after_s = notice_after_s
         self._wait_s = wait_s
@@ -110,17 +125,19 @@ class Router:
     async def command(self, text: str, actor: Actor, out: Responder, *, confirmed: bool = False) -> None:
         heard = _Heard(out)
         turn = Turn(actor, heard, "command", reference_id())
+        verb = text.split(maxsplit=1)[0].lower() if text.strip() else "help"
         work = self._command(turn, text, confirmed=confirmed)
-        await self._patiently(turn, heard, work, f"command {text[:80]!r}")
+        await self._patiently(turn, heard, work, f"command {text[:80]!r}", verb)
 
     async def action(self, action_id: str, value: str, actor: Actor, out: Responder) -> None:
         heard = _Heard(out)
         turn = Turn(actor, heard, "button", reference_id())
-        await self._patiently(
-            turn, heard, self._action(turn, ids.base_of(action_id), value), f"button {action_id}"
-        )
+        base = ids.base_of(action_id)
+        await self._patiently(turn, heard, self._action(turn, base, value), f"button {action_id}", base)
 
-    async def _patiently(self, turn: Turn, heard: _Heard, work: Awaitable[None], what: str) -> None:
+    async def _patiently(
+        self, turn: Turn, heard: _Heard, work: Awaitable[None], what: str, name: str
+    ) -> None:
         """The turn inside its Fivetran patience (bounded in the transport), with one "still waiting"."""
         with patience(self._wait_s, self.deps.clock) as bound:
 
@@ -131,17 +148,13 @@ class Router:
 
             noticing = asyncio.create_task(notice())
             try:
-                await self._guard(turn, work, what)
+                await self._guard(turn, work, what, name)
             finally:
                 noticing.cancel()
                 await asyncio.gather(noticing, return_exceptions=True)
 
-    async def _guard(self, turn: Turn, work: Awaitable[None], what: str) -> None:
-        # Imported here so that the router's module imports stay as they are; both are cheap after once.
-        import time
-
-        from bot.metrics import metrics_of
-
+    async def _guard(self, turn: Turn, work: Awaitable[None], what: str, name: str) -> None:
+        # `what` is for the log line (any text, quoted); `name` is the structured part the observer counts.
         self.inflight += 1
         started = time.perf_counter()
         outcome = "ok"
@@ -174,9 +187,7 @@ class Router:
                     outcome,
                     seconds * 1000,
                 )
-            metrics = metrics_of(self)
-            if metrics is not None:
-                metrics.turn(turn.source, what, outcome, seconds)
+            self.observer.turn(turn.source, name, outcome, seconds)
 
     # --- commands --------------------------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""The Starlette app of `serve`: routes only; everything they call is built by `bot.app.build_bot`."""
+"""The Starlette app of `serve`: routes only; everything they call is built by `bot.app.build_bot`.
+
+It takes what it serves as a `Served` (which `bot.app.Bot` is), so that web depends on no layer above it.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,25 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import Bot
+from bot.config import Settings
 from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
+from bot.scheduler.runner import DigestScheduler
+from bot.services.alerts import AlertService
+from bot.services.background import Background
+from bot.services.snapshot import SnapshotCache
+from bot.storage.db import Database
 from bot.web.readiness import Check, SlackAuthCheck, database_check, fivetran_check
 from bot.web.webhook import fivetran_webhook_route
 
@@ -25,12 +36,30 @@ log = logging.getLogger(__name__)
 Hook = Callable[[], Awaitable[None]]
 
 
-def scheduler_check(bot: Bot) -> str:
+class Served(Protocol):
+    """What the routes read of the composed bot, and its lifecycle, which the lifespan drives."""
+
+    settings: Settings
+    app: AsyncApp
+    slack: AsyncWebClient
+    database: Database
+    cache: SnapshotCache
+    scheduler: DigestScheduler
+    alerts: AlertService
+    background: Background
+    metrics: BotMetrics
+
+    async def start(self) -> None: ...
+
+    async def aclose(self, *, drain_seconds: float = 5.0) -> None: ...
+
+
+def scheduler_check(bot: Served) -> str:
     return "ok" if bot.scheduler.running else "not running"
 
 
 def build_web_app(
-    bot: Bot,
+    bot: Served,
     *,
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
@@ -39,7 +68,7 @@ def build_web_app(
     """`socket_mode` says how the Socket Mode connection is (serve passes it when SLACK_APP_TOKEN is set)."""
     # Before anything can log a request: from here on no log line carries a configured secret.
     register_settings_secrets(bot.settings)
-    metrics = BotMetrics.for_bot(bot)
+    metrics = bot.metrics
     slack_check = SlackAuthCheck(bot.slack)
     handler = AsyncSlackRequestHandler(bot.app)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Callable
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 
-from bot.app import build_bot
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging, register_settings_secrets
 from bot.storage.db import mask_url
 from bot.storage.migrate import SchemaError
-from bot.web.app import build_web_app
+from bot.web.app import Served, build_web_app
 from bot.web.request_deadline import with_request_timeout
 from bot.web.socket_link import SocketModeLink
 
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 GRACEFUL_SHUTDOWN_S = 15
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace, build: Callable[[Settings], Served]) -> int:
+    """`build` is the composition root's `build_bot`, passed in by the cli so that web never imports it."""
     configure_logging()
     try:
         settings = load_settings()
@@ -41,7 +42,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     host = args.host or settings.host
     port = args.port or settings.port
-    return asyncio.run(_serve(settings, host, port))
+    return asyncio.run(_serve(settings, host, port, build))
 
 
 def _print_problems(problems: list[str]) -> None:
@@ -50,8 +51,8 @@ def _print_problems(problems: list[str]) -> None:
         print(f"  ✗ {problem}")
 
 
-async def _serve(settings: Settings, host: str, port: int) -> int:
-    bot = build_bot(settings)
+async def _serve(settings: Settings, host: str, port: int, build: Callable[[Settings], Served]) -> int:
+    bot = build(settings)
     try:
         await bot.start()
     except SchemaError as error:

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.posting import SlackPoster
 from bot.services.watch_commands import WatchAdd, parse_watch
 from bot.simulator import Simulator
+from bot.slack.poster import SlackPoster
 from bot.slack_double import SlackDouble
 from bot.storage.db import Database
 
