@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -18,6 +17,7 @@ from bot.app import Bot
 from bot.fivetran.errors import FivetranError
 from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
+from bot.web.slack_events import serves_slack_events, slack_events_route
 from bot.web.webhook import fivetran_webhook_route
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,6 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
     # Before anything can log a request: from here on no log line carries a configured secret.
     register_settings_secrets(bot.settings)
     metrics = BotMetrics.for_bot(bot)
-    handler = AsyncSlackRequestHandler(bot.app)
-
-    async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -103,7 +99,7 @@ def build_web_app(bot: Bot, *, on_startup: Hook | None = None, on_shutdown: Hook
     )
     web = Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
+            *([slack_events_route(bot.app)] if serves_slack_events(bot.settings) else []),
             webhook,
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
