@@ -91,6 +91,8 @@ def parse_webhook(body: bytes) -> AlertEvent | None:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise WebhookPayloadError("the body is not JSON") from None
+    except RecursionError:  # json's decoder recurses once per nesting level; no event nests deeply
+        raise WebhookPayloadError("the body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise WebhookPayloadError("the body is not a JSON object")
     event = payload.get("event")

@@ -36,6 +36,16 @@ def _first(headers: dict[str, Any], name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _retry_number(headers: dict[str, Any]) -> int:
+    """Which delivery this is, 0 for the first. Bolt 1.29+ turns a Socket Mode envelope's `retry_attempt`
+    into `x-slack-retry-num`, so a first delivery there says 0; an unreadable number is no retry."""
+    value = _first(headers, "x-slack-retry-num")
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
+
+
 def register(app: AsyncApp, router: Router, home: HomeTab) -> None:
     seen_signatures = MemoryDedupe()
 
@@ -45,12 +55,9 @@ def register(app: AsyncApp, router: Router, home: HomeTab) -> None:
     ) -> BoltResponse | None:
         # We ack within milliseconds, so a retry means the first delivery is already being handled;
         # running it again would trigger Fivetran twice.
-        if _first(req.headers, "x-slack-retry-num"):
-            log.info(
-                "ignoring Slack retry %s (%s)",
-                _first(req.headers, "x-slack-retry-num"),
-                _first(req.headers, "x-slack-retry-reason"),
-            )
+        retry = _retry_number(req.headers)
+        if retry > 0:
+            log.info("ignoring Slack retry %d (%s)", retry, _first(req.headers, "x-slack-retry-reason"))
             return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
         # Bolt has checked the signature and its 5-minute window; a signature seen before within that
         # window is a captured request played again, not Slack (every delivery is signed anew). Kept in

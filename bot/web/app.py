@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
@@ -29,6 +28,7 @@ from bot.services.background import Background
 from bot.services.snapshot import SnapshotCache
 from bot.storage.db import Database
 from bot.web.readiness import Check, SlackAuthCheck, database_check, fivetran_check
+from bot.web.slack_events import serves_slack_events, slack_events_route
 from bot.web.webhook import fivetran_webhook_route
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,6 @@ def build_web_app(
     register_settings_secrets(bot.settings)
     metrics = bot.metrics
     slack_check = SlackAuthCheck(bot.slack)
-    handler = AsyncSlackRequestHandler(bot.app)
-
-    async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -125,7 +121,7 @@ def build_web_app(
     )
     web = Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
+            *([slack_events_route(bot.app)] if serves_slack_events(bot.settings) else []),
             webhook,
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from bot.services.events import AlertEvent
 from bot.services.webhook_events import SIGNATURE_HEADER, WebhookPayloadError, parse_webhook, verify_signature
+from bot.web.body import BodyTooLarge, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -29,25 +30,6 @@ Dedupe = Callable[[AlertEvent], Awaitable[bool]]
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
 # Told every delivery's outcome ("accepted", "duplicate", "ignored", "refused-…", "unavailable").
 Observe = Callable[[str], None]
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, stopping as soon as it passes `limit` (a lying or absent Content-Length included)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _text(status: int, text: str) -> Response:
@@ -79,8 +61,8 @@ def fivetran_webhook_route(
             seen("refused-unsigned")
             return _text(401, "missing signature")
         try:
-            body = await _read_limited(request, max_body)
-        except _TooLarge:
+            body = await read_limited(request, max_body)
+        except BodyTooLarge:
             seen("refused-too-large")
             return _text(413, "body too large")
         except ClientDisconnect:

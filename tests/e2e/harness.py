@@ -392,9 +392,14 @@ async def running_bot(
     fivetran_url: str | None = None,
     sleep: Sleep = asyncio.sleep,
     follow_policy: FollowPolicy = FAST_FOLLOW,
+    app_token: str | None = None,
+    signed: bool = True,
 ) -> AsyncIterator[E2E]:
     """The whole bot on loopback. `fivetran_url` replaces the in-process simulator with a real HTTP client
-    to that URL (e.g. a closed port); `sleep` is the bot's (Fivetran retry backoff, following)."""
+    to that URL (e.g. a closed port); `sleep` is the bot's (Fivetran retry backoff, following).
+    `app_token` configures Socket Mode (no WebSocket is opened: tests drive Bolt as its handler does);
+    `signed=False` leaves SLACK_SIGNING_SECRET unset (e2e.inbound still signs, with a secret the bot
+    does not know)."""
     signing_secret = secrets.token_hex(16)
     clock = ManualClock()
     sim = Simulator(seed=seed, groups=groups, connections=connections, clock=clock, latency_ms=latency_ms)
@@ -412,8 +417,8 @@ async def running_bot(
         settings = Settings(
             _env_file=None,  # not the developer's .env: everything the test relies on is given here
             slack_bot_token=SecretStr(BOT_TOKEN),
-            slack_signing_secret=SecretStr(signing_secret),
-            slack_app_token=None,
+            slack_signing_secret=SecretStr(signing_secret) if signed else None,
+            slack_app_token=SecretStr(app_token) if app_token else None,
             slack_api_url=double.api_url,
             fivetran_api_key=SecretStr(sim.api_key),
             fivetran_api_secret=SecretStr(sim.api_secret),

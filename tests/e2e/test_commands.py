@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.slack_double.inbound import SlackRequest, sign
 from tests.e2e.harness import CHANNEL, E2E, OPERATOR, all_text, labels
 
 
@@ -30,3 +31,29 @@ async def test_show_answers_with_the_connector_view_and_its_action_buttons(e2e: 
     assert connection_id in all_text(answer)
     assert labels(answer) == ["Sync", "Force sync", "Pause", "Run tests", "Schemas", "Re-sync"]
     assert all(b["value"] == connection_id for b in answer.blocks[-2]["elements"])
+
+
+async def test_a_command_whose_text_says_payload_is_answered_as_a_command(e2e: E2E) -> None:
+    # Bolt's body parser takes any form body containing "payload" for an interactive payload (and 404s)
+    connection = next(iter(e2e.sim.connections.values()))
+    connection.schema = "payload_x"
+
+    sent = await e2e.command("list payload")
+
+    assert sent.response.status_code == 200
+    answer = await e2e.wait_for_message(lambda m: "*payload_x*" in all_text(m), since=sent)
+    assert answer.ephemeral and answer.user == OPERATOR
+
+
+async def test_a_command_from_a_channel_named_payload_ops_is_answered_as_a_command(e2e: E2E) -> None:
+    request, response_url = e2e.slash("list")
+    body = request.body.replace(b"channel_name=hvr-shell", b"channel_name=payload-ops")
+    stamp = request.headers["x-slack-request-timestamp"]
+    resigned = SlackRequest(
+        body, {**request.headers, "x-slack-signature": sign(e2e.signing_secret, stamp, body)}
+    )
+
+    sent = await e2e.send(resigned, response_url)
+
+    assert sent.response.status_code == 200
+    await e2e.wait_for_text("connectors", since=sent)

@@ -1,13 +1,17 @@
 """Requests nobody should act on: forged, replayed and stale Slack requests; Fivetran webhooks with a bad
-signature or an oversized body."""
+signature or an oversized body; oversized and malformed posts to the Slack events route."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -140,3 +144,166 @@ async def test_the_webhook_route_does_not_exist_without_a_secret(rb: Resilient) 
     )
     assert answer.status_code == 404
     assert isinstance(answer, httpx.Response)
+
+
+# --- /slack/events: bounded bodies and junk -------------------------------------------------------------
+
+MARKER = b"BODY-MUST-NOT-BE-LOGGED"
+MIB = 1024 * 1024
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records)
+
+
+@contextlib.asynccontextmanager
+async def raw_post(
+    rb: Resilient, head: dict[str, str]
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """A connection that has sent the request line and headers of a POST /slack/events, and no body yet;
+    closed on the way out (a request left open would hold the server's shutdown)."""
+    url = urlsplit(rb.e2e.base_url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    lines = ["POST /slack/events HTTP/1.1", f"Host: {url.netloc}"] + [f"{k}: {v}" for k, v in head.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def status_of(reader: asyncio.StreamReader) -> int:
+    # Well under a second once the bot answers; a bot that waits for the rest of the body never does.
+    line = await asyncio.wait_for(reader.readline(), timeout=3.0)
+    return int(line.split()[1])
+
+
+async def test_a_50_mb_unsigned_slack_post_is_refused_with_413_before_the_body_is_read(
+    rb: Resilient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    declared = 50 * MIB
+    head = {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(declared)}
+    async with raw_post(rb, head) as (reader, writer):
+        writer.write(MARKER + b"x" * (64 * 1024))
+        await writer.drain()
+        status = await status_of(reader)  # answered with 64 KiB of the 50 MiB sent: not read whole
+
+    assert status == 413
+    assert MARKER.decode() not in logged(caplog)
+    assert rb.e2e.double.all_messages() == []
+
+
+async def test_a_chunked_slack_post_is_refused_with_413_once_it_passes_the_limit(
+    rb: Resilient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    head = {"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"}
+    chunk = MARKER + b"x" * (64 * 1024 - len(MARKER))
+    async with raw_post(rb, head) as (reader, writer):
+        for _ in range(MIB // len(chunk) + 2):  # just past 1 MiB, and the body never ends
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        await writer.drain()
+        status = await status_of(reader)
+
+    assert status == 413
+    assert MARKER.decode() not in logged(caplog)
+
+
+async def test_a_badly_signed_slack_request_is_refused_without_logging_its_body(
+    rb: Resilient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # Bolt set this logger's level from the root's when the app was built; in `serve` that is INFO.
+    caplog.set_level(logging.INFO, logger="slack_bolt.RequestVerification")
+    request, _ = rb.e2e.slash(f"list {MARKER.decode()}")
+    forged = {**request.headers, "x-slack-signature": "v0=" + "0" * 64}
+
+    answer = await rb.e2e.http.post("/slack/events", content=request.body, headers=forged)
+
+    assert answer.status_code == 401
+    assert MARKER.decode() not in logged(caplog)
+    assert "signature" in logged(caplog)  # still said, without the body
+
+
+def junk_headers(content_type: str, **extra: str | bytes) -> dict[str, str | bytes]:
+    return {
+        "content-type": content_type,
+        "x-slack-request-timestamp": str(int(time.time())),
+        "x-slack-signature": "v0=" + "0" * 64,
+        **extra,
+    }
+
+
+FORM = "application/x-www-form-urlencoded"
+JUNK: dict[str, tuple[bytes, dict[str, str | bytes]]] = {
+    "invalid utf-8": (b"command=%2Fhvr&text=\xff\xfe\xfd", junk_headers(FORM)),
+    "non-json under a json content type": (b"{this is not json", junk_headers("application/json")),
+    "json that is not an object": (b'["a", 1]', junk_headers("application/json")),
+    "deeply nested json": (b"[" * 100_000 + b"]" * 100_000, junk_headers("application/json")),
+    "timestamp abc": (
+        b"command=%2Fhvr&text=list",
+        junk_headers(FORM, **{"x-slack-request-timestamp": "abc"}),
+    ),
+    "non-json payload": (b"payload=not-json", junk_headers(FORM)),
+    "non-ascii signature": (
+        b"command=%2Fhvr&text=list",
+        junk_headers(FORM, **{"x-slack-signature": b"v0=\xe9"}),
+    ),
+}
+
+
+def assert_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.levelname, r.name) for r in loud] == [("WARNING", loud[0].name if loud else "")], [
+        (r.levelname, r.name, r.getMessage()[:120]) for r in loud
+    ]
+    assert loud[0].exc_info is None
+
+
+@pytest.mark.parametrize("kind", sorted(JUNK))
+async def test_unauthenticated_junk_on_slack_events_gets_a_4xx_and_one_warning(
+    rb: Resilient, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    body, headers = JUNK[kind]
+    caplog.set_level(logging.INFO)
+
+    answer = await rb.e2e.http.post("/slack/events", content=body, headers=headers)
+    await rb.e2e.settle()
+
+    assert answer.status_code in (400, 401), answer.text
+    assert_one_warning(caplog)
+    assert rb.e2e.double.all_messages() == []
+
+
+async def test_a_client_that_disconnects_mid_body_gets_one_warning_and_no_error(
+    rb: Resilient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with raw_post(rb, {"Content-Type": FORM, "Content-Length": "1000"}) as (_, writer):
+        writer.write(b"command=%2Fhvr&te")
+        await writer.drain()
+
+    for _ in range(300):  # the server learns of the disconnect on its own time: up to 3 s
+        if any(r.levelno >= logging.WARNING for r in caplog.records):
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # anything the same request logs after its first line
+
+    assert_one_warning(caplog)
+
+
+async def test_a_signed_deeply_nested_webhook_gets_400_and_one_warning(
+    hooked: Resilient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = b"[" * 100_000 + b"]" * 100_000
+
+    answer = await hooked.e2e.http.post(
+        "/fivetran/webhook", content=body, headers={"X-Fivetran-Signature-256": webhook_signature(body)}
+    )
+
+    assert answer.status_code == 400
+    assert_one_warning(caplog)
