@@ -1,0 +1,26 @@
+"""The house habits, checked where a slip would otherwise pass unnoticed: strict typing of the tests,
+warnings as errors, and one copy of each clock alias and each shared fake."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The time aliases of bot/clock.py, written as their right-hand side.
+TIME_ALIASES = {"Callable[[float], Awaitable[None]]", "Callable[[], datetime]"}
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_each_time_alias_of_the_bot_is_defined_once_in_bot_clock() -> None:
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in _modules("bot") + _modules("tests") + _modules("bench"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and ast.unparse(node.value) in TIME_ALIASES:
+                found[ast.unparse(node.value)].append(str(path.relative_to(ROOT)))
+    assert dict(found) == {alias: ["bot/clock.py"] for alias in TIME_ALIASES}
