@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The time aliases of bot/clock.py, written as their right-hand side.
 TIME_ALIASES = {"Callable[[float], Awaitable[None]]", "Callable[[], datetime]"}
+SHARED_FAKES = {"FakeClock", "FakeSleep", "FakePoster"}
 
 
 def _modules(folder: str) -> list[Path]:
@@ -24,3 +25,12 @@ def test_each_time_alias_of_the_bot_is_defined_once_in_bot_clock() -> None:
             if isinstance(node, ast.Assign) and ast.unparse(node.value) in TIME_ALIASES:
                 found[ast.unparse(node.value)].append(str(path.relative_to(ROOT)))
     assert dict(found) == {alias: ["bot/clock.py"] for alias in TIME_ALIASES}
+
+
+def test_each_shared_fake_is_defined_once_in_tests_fakes() -> None:
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in _modules("tests"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and node.name in SHARED_FAKES:
+                found[node.name].append(str(path.relative_to(ROOT).parent))
+    assert dict(found) == {name: ["tests/fakes"] for name in SHARED_FAKES}
