@@ -18,6 +18,12 @@ def _modules(folder: str) -> list[Path]:
     return sorted((ROOT / folder).rglob("*.py"))
 
 
+def test_lint_type_checks_bot_tests_and_benchmarks_strictly() -> None:
+    lint = (ROOT / "dev").read_text().split("    lint)", 1)[1].split(";;", 1)[0]
+    assert "paths=(bot tests)" in lint and "paths+=(bench)" in lint
+    assert '/mypy" --strict "${paths[@]}"' in lint, "mypy must check every linted path"
+
+
 def test_each_time_alias_of_the_bot_is_defined_once_in_bot_clock() -> None:
     found: dict[str, list[str]] = defaultdict(list)
     for path in _modules("bot") + _modules("tests") + _modules("bench"):
