@@ -4,8 +4,11 @@ warnings as errors, and one copy of each clock alias and each shared fake."""
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import defaultdict
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +25,11 @@ def test_lint_type_checks_bot_tests_and_benchmarks_strictly() -> None:
     lint = (ROOT / "dev").read_text().split("    lint)", 1)[1].split(";;", 1)[0]
     assert "paths=(bot tests)" in lint and "paths+=(bench)" in lint
     assert '/mypy" --strict "${paths[@]}"' in lint, "mypy must check every linted path"
+
+
+def test_a_stray_warning_fails_the_test_that_raised_it() -> None:
+    with pytest.raises(DeprecationWarning, match="stray"):
+        warnings.warn("a stray warning", DeprecationWarning, stacklevel=1)
 
 
 def test_each_time_alias_of_the_bot_is_defined_once_in_bot_clock() -> None:
