@@ -24,9 +24,9 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from jsonschema import _keywords as keywords
@@ -86,19 +86,28 @@ def load_spec() -> dict[str, Any]:
     return spec
 
 
+# types-jsonschema declares these private keyword checks `-> None`; at runtime they are generators of
+# errors, which is what a keyword check must be. Typed once here, so the wrappers below stay checked.
+_type_keyword = cast(Callable[..., Iterator[ValidationError]], keywords.type)
+_enum_keyword = cast(Callable[..., Iterator[ValidationError]], keywords.enum)
+
+
 def _nullable_type(validator: Validator, types: Any, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
     if instance is None and schema.get("nullable") is True:
         return
-    yield from keywords.type(validator, types, instance, schema)
+    yield from _type_keyword(validator, types, instance, schema)
 
 
 def _nullable_enum(validator: Validator, enums: Any, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
     if instance is None and schema.get("nullable") is True:
         return
-    yield from keywords.enum(validator, enums, instance, schema)
+    yield from _enum_keyword(validator, enums, instance, schema)
 
 
-_OpenApiValidator = extend(Draft4Validator, {"type": _nullable_type, "enum": _nullable_enum})
+# extend() has no annotations in types-jsonschema; what it returns is a validator class.
+_OpenApiValidator: type[Validator] = extend(  # type: ignore[no-untyped-call]
+    Draft4Validator, {"type": _nullable_type, "enum": _nullable_enum}
+)
 _FORMATS = FormatChecker(formats=())
 
 
@@ -109,7 +118,9 @@ def _is_datetime(value: object) -> bool:
 
 @functools.cache
 def _registry() -> Registry[Any]:
-    return Registry().with_resource(SPEC_URI, DRAFT4.create_resource(load_spec()))
+    # with_resource is typed as returning Any (attrs' evolve); it is the same kind of registry
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(load_spec()))
+    return registry
 
 
 @functools.cache
@@ -145,7 +156,7 @@ def _operation(method: str, path: str) -> tuple[str, dict[str, Any], dict[str, A
     raise AssertionError(f"{method.upper()} {path}: no such path in the Fivetran spec")
 
 
-def _check(pointer: str, instance: object, what: str) -> None:
+def _check(pointer: str, instance: Any, what: str) -> None:  # Any: decoded JSON, as jsonschema takes it
     errors = sorted(_validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
         first: ValidationError = errors[0]

@@ -226,8 +226,15 @@ def test_services_and_blocks_import_no_slack_or_web_framework() -> None:
 
 
 def test_fivetran_and_storage_import_no_layer_above_them() -> None:
-    above = ("bot.services", "bot.blocks", "bot.slack", "bot.shell", "bot.web", "bot.scheduler")
-    above += ("bot.metrics", "bot.app", "bot.cli", "bot.check", "bot.webhooks_cli")
+    above: tuple[str, ...] = (
+        "bot.services",
+        "bot.blocks",
+        "bot.slack",
+        "bot.shell",
+        "bot.web",
+        "bot.scheduler",
+    )
+    above = (*above, "bot.metrics", "bot.app", "bot.cli", "bot.check", "bot.webhooks_cli")
     assert imports_of_packages(_bot(), ("bot.fivetran", "bot.storage", "bot.hvr"), above) == []
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-Sleep = Callable[[float], Awaitable[None]]
+from bot.clock import Sleep
 
 
 class RequestBudget:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from bot import __version__
+from bot.clock import Sleep
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.envelope import Envelope, decode
 from bot.fivetran.errors import ConnectError, DecodeError, RateLimited, ServerError, Timeout, TransportError
@@ -23,7 +24,6 @@ from bot.fivetran.retry import RetryPolicy, may_resend_after_answer
 
 log = logging.getLogger("bot.fivetran")
 
-Sleep = Callable[[float], Awaitable[None]]
 
 ACCEPT_V2 = "application/json;version=2"
 ACCEPT_V1 = "application/json"

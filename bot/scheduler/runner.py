@@ -13,24 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.clock import Now, Sleep, utcnow
 from bot.scheduler.due import FireKey, fire_times_between, plan_fires
 from bot.scheduler.schedule import Schedule
 from bot.services.digest_model import subscription_schedule
 from bot.services.digests import DigestService, FireOutcome
-from bot.storage.clock import Clock, utcnow
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
 
 # On start, fires missed this long ago are looked for, to log what a downtime skipped.
 STARTUP_LOOKBACK = timedelta(hours=24)
@@ -61,7 +60,7 @@ class DigestScheduler:
         scan_interval_s: float = 30.0,
         grace_s: float = 600.0,
         batch_window_s: float = 0.5,
-        now: Clock = utcnow,
+        now: Now = utcnow,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.service = service

@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -27,6 +26,7 @@ from bot.blocks.alerts import (
     render_recovery_reply,
     watch_events,
 )
+from bot.clock import Now
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.events import AlertEvent, AlertKind, WatchEvent
@@ -41,7 +41,6 @@ from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
 log = logging.getLogger(__name__)
 
-Now = Callable[[], datetime]
 # Long enough to post to a few channels at Slack's pace; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.digest import render_digest, render_digest_unavailable
 from bot.blocks.message import Message
+from bot.clock import Now, utcnow
 from bot.fivetran.errors import FivetranError
 from bot.services.digest_commands import DigestAdd
 from bot.services.digest_model import (
@@ -37,7 +38,6 @@ from bot.services.posting import ChannelPoster, PostError
 from bot.services.selectors import Selector
 from bot.services.snapshot import AccountSnapshot
 from bot.storage.claims import ClaimRepo
-from bot.storage.clock import Clock, utcnow
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
@@ -128,7 +128,7 @@ class DigestService:
         *,
         default_tz: str,
         holder: str,
-        now: Clock = utcnow,
+        now: Now = utcnow,
         lease_s: float = 120.0,
         snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
         fetch_timeout_s: float | None = None,

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.clock import Sleep
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError, NotFound
 from bot.fivetran.models import Connection
 from bot.services.snapshot import SnapshotCache
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class Phase(StrEnum):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.clock import Sleep
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.alerts import Snapshots
@@ -37,7 +38,6 @@ from bot.storage.watch_state import WatchState, WatchStateRepo
 log = logging.getLogger(__name__)
 
 Handle = Callable[[AlertEvent], Awaitable[object]]
-Sleep = Callable[[float], Awaitable[None]]
 
 FAILURE_HEALTHS = frozenset({Health.BROKEN.value, Health.FAILING.value})
 # Fivetran's webhooks tell everything but delays; with webhooks on, the poller adds only what they lack.

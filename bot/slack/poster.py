@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
+from bot.clock import Sleep
 from bot.services.posting import Posted, PostError, SlackUnavailable
-
-Sleep = Callable[[float], Awaitable[None]]
-
 
 # Answers that mean "this will never work" rather than "not now".
 PERMANENT = frozenset(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from bot.blocks import ids
@@ -21,6 +21,7 @@ from bot.blocks.prompts import (
     render_refused,
     render_usage_error,
 )
+from bot.clock import Sleep
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.access import Actor, Refused
@@ -63,8 +64,6 @@ log = logging.getLogger(__name__)
 # Slack shows nothing while the bot works: after this long without an answer, the person hears why.
 NOTICE_AFTER_S = 3.0
 STILL_WAITING = "Still waiting for Fivetran…"
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class _Heard:

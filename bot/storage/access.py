@@ -8,7 +8,7 @@ from typing import Literal
 
 from sqlalchemy import delete, select
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.sql import upsert
 from bot.storage.tables import access_grants
@@ -25,7 +25,7 @@ class AccessGrant:
 
 
 class AccessRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, select, update
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignoring_conflicts
 from bot.storage.tables import alert_messages
@@ -32,7 +32,7 @@ def _row(row: Row[Any]) -> AlertMessage:
 
 
 class AlertMessageRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

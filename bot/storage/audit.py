@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.tables import audit_entries
 
@@ -70,7 +70,7 @@ def _mentions(connection: AsyncConnection, connector: str) -> ColumnElement[bool
 
 
 class AuditRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from sqlalchemy import insert, select, update
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.ids import short_id
 from bot.storage.tables import bulk_items, bulk_runs
@@ -41,7 +41,7 @@ class BulkRun:
 
 
 class BulkRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

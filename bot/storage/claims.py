@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, select, update
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignoring_conflicts
 from bot.storage.tables import event_claims, fire_claims
@@ -33,7 +33,7 @@ class Claim:
 class _Leases:
     """The claim rules over one table whose identity is `key` (a dict of column values)."""
 
-    def __init__(self, database: Database, table: Table, clock: Clock) -> None:
+    def __init__(self, database: Database, table: Table, clock: Now) -> None:
         self._db = database
         self._table = table
         self._clock = clock
@@ -107,7 +107,7 @@ class _Leases:
 class ClaimRepo:
     """Claims of scheduled fires: one post per (subscription, fire time), whatever the number of replicas."""
 
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._leases = _Leases(database, fire_claims, clock)
 
     @staticmethod
@@ -134,7 +134,7 @@ class ClaimRepo:
 class EventClaimRepo:
     """Claims of one-off events by string key: `webhook:<sync_id>:<event>`, `transition:<conn>:…`."""
 
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._leases = _Leases(database, event_claims, clock)
 
     async def try_claim(self, key: str, holder: str, lease_s: float) -> bool:

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignoring_conflicts
 from bot.storage.tables import action_dedupe
 
 
 class DedupeRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

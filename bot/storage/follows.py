@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Row, insert, or_, select, update
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.tables import followed_syncs
 
@@ -40,7 +40,7 @@ def _row(row: Row[object]) -> FollowedSync:
 
 
 class FollowRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

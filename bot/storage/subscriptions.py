@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.clock import Clock, utcnow
+from bot.clock import Now, utcnow
 from bot.storage.db import Database
 from bot.storage.ids import short_id
 from bot.storage.tables import change_counters, subscriptions
@@ -60,7 +60,7 @@ _bump = (
 
 
 class SubscriptionRepo:
-    def __init__(self, database: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
 

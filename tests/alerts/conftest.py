@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.simulator import ManualClock, Simulator
+from bot.simulator import Simulator
 from bot.storage.db import Database
 from tests.db_fixtures import (  # noqa: F401 (fixtures are found by name)
     database,
@@ -16,29 +16,25 @@ from tests.db_fixtures import (  # noqa: F401 (fixtures are found by name)
     postgres_url,
     sqlite_template,
 )
+from tests.fakes import FakeClock
 
-from .fakes import Harness, StepClock, make_harness
-
-
-@pytest.fixture
-def sim_clock() -> ManualClock:
-    return ManualClock()
+from .fakes import Harness, make_harness
 
 
 @pytest.fixture
-def clock(sim_clock: ManualClock) -> StepClock:
-    """The bot's clock follows the simulator's, so 'an hour later' means the same to both."""
-    return StepClock(sim_clock)
+def clock() -> FakeClock:
+    """The bot's clock and the simulator's, so 'an hour later' means the same to both."""
+    return FakeClock()
 
 
 @pytest.fixture
-async def sim(sim_clock: ManualClock) -> AsyncIterator[Simulator]:
-    simulator = Simulator(seed=7, groups=4, connections=60, clock=sim_clock)
+async def sim(clock: FakeClock) -> AsyncIterator[Simulator]:
+    simulator = Simulator(seed=7, groups=4, connections=60, clock=clock)
     yield simulator
     await simulator.aclose()
 
 
 @pytest.fixture
-async def harness(database: Database, sim: Simulator, clock: StepClock) -> AsyncIterator[Harness]:  # noqa: F811
+async def harness(database: Database, sim: Simulator, clock: FakeClock) -> AsyncIterator[Harness]:  # noqa: F811
     async with make_harness(database, sim, clock) as running:
         yield running

@@ -1,13 +1,12 @@
-"""Test doubles for alerts: a recording poster, a clock that follows the simulator's, and a harness that
-wires the real AlertService and Watcher to a database and to the simulator through the real client."""
+"""A harness that wires the real AlertService and Watcher to a database, the shared fake poster and clock,
+and the simulator (running on that same clock) through the real client."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
@@ -18,63 +17,20 @@ from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
 from bot.services.alerts import AlertService
 from bot.services.flapping import FlapPolicy
-from bot.services.posting import ChannelPoster, Posted, PostError
+from bot.services.posting import ChannelPoster
 from bot.services.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.watcher import Suspicion, Watcher
-from bot.simulator import ManualClock, Simulator, build_app
+from bot.simulator import Simulator, build_app
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo
 from bot.storage.db import Database
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
+from tests.fakes import FakeClock, FakePoster, FakeSleep
 
 CHANNEL = "C0ALERTS"
 OTHER = "C0OTHER"
 USER = "U0ANA"
-
-
-class StepClock:
-    """Aware UTC datetimes that follow the simulator's ManualClock, so both sides agree on 'now'."""
-
-    def __init__(self, sim_clock: ManualClock) -> None:
-        self.sim_clock = sim_clock
-
-    def __call__(self) -> datetime:
-        return self.sim_clock.now()
-
-    def advance(self, seconds: float) -> None:
-        self.sim_clock.advance(seconds)
-
-
-@dataclass
-class Post:
-    channel: str
-    message: Message
-    thread_ts: str | None
-    ts: str
-
-
-@dataclass
-class FakePoster:
-    """Records posts and updates; `refuse` holds channels the bot is not in."""
-
-    posts: list[Post] = field(default_factory=list)
-    updates: list[tuple[str, str, Message]] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
-    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
-        if channel in self.refuse:
-            raise PostError("not_in_channel")
-        ts = f"1700000000.{next(self._ts):06d}"
-        self.posts.append(Post(channel, message, thread_ts, ts))
-        return Posted(channel, ts)
-
-    async def update(self, channel: str, ts: str, message: Message) -> None:
-        self.updates.append((channel, ts, message))
-
-    def top_level(self, channel: str = CHANNEL) -> list[Post]:
-        return [p for p in self.posts if p.channel == channel and p.thread_ts is None]
 
 
 class Snapshots:
@@ -90,10 +46,6 @@ class Snapshots:
         return await self.cache.get(max_age=max_age)
 
 
-async def _no_sleep(seconds: float) -> None:
-    return None
-
-
 def simulator_client(sim: Simulator, http: httpx.AsyncClient) -> FivetranClient:
     transport = Transport(
         http,
@@ -101,7 +53,7 @@ def simulator_client(sim: Simulator, http: httpx.AsyncClient) -> FivetranClient:
         api_secret="demo",
         base_url="http://simulator",
         retry=RetryPolicy(max_attempts=1),
-        sleep=_no_sleep,
+        sleep=FakeSleep(),
     )
     return FivetranClient(transport)
 
@@ -112,7 +64,7 @@ class Harness:
 
     database: Database
     sim: Simulator
-    clock: StepClock
+    clock: FakeClock
     poster: FakePoster
     snapshots: Snapshots
     service: AlertService
@@ -127,7 +79,7 @@ class Harness:
 def build_replica(
     database: Database,
     sim: Simulator,
-    clock: StepClock,
+    clock: FakeClock,
     http: httpx.AsyncClient,
     *,
     poster: FakePoster | None = None,
@@ -168,7 +120,7 @@ async def simulator_http(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @asynccontextmanager
-async def make_harness(database: Database, sim: Simulator, clock: StepClock) -> AsyncIterator[Harness]:
+async def make_harness(database: Database, sim: Simulator, clock: FakeClock) -> AsyncIterator[Harness]:
     async with simulator_http(sim) as http:
         yield build_replica(database, sim, clock, http)
 

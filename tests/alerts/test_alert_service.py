@@ -99,7 +99,7 @@ async def test_a_flapping_connector_is_summarised_then_kept_quiet_for_the_window
         await service.handle(ev(harness, cid, AlertKind.SYNC_SUCCEEDED, None))
         harness.clock.advance(300)
     await service.handle(ev(harness, cid, AlertKind.SYNC_FAILED))
-    summary = harness.poster.top_level()[-1]
+    summary = harness.poster.top_level(CHANNEL)[-1]
     assert "is flapping: 3 failures in 1h" in summary.message.text
     harness.clock.advance(300)
     await service.handle(ev(harness, cid, AlertKind.SYNC_SUCCEEDED, None))  # told in the summary's thread
@@ -108,11 +108,11 @@ async def test_a_flapping_connector_is_summarised_then_kept_quiet_for_the_window
         await service.handle(ev(harness, cid, AlertKind.SYNC_FAILED))
         harness.clock.advance(300)
         await service.handle(ev(harness, cid, AlertKind.SYNC_SUCCEEDED, None))
-    assert len(harness.poster.top_level()) == 3, "failures after the summary stay quiet"
+    assert len(harness.poster.top_level(CHANNEL)) == 3, "failures after the summary stay quiet"
     harness.clock.advance(HOUR)
     await service.handle(ev(harness, cid, AlertKind.SYNC_FAILED))
-    assert len(harness.poster.top_level()) == 4
-    assert "failed to sync" in harness.poster.top_level()[-1].message.text
+    assert len(harness.poster.top_level(CHANNEL)) == 4
+    assert "failed to sync" in harness.poster.top_level(CHANNEL)[-1].message.text
 
 
 async def test_selectors_and_event_lists_decide_which_channels_hear_what(harness: Harness) -> None:

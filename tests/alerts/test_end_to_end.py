@@ -12,8 +12,9 @@ from bot.simulator import Simulator
 from bot.slack.poster import SlackPoster
 from bot.slack_double import SlackDouble
 from bot.storage.db import Database
+from tests.fakes import FakeClock
 
-from .fakes import CHANNEL, USER, StepClock, build_replica, healthy_ids, simulator_http
+from .fakes import CHANNEL, USER, build_replica, healthy_ids, simulator_http
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ async def double() -> AsyncIterator[SlackDouble]:
 
 
 async def test_a_watched_connector_breaks_and_recovers_in_the_channel(
-    database: Database, sim: Simulator, clock: StepClock, double: SlackDouble
+    database: Database, sim: Simulator, clock: FakeClock, double: SlackDouble
 ) -> None:
     poster = SlackPoster(AsyncWebClient(token="xoxb-double", base_url=double.api_url), interval=0)
     async with simulator_http(sim) as http:

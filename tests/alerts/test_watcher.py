@@ -13,8 +13,9 @@ from bot.services.watcher import KINDS_WITH_WEBHOOKS, Suspicion, Watcher
 from bot.simulator import Simulator
 from bot.storage.db import Database
 from bot.storage.watch_state import WatchStateRepo
+from tests.fakes import FakeClock, FakePoster
 
-from .fakes import CHANNEL, USER, FakePoster, Harness, StepClock, build_replica, healthy_ids, simulator_http
+from .fakes import CHANNEL, USER, Harness, build_replica, healthy_ids, simulator_http
 
 
 async def start(h: Harness) -> None:
@@ -47,7 +48,7 @@ async def test_a_break_and_its_recovery_are_announced_once_each(harness: Harness
 
 
 async def test_a_restart_neither_repeats_nor_misses_a_transition(
-    database: Database, sim: Simulator, clock: StepClock
+    database: Database, sim: Simulator, clock: FakeClock
 ) -> None:
     poster = FakePoster()
     async with simulator_http(sim) as http:
@@ -64,7 +65,7 @@ async def test_a_restart_neither_repeats_nor_misses_a_transition(
         third = build_replica(database, sim, clock, http, poster=poster)
         clock.advance(60)
         assert await third.poll() == 1
-    assert len(poster.top_level()) == 1 and len(poster.posts) == 2
+    assert len(poster.top_level(CHANNEL)) == 1 and len(poster.posts) == 2
 
 
 async def test_a_crash_between_announcing_and_storing_does_not_repeat_the_alert(harness: Harness) -> None:
@@ -86,7 +87,7 @@ async def test_a_crash_between_announcing_and_storing_does_not_repeat_the_alert(
 
 
 async def test_two_replicas_announce_each_transition_once(
-    postgres_url: str, sim: Simulator, clock: StepClock
+    postgres_url: str, sim: Simulator, clock: FakeClock
 ) -> None:
     poster = FakePoster()
     databases = [Database(postgres_url), Database(postgres_url)]
@@ -107,12 +108,12 @@ async def test_two_replicas_announce_each_transition_once(
             for cid in broken:
                 sim.recover_connection(cid)
             clock.advance(60)
-            results = await asyncio.gather(a.poll(), b.poll(), a.poll(), b.poll())
-            assert sum(results) == 3
+            twice = await asyncio.gather(a.poll(), b.poll(), a.poll(), b.poll())
+            assert sum(twice) == 3
     finally:
         for db in databases:
             await db.dispose()
-    assert len(poster.top_level()) == 3
+    assert len(poster.top_level(CHANNEL)) == 3
     assert len([p for p in poster.posts if p.thread_ts]) == 3
     assert len(poster.updates) == 3
 
@@ -129,7 +130,7 @@ async def test_an_outage_produces_no_alerts_and_loses_nothing(harness: Harness) 
 
 
 @pytest.fixture
-async def wary(database: Database, sim: Simulator, clock: StepClock) -> AsyncIterator[Harness]:
+async def wary(database: Database, sim: Simulator, clock: FakeClock) -> AsyncIterator[Harness]:
     """A replica that finds more than 10% of connectors changing at once (and at least 5) implausible."""
     async with simulator_http(sim) as http:
         yield build_replica(database, sim, clock, http, suspicion=Suspicion(share=0.1, min_changed=5))

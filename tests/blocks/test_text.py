@@ -41,7 +41,7 @@ def test_escaping_keeps_newlines_and_tabs_in_mrkdwn() -> None:
 def test_plain_text_headers_and_button_labels_carry_no_hidden_character() -> None:
     label = button(HOSTILE_NAME, "a", "v")
     assert label is not None
-    sent = [header(HOSTILE_NAME), label.to_dict()]
+    sent = [header(HOSTILE_NAME), label]
 
     assert [s for s in _strings(sent) if HIDDEN_OR_CONTROL.search(s)] == []
     assert sent[0]["text"]["text"].startswith("orders\ufffdtxt.exe\ufffd")

@@ -1,18 +1,16 @@
-"""In-memory stand-ins for Fivetran, Slack posting and the clock, and a builder wiring the real
-DigestService and DigestScheduler to them over a real database."""
+"""An in-memory stand-in for Fivetran and a builder wiring the real DigestService and DigestScheduler to it,
+the shared fake clock and poster, and a real database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.blocks.message import Message
 from bot.fivetran.errors import ConnectError, FivetranError
 from bot.fivetran.models import Connection, Group
 from bot.scheduler.runner import DigestScheduler
 from bot.services.digests import DigestService
-from bot.services.posting import Posted, PostError
 from bot.services.snapshot import SnapshotCache
 from bot.storage.claims import ClaimRepo
 from bot.storage.db import Database
@@ -20,26 +18,19 @@ from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.subscriptions import SubscriptionRepo
 from tests.blocks.factory import connection, group
+from tests.fakes import FakeClock, FakePoster
 
 # A winter Monday, 08:59 UTC (09:59 in Berlin).
 START = datetime(2026, 3, 2, 8, 59, tzinfo=UTC)
 
 
-class FakeClock:
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
+def digest_clock() -> FakeClock:
+    return FakeClock(START)
 
-    def __call__(self) -> datetime:
-        return self.now
 
-    def monotonic(self) -> float:
-        return self.now.timestamp()
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+def digest_poster() -> FakePoster:
+    """Digests post and never update: an update is a test failure."""
+    return FakePoster(may_update=False)
 
 
 class FakeFivetran:
@@ -72,42 +63,6 @@ class FakeFivetran:
 
 
 @dataclass
-class Post:
-    channel: str
-    message: Message
-
-    @property
-    def text(self) -> str:
-        return self.message.text
-
-    def body(self) -> str:
-        return repr(self.message.blocks)
-
-
-class FakePoster:
-    """Records posts; `refuse` makes Slack answer an error, `crash` raises something unexpected."""
-
-    def __init__(self) -> None:
-        self.posts: list[Post] = []
-        self.refuse: str | None = None
-        self.crash: Exception | None = None
-
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
-        if self.refuse:
-            raise PostError(self.refuse)
-        if self.crash is not None:
-            raise self.crash
-        self.posts.append(Post(channel, message))
-        return Posted(channel, f"{len(self.posts)}.000")
-
-    async def update(self, channel: str, ts: str, message: Message) -> None:
-        raise AssertionError("digests never update a message")
-
-    def in_channel(self, channel: str) -> list[Post]:
-        return [p for p in self.posts if p.channel == channel]
-
-
-@dataclass
 class Replica:
     """One bot process: its own engine, repositories, cache, service and scheduler."""
 
@@ -131,7 +86,7 @@ class Replica:
         self.claims = ClaimRepo(self.database, clock=self.clock)
         self.states = DigestStateRepo(self.database)
         fivetran: Any = self.fivetran
-        self.cache = SnapshotCache(fivetran, ttl=30.0, clock=self.clock.monotonic, now=self.clock)
+        self.cache = SnapshotCache(fivetran, ttl=30.0, clock=self.clock.timestamp, now=self.clock)
         self.service = DigestService(
             self.subs,
             self.claims,

@@ -15,7 +15,8 @@ from bot.services.selectors import Selector
 from bot.storage.db import Database
 from bot.storage.subscriptions import Subscription
 from tests.blocks.factory import connection
-from tests.digests.fakes import FakeClock, FakeFivetran, FakePoster, Replica
+from tests.digests.fakes import FakeFivetran, Replica, digest_clock, digest_poster
+from tests.fakes import FakeClock
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FAILING = {
@@ -26,12 +27,12 @@ FAILING = {
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return digest_clock()
 
 
 @pytest.fixture
 def replica(database: Database, clock: FakeClock) -> Replica:
-    return Replica(database, clock, FakeFivetran(), FakePoster(), holder="replica-a")
+    return Replica(database, clock, FakeFivetran(), digest_poster(), holder="replica-a")
 
 
 async def add(replica: Replica, text: str, channel: str = "C1") -> Subscription:
@@ -193,7 +194,7 @@ async def test_a_post_slack_refuses_is_recorded_as_failed_and_not_retried(
 ) -> None:
     sub = await add(replica, "hourly")
     await replica.scheduler.sync_jobs()
-    replica.poster.refuse = "channel_not_found"
+    replica.poster.refuse_all = "channel_not_found"
     clock.set(NINE)
     assert (await replica.scheduler.fire_due()).outcomes() == [FireOutcome.FAILED]
     claim = await replica.claims.get(sub.id, NINE)
@@ -331,8 +332,8 @@ async def test_a_subscription_added_through_another_replica_is_scheduled_after_a
 ) -> None:
     other_db = Database(database.url)
     try:
-        a = Replica(database, clock, FakeFivetran(), FakePoster(), holder="a")
-        b = Replica(other_db, clock, FakeFivetran(), FakePoster(), holder="b")
+        a = Replica(database, clock, FakeFivetran(), digest_poster(), holder="a")
+        b = Replica(other_db, clock, FakeFivetran(), digest_poster(), holder="b")
         await a.scheduler.sync_jobs()
         sub = await add(b, "weekdays 09:00")
         await a.scheduler.poll_once()

@@ -14,7 +14,7 @@ from bot.services.digest_commands import DigestAdd, parse_digest
 from bot.services.digests import FireOutcome
 from bot.storage.claims import ClaimRepo
 from bot.storage.db import Database
-from tests.digests.fakes import FakeClock, FakeFivetran, FakePoster, Replica
+from tests.digests.fakes import FakeFivetran, Replica, digest_clock, digest_poster
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -30,9 +30,9 @@ async def engines(postgres_url: str) -> AsyncIterator[tuple[Database, Database]]
 async def test_two_replicas_firing_every_subscription_together_post_each_fire_exactly_once(
     engines: tuple[Database, Database],
 ) -> None:
-    clock = FakeClock()
-    a = Replica(engines[0], clock, FakeFivetran(), FakePoster(), holder="replica-a")
-    b = Replica(engines[1], clock, FakeFivetran(), FakePoster(), holder="replica-b")
+    clock = digest_clock()
+    a = Replica(engines[0], clock, FakeFivetran(), digest_poster(), holder="replica-a")
+    b = Replica(engines[1], clock, FakeFivetran(), digest_poster(), holder="replica-b")
     subs = []
     for i in range(6):
         cmd = parse_digest(shlex.split("add every 15m"), default_tz="UTC")
@@ -58,8 +58,8 @@ async def test_two_replicas_firing_every_subscription_together_post_each_fire_ex
 async def test_a_replica_killed_after_claiming_is_taken_over_by_the_other_after_the_lease(
     engines: tuple[Database, Database],
 ) -> None:
-    clock = FakeClock()
-    b = Replica(engines[1], clock, FakeFivetran(), FakePoster(), holder="replica-b")
+    clock = digest_clock()
+    b = Replica(engines[1], clock, FakeFivetran(), digest_poster(), holder="replica-b")
     cmd = parse_digest(shlex.split("add hourly"), default_tz="UTC")
     assert isinstance(cmd, DigestAdd)
     sub = (await b.service.add("C1", "U1", cmd)).subscription

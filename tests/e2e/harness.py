@@ -27,7 +27,7 @@ import secrets
 import socket
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Bot, build_bot
+from bot.clock import Sleep
 from bot.config import Settings
 from bot.services.follow import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
@@ -60,8 +61,6 @@ GET_CONNECTION = "GET /v1/connections/{connection_id}"
 LIST_CONNECTIONS = "GET /v1/connections"
 
 FAST_FOLLOW = FollowPolicy(first_delay=0.05, max_delay=0.1, give_up_after=60.0, max_consecutive_errors=20)
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 async def no_wait(seconds: float) -> None:

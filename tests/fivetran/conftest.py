@@ -9,28 +9,20 @@ from bot.fivetran import FivetranClient
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import RequestEvent, Transport
+from tests.fakes import FakeClock, FakeSleep
 
 BASE = "https://api.fivetran.test"
 
 
-class FakeSleep:
-    """Records every wait instead of sleeping, and moves a fake clock by it."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.now = 1000.0
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def sleep() -> FakeSleep:
-    return FakeSleep()
+def sleep(clock: FakeClock) -> FakeSleep:
+    """Backoff and budget waits are recorded and move `clock` instead of taking time."""
+    return FakeSleep(clock)
 
 
 @pytest.fixture
@@ -39,7 +31,9 @@ def events() -> list[RequestEvent]:
 
 
 @pytest.fixture
-async def client(sleep: FakeSleep, events: list[RequestEvent]) -> AsyncIterator[FivetranClient]:
+async def client(
+    clock: FakeClock, sleep: FakeSleep, events: list[RequestEvent]
+) -> AsyncIterator[FivetranClient]:
     async with httpx.AsyncClient() as http:
         transport = Transport(
             http,
@@ -47,9 +41,9 @@ async def client(sleep: FakeSleep, events: list[RequestEvent]) -> AsyncIterator[
             api_secret="sekrit-value",
             base_url=BASE,
             retry=RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0),
-            budget=RequestBudget(20_000, clock=sleep.clock, sleep=sleep),
+            budget=RequestBudget(20_000, clock=clock.timestamp, sleep=sleep),
             sleep=sleep,
-            clock=sleep.clock,
+            clock=clock.timestamp,
         )
         transport.add_listener(events.append)
         yield FivetranClient(transport)

@@ -8,12 +8,14 @@ import respx
 from bot.fivetran import FivetranClient
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.transport import Transport
-from tests.fivetran.conftest import BASE, FakeSleep, ok
+from tests.fakes import FakeClock, FakeSleep
+from tests.fivetran.conftest import BASE, ok
 
 
 async def test_a_spent_bucket_waits_for_the_refill_rate() -> None:
-    sleep = FakeSleep()
-    budget = RequestBudget(3600, clock=sleep.clock, sleep=sleep)  # one token a second
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    budget = RequestBudget(3600, clock=clock.timestamp, sleep=sleep)  # one token a second
     budget._tokens = 2
     assert await budget.acquire() == 0
     assert await budget.acquire() == 0
@@ -23,19 +25,27 @@ async def test_a_spent_bucket_waits_for_the_refill_rate() -> None:
 
 
 async def test_the_bucket_refills_with_time() -> None:
-    sleep = FakeSleep()
-    budget = RequestBudget(3600, clock=sleep.clock, sleep=sleep)
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    budget = RequestBudget(3600, clock=clock.timestamp, sleep=sleep)
     budget._tokens = 0
-    sleep.now += 5
+    clock.advance(5)
     assert budget.available == 5
 
 
 async def test_fivetrans_remaining_count_lowers_the_bucket() -> None:
-    sleep = FakeSleep()
-    budget = RequestBudget(20_000, clock=sleep.clock, sleep=sleep)
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    budget = RequestBudget(20_000, clock=clock.timestamp, sleep=sleep)
     async with httpx.AsyncClient() as http:
         transport = Transport(
-            http, api_key="k", api_secret="s", base_url=BASE, budget=budget, sleep=sleep, clock=sleep.clock
+            http,
+            api_key="k",
+            api_secret="s",
+            base_url=BASE,
+            budget=budget,
+            sleep=sleep,
+            clock=clock.timestamp,
         )
         client = FivetranClient(transport)
         with respx.mock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import httpx
 import pytest
 import respx
@@ -69,5 +71,6 @@ async def test_the_next_page_is_requested_while_the_caller_works_and_dropped_if_
     read = [await anext(pages) for _ in range(150)]  # part of page 1, as a caller validating it would
     assert read[0].id == "c0"
     assert route.call_count == 2  # page 2 is on its way while page 1 is being read
+    assert isinstance(pages, AsyncGenerator)  # what an `async def` with `yield` returns
     await pages.aclose()  # the caller stops: page 3 is never asked for
     assert route.call_count == 2

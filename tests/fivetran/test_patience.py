@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 import respx
@@ -10,14 +12,15 @@ from bot.fivetran import FivetranClient
 from bot.fivetran.errors import RateLimited, Timeout
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.fivetran.transport import DEFAULT_TIMEOUT
-from tests.fivetran.conftest import BASE, FakeSleep, connection, ok
+from tests.fakes import FakeClock, FakeSleep
+from tests.fivetran.conftest import BASE, connection, ok
 
 
-def _slow(sleep: FakeSleep) -> object:
+def _slow(clock: FakeClock) -> Callable[[httpx.Request], httpx.Response]:
     """A Fivetran that never answers: each request uses up its whole read timeout on the fake clock."""
 
     def answer(request: httpx.Request) -> httpx.Response:
-        sleep.now += request.extensions["timeout"]["read"]
+        clock.advance(request.extensions["timeout"]["read"])
         raise httpx.ReadTimeout("slow", request=request)
 
     return answer
@@ -25,34 +28,35 @@ def _slow(sleep: FakeSleep) -> object:
 
 @respx.mock
 async def test_without_patience_a_slow_read_takes_every_attempt_of_30s(
-    client: FivetranClient, sleep: FakeSleep
+    client: FivetranClient, clock: FakeClock, sleep: FakeSleep
 ) -> None:
-    respx.get(f"{BASE}/v1/connections/c1").mock(side_effect=_slow(sleep))
-    started = sleep.now
+    respx.get(f"{BASE}/v1/connections/c1").mock(side_effect=_slow(clock))
+    started = clock.timestamp()
     with pytest.raises(Timeout):
         await client.get_connection("c1")
-    assert sleep.now - started >= 3 * DEFAULT_TIMEOUT.read  # what made `/hvr list` take 112 s
+    assert DEFAULT_TIMEOUT.read is not None
+    assert clock.timestamp() - started >= 3 * DEFAULT_TIMEOUT.read  # what made `/hvr list` take 112 s
 
 
 @respx.mock
 async def test_a_command_waits_for_a_slow_read_no_longer_than_its_patience(
-    client: FivetranClient, sleep: FakeSleep
+    client: FivetranClient, clock: FakeClock, sleep: FakeSleep
 ) -> None:
-    route = respx.get(f"{BASE}/v1/connections/c1").mock(side_effect=_slow(sleep))
-    started = sleep.now
-    with patience(COMMAND_WAIT_S, sleep.clock), pytest.raises(Timeout) as caught:
+    route = respx.get(f"{BASE}/v1/connections/c1").mock(side_effect=_slow(clock))
+    started = clock.timestamp()
+    with patience(COMMAND_WAIT_S, clock.timestamp), pytest.raises(Timeout) as caught:
         await client.get_connection("c1")
-    assert sleep.now - started <= COMMAND_WAIT_S
+    assert clock.timestamp() - started <= COMMAND_WAIT_S
     assert route.call_count == 2  # 30 s, then the 15 s that were left
     assert caught.value.message == "Fivetran did not answer in time"
 
 
 @respx.mock
 async def test_a_slow_post_is_not_resent_and_is_reported_as_possibly_done(
-    client: FivetranClient, sleep: FakeSleep
+    client: FivetranClient, clock: FakeClock, sleep: FakeSleep
 ) -> None:
-    route = respx.post(f"{BASE}/v1/connections/c1/sync").mock(side_effect=_slow(sleep))
-    with patience(COMMAND_WAIT_S, sleep.clock), pytest.raises(Timeout) as caught:
+    route = respx.post(f"{BASE}/v1/connections/c1/sync").mock(side_effect=_slow(clock))
+    with patience(COMMAND_WAIT_S, clock.timestamp), pytest.raises(Timeout) as caught:
         await client.sync("c1")
     assert route.call_count == 1
     assert caught.value.may_have_acted
@@ -60,21 +64,21 @@ async def test_a_slow_post_is_not_resent_and_is_reported_as_possibly_done(
 
 @respx.mock
 async def test_a_retry_after_longer_than_the_patience_left_is_not_waited_out(
-    client: FivetranClient, sleep: FakeSleep
+    client: FivetranClient, clock: FakeClock, sleep: FakeSleep
 ) -> None:
     respx.get(f"{BASE}/v1/connections/c1").respond(429, headers={"Retry-After": "50"}, json={"code": "x"})
-    with patience(COMMAND_WAIT_S, sleep.clock), pytest.raises(RateLimited):
+    with patience(COMMAND_WAIT_S, clock.timestamp), pytest.raises(RateLimited):
         await client.get_connection("c1")
     assert sleep.waits == []
 
 
 @respx.mock
 async def test_a_task_that_outlives_its_command_is_no_longer_bounded(
-    client: FivetranClient, sleep: FakeSleep
+    client: FivetranClient, clock: FakeClock, sleep: FakeSleep
 ) -> None:
-    with patience(1.0, sleep.clock) as bound:
+    with patience(1.0, clock.timestamp) as bound:
         pass
-    sleep.now += 10
+    clock.advance(10)
     respx.get(f"{BASE}/v1/connections/c1").respond(json=ok(connection("c1")))
     assert bound.closed
     assert (await client.get_connection("c1")).id == "c1"

@@ -9,7 +9,8 @@ import respx
 
 from bot.fivetran import ConnectError, FivetranClient, RateLimited, ServerError, Timeout
 from bot.fivetran.transport import RequestEvent
-from tests.fivetran.conftest import BASE, FakeSleep, connection, ok
+from tests.fakes import FakeSleep
+from tests.fivetran.conftest import BASE, connection, ok
 
 
 @respx.mock

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -18,31 +19,12 @@ from bot.fivetran.transport import Transport
 from bot.services.background import Background
 from bot.services.follow import FollowPolicy, FollowUpdate, SyncFollower
 from bot.services.follows import LEASE, FollowKeeper
-from bot.services.posting import Posted, PostError
 from bot.simulator import ManualClock, Simulator, build_app
+from bot.slack.poster import SlackPoster
 from bot.storage.db import Database
 from bot.storage.follows import FollowedSync, FollowRepo
 from bot.storage.migrate import upgrade
-
-
-@dataclass
-class FakePoster:
-    updates: list[tuple[str, str, Message]] = field(default_factory=list)
-    ephemerals: list[tuple[str, str, Message]] = field(default_factory=list)
-    posts: list[tuple[str, Message]] = field(default_factory=list)
-    can_post: bool = True
-
-    async def post(self, channel: str, message: Message) -> Posted:
-        if not self.can_post:
-            raise PostError("not_in_channel")
-        self.posts.append((channel, message))
-        return Posted(channel, f"1700000001.{len(self.posts):06d}")
-
-    async def update(self, channel: str, ts: str, message: Message) -> None:
-        self.updates.append((channel, ts, message))
-
-    async def ephemeral(self, channel: str, user: str, message: Message) -> None:
-        self.ephemerals.append((channel, user, message))
+from tests.fakes import FakePoster, FakeSleep
 
 
 def _render(update: FollowUpdate | None, record: FollowedSync) -> Message:
@@ -63,10 +45,7 @@ class Rig:
     database: Database
 
     def keeper(self, holder: str, poster: FakePoster, background: Background) -> FollowKeeper:
-        async def sleep(seconds: float) -> None:
-            self.clock.advance(seconds)
-            await asyncio.sleep(0)
-
+        sleep = FakeSleep(self.clock)
         follower = SyncFollower(
             self.client, policy=FollowPolicy(first_delay=5, max_delay=30), sleep=sleep, clock=lambda: 0.0
         )
@@ -75,11 +54,12 @@ class Rig:
             repo,
             follower,
             background,
-            poster,
+            # FollowKeeper names the concrete SlackPoster; the fake has the three methods it calls
+            cast(SlackPoster, poster),
             _render,
             holder=holder,
             now=self.clock.now,
-            sleep=sleep,  # type: ignore[arg-type]
+            sleep=sleep,
         )
 
 
@@ -189,9 +169,9 @@ async def test_a_follow_that_died_before_its_message_posts_one_and_updates_it(ri
     await rig.keeper("replica-b", poster, background).resume()
     await background.drain(5)
     # the first news it has (here already the outcome) becomes the channel message; later ones update it
-    assert len(poster.posts) == 1 and poster.posts[0][0] == "C1"
-    assert "succeeded" in poster.posts[0][1].text
-    assert {ts for _, ts, _ in poster.updates} <= {"1700000001.000001"}
+    assert len(poster.posts) == 1 and poster.posts[0].channel == "C1"
+    assert "succeeded" in poster.posts[0].text
+    assert {ts for _, ts, _ in poster.updates} <= {poster.posts[0].ts}
 
 
 async def test_a_resumed_follow_where_the_bot_cannot_post_is_told_to_its_person_only(rig: Rig) -> None:
@@ -201,7 +181,7 @@ async def test_a_resumed_follow_where_the_bot_cannot_post_is_told_to_its_person_
     await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts=None)
     await dead.cancel_all()
     rig.clock.advance(LEASE.total_seconds() + 1)
-    poster, background = FakePoster(can_post=False), Background()
+    poster, background = FakePoster(refuse={"C1"}), Background()
     await rig.keeper("replica-b", poster, background).resume()
     await background.drain(5)
     assert not poster.updates

@@ -2,7 +2,7 @@
 
 Each test builds the bot with `build_bot` over the simulator (in process, through httpx's ASGI transport)
 and the Slack Web API double (on loopback), on a SQLite file copied from a template migrated once per
-session. Time is the integration suite's: sleeping moves the simulator's ManualClock, so Retry-After
+session. Time is the integration suite's: sleeping moves the clock the simulator runs on, so Retry-After
 and budget waits cost nothing. Commands and buttons go straight into `Router.command` / `Router.action`
 with a `RecordingResponder`, the fastest way to drive them; what the bot posts on its own (audit mirror,
 Home tab) lands in the double.
@@ -32,7 +32,7 @@ from bot.app import Bot, build_bot
 from bot.blocks.message import Message
 from bot.config import Settings
 from bot.services.access import Actor
-from bot.simulator import ManualClock, Simulator, build_app
+from bot.simulator import Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     database_url,
@@ -40,7 +40,8 @@ from tests.db_fixtures import (  # noqa: F401 - fixtures
     postgres_template,
     sqlite_template,
 )
-from tests.integration.conftest import ADMIN, CHANNEL, OPERATOR, VIEWER, RecordingResponder, SimSleep
+from tests.fakes import FakeClock, FakeSleep
+from tests.integration.conftest import ADMIN, CHANNEL, OPERATOR, VIEWER, RecordingResponder
 
 __all__ = ["ADMIN", "CHANNEL", "OPERATOR", "VIEWER", "Gov", "RecordingResponder"]
 
@@ -138,8 +139,8 @@ def pick_targets(sim: Simulator) -> Targets:
 @dataclass
 class Gov:
     sim: Simulator
-    clock: ManualClock
-    sleep: SimSleep
+    clock: FakeClock
+    sleep: FakeSleep
     bot: Bot
     double: SlackDouble
     t: Targets
@@ -212,9 +213,9 @@ async def make_gov(scratch: Path, request: pytest.FixtureRequest) -> AsyncIterat
                 path = scratch / f"bot-{uuid.uuid4().hex[:6]}.db"
                 shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
                 database_url = f"sqlite+aiosqlite:///{path}"
-            clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+            clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
             sim = Simulator(seed=seed, groups=groups, connections=connections, clock=clock)
-            sleep = SimSleep(clock)
+            sleep = FakeSleep(clock)
             double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
             values: dict[str, Any] = {
                 "slack_bot_token": SecretStr(BOT_TOKEN),
@@ -246,8 +247,8 @@ async def make_gov(scratch: Path, request: pytest.FixtureRequest) -> AsyncIterat
                     fivetran_http=http,
                     fivetran_base_url="http://simulator",
                     sleep=sleep,
-                    now=clock.now,
-                    clock=sleep.monotonic,
+                    now=clock,
+                    clock=clock.timestamp,
                 )
             )
             if start:  # the template is migrated already; start() matters for what a restart picks up

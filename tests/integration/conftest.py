@@ -1,6 +1,6 @@
 """The bot's services and views over the simulator, with time driven by the test.
 
-The follower's sleep advances the simulator's ManualClock, so a sync that takes ten simulated minutes is
+The follower's sleep advances the clock the simulator runs on, so a sync that takes ten simulated minutes is
 followed to its end in milliseconds, deterministically.
 """
 
@@ -18,8 +18,9 @@ from bot.app import Bot, build_bot
 from bot.blocks.message import Message
 from bot.config import Settings
 from bot.services.access import Actor
-from bot.simulator import ManualClock, Simulator, build_app
+from bot.simulator import Simulator, build_app
 from bot.slack.router import MessageRef
+from tests.fakes import FakeClock, FakeSleep
 
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
 CHANNEL = "CTEST0001"
@@ -61,25 +62,10 @@ class RecordingResponder:
         return [r.message.text for r in self.replies]
 
 
-class SimSleep:
-    """Sleeping moves the simulator's clock instead of the wall clock."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.total = 0.0
-
-    async def __call__(self, seconds: float) -> None:
-        self.total += seconds
-        self.clock.advance(seconds)
-
-    def monotonic(self) -> float:
-        return self.total
-
-
 @dataclass
 class World:
     sim: Simulator
-    clock: ManualClock
+    clock: FakeClock
     bot: Bot
 
     async def say(self, text: str, user: str = ADMIN) -> RecordingResponder:
@@ -103,9 +89,9 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     sim = Simulator(seed=11, groups=3, connections=40, clock=clock)
-    sleep = SimSleep(clock)
+    sleep = FakeSleep(clock)  # following a sync moves the simulator's time, not the wall clock
     settings = Settings(
         fivetran_api_key="demo",
         fivetran_api_secret="demo",
@@ -121,8 +107,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             fivetran_http=http,
             fivetran_base_url="http://simulator",
             sleep=sleep,
-            now=clock.now,
-            clock=sleep.monotonic,
+            now=clock,
+            clock=clock.timestamp,
         )
         await bot.start(jobs=False)  # no scheduler or poller racing the test for the simulator
         await bot.cache.get()

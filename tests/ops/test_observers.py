@@ -62,4 +62,5 @@ def test_a_bot_reports_to_one_metrics_object_from_the_start() -> None:
         )
     )
 
-    assert bot.router.observer is bot.digests.observer is bot.metrics
+    observers: list[object] = [bot.router.observer, bot.digests.observer]
+    assert all(o is bot.metrics for o in observers)

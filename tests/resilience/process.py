@@ -62,6 +62,7 @@ class Deployment:
     double: SlackDouble
     sim_url: str
     database_url: str
+    clock: ManualClock
     port: int = field(default_factory=closed_port)
     proc: subprocess.Popen[bytes] | None = None
     inbound: InboundFactory = field(default_factory=lambda: InboundFactory(SIGNING_SECRET))
@@ -169,7 +170,8 @@ class Deployment:
 
 @contextlib.asynccontextmanager
 async def deployment(tmp: Path, *, connections: int = 12) -> AsyncIterator[Deployment]:
-    sim = Simulator(seed=7, groups=2, connections=connections, clock=ManualClock())
+    clock = ManualClock()
+    sim = Simulator(seed=7, groups=2, connections=connections, clock=clock)
     gate = Gate(build_app(sim))
     async with contextlib.AsyncExitStack() as stack:
         double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
@@ -183,7 +185,7 @@ async def deployment(tmp: Path, *, connections: int = 12) -> AsyncIterator[Deplo
 
         stack.push_async_callback(stop_sim)
         dep = Deployment(
-            tmp, sim, gate, double, f"http://127.0.0.1:{port}", f"sqlite+aiosqlite:///{tmp}/hvr.db"
+            tmp, sim, gate, double, f"http://127.0.0.1:{port}", f"sqlite+aiosqlite:///{tmp}/hvr.db", clock
         )
         try:
             yield dep

@@ -4,6 +4,7 @@ restart nothing is posted twice and nothing is dropped without a word."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ PATCH_CONNECTION = r"^/v1/connections/[^/]+$"
 LIST = r"^/v1/connections$"
 
 
-async def until(condition, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:  # noqa: ASYNC109
     for _ in range(int(timeout / 0.05)):
         if condition():
             return
@@ -143,7 +144,7 @@ async def test_a_followed_sync_killed_midway_is_still_followed_to_its_end_after_
         # few milliseconds posts the outcome as a new message instead (covered in tests/follows).
         await asyncio.sleep(0.3)
         dep.kill9()
-        dep.sim.clock.advance(61)
+        dep.clock.advance(61)
         await dep.start()
         await dep.double.wait_for(lambda: "succeeded" in status.text or None, timeout=8)
         syncs = dep.sim.requests_by_operation["POST /v1/connections/{connection_id}/sync"]

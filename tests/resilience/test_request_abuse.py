@@ -270,7 +270,8 @@ async def test_unauthenticated_junk_on_slack_events_gets_a_4xx_and_one_warning(
     body, headers = JUNK[kind]
     caplog.set_level(logging.INFO)
 
-    answer = await rb.e2e.http.post("/slack/events", content=body, headers=headers)
+    raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()]
+    answer = await rb.e2e.http.post("/slack/events", content=body, headers=raw)
     await rb.e2e.settle()
 
     assert answer.status_code in (400, 401), answer.text

@@ -39,8 +39,8 @@ async def test_serve_answers_healthz_at_once_and_readyz_says_socket_mode_is_conn
 
 
 def _seconds_between(log: Path, first: str, then: str) -> float:
-    at = {}
+    at: dict[str, datetime] = {}
     for line in log.read_text().splitlines():
         entry = json.loads(line)
         at.setdefault(entry["message"], datetime.fromisoformat(entry["at"]))
-    return (at[then] - at[first]).total_seconds()
+    return float((at[then] - at[first]).total_seconds())

@@ -1,4 +1,4 @@
-"""In-memory doubles for the services: a Fivetran client with scripted answers, a clock and a sleep.
+"""In-memory doubles for the services: a Fivetran client with scripted answers, Slack group members, grants.
 
 The fake client implements only what the services call. Every call is recorded in `calls`; an error put
 in `fail[method]` is raised by the next call of that method (a list raises one per call, in order).
@@ -14,33 +14,6 @@ from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection, Group, SchemaSettings
 from tests.blocks.factory import schema_settings
-
-
-class FakeClock:
-    """Time that moves only when a test (or FakeSleep) says so."""
-
-    def __init__(self, start: float = 1_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class FakeSleep:
-    """Records every wait instead of sleeping and moves `clock` by it; yields to the loop once."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds)
-        await asyncio.sleep(0)
-
 
 Scripted = Connection | FivetranError
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services.access import CHANGES, REQUIRED, AccessPolicy, Actor, Refused, Role
-from tests.services.fakes import FakeClock, FakeGrants, FakeGroupMembers
+from tests.fakes import FakeClock
+from tests.services.fakes import FakeGrants, FakeGroupMembers
 
 ADMIN, OPERATOR, VIEWER = "UADMIN", "UOPER", "UVIEW"
 ADMIN_IN_GROUP, OPERATOR_IN_GROUP = "UADMIN2", "UOPER2"
@@ -119,7 +120,7 @@ async def test_a_user_id_is_not_mistaken_for_a_group() -> None:
 async def test_group_members_are_cached_for_the_configured_time() -> None:
     clock = FakeClock()
     members = FakeGroupMembers({"SOPS": ["U1"]})
-    p = AccessPolicy(operators=["SOPS"], group_members=members, cache_seconds=300, clock=clock)
+    p = AccessPolicy(operators=["SOPS"], group_members=members, cache_seconds=300, clock=clock.timestamp)
     assert await p.role_of("U1") is Role.OPERATOR
     members.members["SOPS"] = []  # removed from the group in Slack
     clock.advance(299)
@@ -133,7 +134,7 @@ async def test_group_members_are_cached_for_the_configured_time() -> None:
 async def test_a_slack_failure_keeps_the_last_known_members() -> None:
     clock = FakeClock()
     members = FakeGroupMembers({"SOPS": ["U1"]})
-    p = AccessPolicy(operators=["SOPS"], group_members=members, cache_seconds=60, clock=clock)
+    p = AccessPolicy(operators=["SOPS"], group_members=members, cache_seconds=60, clock=clock.timestamp)
     assert await p.role_of("U1") is Role.OPERATOR
     members.down = True
     clock.advance(600)

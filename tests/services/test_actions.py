@@ -23,7 +23,8 @@ from bot.services.actions import ActionResult, ConnectorActions, explain
 from bot.services.health import Health
 from bot.services.snapshot import SnapshotCache
 from tests.blocks.factory import connection, group
-from tests.services.fakes import FakeClock, FakeFivetran
+from tests.fakes import FakeClock
+from tests.services.fakes import FakeFivetran
 
 CID = "decidedly_conventional"
 
@@ -35,7 +36,7 @@ def fivetran() -> FakeFivetran:
 
 @pytest.fixture
 async def cache(fivetran: FakeFivetran) -> SnapshotCache:
-    cache = SnapshotCache(fivetran.as_client(), clock=FakeClock())
+    cache = SnapshotCache(fivetran.as_client(), clock=FakeClock().timestamp)
     await cache.get()
     return cache
 

@@ -12,7 +12,8 @@ from bot.fivetran.models import Connection
 from bot.services.follow import FollowPolicy, FollowUpdate, Phase, SyncFollower
 from bot.services.snapshot import SnapshotCache
 from tests.blocks.factory import NOW, connection, group
-from tests.services.fakes import FakeClock, FakeFivetran, FakeSleep, Scripted
+from tests.fakes import FakeClock, FakeSleep
+from tests.services.fakes import FakeFivetran, Scripted
 
 CID = "decidedly_conventional"
 BASELINE = NOW - timedelta(hours=3)  # the factory's succeeded_at: the last sync end before the trigger
@@ -41,7 +42,7 @@ class Harness:
         self.clock = FakeClock()
         self.sleep = FakeSleep(self.clock)
         self.follower = SyncFollower(
-            self.fivetran.as_client(), cache, policy=policy, sleep=self.sleep, clock=self.clock
+            self.fivetran.as_client(), cache, policy=policy, sleep=self.sleep, clock=self.clock.timestamp
         )
 
     async def run(
@@ -154,7 +155,7 @@ async def test_a_sync_that_ends_before_it_is_seen_running_is_not_announced(harne
 
 
 async def test_elapsed_counts_from_the_given_start(harness: Harness) -> None:
-    updates = await harness.run(SUCCEEDED, started=harness.clock.now - 30)
+    updates = await harness.run(SUCCEEDED, started=harness.clock.timestamp() - 30)
     assert updates[0].elapsed == 35
 
 
@@ -180,10 +181,12 @@ async def test_errors_between_answers_are_not_consecutive(harness: Harness) -> N
 
 async def test_every_answer_is_folded_into_the_cache() -> None:
     fivetran = FakeFivetran([SCHEDULED], [group()])
-    cache = SnapshotCache(fivetran.as_client(), clock=FakeClock())
+    cache = SnapshotCache(fivetran.as_client(), clock=FakeClock().timestamp)
     await cache.get()
     clock = FakeClock()
-    follower = SyncFollower(fivetran.as_client(), cache, policy=POLICY, sleep=FakeSleep(clock), clock=clock)
+    follower = SyncFollower(
+        fivetran.as_client(), cache, policy=POLICY, sleep=FakeSleep(clock), clock=clock.timestamp
+    )
     fivetran.script = [SYNCING, SUCCEEDED]
     seen = []
     async for _ in follower.follow(CID, BASELINE):

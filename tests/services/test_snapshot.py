@@ -12,7 +12,8 @@ from bot.fivetran.errors import ServerError, Timeout
 from bot.services.health import Health
 from bot.services.snapshot import SnapshotCache
 from tests.blocks.factory import connection, group, snapshot
-from tests.services.fakes import FakeClock, FakeFivetran
+from tests.fakes import FakeClock
+from tests.services.fakes import FakeFivetran
 
 FETCHED = datetime(2026, 5, 9, 12, 0, tzinfo=UTC)
 TTL = 30.0
@@ -33,7 +34,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def cache(fivetran: FakeFivetran, clock: FakeClock) -> SnapshotCache:
-    return SnapshotCache(fivetran.as_client(), ttl=TTL, clock=clock, now=lambda: FETCHED)
+    return SnapshotCache(fivetran.as_client(), ttl=TTL, clock=clock.timestamp, now=lambda: FETCHED)
 
 
 async def settle() -> None:

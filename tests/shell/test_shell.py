@@ -150,7 +150,7 @@ def simulator_url(tmp_path: Path) -> Iterator[str]:
         yield match.group(1)
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # reaps it and closes its pipes (else: ResourceWarning, unclosed file)
 
 
 def test_the_shell_drives_a_separately_started_simulator(tmp_path: Path, simulator_url: str) -> None:

@@ -7,19 +7,10 @@ import httpx
 import pytest
 
 from bot.simulator import ManualClock, Simulator, build_app
+from tests.fakes import FakeSleep
 from tests.openapi_spec import validate_request, validate_response
 
 AUTH = ("demo", "demo")
-
-
-class FakeSleep:
-    """Records the waits the simulator asks for instead of waiting."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 class Api:

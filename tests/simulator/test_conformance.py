@@ -112,7 +112,7 @@ async def test_pagination_defaults_to_100_and_the_last_page_has_no_cursor() -> N
         assert json.loads(base64.urlsafe_b64decode(first["next_cursor"] + "==")) == {"skip": 100}
         total, cursor = 0, None
         while True:
-            params = {"cursor": cursor} if cursor else {}
+            params: dict[str, str] = {"cursor": cursor} if cursor else {}
             data = (await client.get("/v1/connections", params=params)).json()["data"]
             total += len(data["items"])
             if "next_cursor" not in data:

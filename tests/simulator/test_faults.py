@@ -7,7 +7,8 @@ import pytest
 
 from bot.simulator import ManualClock, Simulator
 from bot.simulator.faults import SimulatedConnectionReset
-from tests.simulator.conftest import FakeSleep, client_for
+from tests.fakes import FakeSleep
+from tests.simulator.conftest import client_for
 
 
 async def test_429_with_retry_after_once_the_hourly_budget_is_spent(clock: ManualClock) -> None:
@@ -30,7 +31,7 @@ async def test_latency_goes_through_the_injected_sleep(clock: ManualClock, fake_
     sim = Simulator(clock=clock, latency_ms=50, sleep=fake_sleep)
     async with client_for(sim) as client:
         await client.get("/v1/groups")
-    assert fake_sleep.calls == [0.05]
+    assert fake_sleep.waits == [0.05]
 
 
 async def test_error_rate_answers_500_deterministically(clock: ManualClock) -> None:
@@ -73,7 +74,7 @@ async def test_delay_fault_sleeps_then_answers(
 ) -> None:
     sim.faults.script(path_regex="/v1/groups$", delay_s=30)
     assert (await client.get("/v1/groups")).status_code == 200
-    assert fake_sleep.calls == [30]
+    assert fake_sleep.waits == [30]
 
 
 async def test_unexpected_code_fault_answers_200_weird(client: httpx.AsyncClient, sim: Simulator) -> None:

@@ -94,6 +94,7 @@ async def test_force_restarts_a_running_sync(
 
 async def test_resync_while_syncing_is_409_conflict(api: Api, healthy_id: str) -> None:
     await api.post(f"/v1/connections/{healthy_id}/sync", {})
+    body: dict[str, object] | None
     for path, body in [(f"/v1/connections/{healthy_id}/resync", {}),
                        (f"/v1/connections/{healthy_id}/resync", None)]:  # fmt: skip
         response = await api.post(path, body)

@@ -8,8 +8,9 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_double import SlackDouble
+from tests.fakes import FakeClock
 
-from .fakes import TOKEN, FakeClock
+from .fakes import TOKEN
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def double(clock: FakeClock) -> AsyncIterator[SlackDouble]:
-    async with SlackDouble(bot_token=TOKEN, clock=clock) as running:
+    async with SlackDouble(bot_token=TOKEN, clock=clock.timestamp) as running:
         yield running
 
 

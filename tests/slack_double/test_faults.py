@@ -9,8 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack_double import PacingViolation, SlackDouble
+from tests.fakes import FakeClock
 
-from .fakes import TOKEN, FakeClock
+from .fakes import TOKEN
 
 
 async def test_a_429_with_retry_after_is_retried_by_slack_sdks_handler(double: SlackDouble) -> None:
@@ -87,7 +88,7 @@ async def test_response_urls_can_fail_on_demand_too(double: SlackDouble) -> None
 
 
 async def test_posting_twice_within_a_second_in_one_channel_is_a_pacing_violation(clock: FakeClock) -> None:
-    async with SlackDouble(bot_token=TOKEN, clock=clock, enforce_pacing=True) as paced:
+    async with SlackDouble(bot_token=TOKEN, clock=clock.timestamp, enforce_pacing=True) as paced:
         client = AsyncWebClient(token=TOKEN, base_url=paced.api_url)
         await client.chat_postMessage(channel="C1", text="first")
         await client.chat_postMessage(channel="C2", text="other channel")
@@ -102,7 +103,7 @@ async def test_posting_twice_within_a_second_in_one_channel_is_a_pacing_violatio
             "1",
         )
         assert paced.pacing_violations == [
-            PacingViolation(channel="C1", at=clock.now - 0.5, since_previous=0.5)
+            PacingViolation(channel="C1", at=clock.timestamp() - 0.5, since_previous=0.5)
         ]
         assert [m.text for m in paced.messages("C1")] == ["first", "in time"]
 

@@ -6,8 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack_double import SlackDouble
-
-from .fakes import FakeClock
+from tests.fakes import FakeClock
 
 
 async def test_a_response_is_ephemeral_to_the_user_by_default(double: SlackDouble) -> None:

@@ -9,8 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_double import SlackDouble
-
-from .fakes import FakeClock
+from tests.fakes import FakeClock
 
 
 def modal(title: str = "Re-sync tables") -> dict[str, Any]:

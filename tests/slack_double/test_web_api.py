@@ -10,8 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_double import SlackDouble
-
-from .fakes import FakeClock
+from tests.fakes import FakeClock
 
 SECTION = [{"type": "section", "text": {"type": "mrkdwn", "text": "*sync* started"}}]
 
@@ -206,4 +205,4 @@ async def test_every_call_is_recorded_with_its_parameters_and_time(
 
     [call] = double.calls_to("chat.postMessage")
     assert call.params == {"channel": "C1", "text": "x"}
-    assert call.at == clock.now
+    assert call.at == clock.timestamp()

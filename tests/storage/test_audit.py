@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from bot.storage.audit import AuditRepo
 from bot.storage.db import Database
-from tests.storage.helpers import FakeClock
+from tests.fakes import FakeClock
 
 
 async def _start(repo: AuditRepo, *, user: str = "U1", connectors: tuple[str, ...] = ("conn_a",)) -> int:
@@ -35,7 +35,7 @@ async def test_an_entry_is_started_then_finalised(database: Database) -> None:
         "succeeded",
         "Success",
         "Sync triggered",
-        clock.now,
+        clock(),
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from bot.storage.claims import ClaimRepo, EventClaimRepo
 from bot.storage.db import Database
 from bot.storage.subscriptions import SubscriptionRepo
-from tests.storage.helpers import FakeClock
+from tests.fakes import FakeClock
 
 FIRE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ async def test_a_completed_claim_is_never_taken_over(database: Database, subscri
     assert (claim.holder, claim.outcome, claim.done_at) == (
         "a",
         "posted",
-        clock.now - timedelta(seconds=3600),
+        clock() - timedelta(seconds=3600),
     )
     assert not await repo.complete(subscription_id, FIRE, "a", "again")
 
@@ -110,7 +110,7 @@ async def test_event_claims_follow_the_same_rules(database: Database) -> None:
     assert await repo.complete(key, "b")
     clock.advance(100)
     assert not await repo.try_claim(key, "c", lease_s=10)
-    assert await repo.purge_done_before(clock.now) == 1
+    assert await repo.purge_done_before(clock()) == 1
     assert await repo.get(key) is None
 
 

@@ -11,7 +11,7 @@ from bot.storage.dedupe import DedupeRepo
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
-from tests.storage.helpers import FakeClock
+from tests.fakes import FakeClock
 
 
 async def test_a_grant_replaces_the_subjects_previous_role_and_revoke_removes_it(database: Database) -> None:
@@ -41,7 +41,7 @@ async def test_watch_state_is_replaced_per_connection(database: Database) -> Non
         "a": {"health": "failing"},
         "b": {"health": "failing"},
     }
-    assert states["a"].seen_at == clock.now
+    assert states["a"].seen_at == clock()
 
 
 async def test_dedupe_lets_a_key_through_once_until_its_ttl_has_passed(database: Database) -> None:
@@ -73,7 +73,7 @@ async def test_one_open_alert_per_connector_and_channel_and_closing_returns_its_
 
     clock.advance(5)
     closed = await repo.close("conn", "C1")
-    assert closed is not None and closed.ts == "111.1" and closed.closed_at == clock.now
+    assert closed is not None and closed.ts == "111.1" and closed.closed_at == clock()
     assert await repo.close("conn", "C1") is None
     assert await repo.find_open("conn", "C1") is None
     assert await repo.open(connection_id="conn", channel_id="C1", ts="444.4") is not None
@@ -86,12 +86,12 @@ async def test_digest_state_keeps_the_latest_problems(database: Database) -> Non
     )
     repo = DigestStateRepo(database)
     assert await repo.get(sub.id) is None
-    await repo.put(sub.id, clock.now, {"a": "failing"})
-    await repo.put(sub.id, clock.now + timedelta(hours=1), {"b": "broken"})
+    await repo.put(sub.id, clock(), {"a": "failing"})
+    await repo.put(sub.id, clock() + timedelta(hours=1), {"b": "broken"})
     state = await repo.get(sub.id)
     assert state is not None
     assert (state.last_fire_time, dict(state.last_problems)) == (
-        clock.now + timedelta(hours=1),
+        clock() + timedelta(hours=1),
         {"b": "broken"},
     )
 

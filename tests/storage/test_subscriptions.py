@@ -4,7 +4,7 @@ import re
 
 from bot.storage.db import Database
 from bot.storage.subscriptions import SubscriptionRepo
-from tests.storage.helpers import FakeClock
+from tests.fakes import FakeClock
 
 
 async def test_add_returns_the_stored_row_with_a_short_typeable_id(database: Database) -> None:
@@ -20,7 +20,7 @@ async def test_add_returns_the_stored_row_with_a_short_typeable_id(database: Dat
         options={"only_problems": True},
     )
     assert re.fullmatch(r"[0-9a-hjkmnp-tv-z]{6}", sub.id)
-    assert sub.active and sub.created_at == clock.now
+    assert sub.active and sub.created_at == clock()
     assert await repo.get(sub.id) == sub
 
 

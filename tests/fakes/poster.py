@@ -1,0 +1,69 @@
+"""A poster that records what the bot would have said in Slack, and can be told to fail like Slack."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.blocks.message import Message
+from bot.services.posting import Posted, PostError
+
+
+@dataclass
+class Post:
+    channel: str
+    message: Message
+    thread_ts: str | None
+    ts: str
+
+    @property
+    def text(self) -> str:
+        return self.message.text
+
+    def body(self) -> str:
+        return repr(self.message.blocks)
+
+
+@dataclass
+class FakePoster:
+    """Records posts, updates and ephemerals, in order.
+
+    `refuse` holds the channels the bot is not in (Slack answers not_in_channel there); `refuse_all` is a
+    Slack error every post gets; `crash` is raised as something unexpected; `may_update=False` turns an
+    update into a test failure, for callers that must never edit a message.
+    """
+
+    posts: list[Post] = field(default_factory=list)
+    updates: list[tuple[str, str, Message]] = field(default_factory=list)
+    ephemerals: list[tuple[str, str, Message]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+    refuse_all: str | None = None
+    crash: Exception | None = None
+    may_update: bool = True
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+        if channel in self.refuse:
+            raise PostError("not_in_channel")
+        if self.refuse_all:
+            raise PostError(self.refuse_all)
+        if self.crash is not None:
+            raise self.crash
+        ts = f"1700000000.{next(self._ts):06d}"
+        self.posts.append(Post(channel, message, thread_ts, ts))
+        return Posted(channel, ts)
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        if not self.may_update:
+            raise AssertionError(f"this caller never updates a message; it updated {channel}/{ts}")
+        self.updates.append((channel, ts, message))
+
+    async def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        self.ephemerals.append((channel, user, message))
+
+    def in_channel(self, channel: str) -> list[Post]:
+        return [p for p in self.posts if p.channel == channel]
+
+    def top_level(self, channel: str) -> list[Post]:
+        """Channel posts, not thread replies."""
+        return [p for p in self.in_channel(channel) if p.thread_ts is None]
