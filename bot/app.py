@@ -48,6 +48,7 @@ from bot.slack.listeners import register
 from bot.slack.router import Router
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
+from bot.storage.approvals import ApprovalRepo
 from bot.storage.audit import AuditRepo
 from bot.storage.bulk import BulkRepo
 from bot.storage.claims import ClaimRepo, EventClaimRepo
@@ -251,6 +252,7 @@ def build_bot(
         audit_repo=audit_repo,
         bulk=bulk,
         resync_approval=settings.hvr_resync_approval,
+        approvals=ApprovalRepo(database, clock=now),
         admins=tuple(settings.hvr_admins),
         operators=tuple(settings.hvr_operators),
         now=now,

@@ -147,21 +147,21 @@ def render_bulk_report(
     return Message(text=fallback(f"{head}: {', '.join(parts)}."), blocks=blocks)
 
 
-def render_approval_request(connection_name: str, connection_id: str, *, requester: str) -> Message:
+def render_approval_request(
+    connection_name: str, *, requester: str, request_id: str, expires: str
+) -> Message:
+    """The buttons carry only the stored request's id: who asked and for what is read back from the
+    database on a press, never trusted from the button."""
     text = (
         f":raised_hand: {mention(requester)} asks to re-sync *all* data of *{clip(connection_name, 100)}*. "
-        "A second admin must approve."
+        f"A second admin must approve (the request expires {expires})."
     )
     blocks = [
         section(text),
         *actions(
             [
-                button(
-                    "Approve", ids.aid(ids.APPROVE), ids.pack(c=connection_id, by=requester), style="primary"
-                ),
-                button(
-                    "Reject", ids.aid(ids.REJECT), ids.pack(c=connection_id, by=requester), style="danger"
-                ),
+                button("Approve", ids.aid(ids.APPROVE), request_id, style="primary"),
+                button("Reject", ids.aid(ids.REJECT), request_id, style="danger"),
             ]
         ),
     ]

@@ -206,9 +206,7 @@ class Router:
         elif base == ids.BULK_CANCEL:
             await self.bulk.cancel(turn, value)
         elif base in (ids.APPROVE, ids.REJECT):
-            await self.changes.approval(
-                turn, str(fields.get("c", "")), str(fields.get("by", "")), approve=base == ids.APPROVE
-            )
+            await self.changes.approval(turn, value, approve=base == ids.APPROVE)
         else:
             await turn.out.reply(
                 render_error("That button is from an older version of me; run the command again.")
