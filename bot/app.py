@@ -154,8 +154,8 @@ class Bot:
 
 
 class _Grants:
-    """Roles granted with `/hvr access grant`, read from the database on every check so that a grant
-    made through one replica holds on all of them at once."""
+    """Roles granted with `/hvr access grant`, as the database has them; AccessPolicy caches them for
+    GRANTS_TTL_S, so a grant made through one replica holds on the others within that."""
 
     def __init__(self, repo: AccessRepo) -> None:
         self._repo = repo
@@ -215,6 +215,7 @@ def build_bot(
         read_only=settings.hvr_read_only,
         group_members=group_members,
         grants=_Grants(access),
+        clock=clock,
     )
     poster = SlackPoster(web, sleep=sleep)
     audit_repo = AuditRepo(database)
