@@ -41,7 +41,7 @@ from bot.services.holders import new_holder
 from bot.services.posting import PostError, SlackPoster, SlackUnavailable
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
-from bot.slack.bulk_flow import bulk_lines
+from bot.slack.bulk_flow import bulk_lines, run_summary
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
@@ -88,6 +88,7 @@ class Bot:
     alerts: AlertService
     watcher: Watcher
     follows: FollowKeeper
+    auditor: Auditor | None = None
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
@@ -122,9 +123,11 @@ class Bot:
 
     async def _report_interrupted_bulk_runs(self) -> None:
         for run in await self.bulk.interrupted():
-            report = render_bulk_report(
-                run.action.split(":")[0], bulk_lines(run, {}), by=run.user_id, interrupted=True
-            )
+            lines = bulk_lines(run, {})
+            report = render_bulk_report(run.action.split(":")[0], lines, by=run.user_id, interrupted=True)
+            if self.auditor is not None:
+                # the run's entry says `started` until someone says how it ended
+                await self.auditor.close_interrupted("bulk", run.id, f"interrupted: {run_summary(run)}")
             try:
                 if run.message_ts:
                     await self.poster.update(run.channel_id, run.message_ts, report)
@@ -239,6 +242,7 @@ def build_bot(
         clock=clock,
         sleep=sleep,
     )
+    auditor = Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel)
     deps = Deps(
         cache=cache,
         actions=actions,
@@ -248,7 +252,7 @@ def build_bot(
         background=background,
         # Kept in the database, so that a retry delivered to another replica is recognised too.
         dedupe=dedupe or DedupeRepo(database),
-        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        auditor=auditor,
         access=access,
         audit_repo=audit_repo,
         bulk=bulk,
@@ -323,5 +327,6 @@ def build_bot(
         alerts=alerts,
         watcher=watcher,
         follows=follows,
+        auditor=auditor,
         _owned_http=owned,
     )
