@@ -39,6 +39,7 @@ from bot.services.follow import FollowPolicy, SyncFollower
 from bot.services.follows import FollowKeeper
 from bot.services.holders import new_holder
 from bot.services.posting import PostError, SlackPoster, SlackUnavailable
+from bot.services.replay import ReplayGuard
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
 from bot.slack.bulk_flow import bulk_lines, run_summary
@@ -58,6 +59,7 @@ from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.follows import FollowRepo
 from bot.storage.migrate import ensure_schema
+from bot.storage.replays import SignatureRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
 
@@ -89,6 +91,7 @@ class Bot:
     watcher: Watcher
     follows: FollowKeeper
     auditor: Auditor | None = None
+    replay: ReplayGuard | None = None
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
@@ -103,6 +106,8 @@ class Bot:
         await ensure_schema(
             self.database.url.render_as_string(hide_password=False), auto_upgrade=self.database.is_sqlite
         )
+        if self.replay is not None:
+            await self.replay.start()
         await self._report_interrupted_bulk_runs()
         if jobs:
             await self.scheduler.start()
@@ -151,6 +156,8 @@ class Bot:
         if self._jobs:
             await self.follows.stop()  # hands unfinished follows to the next process at once
             self._jobs = False
+        if self.replay is not None:
+            await self.replay.stop()
         if self._owned_http:
             await self.http.aclose()
         await self.database.dispose()
@@ -305,7 +312,9 @@ def build_bot(
         request_verification_enabled=not settings.socket_mode or bool(signing),
     )
     home = HomeTab(cache, policy, now, subscriptions=subscriptions, audit=audit_repo)
-    register(app, router, home)
+    # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
+    replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)
+    register(app, router, home, replay)
     return Bot(
         settings=settings,
         http=http,
@@ -328,5 +337,6 @@ def build_bot(
         watcher=watcher,
         follows=follows,
         auditor=auditor,
+        replay=replay,
         _owned_http=owned,
     )
