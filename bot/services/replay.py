@@ -102,10 +102,12 @@ class ReplayGuard:
             batch, self._claims = self._claims, {}
             try:
                 first = await self._store.claim(list(batch), self._now())
-            except Exception:
+            except Exception as error:
                 # The database is down: this replica's memory and Bolt's window still hold, and the
                 # change itself needs the database anyway.
-                log.warning("could not record Slack signatures; checked in memory only", exc_info=True)
+                log.warning(
+                    "could not record Slack signatures (%s); checked in memory only", type(error).__name__
+                )
                 first = set(batch)
             for signature, decided in batch.items():
                 if not decided.done():
@@ -120,11 +122,12 @@ class ReplayGuard:
         await self._sleep(self._flush_every)
         try:
             await self.flush()
-        except Exception:
-            log.warning("could not write seen Slack signatures", exc_info=True)
+        except Exception as error:
+            log.warning("could not write seen Slack signatures: %s", type(error).__name__)
 
-    async def flush(self) -> None:
-        """Write what is pending and drop rows the window has passed."""
+    async def flush(self, *, purge: bool = True) -> None:
+        """Write what is pending and (with `purge`, at most every PURGE_EVERY_S) drop rows the window
+        has passed."""
         if self._store is None:
             return
         batch, self._pending = self._pending, []
@@ -133,7 +136,7 @@ class ReplayGuard:
         except BaseException:  # a failure or a cancel at shutdown: tried again with the next batch
             self._pending = batch + self._pending
             raise
-        if self._purged_at is None or self._clock() - self._purged_at >= PURGE_EVERY_S:
+        if purge and (self._purged_at is None or self._clock() - self._purged_at >= PURGE_EVERY_S):
             self._purged_at = self._clock()
             await self._store.purge_before(self._now() - timedelta(seconds=REPLAY_WINDOW_S))
 
@@ -145,6 +148,6 @@ class ReplayGuard:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         try:
-            await self.flush()
-        except Exception:
-            log.warning("could not write seen Slack signatures at shutdown", exc_info=True)
+            await self.flush(purge=False)  # a stop touches the database only for what is pending
+        except Exception as error:
+            log.warning("could not write seen Slack signatures at shutdown: %s", type(error).__name__)
