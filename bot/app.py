@@ -42,9 +42,10 @@ from bot.services.follow import FollowPolicy, SyncFollower
 from bot.services.follows import FollowKeeper
 from bot.services.holders import new_holder
 from bot.services.posting import PostError, SlackUnavailable
+from bot.services.replay import ReplayGuard
 from bot.services.snapshot import SnapshotCache
 from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
-from bot.slack.bulk_flow import bulk_lines
+from bot.slack.bulk_flow import bulk_lines, run_summary
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
@@ -52,6 +53,7 @@ from bot.slack.poster import SlackPoster
 from bot.slack.router import Router
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
+from bot.storage.approvals import ApprovalRepo
 from bot.storage.audit import AuditRepo
 from bot.storage.bulk import BulkRepo
 from bot.storage.claims import ClaimRepo, EventClaimRepo
@@ -61,6 +63,7 @@ from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.follows import FollowRepo
 from bot.storage.migrate import ensure_schema
+from bot.storage.replays import SignatureRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
 
@@ -90,6 +93,8 @@ class Bot:
     watcher: Watcher
     follows: FollowKeeper
     metrics: BotMetrics
+    auditor: Auditor | None = None
+    replay: ReplayGuard | None = None
     _owned_http: bool = field(default=False, repr=False)
     _started: bool = field(default=False, repr=False)
     _jobs: bool = field(default=False, repr=False)
@@ -104,6 +109,8 @@ class Bot:
         await ensure_schema(
             self.database.url.render_as_string(hide_password=False), auto_upgrade=self.database.is_sqlite
         )
+        if self.replay is not None:
+            await self.replay.start()
         await self._report_interrupted_bulk_runs()
         if jobs:
             await self.scheduler.start()
@@ -124,9 +131,11 @@ class Bot:
 
     async def _report_interrupted_bulk_runs(self) -> None:
         for run in await self.bulk.interrupted():
-            report = render_bulk_report(
-                run.action.split(":")[0], bulk_lines(run, {}), by=run.user_id, interrupted=True
-            )
+            lines = bulk_lines(run, {})
+            report = render_bulk_report(run.action.split(":")[0], lines, by=run.user_id, interrupted=True)
+            if self.auditor is not None:
+                # the run's entry says `started` until someone says how it ended
+                await self.auditor.close_interrupted("bulk", run.id, f"interrupted: {run_summary(run)}")
             try:
                 if run.message_ts:
                     await self.poster.update(run.channel_id, run.message_ts, report)
@@ -150,14 +159,16 @@ class Bot:
         if self._jobs:
             await self.follows.stop()  # hands unfinished follows to the next process at once
             self._jobs = False
+        if self.replay is not None:
+            await self.replay.stop()
         if self._owned_http:
             await self.http.aclose()
         await self.database.dispose()
 
 
 class _Grants:
-    """Roles granted with `/hvr access grant`, read from the database on every check so that a grant
-    made through one replica holds on all of them at once."""
+    """Roles granted with `/hvr access grant`, as the database has them; AccessPolicy caches them for
+    GRANTS_TTL_S, so a grant made through one replica holds on the others within that."""
 
     def __init__(self, repo: AccessRepo) -> None:
         self._repo = repo
@@ -218,6 +229,7 @@ def build_bot(
         read_only=settings.hvr_read_only,
         group_members=group_members,
         grants=_Grants(access),
+        clock=clock,
     )
     poster = SlackPoster(web, sleep=sleep)
     audit_repo = AuditRepo(database)
@@ -241,6 +253,7 @@ def build_bot(
         clock=clock,
         sleep=sleep,
     )
+    auditor = Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel)
     deps = Deps(
         cache=cache,
         actions=actions,
@@ -250,11 +263,12 @@ def build_bot(
         background=background,
         # Kept in the database, so that a retry delivered to another replica is recognised too.
         dedupe=dedupe or DedupeRepo(database),
-        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        auditor=auditor,
         access=access,
         audit_repo=audit_repo,
         bulk=bulk,
         resync_approval=settings.hvr_resync_approval,
+        approvals=ApprovalRepo(database, clock=now),
         admins=tuple(settings.hvr_admins),
         operators=tuple(settings.hvr_operators),
         now=now,
@@ -307,7 +321,9 @@ def build_bot(
         request_verification_enabled=True,
     )
     home = HomeTab(cache, policy, now, subscriptions=subscriptions, audit=audit_repo)
-    register(app, router, home)
+    # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
+    replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)
+    register(app, router, home, replay)
     return Bot(
         settings=settings,
         http=http,
@@ -330,5 +346,7 @@ def build_bot(
         watcher=watcher,
         follows=follows,
         metrics=metrics,
+        auditor=auditor,
+        replay=replay,
         _owned_http=owned,
     )

@@ -50,7 +50,7 @@ def render_access_changed(subject: str, role: str | None, *, by: str) -> Message
 @dataclass(frozen=True)
 class BulkLine:
     name: str
-    status: str  # pending | done | skipped | failed | cancelled
+    status: str  # pending | in_progress | done | skipped | failed | cancelled
     reason: str = ""
 
 
@@ -106,7 +106,7 @@ def _counts(lines: Sequence[BulkLine]) -> dict[str, int]:
 
 def render_bulk_progress(action: str, lines: Sequence[BulkLine], *, run_id: str, by: str) -> Message:
     counts = _counts(lines)
-    finished = len(lines) - counts.get("pending", 0)
+    finished = len(lines) - counts.get("pending", 0) - counts.get("in_progress", 0)
     verb = _VERB.get(action, action)
     text = (
         f":arrows_counterclockwise: {verb} of {len(lines)} connectors by {mention(by)}: {finished} of {len(lines)} "
@@ -124,9 +124,11 @@ def render_bulk_report(
     icon = ":white_check_mark:" if not counts.get("failed") and not interrupted else ":warning:"
     head = f"{icon} {verb} of {len(lines)} connectors by {mention(by)}"
     head += " stopped when the bot restarted" if interrupted else " finished"
+    # Started and never answered (the bot died waiting): Fivetran may well have applied it.
+    words = {"in_progress": "unknown"}
     parts = [
-        f"{counts.get(k, 0)} {k}"
-        for k in ("done", "failed", "skipped", "cancelled", "pending")
+        f"{counts.get(k, 0)} {words.get(k, k)}"
+        for k in ("done", "failed", "skipped", "in_progress", "cancelled", "pending")
         if counts.get(k)
     ]
     blocks: list[Block] = [section(f"{head}: {', '.join(parts)}.")]
@@ -138,6 +140,7 @@ def render_bulk_report(
     for status, title in (
         ("done", "Done"),
         ("skipped", "Skipped"),
+        ("in_progress", "Unknown, may have been applied (check in Fivetran)"),
         ("cancelled", "Not started"),
         ("pending", "Not started"),
     ):
@@ -147,21 +150,21 @@ def render_bulk_report(
     return Message(text=fallback(f"{head}: {', '.join(parts)}."), blocks=blocks)
 
 
-def render_approval_request(connection_name: str, connection_id: str, *, requester: str) -> Message:
+def render_approval_request(
+    connection_name: str, *, requester: str, request_id: str, expires: str
+) -> Message:
+    """The buttons carry only the stored request's id: who asked and for what is read back from the
+    database on a press, never trusted from the button."""
     text = (
         f":raised_hand: {mention(requester)} asks to re-sync *all* data of *{clip(connection_name, 100)}*. "
-        "A second admin must approve."
+        f"A second admin must approve (the request expires {expires})."
     )
     blocks = [
         section(text),
         *actions(
             [
-                button(
-                    "Approve", ids.aid(ids.APPROVE), ids.pack(c=connection_id, by=requester), style="primary"
-                ),
-                button(
-                    "Reject", ids.aid(ids.REJECT), ids.pack(c=connection_id, by=requester), style="danger"
-                ),
+                button("Approve", ids.aid(ids.APPROVE), request_id, style="primary"),
+                button("Reject", ids.aid(ids.REJECT), request_id, style="danger"),
             ]
         ),
     ]

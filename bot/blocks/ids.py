@@ -29,8 +29,8 @@ CONFIRM = "hvr.confirm"  # value: pack(cmd=<command text to run>)
 CANCEL = "hvr.cancel"  # value: anything
 BULK_CONFIRM = "hvr.bulk_confirm"  # value: bulk run id
 BULK_CANCEL = "hvr.bulk_cancel"  # value: bulk run id
-APPROVE = "hvr.approve"  # value: pack(c=connection id, by=requester)
-REJECT = "hvr.reject"  # value: pack(c=connection id, by=requester)
+APPROVE = "hvr.approve"  # value: id of the stored approval request
+REJECT = "hvr.reject"  # value: id of the stored approval request
 
 ALL = (
     SHOW,

@@ -107,6 +107,16 @@ class Auditor:
         await self.finish(entry_id, status, result.code or None, message)
         return result
 
+    async def close_interrupted(self, action: str, run_id: str, message: str) -> int:
+        """Finalises the `started` entries of `action` for `run_id` (parameter `run`), left open by a
+        process that died during the run; returns how many it closed."""
+        closed = 0
+        for entry in await self.repo.open_entries(action):
+            if entry.parameters.get("run") == run_id:
+                await self.finish(entry.id, "failed", "interrupted", message)
+                closed += 1
+        return closed
+
     async def finish(self, entry_id: int, status: FinalStatus, code: str | None, message: str) -> None:
         # a final entry is never changed, nor mirrored twice; what is stored is shown later, so no secret
         if await self.repo.finish(entry_id, status, code, redact(message)):

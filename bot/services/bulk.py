@@ -121,6 +121,8 @@ class BulkService:
                 if run_id in self._cancel:
                     return
                 connection_id = queue.get_nowait()
+                if not await self.repo.start_item(run_id, connection_id):
+                    continue
                 status: ItemStatus
                 try:
                     result = await self._one(run.action, connection_id)

@@ -35,6 +35,7 @@ class Admin(Flow):
 
             async def grant() -> ActionResult:
                 await repo.grant(subject, role, turn.actor.user_id)  # type: ignore[arg-type]
+                self.deps.policy.forget_grants()  # other replicas see it within GRANTS_TTL_S
                 return ActionResult(True, action, subject, f"Granted {role} to {subject}.")
 
             await self.change(turn, action, [], parameters, grant)
@@ -44,6 +45,7 @@ class Admin(Flow):
 
         async def revoke() -> ActionResult:
             removed = await repo.revoke(subject)
+            self.deps.policy.forget_grants()
             return ActionResult(removed, action, subject, "Revoked." if removed else "Nothing was granted.")
 
         result = await self.change(turn, action, [], parameters, revoke)

@@ -23,6 +23,15 @@ def bulk_lines(run: BulkRun, names: dict[str, str]) -> list[BulkLine]:
     ]
 
 
+def run_summary(run: BulkRun) -> str:
+    """What the audit log keeps of a run: its items counted by status, in the report's words."""
+    counts: dict[str, int] = {}
+    for item in run.items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    words = {"in_progress": "unknown (may have been applied)", "pending": "not started"}
+    return ", ".join(f"{n} {words.get(status, status)}" for status, n in sorted(counts.items()))
+
+
 class Bulk(Flow):
     def _service(self) -> BulkService | None:
         return self.deps.bulk
@@ -93,11 +102,8 @@ class Bulk(Flow):
             final = await service.run(run.id, progress)
             if final is None:
                 return ActionResult(False, "bulk", run.id, "It had already been confirmed or cancelled.")
-            counts: dict[str, int] = {}
-            for item in final.items:
-                counts[item.status] = counts.get(item.status, 0) + 1
-            summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-            return ActionResult(not counts.get("failed"), "bulk", run.id, summary)
+            ok = not any(item.status == "failed" for item in final.items)
+            return ActionResult(ok, "bulk", run.id, run_summary(final))
 
         await self.change(
             turn, "bulk", [i.connection_id for i in run.items], {"action": run.action, "run": run.id}, execute

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
+from typing import NoReturn
 
-from bot.blocks.actions import render_follow
+from bot.blocks.actions import mention, render_follow
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
-from bot.blocks.prompts import render_confirm
+from bot.blocks.prompts import render_confirm, render_error
 from bot.blocks.schemas import render_schemas
 from bot.fivetran.models import Connection
 from bot.services.access import Refused
@@ -21,6 +23,10 @@ from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 
 log = logging.getLogger(__name__)
+
+# How long a historical re-sync request waits for a second admin: a working day and a night, after which
+# the situation it was asked in has likely changed and it must be asked again.
+APPROVAL_TTL = timedelta(hours=24)
 
 
 def quote(text: str) -> str:
@@ -212,13 +218,26 @@ class Changes(Flow):
         return result
 
     async def _ask_approval(self, turn: Turn, connection: Connection) -> None:
+        approvals = self.deps.approvals
+        if approvals is None:
+            await turn.out.reply(render_error("Approvals need the bot's database, which is not set up here."))
+            return
+        request = await approvals.ask(
+            connection_id=connection.id,
+            channel_id=turn.actor.channel_id,
+            requested_by=turn.actor.user_id,
+            ttl=APPROVAL_TTL,
+        )
+
         async def requested() -> ActionResult:
             return ActionResult(
                 True, "resync_request", connection.id, "Waiting for a second admin's approval."
             )
 
-        await self.change(turn, "resync_request", [connection.id], {}, requested)
-        message = render_approval_request(connection.name, connection.id, requester=turn.actor.user_id)
+        await self.change(turn, "resync_request", [connection.id], {"approval": request.id}, requested)
+        message = render_approval_request(
+            connection.name, requester=turn.actor.user_id, request_id=request.id, expires="in 24 hours"
+        )
         if await turn.out.post(message) is None:
             await turn.out.reply(message, in_channel=True)
         await turn.out.reply(
@@ -227,28 +246,71 @@ class Changes(Flow):
             )
         )
 
-    async def approval(self, turn: Turn, connection_id: str, requester: str, *, approve: bool) -> None:
-        resolved = await self.connector(turn, connection_id)
+    async def _refuse_decision(
+        self, turn: Turn, reason: str, connectors: list[str], parameters: Mapping[str, object]
+    ) -> NoReturn:
+        if self.deps.auditor is not None:
+            await self.deps.auditor.refused(turn.audit, "resync", connectors, parameters, reason)
+        raise Refused(reason)
+
+    async def approval(self, turn: Turn, request_id: str, *, approve: bool) -> None:
+        """Approve or Reject of a stored request: the person pressing must be an admin other than the one
+        who asked, and the request pending and unexpired; it is then consumed once, on any replica."""
+        request_id = request_id[:64]  # a forged value can be anything; it is only ever looked up
+        parameters: dict[str, object] = {"approval": request_id}
+        await self.authorize(turn, "resync", [], parameters)
+        approvals = self.deps.approvals
+        request = await approvals.get(request_id) if approvals is not None and request_id else None
+        if approvals is None or request is None:
+            await self._refuse_decision(
+                turn,
+                "There is no such re-sync request (the button may have been altered). Ask for the "
+                "re-sync again with `/hvr resync <connector>`.",
+                [],
+                parameters,
+            )
+        connectors = [request.connection_id]
+        parameters["requested_by"] = request.requested_by
+        if turn.actor.user_id == request.requested_by:
+            await self._refuse_decision(
+                turn,
+                "A second admin must approve or reject this; not the one who asked.",
+                connectors,
+                parameters,
+            )
+        if request.state != "pending":
+            await self._refuse_decision(
+                turn,
+                f"That re-sync request was already {request.state} by {mention(request.decided_by or '')}.",
+                connectors,
+                parameters,
+            )
+        if request.expires_at <= self.deps.now():
+            await self._refuse_decision(
+                turn,
+                "That re-sync request has expired (requests last 24 hours). Ask for it again.",
+                connectors,
+                parameters,
+            )
+        if not await approvals.decide(request.id, by=turn.actor.user_id, approve=approve):
+            # another press (here or on another replica) decided it between the read and now
+            await self._refuse_decision(
+                turn, "That re-sync request was already decided.", connectors, parameters
+            )
+        resolved = await self.connector(turn, request.connection_id)
         if resolved is None:
             return
         connection = resolved[1]
-        await self.authorize(turn, "resync", [connection.id], {"requested_by": requester})
-        if turn.actor.user_id == requester:
-            reason = "A second admin must approve or reject this; not the one who asked."
-            if self.deps.auditor is not None:
-                await self.deps.auditor.refused(
-                    turn.audit, "resync", [connection.id], {"requested_by": requester}, reason
-                )
-            raise Refused(reason)
-        if not await self.first_time(turn, f"approval:{connection.id}:{requester}", "That decision"):
-            return
         outcome = render_approval_outcome(
-            connection.name, requester=requester, approver=turn.actor.user_id, approved=approve
+            connection.name, requester=request.requested_by, approver=turn.actor.user_id, approved=approve
         )
         await turn.out.reply(outcome, replace=True)
         if approve:
             await self._run_resync(
-                turn, connection, {}, {"requested_by": requester, "approved_by": turn.actor.user_id}
+                turn,
+                connection,
+                {},
+                {"requested_by": request.requested_by, "approved_by": turn.actor.user_id},
             )
 
     async def reload(self, turn: Turn, connection_id: str) -> None:

@@ -29,6 +29,7 @@ from bot.services.resolve import Ambiguous, Found, resolve
 from bot.services.snapshot import AccountSnapshot, SnapshotCache
 from bot.slack.turn import Turn
 from bot.storage.access import AccessRepo
+from bot.storage.approvals import ApprovalRepo
 from bot.storage.audit import AuditRepo
 
 DEDUPE_WINDOW_S = 10.0
@@ -51,6 +52,7 @@ class Deps:
     alerts: AlertService | None = None
     default_tz: str = "UTC"
     resync_approval: bool = False
+    approvals: ApprovalRepo | None = None
     admins: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

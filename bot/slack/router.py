@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.blocks import ids
@@ -106,12 +106,16 @@ class Router:
         sleep: Sleep = asyncio.sleep,
         notice_after_s: float = NOTICE_AFTER_S,
         wait_s: float = COMMAND_WAIT_S,
+        patience_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.deps = deps
         self.observer = observer or _Unobserved()
         self._sleep = sleep
         self._notice_after_s = notice_after_s
         self._wait_s = wait_s
+        # Real time, not the bot's injectable clock: the bound is on how long a person waits, and a test
+        # clock that background sleeps move forward would spend one command's patience on another's wait.
+        self._patience_clock = patience_clock
         self.reads = Reads(deps)
         self.changes = Changes(deps)
         self.admin = Admin(deps)
@@ -138,7 +142,7 @@ class Router:
         self, turn: Turn, heard: _Heard, work: Awaitable[None], what: str, name: str
     ) -> None:
         """The turn inside its Fivetran patience (bounded in the transport), with one "still waiting"."""
-        with patience(self._wait_s, self.deps.clock) as bound:
+        with patience(self._wait_s, self._patience_clock) as bound:
 
             async def notice() -> None:
                 await self._sleep(self._notice_after_s)
@@ -275,9 +279,7 @@ class Router:
         elif base == ids.BULK_CANCEL:
             await self.bulk.cancel(turn, value)
         elif base in (ids.APPROVE, ids.REJECT):
-            await self.changes.approval(
-                turn, str(fields.get("c", "")), str(fields.get("by", "")), approve=base == ids.APPROVE
-            )
+            await self.changes.approval(turn, value, approve=base == ids.APPROVE)
         else:
             await turn.out.reply(
                 render_error("That button is from an older version of me; run the command again.")

@@ -158,6 +158,18 @@ class AuditRepo:
             )
             return applied.first() is not None
 
+    async def open_entries(self, action: str) -> list[AuditEntry]:
+        """Entries of `action` still `started`: a handful at most (runs cut short by a restart)."""
+        async with self._db.begin() as connection:
+            rows = (
+                await connection.execute(
+                    select(audit_entries).where(
+                        audit_entries.c.action == action, audit_entries.c.status == "started"
+                    )
+                )
+            ).all()
+        return [_row(row) for row in rows]
+
     async def get(self, entry_id: int) -> AuditEntry | None:
         async with self._db.begin() as connection:
             row = (

@@ -15,7 +15,9 @@ from bot.storage.ids import short_id
 from bot.storage.tables import bulk_items, bulk_runs
 
 RunStatus = Literal["pending", "running", "finished", "cancelled"]
-ItemStatus = Literal["pending", "done", "skipped", "failed", "cancelled"]
+# `in_progress`: its Fivetran call was sent and not yet answered. A run killed then cannot know whether
+# Fivetran applied it, so it is reported as unknown, never as not started.
+ItemStatus = Literal["pending", "in_progress", "done", "skipped", "failed", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -133,19 +135,31 @@ class BulkRepo:
                 .values(message_ts=ts, updated_at=self._clock())
             )
 
+    async def start_item(self, run_id: str, connection_id: str) -> bool:
+        """Marks a pending item in progress, written before its Fivetran call; False if it is not pending
+        (cancelled meanwhile)."""
+        return await self._move_item(run_id, connection_id, ["pending"], status="in_progress")
+
     async def finish_item(
         self, run_id: str, connection_id: str, status: ItemStatus, reason: str | None = None
     ) -> bool:
-        """Records an item's result; an item leaves `pending` once and is never changed after."""
+        """Records an item's result; an item gets a result once and is never changed after."""
+        return await self._move_item(
+            run_id, connection_id, ["pending", "in_progress"], status=status, reason=reason
+        )
+
+    async def _move_item(
+        self, run_id: str, connection_id: str, expected: list[ItemStatus], **values: str | None
+    ) -> bool:
         async with self._db.begin() as connection:
             applied = await connection.execute(
                 update(bulk_items)
                 .where(
                     bulk_items.c.run_id == run_id,
                     bulk_items.c.connection_id == connection_id,
-                    bulk_items.c.status == "pending",
+                    bulk_items.c.status.in_(expected),
                 )
-                .values(status=status, reason=reason, updated_at=self._clock())
+                .values(updated_at=self._clock(), **values)
                 .returning(bulk_items.c.connection_id)
             )
             return applied.first() is not None

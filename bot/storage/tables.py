@@ -225,3 +225,28 @@ followed_syncs = Table(
     Column("outcome", String(32), nullable=True),
     Index("ix_followed_syncs_finished_at", "finished_at"),
 )
+
+# A historical re-sync waiting for a second admin (HVR_RESYNC_APPROVAL). The Approve button carries only
+# the id; the decision is a conditional UPDATE from `pending`, so one press wins on any replica.
+resync_approvals = Table(
+    "resync_approvals",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("connection_id", String(128), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("requested_by", String(32), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | approved | rejected
+    Column("decided_by", String(32), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+)
+
+# Slack request signatures seen within Bolt's 5-minute window: a signature seen before is a replay.
+seen_signatures = Table(
+    "seen_signatures",
+    metadata,
+    Column("signature", String(128), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Index("ix_seen_signatures_seen_at", "seen_at"),
+)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.blocks import ids
 from bot.services.access import CHANGES, Role
-from tests.governance.conftest import ADMIN, ADMIN2, Gov, Target, buttons_of
+from tests.governance.conftest import ADMIN, ADMIN2, CHANNEL, Gov, Target, buttons_of
 
 GET_CONNECTION = "GET /v1/connections/{connection_id}"
 PATCH_CONNECTION = "PATCH /v1/connections/{connection_id}"
@@ -105,6 +106,19 @@ async def _bulk_run(gov: Gov, slot: int) -> str:
     return str(button["value"])
 
 
+async def _approval(gov: Gov, slot: int) -> str:
+    """A historical re-sync of the slot's target asked by ADMIN2: the request id its buttons carry."""
+    approvals = gov.bot.router.deps.approvals
+    assert approvals is not None
+    request = await approvals.ask(
+        connection_id=gov.t.healthy[slot].id,
+        channel_id=CHANNEL,
+        requested_by=ADMIN2,
+        ttl=timedelta(hours=1),
+    )
+    return request.id
+
+
 def _table(t: Target, paused: str, gov: Gov) -> str:
     return ids.pack(c=t.id, s=t.schema, t=t.table)
 
@@ -148,6 +162,6 @@ BUTTONS: list[ButtonCase] = [
     _b(ids.CANCEL, _fixed(lambda t, p, g: "cancel"), "cancel", None),
     _b(ids.BULK_CONFIRM, _bulk_run, "bulk", AD, PATCH_CONNECTION),
     _b(ids.BULK_CANCEL, _bulk_run, "bulk", AD),
-    _b(ids.APPROVE, _fixed(lambda t, p, g: ids.pack(c=t.id, by=ADMIN2)), "resync", AD, RESYNC),
-    _b(ids.REJECT, _fixed(lambda t, p, g: ids.pack(c=t.id, by=ADMIN2)), "resync", AD),
+    _b(ids.APPROVE, _approval, "resync", AD, RESYNC),
+    _b(ids.REJECT, _approval, "resync", AD),
 ]

@@ -38,6 +38,7 @@ from tests.db_fixtures import (  # noqa: F401 - fixtures
     database_url,
     postgres_server,
     postgres_template,
+    postgres_url,
     sqlite_template,
 )
 from tests.fakes import FakeClock, FakeSleep

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.blocks import ids
 from bot.blocks.message import Message
+from bot.services.dedupe import MemoryDedupe
 from tests.governance.cases import RESYNC, RESYNC_TABLES
 from tests.governance.conftest import ADMIN, ADMIN2, OPERATOR, Gov, MakeGov, buttons_of, is_refusal, text_of
 
@@ -44,6 +46,91 @@ async def test_a_confirmed_historical_resync_asks_a_second_admin_and_calls_nothi
     assert [(e.action, e.status) for e in await repo.query(connector=target.id)] == [
         ("resync_request", "succeeded")
     ]
+
+
+async def test_the_approval_buttons_carry_only_the_stored_requests_id(approving: Gov) -> None:
+    gov = approving
+    target = gov.t.healthy[0].id
+    request = await request_resync(gov, target)
+    values = {button(request, base)["value"] for base in (ids.APPROVE, ids.REJECT)}
+    assert len(values) == 1
+    [request_id] = values
+    approvals = gov.bot.router.deps.approvals
+    assert approvals is not None
+    stored = await approvals.get(request_id)
+    assert stored is not None
+    assert (stored.connection_id, stored.requested_by, stored.state) == (target, ADMIN, "pending")
+    assert stored.expires_at - stored.requested_at == timedelta(hours=24)
+
+
+async def newest_refusal(gov: Gov) -> tuple[str, str, str | None]:
+    repo = gov.bot.router.deps.audit_repo
+    assert repo is not None
+    newest = (await repo.query(limit=1))[0]
+    return newest.action, newest.status, newest.user_id
+
+
+async def test_a_second_approve_pressed_past_the_dedupe_window_runs_no_second_resync(
+    approving: Gov,
+) -> None:
+    gov = approving
+    # the dedupe window on the bot's own clock, so that 12 s can pass without waiting for them
+    gov.bot.router.deps.dedupe = MemoryDedupe(clock=gov.clock.timestamp)
+    request = await request_resync(gov, gov.t.healthy[0].id)
+    approve = button(request, ids.APPROVE)
+    before = gov.operations()
+    await gov.click(approve["action_id"], approve["value"], ADMIN2)
+    await gov.sleep(12)  # past the 10 s window in which the same change is refused anyway
+    again = await gov.click(approve["action_id"], approve["value"], ADMIN2)
+    assert gov.sent_since(before)[RESYNC] == 1
+    assert is_refusal(again.last) and "already approved" in again.last.text
+    assert await newest_refusal(gov) == ("resync", "refused", ADMIN2)
+
+
+async def test_an_approve_with_a_forged_requester_is_refused_and_audited(approving: Gov) -> None:
+    gov = approving
+    target = gov.t.healthy[0].id
+    await request_resync(gov, target)
+    before = gov.operations()
+    # what the stateless buttons used to carry, with `by` changed so the asking admin approves it
+    forged = ids.pack(c=target, by=ADMIN2)
+    out = await gov.click(ids.aid(ids.APPROVE), forged, ADMIN)
+    assert is_refusal(out.last) and "no such re-sync request" in out.last.text
+    assert gov.sent_since(before)[RESYNC] == 0
+    assert await newest_refusal(gov) == ("resync", "refused", ADMIN)
+
+
+async def test_an_approve_with_no_request_behind_it_is_refused_and_audited(approving: Gov) -> None:
+    gov = approving
+    before = gov.operations()
+    for value in ("", "nosuchrequest"):
+        out = await gov.click(ids.aid(ids.APPROVE), value, ADMIN2)
+        assert is_refusal(out.last) and "no such re-sync request" in out.last.text
+    assert gov.sent_since(before)[RESYNC] == 0
+    assert await newest_refusal(gov) == ("resync", "refused", ADMIN2)
+
+
+async def test_an_expired_request_cannot_be_approved(approving: Gov) -> None:
+    gov = approving
+    request = await request_resync(gov, gov.t.healthy[0].id)
+    approve = button(request, ids.APPROVE)
+    gov.clock.advance(24 * 3600 + 1)
+    before = gov.operations()
+    out = await gov.click(approve["action_id"], approve["value"], ADMIN2)
+    assert is_refusal(out.last) and "expired" in out.last.text
+    assert gov.sent_since(before)[RESYNC] == 0
+    assert await newest_refusal(gov) == ("resync", "refused", ADMIN2)
+
+
+async def test_a_rejected_request_cannot_be_approved_afterwards(approving: Gov) -> None:
+    gov = approving
+    request = await request_resync(gov, gov.t.healthy[0].id)
+    reject, approve = button(request, ids.REJECT), button(request, ids.APPROVE)
+    before = gov.operations()
+    await gov.click(reject["action_id"], reject["value"], ADMIN2)
+    out = await gov.click(approve["action_id"], approve["value"], ADMIN2)
+    assert is_refusal(out.last) and "already rejected" in out.last.text
+    assert gov.sent_since(before)[RESYNC] == 0
 
 
 async def test_the_admin_who_asked_cannot_approve_it(approving: Gov) -> None:
@@ -91,10 +178,12 @@ async def test_another_admins_approval_runs_exactly_one_resync(approving: Gov) -
     assert gov.sim.connections[target.id].run is not None  # the historical re-sync is running
     again = await gov.click(approve["action_id"], approve["value"], ADMIN2)  # a double click
     assert gov.sent_since(before)[RESYNC] == 1
-    assert "not doing it twice" in again.last.text
+    assert is_refusal(again.last) and "already approved" in again.last.text
     repo = gov.bot.router.deps.audit_repo
     assert repo is not None
-    [done] = [e for e in await repo.query(connector=target.id) if e.action == "resync"]
+    [done] = [
+        e for e in await repo.query(connector=target.id) if e.action == "resync" and e.status != "refused"
+    ]
     assert done.user_id == ADMIN2 and done.status == "succeeded"
     assert done.parameters == {"requested_by": ADMIN, "approved_by": ADMIN2}
 

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.governance import BulkLine, render_bulk_report
 from bot.blocks.message import Message
 from bot.services.bulk import plan_bulk
 from bot.services.health import Health
@@ -38,7 +39,12 @@ def healthy_ids(gov: Gov) -> list[str]:
 
 
 class InFlight:
-    """The simulator's latency sleep, counting how many requests it is answering at once."""
+    """The simulator's latency sleep, counting how many requests it is answering at once.
+
+    Each answer takes a few real milliseconds: a worker writes its item down as in progress before the
+    call, and an answer given within one yield would be over before the next worker's write is."""
+
+    LATENCY_S = 0.005
 
     def __init__(self) -> None:
         self.now = 0
@@ -47,7 +53,7 @@ class InFlight:
     async def __call__(self, seconds: float) -> None:
         self.now += 1
         self.most = max(self.most, self.now)
-        await asyncio.sleep(0)
+        await asyncio.sleep(self.LATENCY_S)
         self.now -= 1
 
 
@@ -235,3 +241,16 @@ async def test_a_small_request_budget_paces_the_run_instead_of_failing_it(make_g
     assert budget.waited_seconds > 0  # on the test's clock
     assert gov.sim.requests_by_operation[PATCH_CONNECTION] == len(targets)  # no 429 was needed
     assert all(gov.sim.connections[cid].paused for cid in targets)
+
+
+def test_an_interrupted_report_calls_unanswered_items_unknown_not_not_started() -> None:
+    lines = [
+        BulkLine("orders", "done"),
+        BulkLine("billing", "in_progress"),
+        BulkLine("crm", "pending"),
+    ]
+    report = render_bulk_report("pause", lines, by=ADMIN, interrupted=True)
+    assert "1 done, 1 unknown, 1 pending" in report.text
+    contexts = [b["elements"][0]["text"] for b in report.blocks if b["type"] == "context"]
+    assert any(c.startswith("Unknown, may have been applied") and "`billing`" in c for c in contexts)
+    assert [c for c in contexts if c.startswith("Not started")] == ["Not started: `crm`"]

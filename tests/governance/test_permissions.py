@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from bot.blocks import ids
-from bot.services.access import REQUIRED, Role
+from bot.services.access import GRANTS_TTL_S, REQUIRED, Role
 from tests.governance.cases import (
     BUTTONS,
     COMMANDS,
@@ -177,6 +177,21 @@ async def test_a_grant_takes_effect_at_once_and_a_revoke_removes_it(gov: Gov) ->
     before = gov.operations()
     again = await gov.say(f"resume {target}", VIEWER)
     assert_refused(again, gov, before, says="needs the operator role")
+
+
+async def test_a_grant_through_one_instance_holds_on_another_within_the_grant_ttl(
+    make_gov: MakeGov,
+) -> None:
+    one = await make_gov()
+    other = await make_gov(database_url=one.bot.database.url.render_as_string(hide_password=False))
+    assert await other.bot.policy.role_of(VIEWER) == Role.VIEWER  # cached on the other instance
+    await one.say(f"access grant <@{VIEWER}> operator", ADMIN)
+    assert await one.bot.policy.role_of(VIEWER) == Role.OPERATOR  # at once where it was granted
+    await other.sleep(GRANTS_TTL_S)
+    assert await other.bot.policy.role_of(VIEWER) == Role.OPERATOR
+    await one.say(f"access revoke <@{VIEWER}>", ADMIN)
+    await other.sleep(GRANTS_TTL_S)
+    assert await other.bot.policy.role_of(VIEWER) == Role.VIEWER
 
 
 async def test_a_role_granted_to_a_user_group_reaches_its_members(gov: Gov) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.subscriptions import SubscriptionRepo
-from bot.storage.tables import bulk_items, bulk_runs, fire_claims, subscriptions
+from bot.storage.tables import audit_entries, bulk_items, bulk_runs, fire_claims, subscriptions
 from tests.e2e.harness import ADMIN, CHANNEL, OPERATOR
 from tests.resilience.process import Deployment, deployment
 
@@ -43,7 +43,9 @@ async def shift_back(url: str, minutes: float) -> None:
 
 
 async def bulk_killed_midway(dep: Deployment) -> int:
-    """Admin pauses 12 healthy-or-not connectors in bulk; the process dies after two were paused."""
+    """Admin pauses 12 healthy-or-not connectors in bulk; the process dies after two were paused, with
+    the calls of others sent and unanswered. Returns how many were in flight: Fivetran gets them after
+    the kill (as it would: the requests had left), so they are paused though the bot never heard."""
     dep.gate.hold("PATCH", PATCH_CONNECTION, pass_first=2)
     await dep.start()
     mark = await dep.command("pause status:healthy", user=ADMIN)
@@ -55,9 +57,10 @@ async def bulk_killed_midway(dep: Deployment) -> int:
     await dep.click(preview, "hvr.bulk_confirm", user=ADMIN)
     await until(lambda: dep.gate.held >= 1 and sum(1 for c in dep.sim.connections.values() if c.paused) >= 2)
     await asyncio.sleep(0.3)  # the two finished items are written down
+    in_flight = dep.gate.held
     dep.kill9()
     dep.gate.release.set()
-    return len([c for c in dep.sim.connections.values() if c.paused])
+    return in_flight
 
 
 async def test_a_bulk_run_killed_midway_reports_where_it_stopped_after_a_prompt_restart(
@@ -72,7 +75,7 @@ async def test_a_bulk_run_killed_midway_reports_where_it_stopped_after_a_prompt_
 
 async def test_a_bulk_run_killed_midway_reports_where_it_stopped_once_it_is_stale(tmp_path: Path) -> None:
     async with deployment(tmp_path) as dep:
-        await bulk_killed_midway(dep)
+        in_flight = await bulk_killed_midway(dep)
         await shift_back(dep.database_url, minutes=10)  # the restart comes 10 minutes later
         patches_before = dep.sim.requests_by_operation["PATCH /v1/connections/{connection_id}"]
         await dep.start()
@@ -83,11 +86,20 @@ async def test_a_bulk_run_killed_midway_reports_where_it_stopped_once_it_is_stal
         async with db.begin() as connection:
             statuses = [r.status for r in (await connection.execute(select(bulk_items))).all()]
             run_status = (await connection.execute(select(bulk_runs.c.status))).scalar_one()
+            audited = (
+                await connection.execute(select(audit_entries).where(audit_entries.c.action == "bulk"))
+            ).one()
         await db.dispose()
 
     assert report.channel == CHANNEL and not report.ephemeral
-    assert statuses.count("done") == 2  # where it stopped: two paused, the others never reached
+    assert statuses.count("done") == 2  # where it stopped: two paused and answered
+    # sent before the kill, never answered: unknown, and not "not started" (Fivetran did pause them)
+    assert in_flight >= 1 and statuses.count("in_progress") == in_flight
+    assert f"{in_flight} unknown" in report.text
+    assert "may have been applied" in str(report.blocks)
     assert run_status == "cancelled"
+    assert (audited.status, audited.fivetran_code) == ("failed", "interrupted")
+    assert audited.finished_at is not None and f"{in_flight} unknown" in audited.message
     assert patches_after == patches_before  # nothing was re-run behind anyone's back
     reports = [m for m in dep.double.all_messages() if "stopped when the bot restarted" in m.text]
     assert len(reports) == 1

@@ -143,6 +143,9 @@ class FakeGroupMembers:
 class FakeGrants:
     def __init__(self, grants: dict[str, Any]) -> None:
         self.grants = grants
+        self.reads = 0
 
     async def role_grants(self) -> dict[str, Any]:
+        self.reads += 1
+        await asyncio.sleep(0)  # a real read yields, so checks waiting at once really overlap
         return dict(self.grants)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from bot.services.access import CHANGES, REQUIRED, AccessPolicy, Actor, Refused, Role
+from bot.services.access import CHANGES, GRANTS_TTL_S, REQUIRED, AccessPolicy, Actor, Refused, Role
 from tests.fakes import FakeClock
 from tests.services.fakes import FakeGrants, FakeGroupMembers
 
@@ -226,3 +228,34 @@ async def test_an_unknown_action_is_admin_only(action: str) -> None:
 async def test_read_only_leaves_the_bots_own_settings_to_their_roles(action: str) -> None:
     """Read-only stops changes to Fivetran; roles and subscriptions are the bot's own, still by role."""
     assert await policy(read_only=True).check(actor(ADMIN), action) is Role.ADMIN
+
+
+async def test_role_checks_within_the_grant_ttl_read_the_grants_once() -> None:
+    clock = FakeClock()
+    grants = FakeGrants({"U1": Role.OPERATOR})
+    p = AccessPolicy(grants=grants, clock=clock.timestamp)
+    for _ in range(100):
+        assert await p.role_of("U1") == Role.OPERATOR
+    await asyncio.gather(*(p.check(Actor("U1", "C1"), "sync") for _ in range(50)))
+    assert grants.reads == 1
+
+
+async def test_a_grant_made_elsewhere_holds_here_once_the_grant_ttl_has_passed() -> None:
+    clock = FakeClock()
+    grants = FakeGrants({})
+    p = AccessPolicy(grants=grants, clock=clock.timestamp)
+    assert await p.role_of("U1") == Role.VIEWER
+    grants.grants["U1"] = Role.ADMIN  # another replica granted it
+    clock.advance(GRANTS_TTL_S - 0.1)
+    assert await p.role_of("U1") == Role.VIEWER  # the stated bound: at most GRANTS_TTL_S stale
+    clock.advance(0.1)
+    assert await p.role_of("U1") == Role.ADMIN
+
+
+async def test_a_change_made_through_this_process_holds_at_once() -> None:
+    grants = FakeGrants({"U1": Role.ADMIN})
+    p = AccessPolicy(grants=grants, clock=FakeClock().timestamp)
+    assert await p.role_of("U1") == Role.ADMIN
+    del grants.grants["U1"]
+    p.forget_grants()
+    assert await p.role_of("U1") == Role.VIEWER

@@ -30,6 +30,9 @@ EXPECTED_TABLES = {
     "action_dedupe",
     "bulk_runs",
     "bulk_items",
+    "followed_syncs",
+    "resync_approvals",
+    "seen_signatures",
 }
 
 
