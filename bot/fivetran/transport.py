@@ -18,7 +18,14 @@ from bot import __version__
 from bot.clock import Sleep
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.envelope import Envelope, decode
-from bot.fivetran.errors import ConnectError, DecodeError, RateLimited, ServerError, Timeout, TransportError
+from bot.fivetran.errors import (
+    ConnectError,
+    DecodeError,
+    FivetranError,
+    RateLimited,
+    ServerError,
+    Timeout,
+)
 from bot.fivetran.patience import Patience, current
 from bot.fivetran.retry import RetryPolicy, may_resend_after_answer
 
@@ -59,6 +66,56 @@ def _within(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
     return httpx.Timeout(
         connect=cut(timeout.connect), read=cut(timeout.read), write=cut(timeout.write), pool=cut(timeout.pool)
     )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed attempt, classified once: what to raise, and whether sending again is safe."""
+
+    error: FivetranError
+    reason: str  # for the log and the request listeners
+    resend_ok: bool
+    status: int | None = None
+    delay: float | None = None  # None: the retry policy's backoff
+
+
+def classify(
+    error: httpx.HTTPError | RateLimited | ServerError,
+    method: str,
+    operation: str,
+    retry: RetryPolicy,
+    attempt: int,
+) -> Failure:
+    """Every way an attempt fails, in one table: the order matters, httpx's exceptions nest."""
+    after_answer = may_resend_after_answer(method)
+    if isinstance(error, RateLimited):
+        wait = error.retry_after if error.retry_after is not None else retry.backoff(attempt)
+        # A Retry-After past the policy's cap is not waited out: the person hears when to try again.
+        return Failure(error, "rate limited", wait <= retry.max_retry_after, 429, wait)
+    if isinstance(error, ServerError):
+        return Failure(error, error.message, after_answer, error.status_code)
+    if isinstance(error, httpx.ConnectError):
+        # Never reached Fivetran: safe to send again, whatever the method.
+        failure: FivetranError = ConnectError(
+            f"could not connect to Fivetran ({type(error).__name__})", operation=operation
+        )
+        return Failure(failure, str(failure), resend_ok=True)
+    if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
+        failure = Timeout("timed out connecting to Fivetran", operation=operation)
+        return Failure(failure, str(failure), resend_ok=True)
+    if isinstance(error, httpx.TimeoutException):
+        failure = Timeout("Fivetran did not answer in time", operation=operation, may_have_acted=True)
+        return Failure(failure, failure.message, after_answer)
+    if isinstance(error, httpx.TransportError):
+        failure = ConnectError(
+            f"the connection to Fivetran broke ({type(error).__name__})",
+            operation=operation,
+            may_have_acted=True,
+        )
+        return Failure(failure, failure.message, after_answer)
+    # e.g. a body a proxy mangled (DecodingError): an answer came, but not one we can read
+    text = f"Fivetran's answer could not be read ({type(error).__name__})"
+    return Failure(DecodeError(text, operation=operation), text, resend_ok=False)
 
 
 class Transport:
@@ -129,84 +186,29 @@ class Transport:
             sent = True
             try:
                 response = await self._send(bound, method, path, params, json, headers, timeout)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-                # Never reached Fivetran: safe to send again, whatever the method.
-                wrapped: TransportError = (
-                    ConnectError(
-                        f"could not connect to Fivetran ({type(error).__name__})", operation=operation
-                    )
-                    if isinstance(error, httpx.ConnectError)
-                    else Timeout("timed out connecting to Fivetran", operation=operation)
-                )
-                if await self._again(operation, method, None, attempt, started, str(wrapped), resend_ok=True):
-                    continue
-                raise wrapped from None
-            except httpx.TimeoutException:
-                failure = Timeout("Fivetran did not answer in time", operation=operation, may_have_acted=True)
-                if await self._again(
-                    operation,
-                    method,
-                    None,
-                    attempt,
-                    started,
-                    failure.message,
-                    resend_ok=may_resend_after_answer(method),
-                ):
-                    continue
-                raise failure from None
-            except httpx.TransportError as error:
-                broken = ConnectError(
-                    f"the connection to Fivetran broke ({type(error).__name__})",
-                    operation=operation,
-                    may_have_acted=True,
-                )
-                if await self._again(
-                    operation,
-                    method,
-                    None,
-                    attempt,
-                    started,
-                    broken.message,
-                    resend_ok=may_resend_after_answer(method),
-                ):
-                    continue
-                raise broken from None
-            except httpx.HTTPError as error:
-                # e.g. a body a proxy mangled (DecodingError): an answer came, but not one we can read
-                failure_text = f"Fivetran's answer could not be read ({type(error).__name__})"
-                self._emit(
-                    RequestEvent(
-                        operation, method, None, attempt, self._clock() - started, None, failure_text
-                    )
-                )
-                raise DecodeError(failure_text, operation=operation) from None
-            self._observe(response)
-            try:
+                self._observe(response)
                 envelope = decode(
                     response.status_code,
                     response.content,
                     {k.lower(): v for k, v in response.headers.items()},
                     operation=operation,
                 )
-            except RateLimited as limited:
-                wait = limited.retry_after if limited.retry_after is not None else self.retry.backoff(attempt)
-                if wait <= self.retry.max_retry_after and await self._again(
-                    operation, method, 429, attempt, started, "rate limited", resend_ok=True, delay=wait
-                ):
-                    continue
-                raise
-            except ServerError as error:
+            except (httpx.HTTPError, RateLimited, ServerError) as error:
+                failure = classify(error, method, operation, self.retry, attempt)
                 if await self._again(
                     operation,
                     method,
-                    error.status_code,
+                    failure.status,
                     attempt,
                     started,
-                    error.message,
-                    resend_ok=may_resend_after_answer(method),
+                    failure.reason,
+                    resend_ok=failure.resend_ok,
+                    delay=failure.delay,
                 ):
                     continue
-                raise
+                if failure.error is error:
+                    raise
+                raise failure.error from None
             self._emit(
                 RequestEvent(operation, method, response.status_code, attempt, self._clock() - started)
             )
