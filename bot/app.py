@@ -30,21 +30,21 @@ from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_from_settings
 from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
-from bot.services.access import AccessPolicy, Role
-from bot.services.actions import ConnectorActions
-from bot.services.alerts import AlertService
-from bot.services.audit import Auditor
-from bot.services.background import Background
-from bot.services.bulk import BulkService
-from bot.services.dedupe import Dedupe
-from bot.services.digests import DigestService
-from bot.services.follow import FollowPolicy, SyncFollower
-from bot.services.follows import FollowKeeper
-from bot.services.holders import new_holder
-from bot.services.posting import PostError, SlackUnavailable
-from bot.services.replay import ReplayGuard
-from bot.services.snapshot import SnapshotCache
-from bot.services.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
+from bot.services.alerts.service import AlertService
+from bot.services.alerts.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
+from bot.services.digests.service import DigestService
+from bot.services.governance.access import AccessPolicy, Role
+from bot.services.governance.audit import Auditor
+from bot.services.governance.bulk import BulkService
+from bot.services.governance.dedupe import Dedupe
+from bot.services.governance.replay import ReplayGuard
+from bot.services.pipelines.actions import ConnectorActions
+from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
+from bot.services.runtime.background import Background
+from bot.services.runtime.holders import new_holder
+from bot.services.runtime.posting import PostError, SlackUnavailable
 from bot.slack.bulk_flow import bulk_lines, run_summary
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab

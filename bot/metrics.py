@@ -18,8 +18,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.commands.grammar import VERBS
 from bot.fivetran.transport import RequestEvent, Transport
-from bot.services.grammar import VERBS
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric

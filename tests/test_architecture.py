@@ -5,7 +5,7 @@ Layers, top to bottom (a module may import its own layer, the layers below it an
     root      cli, the composition root app.py, and the other commands (check, webhooks_cli)
     adapters  slack/, shell/, web/, scheduler/ (its runner turns the clock into service calls, as a
               listener turns a slash command into one), metrics (the Prometheus side of the observers)
-    services  services/, blocks/, and the schedule grammar of `digest add` (scheduler.schedule/days/
+    services  services/, commands/ (the /hvr grammar), blocks/, and the schedule grammar of `digest add` (scheduler.schedule/days/
               triggers: pure values the services parse and store, with no service or Slack in them)
     clients   fivetran/, storage/ (and hvr/ to come)
     base      modules that import nothing of the bot but other base modules: config, logs, the package
@@ -42,6 +42,7 @@ LAYERS: dict[str, str] = {
     "bot.scheduler": "adapters",
     "bot.metrics": "adapters",
     "bot.services": "services",
+    "bot.commands": "services",
     "bot.blocks": "services",
     "bot.scheduler.schedule": "services",
     "bot.scheduler.days": "services",

@@ -10,8 +10,8 @@ from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
 from bot.blocks.show import setup_tests_text
 from bot.blocks.text import clip, duration, stamp
-from bot.services.actions import ActionResult
-from bot.services.follow import FollowUpdate, Phase
+from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 NAME_MAX = 200

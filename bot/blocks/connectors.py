@@ -18,8 +18,8 @@ from bot.blocks.rows import connector_row, selection_counts
 from bot.blocks.show import render_show
 from bot.blocks.text import ago, clip
 from bot.fivetran.models import Connection
-from bot.services.selectors import Selector, unknown_groups
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.selectors import Selector, unknown_groups
+from bot.services.pipelines.snapshot import AccountSnapshot
 
 __all__ = ["connector_row", "render_group", "render_groups", "render_list", "render_show", "selection_counts"]
 

@@ -17,7 +17,7 @@ from bot.blocks.health import EMOJI, LABEL
 from bot.blocks.kit import Block, button, context, fallback, header, section
 from bot.blocks.message import Message
 from bot.blocks.text import ago, clip, cut, duration, until
-from bot.services.digest_model import (
+from bot.services.digests.content import (
     Change,
     DigestContent,
     Problem,
@@ -25,8 +25,8 @@ from bot.services.digest_model import (
     subscription_schedule,
     subscription_selector,
 )
-from bot.services.health import Health
-from bot.services.selectors import Selector
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.selectors import Selector
 from bot.storage.subscriptions import Subscription
 
 MAX_PROBLEM_ROWS = 20

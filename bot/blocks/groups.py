@@ -11,8 +11,8 @@ from bot.blocks.message import Message
 from bot.blocks.rows import connector_row, health_of, selection_counts
 from bot.blocks.text import ago, clip
 from bot.fivetran.models import Connection, Group
-from bot.services.health import Health
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.snapshot import AccountSnapshot
 
 # header, summary and a closing context line around the rows
 MAX_GROUP_ROWS = MAX_BLOCKS - 3

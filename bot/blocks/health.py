@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.blocks.text import clip, stamp, until
 from bot.fivetran.models import Connection
-from bot.services.health import Health
+from bot.services.pipelines.health import Health
 
 EMOJI: dict[Health, str] = {
     Health.BROKEN: ":red_circle:",

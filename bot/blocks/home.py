@@ -15,7 +15,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.health import EMOJI
 from bot.blocks.text import ago, clip, cut, esc, plain
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.audit import AuditEntry
 from bot.storage.subscriptions import Subscription
 

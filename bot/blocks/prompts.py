@@ -8,10 +8,10 @@ from bot.blocks.help import ALIASES, CONNECTORS, EXTRA_TOPICS, SELECTORS, TOPICS
 from bot.blocks.kit import Block, actions, button, context, fallback, header, section
 from bot.blocks.message import Message
 from bot.blocks.text import clip, esc
+from bot.commands.grammar import UsageError
 from bot.fivetran.models import Connection
-from bot.services.grammar import UsageError
-from bot.services.resolve import Ambiguous, Missing
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.resolve import Ambiguous, Missing
+from bot.services.pipelines.snapshot import AccountSnapshot
 
 QUERY_MAX = 100
 MESSAGE_MAX = 2500

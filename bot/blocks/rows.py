@@ -9,8 +9,8 @@ from bot.blocks.health import EMOJI, LABEL, next_step
 from bot.blocks.kit import Block, Element, overflow, section
 from bot.blocks.text import ago, clip, cut
 from bot.fivetran.models import Connection
-from bot.services.health import Health, classify
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.health import Health, classify
+from bot.services.pipelines.snapshot import AccountSnapshot
 
 NAME_MAX = 200
 SERVICE_MAX = 60

@@ -12,8 +12,8 @@ from bot.blocks.message import Message
 from bot.blocks.rows import health_of
 from bot.blocks.text import ago, clip, esc, stamp, until, when
 from bot.fivetran.models import Connection, Notice, SetupTest
-from bot.services.health import Health
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.snapshot import AccountSnapshot
 
 # A section holds 3,000 characters: ten notices of 220 fit with their codes, ten tests with their
 # messages; the rest are counted, so the count is never what gets cut.

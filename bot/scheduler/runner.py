@@ -23,8 +23,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Now, Sleep, utcnow
 from bot.scheduler.due import FireKey, fire_times_between, plan_fires
 from bot.scheduler.schedule import Schedule
-from bot.services.digest_model import subscription_schedule
-from bot.services.digests import DigestService, FireOutcome
+from bot.services.digests.content import subscription_schedule
+from bot.services.digests.service import DigestService, FireOutcome
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 

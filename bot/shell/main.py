@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging
-from bot.services.access import AccessPolicy
-from bot.services.follow import FollowPolicy
+from bot.services.governance.access import AccessPolicy
+from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.shell.session import ShellSession
 from bot.slack.router import Router
 from bot.slack_double import SlackDouble

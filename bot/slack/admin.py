@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.blocks.audit import render_audit
 from bot.blocks.governance import render_access_changed, render_access_list
 from bot.blocks.prompts import render_error
-from bot.services.actions import ActionResult
-from bot.services.grammar import AccessCmd, AuditCmd
-from bot.services.resolve import Found, resolve
+from bot.commands.grammar import AccessCmd, AuditCmd
+from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.resolve import Found, resolve
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 

@@ -7,9 +7,9 @@ import logging
 from bot.blocks.governance import BulkLine, render_bulk_preview, render_bulk_progress, render_bulk_report
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_cancelled, render_error
-from bot.services.actions import ActionResult
-from bot.services.bulk import BulkService, plan_bulk
-from bot.services.grammar import BulkCmd
+from bot.commands.grammar import BulkCmd
+from bot.services.governance.bulk import BulkService, plan_bulk
+from bot.services.pipelines.actions import ActionResult
 from bot.slack.flow import Flow
 from bot.slack.turn import MessageRef, Turn
 from bot.storage.bulk import BulkRun

@@ -17,8 +17,8 @@ from bot.blocks.message import Message
 from bot.blocks.prompts import render_confirm, render_error
 from bot.blocks.schemas import render_schemas
 from bot.fivetran.models import Connection
-from bot.services.access import Refused
-from bot.services.actions import ActionResult
+from bot.services.governance.access import Refused
+from bot.services.pipelines.actions import ActionResult
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 

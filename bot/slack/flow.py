@@ -15,18 +15,18 @@ from typing import Any
 from bot.blocks.actions import render_action_result
 from bot.blocks.prompts import render_ambiguous, render_error, render_not_found
 from bot.fivetran.models import Connection
-from bot.services.access import AUDITED, AccessPolicy, Refused, Role
-from bot.services.actions import ActionResult, ConnectorActions
-from bot.services.alerts import AlertService
-from bot.services.audit import AuditLog
-from bot.services.background import Background
-from bot.services.bulk import BulkService
-from bot.services.dedupe import Dedupe
-from bot.services.digests import DigestService
-from bot.services.follow import SyncFollower
-from bot.services.follows import FollowKeeper
-from bot.services.resolve import Ambiguous, Found, resolve
-from bot.services.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.alerts.service import AlertService
+from bot.services.digests.service import DigestService
+from bot.services.governance.access import AUDITED, AccessPolicy, Refused, Role
+from bot.services.governance.audit import AuditLog
+from bot.services.governance.bulk import BulkService
+from bot.services.governance.dedupe import Dedupe
+from bot.services.pipelines.actions import ActionResult, ConnectorActions
+from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.resolve import Ambiguous, Found, resolve
+from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.pipelines.sync_follower import SyncFollower
+from bot.services.runtime.background import Background
 from bot.slack.turn import Turn
 from bot.storage.access import AccessRepo
 from bot.storage.approvals import ApprovalRepo

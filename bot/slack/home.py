@@ -11,9 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.home import MAX_RECENT, render_home
 from bot.fivetran.errors import FivetranError
-from bot.services.access import AccessPolicy
-from bot.services.actions import explain
-from bot.services.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.governance.access import AccessPolicy
+from bot.services.pipelines.actions import explain
+from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.storage.audit import AuditEntry, AuditRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 

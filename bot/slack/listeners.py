@@ -16,8 +16,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.prompts import render_error
-from bot.services.access import Actor
-from bot.services.replay import ReplayGuard
+from bot.services.governance.access import Actor
+from bot.services.governance.replay import ReplayGuard
 from bot.slack.home import HomeTab
 from bot.slack.responder import SlackResponder
 from bot.slack.router import Router, reference_id

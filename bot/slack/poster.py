@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
 from bot.clock import Sleep
-from bot.services.posting import Posted, PostError, SlackUnavailable
+from bot.services.runtime.posting import Posted, PostError, SlackUnavailable
 
 # Answers that mean "this will never work" rather than "not now".
 PERMANENT = frozenset(

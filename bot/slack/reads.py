@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.blocks.connectors import render_group, render_groups, render_list, render_show
 from bot.blocks.prompts import render_error, render_help, render_usage_error
 from bot.blocks.schemas import render_schemas, render_tables
-from bot.services.grammar import UsageError
-from bot.services.selectors import SelectorError, parse_selector_text, select
+from bot.commands.grammar import UsageError
+from bot.services.pipelines.selectors import SelectorError, parse_selector_text, select
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 

@@ -22,12 +22,8 @@ from bot.blocks.prompts import (
     render_usage_error,
 )
 from bot.clock import Sleep
-from bot.fivetran.errors import FivetranError
-from bot.fivetran.patience import COMMAND_WAIT_S, patience
-from bot.services.access import Actor, Refused
-from bot.services.actions import explain
-from bot.services.digest_commands import DigestAdd, DigestList, DigestNow, DigestRemove
-from bot.services.grammar import (
+from bot.commands.digest_commands import DigestAdd, DigestList, DigestNow, DigestRemove
+from bot.commands.grammar import (
     AccessCmd,
     AuditCmd,
     BulkCmd,
@@ -48,7 +44,11 @@ from bot.services.grammar import (
     UsageError,
     parse,
 )
-from bot.services.watch_commands import Unwatch, WatchAdd, WatchList
+from bot.commands.watch_commands import Unwatch, WatchAdd, WatchList
+from bot.fivetran.errors import FivetranError
+from bot.fivetran.patience import COMMAND_WAIT_S, patience
+from bot.services.governance.access import Actor, Refused
+from bot.services.pipelines.actions import explain
 from bot.slack.admin import Admin
 from bot.slack.bulk_flow import Bulk
 from bot.slack.changes import Changes

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.blocks.alerts import render_unwatched, render_watch_added, render_watch_list
 from bot.blocks.digest import render_digest_added, render_digest_list, render_digest_removed
 from bot.blocks.prompts import render_error
-from bot.services.digest_commands import DigestAdd, DigestCommand, DigestList, DigestNow, DigestRemove
-from bot.services.digests import DigestError
-from bot.services.watch_commands import Unwatch, WatchAdd, WatchCommand, WatchList
+from bot.commands.digest_commands import DigestAdd, DigestCommand, DigestList, DigestNow, DigestRemove
+from bot.commands.watch_commands import Unwatch, WatchAdd, WatchCommand, WatchList
+from bot.services.digests.service import DigestError
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.blocks.message import Message
-from bot.services.access import Actor
-from bot.services.audit import AuditContext
+from bot.services.governance.access import Actor
+from bot.services.governance.audit import AuditContext
 from bot.storage.audit import AuditSource
 
 

@@ -23,9 +23,9 @@ from bot.config import Settings
 from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
 from bot.scheduler.runner import DigestScheduler
-from bot.services.alerts import AlertService
-from bot.services.background import Background
-from bot.services.snapshot import SnapshotCache
+from bot.services.alerts.service import AlertService
+from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.runtime.background import Background
 from bot.storage.db import Database
 from bot.web.readiness import Check, SlackAuthCheck, database_check, fivetran_check
 from bot.web.slack_events import serves_slack_events, slack_events_route

@@ -16,8 +16,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.services.events import AlertEvent
-from bot.services.webhook_events import SIGNATURE_HEADER, WebhookPayloadError, parse_webhook, verify_signature
+from bot.services.alerts.events import AlertEvent
+from bot.services.alerts.webhook_events import (
+    SIGNATURE_HEADER,
+    WebhookPayloadError,
+    parse_webhook,
+    verify_signature,
+)
 from bot.web.body import BodyTooLarge, read_limited
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import ConnectError
 from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
-from bot.services.alerts import AlertService
-from bot.services.flapping import FlapPolicy
-from bot.services.posting import ChannelPoster
-from bot.services.snapshot import AccountSnapshot, SnapshotCache
-from bot.services.watcher import Suspicion, Watcher
+from bot.services.alerts.flapping import FlapPolicy
+from bot.services.alerts.service import AlertService
+from bot.services.alerts.watcher import Suspicion, Watcher
+from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.runtime.posting import ChannelPoster
 from bot.simulator import Simulator, build_app
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 from bot.blocks import ids
-from bot.services.events import AlertEvent, AlertKind, WatchEvent
-from bot.services.selectors import parse_selector
-from bot.services.watch_commands import WatchAdd, parse_watch
+from bot.commands.watch_commands import WatchAdd, parse_watch
+from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
+from bot.services.pipelines.selectors import parse_selector
 
 from .fakes import CHANNEL, HOUR, OTHER, USER, Harness, action_ids, healthy_ids
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.watch_commands import WatchAdd, parse_watch
+from bot.commands.watch_commands import WatchAdd, parse_watch
 from bot.simulator import Simulator
 from bot.slack.poster import SlackPoster
 from bot.slack_double import SlackDouble

@@ -16,7 +16,7 @@ from bot.blocks.alerts import (
     render_watch_added,
     render_watch_list,
 )
-from bot.services.events import AlertEvent, AlertKind
+from bot.services.alerts.events import AlertEvent, AlertKind
 from bot.storage.alert_messages import AlertMessage
 from bot.storage.subscriptions import Subscription
 from tests.blocks.checks import assert_safe, mrkdwn_texts

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.services.events import AlertKind, WatchEvent
-from bot.services.watch_commands import WatchAdd
-from bot.services.watcher import KINDS_WITH_WEBHOOKS, Suspicion, Watcher
+from bot.commands.watch_commands import WatchAdd
+from bot.services.alerts.events import AlertKind, WatchEvent
+from bot.services.alerts.watcher import KINDS_WITH_WEBHOOKS, Suspicion, Watcher
 from bot.simulator import Simulator
 from bot.storage.db import Database
 from bot.storage.watch_state import WatchStateRepo

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.services.events import MAX_KEY, AlertKind
-from bot.services.webhook_events import WebhookPayloadError, parse_webhook, sign, verify_signature
+from bot.services.alerts.events import MAX_KEY, AlertKind
+from bot.services.alerts.webhook_events import WebhookPayloadError, parse_webhook, sign, verify_signature
 
 SECRET = "s3cret-webhook"
 # A live capture quoted in the reference (2026-05-21).

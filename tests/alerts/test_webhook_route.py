@@ -12,9 +12,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.services.events import AlertEvent
-from bot.services.watch_commands import WatchAdd
-from bot.services.webhook_events import SIGNATURE_HEADER, sign
+from bot.commands.watch_commands import WatchAdd
+from bot.services.alerts.events import AlertEvent
+from bot.services.alerts.webhook_events import SIGNATURE_HEADER, sign
 from bot.web.webhook import fivetran_webhook_route
 
 from .fakes import CHANNEL, USER, Harness, action_ids, healthy_ids

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot
 from tests.blocks.factory import make_snapshot
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.fivetran.models import Connection, Group, SchemaSettings
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot
 
 NOW = datetime(2026, 5, 9, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <@U123> & *bold* <https://evil.example|click>"

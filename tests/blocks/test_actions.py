@@ -7,8 +7,8 @@ import pytest
 from bot.blocks import ids
 from bot.blocks.actions import render_action_result, render_follow
 from bot.fivetran.models import SetupTest
-from bot.services.actions import ActionResult
-from bot.services.follow import FollowUpdate, Phase
+from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, NOW
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.connectors import connector_row, render_list
-from bot.services.selectors import Selector, parse_selector, select
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.selectors import Selector, parse_selector, select
+from bot.services.pipelines.snapshot import AccountSnapshot
 from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, NOW, connection, make_snapshot, snapshot
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.groups import render_group, render_groups
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot
 from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, NOW, connection, group, make_snapshot, snapshot
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bot.blocks.health import EMOJI, LABEL, badge, counts_line, next_step
-from bot.services.health import Health, classify
+from bot.services.pipelines.health import Health, classify
 from tests.blocks.factory import NOW, connection
 
 

@@ -11,10 +11,10 @@ from bot.blocks.connectors import render_group, render_groups, render_list, rend
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_ambiguous, render_not_found
 from bot.fivetran.models import Connection
-from bot.services.follow import FollowUpdate, Phase
-from bot.services.resolve import Ambiguous, Missing
-from bot.services.selectors import Selector, select
-from bot.services.snapshot import AccountSnapshot
+from bot.services.pipelines.resolve import Ambiguous, Missing
+from bot.services.pipelines.selectors import Selector, select
+from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, NOW, connection, make_snapshot, snapshot
 

@@ -16,8 +16,8 @@ from bot.blocks.prompts import (
     render_refused,
     render_usage_error,
 )
-from bot.services.grammar import VERBS, UsageError, parse
-from bot.services.resolve import Ambiguous, Missing
+from bot.commands.grammar import VERBS, UsageError, parse
+from bot.services.pipelines.resolve import Ambiguous, Missing
 from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, connection, group, make_snapshot, snapshot
 

@@ -10,7 +10,7 @@ from bot.blocks.connectors import render_list
 from bot.blocks.kit import button, header
 from bot.blocks.show import render_show
 from bot.blocks.text import esc, plain
-from bot.services.selectors import Selector
+from bot.services.pipelines.selectors import Selector
 from tests.blocks.factory import NOW, connection, snapshot
 
 # Right-to-left override, isolates, marks, ESC (a terminal colour), NUL, BEL, CR, a C1 control (CSI).

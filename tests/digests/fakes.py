@@ -10,8 +10,8 @@ from typing import Any
 from bot.fivetran.errors import ConnectError, FivetranError
 from bot.fivetran.models import Connection, Group
 from bot.scheduler.runner import DigestScheduler
-from bot.services.digests import DigestService
-from bot.services.snapshot import SnapshotCache
+from bot.services.digests.service import DigestService
+from bot.services.pipelines.snapshot import SnapshotCache
 from bot.storage.claims import ClaimRepo
 from bot.storage.db import Database
 from bot.storage.digest_state import DigestStateRepo

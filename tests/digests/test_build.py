@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services.digests import build_digest
-from bot.services.health import Health
-from bot.services.selectors import Selector
+from bot.services.digests.service import build_digest
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.selectors import Selector
 from tests.blocks.factory import NOW, connection, group, snapshot
 
 FAILING = {"failed_at": (NOW - timedelta(hours=1)).isoformat()}

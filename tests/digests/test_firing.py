@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.digest_commands import DigestAdd, parse_digest
-from bot.services.digests import FireOutcome
-from bot.services.selectors import Selector
+from bot.commands.digest_commands import DigestAdd, parse_digest
+from bot.services.digests.service import FireOutcome
+from bot.services.pipelines.selectors import Selector
 from bot.storage.db import Database
 from bot.storage.subscriptions import Subscription
 from tests.blocks.factory import connection

@@ -13,9 +13,9 @@ from bot.blocks.digest import (
     render_digest_unavailable,
 )
 from bot.scheduler.schedule import parse_schedule
-from bot.services.digests import build_digest
-from bot.services.health import Health
-from bot.services.selectors import Selector
+from bot.services.digests.service import build_digest
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.selectors import Selector
 from bot.slack_double.limits import block_problems
 from bot.storage.subscriptions import Subscription
 from tests.blocks.checks import assert_safe

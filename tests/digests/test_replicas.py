@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.digest_commands import DigestAdd, parse_digest
-from bot.services.digests import FireOutcome
+from bot.commands.digest_commands import DigestAdd, parse_digest
+from bot.services.digests.service import FireOutcome
 from bot.storage.claims import ClaimRepo
 from bot.storage.db import Database
 from tests.digests.fakes import FakeFivetran, Replica, digest_clock, digest_poster

@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.app import Bot, build_bot
 from bot.clock import Sleep
 from bot.config import Settings
-from bot.services.follow import FollowPolicy
+from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory, SlackRequest

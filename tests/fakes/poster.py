@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.blocks.message import Message
-from bot.services.posting import Posted, PostError
+from bot.services.runtime.posting import Posted, PostError
 
 
 @dataclass

@@ -16,9 +16,9 @@ from bot.blocks.actions import render_follow
 from bot.blocks.message import Message
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
-from bot.services.background import Background
-from bot.services.follow import FollowPolicy, FollowUpdate, SyncFollower
-from bot.services.follows import LEASE, FollowKeeper
+from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
+from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
+from bot.services.runtime.background import Background
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack.poster import SlackPoster
 from bot.storage.db import Database

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.blocks import ids
-from bot.services.access import CHANGES, Role
+from bot.services.governance.access import CHANGES, Role
 from tests.governance.conftest import ADMIN, ADMIN2, CHANNEL, Gov, Target, buttons_of
 
 GET_CONNECTION = "GET /v1/connections/{connection_id}"

@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from bot.app import Bot, build_bot
 from bot.blocks.message import Message
 from bot.config import Settings
-from bot.services.access import Actor
+from bot.services.governance.access import Actor
 from bot.simulator import Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.db_fixtures import (  # noqa: F401 - fixtures

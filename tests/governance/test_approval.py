@@ -9,7 +9,7 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.message import Message
-from bot.services.dedupe import MemoryDedupe
+from bot.services.governance.dedupe import MemoryDedupe
 from tests.governance.cases import RESYNC, RESYNC_TABLES
 from tests.governance.conftest import ADMIN, ADMIN2, OPERATOR, Gov, MakeGov, buttons_of, is_refusal, text_of
 

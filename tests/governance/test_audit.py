@@ -5,7 +5,7 @@ it; and it outlives the process, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from bot.blocks import ids
-from bot.services.audit import Auditor
+from bot.services.governance.audit import Auditor
 from bot.storage.audit import AuditEntry, AuditRepo
 from tests.governance.conftest import (
     ADMIN,

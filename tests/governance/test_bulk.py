@@ -9,9 +9,9 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.governance import BulkLine, render_bulk_report
 from bot.blocks.message import Message
-from bot.services.bulk import plan_bulk
-from bot.services.health import Health
-from bot.services.selectors import parse_selector
+from bot.services.governance.bulk import plan_bulk
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.selectors import parse_selector
 from tests.governance.cases import PATCH_CONNECTION
 from tests.governance.conftest import (
     ADMIN,

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from bot.blocks import ids
-from bot.services.access import GRANTS_TTL_S, REQUIRED, Role
+from bot.services.governance.access import GRANTS_TTL_S, REQUIRED, Role
 from tests.governance.cases import (
     BUTTONS,
     COMMANDS,

@@ -17,7 +17,7 @@ import pytest
 from bot.app import Bot, build_bot
 from bot.blocks.message import Message
 from bot.config import Settings
-from bot.services.access import Actor
+from bot.services.governance.access import Actor
 from bot.simulator import Simulator, build_app
 from bot.slack.router import MessageRef
 from tests.fakes import FakeClock, FakeSleep

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.blocks import ids
-from bot.services.access import Actor
+from bot.services.governance.access import Actor
 from tests.integration.conftest import ADMIN, CHANNEL, OPERATOR, VIEWER, RecordingResponder, World
 
 

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from bot.app import build_bot
 from bot.config import Settings
-from bot.services.webhook_events import SIGNATURE_HEADER, sign
+from bot.services.alerts.webhook_events import SIGNATURE_HEADER, sign
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.e2e.harness import ADMIN, E2E, FAST_FOLLOW, OPERATOR, SIM_URL, Tamper, no_wait, serving

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.blocks.message import Message
-from bot.services.access import Actor
+from bot.services.governance.access import Actor
 from bot.slack.router import MessageRef, Router
 from tests.e2e.harness import ADMIN, CHANNEL
 from tests.ops.support import ops_bot

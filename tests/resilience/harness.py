@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from bot.app import build_bot
 from bot.config import Settings
-from bot.services.follow import FollowPolicy
+from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.e2e.harness import ADMIN, BOT_TOKEN, E2E, OPERATOR, SIM_URL, Tamper, serving

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.commands.grammar import VERBS, UsageError, parse
 from bot.scheduler.schedule import Schedule, ScheduleError, parse_schedule
-from bot.services.grammar import VERBS, UsageError, parse
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot.blocks.message import Message
-from bot.services.access import Actor
+from bot.services.governance.access import Actor
 from bot.slack_double import message_problems
 from tests.e2e.harness import ADMIN, CHANNEL
 from tests.integration.conftest import RecordingResponder

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.blocks.message import Message
 from bot.fivetran.patience import current
-from bot.services.access import Actor, Role
-from bot.services.snapshot import AccountSnapshot
+from bot.services.governance.access import Actor, Role
+from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Deps
 from bot.slack.router import STILL_WAITING, Router
 from bot.slack.turn import MessageRef

@@ -1,0 +1,1 @@
+"""Real-time alerts: watches, events from webhooks and polling, flapping, posting."""

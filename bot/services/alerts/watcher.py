@@ -1,0 +1,231 @@
+"""The polling watcher: for accounts without webhooks, diff account snapshots into alert events.
+
+What it saw last lives in the database (watch_state), so a restart neither repeats nor misses a
+transition, and replicas share one view. Each transition is claimed under a key built only from what every
+replica reads identically: the sync timestamps for sync ends, otherwise the stored previous state's
+`seen_at` (the moment that state was first recorded, in the shared table). Two replicas that read the same
+previous state derive the same key; one that reads after the other stored the new state sees no change.
+
+Events are announced before the new state is stored: a crash in between repeats the keys, and the claims
+(already done) keep them from being posted twice.
+
+Bad data never becomes a flood:
+- a failed snapshot fetch (a Fivetran outage) produces nothing and leaves the stored state alone;
+- a snapshot in which an implausible share of connectors changed at once (`Suspicion`) is held back for
+  one poll: nothing announced, nothing stored. If the next snapshot shows the same thing it is believed
+  and announced (a real mass outage is told one interval late); a glitch that has gone is never told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.clock import Sleep
+from bot.fivetran.errors import FivetranError
+from bot.fivetran.models import Connection
+from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
+from bot.services.alerts.service import Snapshots
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.storage.watch_state import WatchState, WatchStateRepo
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[AlertEvent], Awaitable[object]]
+
+FAILURE_HEALTHS = frozenset({Health.BROKEN.value, Health.FAILING.value})
+# Fivetran's webhooks tell everything but delays; with webhooks on, the poller adds only what they lack.
+KINDS_WITHOUT_WEBHOOKS = frozenset(AlertKind) - {AlertKind.SYNC_STARTED}
+KINDS_WITH_WEBHOOKS = frozenset({AlertKind.DELAYED})
+
+
+@dataclass(frozen=True)
+class Suspicion:
+    """More than `share` of the compared connectors changed, and at least `min_changed` of them."""
+
+    share: float = 0.5
+    min_changed: int = 10
+
+    def applies(self, changed: int, compared: int) -> bool:
+        return changed >= self.min_changed and changed > self.share * compared
+
+
+@dataclass
+class PollResult:
+    ok: bool  # False: no snapshot (Fivetran unreachable)
+    events: list[AlertEvent] = field(default_factory=list)
+    announced: int = 0  # events this replica claimed and posted
+    held: bool = False  # the snapshot looked implausible and was held back
+    baselined: int = 0  # connections seen for the first time, stored without an alert
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def observe(connection: Connection, health: Health) -> dict[str, Any]:
+    """The part of a connection whose change is news. sync_state is left out: it flips every sync."""
+    status = connection.status
+    return {
+        "health": health.value,
+        "setup_state": status.setup_state,
+        "update_state": status.update_state,
+        "paused": bool(connection.paused),
+        "failed_at": _iso(connection.failed_at),
+        "succeeded_at": _iso(connection.succeeded_at),
+    }
+
+
+def _task(connection: Connection) -> str | None:
+    return next((t.message for t in connection.status.tasks if t.message), None)
+
+
+def transitions(
+    previous: WatchState, current: Mapping[str, Any], connection: Connection, at: datetime
+) -> list[AlertEvent]:
+    """The events between two observations of one connection, in the order they should be told."""
+    before = previous.state
+    cid = connection.id
+    moved = f"{before.get('health')}->{current['health']}@{previous.seen_at.isoformat()}"
+    found: list[AlertEvent] = []
+
+    def add(kind: AlertKind, when: datetime, discriminator: str, message: str | None = None) -> None:
+        found.append(
+            AlertEvent(
+                connection_id=cid,
+                kind=kind,
+                at=when,
+                key=claim_key("transition", cid, kind.value, discriminator),
+                source="poll",
+                message=message,
+                connector_name=connection.name,
+                group_id=connection.group_id,
+                service=connection.service,
+            )
+        )
+
+    failed_moved = current["failed_at"] is not None and current["failed_at"] != before.get("failed_at")
+    succeeded_moved = current["succeeded_at"] is not None and current["succeeded_at"] != before.get(
+        "succeeded_at"
+    )
+    if current["setup_state"] == "broken" and before.get("setup_state") != "broken":
+        add(AlertKind.BROKE, at, moved, _task(connection))
+    elif failed_moved and current["health"] in FAILURE_HEALTHS and connection.failed_at is not None:
+        add(AlertKind.SYNC_FAILED, connection.failed_at, current["failed_at"], _task(connection))
+    if before.get("health") in FAILURE_HEALTHS and current["health"] not in FAILURE_HEALTHS:
+        add(
+            AlertKind.RECOVERED,
+            connection.succeeded_at if succeeded_moved and connection.succeeded_at else at,
+            moved,
+        )
+    if succeeded_moved and connection.succeeded_at is not None:
+        add(AlertKind.SYNC_SUCCEEDED, connection.succeeded_at, current["succeeded_at"])
+    if current["update_state"] == "delayed" and before.get("update_state") != "delayed":
+        add(AlertKind.DELAYED, at, moved)
+    if current["paused"] != bool(before.get("paused")):
+        add(AlertKind.PAUSED if current["paused"] else AlertKind.RESUMED, at, moved)
+    return found
+
+
+class Watcher:
+    def __init__(
+        self,
+        *,
+        snapshots: Snapshots,
+        state: WatchStateRepo,
+        handle: Handle,
+        interval: float,
+        max_age: float = 0.0,
+        kinds: frozenset[AlertKind] = KINDS_WITHOUT_WEBHOOKS,
+        suspicion: Suspicion | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._snapshots = snapshots
+        self._state = state
+        self._handle = handle
+        self.interval = interval
+        self._max_age = max_age
+        self._kinds = kinds
+        self._suspicion = suspicion or Suspicion()
+        self._sleep = sleep
+        self._held = False
+        self._task: asyncio.Task[None] | None = None
+        self.polls = 0
+
+    async def poll_once(self) -> PollResult:
+        self.polls += 1
+        try:
+            snapshot = await self._snapshots.get(max_age=self._max_age)
+        except FivetranError as error:
+            log.warning("watcher: no snapshot this time, so no alerts (%s)", error)
+            return PollResult(ok=False)
+        seen = await self._state.get_all()
+        events, changed, new = self._diff(snapshot, seen)
+        # routine sync ends are not suspicious, however many: only changes of state count
+        moved = len({e.connection_id for e in events if e.kind is not AlertKind.SYNC_SUCCEEDED})
+        compared = len(snapshot.connections) - len(new)
+        if self._suspicion.applies(moved, compared) and not self._held:
+            self._held = True
+            log.warning(
+                "watcher: %d of %d connectors changed at once; holding this snapshot back until the next "
+                "one confirms it",
+                moved,
+                compared,
+            )
+            return PollResult(ok=True, events=events, held=True)
+        self._held = False
+        announced = 0
+        for event in events:
+            if event.kind in self._kinds and await self._handle(event):
+                announced += 1
+        await self._state.put_many({**changed, **new})
+        return PollResult(ok=True, events=events, announced=announced, baselined=len(new))
+
+    def _diff(
+        self, snapshot: AccountSnapshot, seen: Mapping[str, WatchState]
+    ) -> tuple[list[AlertEvent], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        events: list[AlertEvent] = []
+        changed: dict[str, dict[str, Any]] = {}
+        new: dict[str, dict[str, Any]] = {}
+        for cid, connection in snapshot.connections.items():
+            current = observe(connection, snapshot.health[cid])
+            previous = seen.get(cid)
+            if previous is None:
+                new[cid] = current  # first sight (first run, or a new connector): a baseline, not news
+            elif dict(previous.state) != current:
+                changed[cid] = current
+                events += transitions(previous, current, connection, snapshot.fetched_at)
+        return events, changed, new
+
+    # --- running at the interval ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Polls every `interval` seconds in the background; does nothing when the interval is 0."""
+        if self.interval <= 0 or self._task is not None:
+            return
+        self._task = asyncio.create_task(self._run(), name="watcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # a database hiccup must not end the watcher; the next poll repeats what this one missed
+                log.exception("watcher: poll failed")
+            await self._sleep(self.interval)

@@ -1,0 +1,1 @@
+"""Scheduled digests: what a digest contains and when it fires."""

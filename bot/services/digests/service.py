@@ -1,0 +1,324 @@
+"""Scheduled status digests: subscriptions of a channel, what a digest says, and firing one exactly once.
+
+A fire is claimed in the database before anything is posted, so however many replicas fire the same
+subscription at the same moment, one posts. The claim is marked done only once Slack accepted the post;
+a holder that dies in between leaves a claim whose lease runs out, and another replica takes it over.
+What a digest says is computed by the pure `build_digest` (in `digest_model`); `bot.blocks.digest`
+renders it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.blocks.digest import render_digest, render_digest_unavailable
+from bot.blocks.message import Message
+from bot.clock import Now, utcnow
+from bot.commands.digest_commands import DigestAdd
+from bot.fivetran.errors import FivetranError
+from bot.services.digests.content import (
+    Change,
+    DigestContent,
+    Problem,
+    build_digest,
+    next_fires,
+    only_problems,
+    subscription_schedule,
+    subscription_selector,
+)
+from bot.services.pipelines.selectors import Selector
+from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.runtime.posting import ChannelPoster, PostError
+from bot.storage.claims import ClaimRepo
+from bot.storage.digest_state import DigestStateRepo
+from bot.storage.subscriptions import Subscription, SubscriptionRepo
+
+__all__ = [
+    "AddedDigest",
+    "Change",
+    "DigestContent",
+    "DigestError",
+    "DigestService",
+    "FireOutcome",
+    "Problem",
+    "build_digest",
+    "next_fires",
+    "subscription_schedule",
+    "subscription_selector",
+]
+
+log = logging.getLogger(__name__)
+
+# A channel with more digests than this is a mistake (or a loop in someone's script), not a need.
+MAX_DIGESTS_PER_CHANNEL = 25
+# Digests firing together share one snapshot; a snapshot fetched this recently counts as "at fire time".
+SNAPSHOT_MAX_AGE_S = 15.0
+# Claims and state writes at once; more would only queue on the connection pool.
+DB_CONCURRENCY = 8
+# Channels posted to at once; each channel's own posts are paced by the poster.
+POST_CONCURRENCY = 16
+
+
+class Snapshots(Protocol):
+    """What the service needs of `SnapshotCache`."""
+
+    async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
+
+
+class FireOutcome(StrEnum):
+    POSTED = "posted"
+    POSTED_UNAVAILABLE = "posted-unavailable"  # Fivetran could not be reached: the digest said so
+    SKIPPED_NOT_CLAIMED = "skipped-not-claimed"  # another holder has it, or it is done
+    SKIPPED_ALL_HEALTHY = "skipped-all-healthy"  # only:problems and nothing to report
+    SKIPPED_INACTIVE = "skipped-inactive"  # removed (or never existed) by fire time
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """The snapshot could not be had at fire time; `reason` is shown to people."""
+
+    reason: str
+
+
+class DigestError(ValueError):
+    """A digest request the service refuses; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class AddedDigest:
+    subscription: Subscription
+    next_fires: list[datetime]
+
+
+@dataclass(frozen=True)
+class _Due:
+    sub: Subscription
+    fire_time: datetime
+    lease_until: datetime  # past this, another holder may have taken the fire over: do not post
+
+
+class DigestObserver(Protocol):
+    """Told the outcome of every digest fire (BotMetrics counts them)."""
+
+    def digest_fired(self, outcome: str) -> None: ...
+
+
+class _Unobserved:
+    def digest_fired(self, outcome: str) -> None:
+        pass
+
+
+class DigestService:
+    def __init__(
+        self,
+        subscriptions: SubscriptionRepo,
+        claims: ClaimRepo,
+        states: DigestStateRepo,
+        snapshots: Snapshots,
+        poster: ChannelPoster,
+        *,
+        default_tz: str,
+        holder: str,
+        now: Now = utcnow,
+        lease_s: float = 120.0,
+        snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
+        fetch_timeout_s: float | None = None,
+        observer: DigestObserver | None = None,
+    ) -> None:
+        self.subscriptions = subscriptions
+        self.claims = claims
+        self.states = states
+        self.snapshots = snapshots
+        self.poster = poster
+        self.default_tz = ZoneInfo(default_tz)
+        self.holder = holder
+        self.now = now
+        self.lease_s = lease_s
+        self.snapshot_max_age_s = snapshot_max_age_s
+        # Fetch, then up to MAX_DIGESTS_PER_CHANNEL paced posts, must fit in one lease.
+        self.fetch_timeout_s = lease_s / 3 if fetch_timeout_s is None else fetch_timeout_s
+        self.observer = observer or _Unobserved()
+
+    # Commands -------------------------------------------------------------------------------------------
+
+    async def add(self, channel: str, user: str, cmd: DigestAdd, *, preview: int = 3) -> AddedDigest:
+        existing = await self.subscriptions.list_for_channel(channel, "digest")
+        if len(existing) >= MAX_DIGESTS_PER_CHANNEL:
+            raise DigestError(
+                f"This channel has {len(existing)} digests already, the most one channel may have. "
+                "Remove one with `/hvr digest remove <id>` first."
+            )
+        selector = cmd.selector
+        options: dict[str, Any] = {
+            "only_problems": cmd.only_problems,
+            "selector": {
+                "groups": list(selector.groups),
+                "statuses": [s.value for s in selector.statuses],
+                "services": list(selector.services),
+            },
+        }
+        sub = await self.subscriptions.add(
+            kind="digest",
+            channel_id=channel,
+            created_by=user,
+            timezone=cmd.tz,
+            selector=selector.as_text(),
+            schedule=cmd.schedule.text,
+            options=options,
+        )
+        return AddedDigest(sub, cmd.schedule.next_fire_times(self.now(), preview))
+
+    async def list(self, channel: str) -> list[tuple[Subscription, datetime | None]]:
+        now = self.now()
+        found = await self.subscriptions.list_for_channel(channel, "digest")
+        return [(sub, next(iter(next_fires(sub, now)), None)) for sub in found]
+
+    async def remove(self, subscription_id: str, channel: str) -> bool:
+        return await self.subscriptions.remove(subscription_id.lower(), channel)
+
+    async def preview(self, channel: str, selector: Selector) -> Message:
+        """`digest now`: a fresh digest, not a fire: no claim, and the change history is left alone."""
+        del channel  # every channel sees the same account; kept for symmetry with the other commands
+        now = self.now()
+        snapshot = await self._snapshot()
+        if isinstance(snapshot, Unavailable):
+            return render_digest_unavailable(snapshot.reason, now=now, tz=self.default_tz)
+        content = build_digest(snapshot, selector, None, now=now, only_problems=False)
+        return render_digest(content, now=now, tz=self.default_tz)
+
+    # Firing ---------------------------------------------------------------------------------------------
+
+    async def fire(self, subscription_id: str, fire_time: datetime) -> FireOutcome:
+        return (await self.fire_batch([(subscription_id, fire_time)]))[0]
+
+    async def fire_batch(self, fires: Sequence[tuple[str, datetime]]) -> builtins.list[FireOutcome]:
+        """Fires several digests due together: claim each, fetch one snapshot for all, post per channel.
+
+        Claims come first so that a replica that loses every claim does not fetch anything.
+        """
+        outcomes: dict[int, FireOutcome] = {}
+        gate = asyncio.Semaphore(DB_CONCURRENCY)
+
+        # One read for the whole batch; a subscription removed by now is not fired.
+        active = {s.id: s for s in await self.subscriptions.list_active("digest")} if fires else {}
+
+        async def claim(index: int, subscription_id: str, fire_time: datetime) -> _Due | None:
+            async with gate:
+                sub = active.get(subscription_id)
+                if sub is None:
+                    outcomes[index] = FireOutcome.SKIPPED_INACTIVE
+                    return None
+                lease_until = self.now() + timedelta(seconds=self.lease_s)
+                if not await self.claims.try_claim(subscription_id, fire_time, self.holder, self.lease_s):
+                    outcomes[index] = FireOutcome.SKIPPED_NOT_CLAIMED
+                    return None
+                return _Due(sub, fire_time, lease_until)
+
+        claimed = await asyncio.gather(*(claim(i, sid, at) for i, (sid, at) in enumerate(fires)))
+        due = {i: d for i, d in enumerate(claimed) if d is not None}
+        if due:
+            outcomes.update(await self._post_all(due, await self._snapshot()))
+        for outcome in outcomes.values():
+            self.observer.digest_fired(outcome.value)
+        return [outcomes[i] for i in range(len(fires))]
+
+    async def _snapshot(self) -> AccountSnapshot | Unavailable:
+        # Bounded, so that a Fivetran outage with long retries cannot outlast the claims' leases.
+        try:
+            async with asyncio.timeout(self.fetch_timeout_s):
+                return await self.snapshots.get(max_age=self.snapshot_max_age_s)
+        except FivetranError as error:
+            log.warning("digest snapshot could not be fetched: %s", error)
+            return Unavailable(_error_text(error))
+        except TimeoutError:
+            log.warning("digest snapshot not fetched within %.0fs", self.fetch_timeout_s)
+            return Unavailable(f"Fivetran did not answer within {self.fetch_timeout_s:.0f} seconds")
+
+    async def _post_all(
+        self, due: Mapping[int, _Due], snapshot: AccountSnapshot | Unavailable
+    ) -> dict[int, FireOutcome]:
+        lanes: dict[str, list[tuple[int, _Due]]] = {}
+        for index, item in due.items():
+            lanes.setdefault(item.sub.channel_id, []).append((index, item))
+        gate = asyncio.Semaphore(POST_CONCURRENCY)
+        results: dict[int, FireOutcome] = {}
+
+        async def lane(items: Iterable[tuple[int, _Due]]) -> None:
+            # One channel's digests one after the other (the poster paces them); channels in parallel.
+            async with gate:
+                for index, item in items:
+                    results[index] = await self._complete_one(item, snapshot)
+
+        await asyncio.gather(*(lane(sorted(items, key=lambda x: x[1].fire_time)) for items in lanes.values()))
+        return results
+
+    async def _complete_one(self, item: _Due, snapshot: AccountSnapshot | Unavailable) -> FireOutcome:
+        sub, fire_time = item.sub, item.fire_time
+        now = self.now()
+        tz = ZoneInfo(sub.timezone)
+        problems: dict[str, str] | None = None
+        success = FireOutcome.POSTED
+        if isinstance(snapshot, Unavailable):
+            message = render_digest_unavailable(snapshot.reason, now=now, tz=tz)
+            success = FireOutcome.POSTED_UNAVAILABLE
+        else:
+            state = await self.states.get(sub.id)
+            content = build_digest(
+                snapshot,
+                subscription_selector(sub),
+                None if state is None else state.last_problems,
+                now=now,
+                only_problems=only_problems(sub),
+            )
+            problems = content.problem_map()
+            if content.all_healthy and content.only_problems:
+                await self.states.put(sub.id, fire_time, problems)
+                await self._done(sub.id, fire_time, FireOutcome.SKIPPED_ALL_HEALTHY)
+                return FireOutcome.SKIPPED_ALL_HEALTHY
+            message = render_digest(content, now=now, tz=tz)
+        if self.now() >= item.lease_until:
+            # Too slow (a long queue in this channel): the fire may be someone else's by now.
+            log.warning("digest %s at %s: lease ran out before posting", sub.id, fire_time.isoformat())
+            return FireOutcome.FAILED
+        try:
+            await self.poster.post(sub.channel_id, message)
+        except PostError as error:
+            # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same way.
+            log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
+            await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: {error.code}")
+            return FireOutcome.FAILED
+        except Exception:
+            # Anything else may be passing (network): leave the claim open; after its lease another
+            # holder, or this one, takes it over while the fire is still within the grace window.
+            log.exception("digest %s at %s: posting failed", sub.id, fire_time.isoformat())
+            return FireOutcome.FAILED
+        if problems is not None:
+            await self.states.put(sub.id, fire_time, problems)
+        await self._done(sub.id, fire_time, success)
+        return success
+
+    async def _done(self, subscription_id: str, fire_time: datetime, outcome: str) -> None:
+        if not await self.claims.complete(subscription_id, fire_time, self.holder, outcome):
+            # Our lease ran out mid-post and someone took over: they may post too. Worth knowing.
+            log.warning(
+                "digest %s at %s: claim was taken over before it was marked done",
+                subscription_id,
+                fire_time.isoformat(),
+            )
+
+    async def release_open_claims(self) -> int:
+        """On shutdown: give up unfinished claims so another replica takes them at once."""
+        return await self.claims.release_held_by(self.holder)
+
+
+def _error_text(error: FivetranError) -> str:
+    return str(error) or error.message or type(error).__name__

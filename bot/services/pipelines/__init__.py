@@ -1,0 +1,1 @@
+"""What a source of pipelines is and does: snapshot, health, selection, actions, follows."""

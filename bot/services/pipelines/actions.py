@@ -1,0 +1,237 @@
+"""Changes to connectors: sync, pause, resume, setup tests, re-syncs, table switches, schema reload.
+
+Each returns an `ActionResult` a view can render as it is, including Fivetran's refusal in plain words.
+After any change the connection is fetched again and folded into the snapshot, so the next view is true.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from bot.fivetran.client import FivetranClient
+from bot.fivetran.errors import (
+    BadRequest,
+    Conflict,
+    FivetranError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    StatusError,
+    Timeout,
+    TransportError,
+    Unauthorized,
+)
+from bot.fivetran.models import Connection, SchemaSettings, SetupTest
+from bot.services.pipelines.snapshot import SnapshotCache
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    action: str
+    connection_id: str
+    summary: str  # one line a person reads first
+    detail: str = ""  # Fivetran's own words, when it said something
+    code: str = ""  # Fivetran's error code, for the audit log
+    connection: Connection | None = None
+    setup_tests: list[SetupTest] = field(default_factory=list)
+    schemas: SchemaSettings | None = None
+
+
+def explain(error: FivetranError, action: str, connection_id: str = "") -> str:
+    """Fivetran's refusal, said the way a colleague would."""
+    if isinstance(error, Conflict):
+        if action in ("resync", "resync_tables"):
+            return "A sync is running, so a re-sync can't start now. It can start once the sync ends."
+        return "Fivetran refused because of what the connector is doing right now."
+    if isinstance(error, RateLimited):
+        wait = f" Try again in {max(1, math.ceil(error.retry_after / 60))} min." if error.retry_after else ""
+        return f"The account has used its Fivetran API budget for now.{wait}"
+    if isinstance(error, NotFound):
+        return "Fivetran no longer knows this connector (deleted or moved?). `/hvr list` shows what exists."
+    if isinstance(error, Unauthorized):
+        return "Fivetran did not accept the bot's API key. An admin should check it with `hvr-bot check`."
+    if isinstance(error, Forbidden):
+        return (
+            "The bot's Fivetran API key is not allowed to do this. Ask a Fivetran admin for the permission."
+        )
+    if isinstance(error, BadRequest):
+        return "Fivetran did not accept the request."
+    if isinstance(error, TransportError):
+        if error.may_have_acted and action not in ("read",):
+            # The request was sent: saying nothing happened could make someone start it twice.
+            show = f"/hvr show {connection_id}" if connection_id else "/hvr show"
+            return f"Fivetran did not answer in time. The request was sent, so it may still happen: check with `{show}` before trying again."
+        if isinstance(error, Timeout):
+            return "Fivetran did not answer in time. Nothing was changed; try again in a minute."
+        return "Fivetran could not be reached. Nothing was changed; try again in a minute."
+    if isinstance(error, StatusError) and error.status_code >= 500:
+        return "Fivetran had an internal problem. It may or may not have acted: check `/hvr show` before retrying."
+    return "Fivetran answered with something unexpected."
+
+
+class ConnectorActions:
+    def __init__(self, client: FivetranClient, cache: SnapshotCache) -> None:
+        self._client = client
+        self._cache = cache
+
+    async def _run(
+        self,
+        action: str,
+        connection_id: str,
+        call: Callable[[], Awaitable[T]],
+        done: Callable[[T], ActionResult],
+        *,
+        refresh: bool = True,
+    ) -> ActionResult:
+        try:
+            value = await call()
+        except FivetranError as error:
+            code = error.code if isinstance(error, StatusError) else type(error).__name__
+            log.info("fivetran refused %s on %s: %s", action, connection_id, error)
+            return ActionResult(
+                ok=False,
+                action=action,
+                connection_id=connection_id,
+                summary=explain(error, action, connection_id),
+                detail=error.message,
+                code=code,
+            )
+        result = done(value)
+        if result.connection is None and refresh:
+            refreshed = await self.refresh(connection_id)
+            if refreshed is not None:
+                result = replace(result, connection=refreshed)
+        return result
+
+    async def refresh(self, connection_id: str) -> Connection | None:
+        """Fetch one connection and fold it into the snapshot; None when Fivetran can't be asked."""
+        try:
+            connection = await self._client.get_connection(connection_id)
+        except FivetranError:
+            log.warning("could not refresh %s after a change", connection_id, exc_info=True)
+            self._cache.invalidate()
+            return None
+        self._cache.update(connection)
+        return connection
+
+    async def sync(self, connection_id: str, *, force: bool = False, refresh: bool = True) -> ActionResult:
+        """`refresh=False` skips fetching the connection afterwards: a bulk run of 500 syncs needs 500
+        requests, not 1,000, and invalidates the snapshot once at the end instead."""
+        what = "Force sync" if force else "Sync"
+        return await self._run(
+            "force_sync" if force else "sync",
+            connection_id,
+            lambda: self._client.sync(connection_id, force=force),
+            lambda message: ActionResult(True, "sync", connection_id, f"{what} started.", detail=message),
+            refresh=refresh,
+        )
+
+    def invalidate(self) -> None:
+        self._cache.invalidate()
+
+    async def pause(self, connection_id: str) -> ActionResult:
+        return await self._run(
+            "pause",
+            connection_id,
+            lambda: self._client.pause(connection_id),
+            lambda c: self._changed("pause", c, "Paused: no syncs will run until it is resumed."),
+        )
+
+    async def resume(self, connection_id: str) -> ActionResult:
+        return await self._run(
+            "resume",
+            connection_id,
+            lambda: self._client.resume(connection_id),
+            lambda c: self._changed("resume", c, "Resumed: syncs run on schedule again."),
+        )
+
+    async def run_setup_tests(self, connection_id: str) -> ActionResult:
+        def done(connection: Connection) -> ActionResult:
+            tests = connection.setup_tests or []
+            failed = [t for t in tests if t.status in ("FAILED", "JOB_FAILED")]
+            warned = [t for t in tests if t.status == "WARNING"]
+            if failed:
+                summary = f"{len(failed)} of {len(tests)} setup tests failed."
+            elif warned:
+                summary = f"Setup tests passed with {len(warned)} warning{'s' if len(warned) > 1 else ''}."
+            else:
+                summary = f"All {len(tests)} setup tests passed." if tests else "Fivetran ran no setup tests."
+            self._cache.update(connection)
+            return ActionResult(
+                not failed, "test", connection.id, summary, connection=connection, setup_tests=tests
+            )
+
+        return await self._run(
+            "test", connection_id, lambda: self._client.run_setup_tests(connection_id), done
+        )
+
+    async def resync(self, connection_id: str, scope: dict[str, list[str]] | None = None) -> ActionResult:
+        if scope:
+            count = sum(len(t) for t in scope.values())
+            summary = f"Re-sync of {count} table{'s' if count > 1 else ''} started."
+        else:
+            summary = "Historical re-sync of all data started."
+        return await self._run(
+            "resync",
+            connection_id,
+            lambda: self._client.resync(connection_id, scope),
+            lambda message: ActionResult(True, "resync", connection_id, summary, detail=message),
+        )
+
+    async def resync_tables(self, connection_id: str, tables: dict[str, list[str]]) -> ActionResult:
+        count = sum(len(t) for t in tables.values())
+        return await self._run(
+            "resync_tables",
+            connection_id,
+            lambda: self._client.resync_tables(connection_id, tables),
+            lambda message: ActionResult(
+                True,
+                "resync_tables",
+                connection_id,
+                f"Re-sync of {count} table{'s' if count > 1 else ''} started.",
+                detail=message,
+            ),
+        )
+
+    async def set_table_enabled(
+        self, connection_id: str, schema: str, table: str, enabled: bool
+    ) -> ActionResult:
+        verb = "Enabled" if enabled else "Disabled"
+        return await self._run(
+            "enable_table" if enabled else "disable_table",
+            connection_id,
+            lambda: self._client.set_table_enabled(connection_id, schema, table, enabled),
+            lambda settings: ActionResult(
+                True, "table", connection_id, f"{verb} {schema}.{table}.", schemas=settings
+            ),
+        )
+
+    async def reload_schemas(self, connection_id: str) -> ActionResult:
+        return await self._run(
+            "reload_schemas",
+            connection_id,
+            lambda: self._client.reload_schemas(connection_id),
+            lambda settings: ActionResult(
+                True,
+                "reload_schemas",
+                connection_id,
+                "Schema config reloaded from the source.",
+                schemas=settings,
+            ),
+        )
+
+    async def get_schemas(self, connection_id: str) -> SchemaSettings:
+        return await self._client.get_schemas(connection_id)
+
+    def _changed(self, action: str, connection: Connection, summary: str) -> ActionResult:
+        self._cache.update(connection)
+        return ActionResult(True, action, connection.id, summary, connection=connection)

@@ -1,0 +1,191 @@
+"""Following syncs so that a restart does not lose them.
+
+Each followed sync is on record (FollowRepo) under a lease the following process renews at every poll.
+A process that starts, or notices a lapsed lease, takes the follow over and keeps updating the same
+channel message, so "Syncing…" never stays on screen forever because a replica died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.blocks.message import Message
+from bot.fivetran.models import Connection
+from bot.services.pipelines.sync_follower import FollowUpdate, Phase, SyncFollower
+from bot.services.runtime.background import Background
+from bot.services.runtime.holders import holder_is_gone
+from bot.services.runtime.posting import PostError, PrivatePoster, SlackUnavailable
+from bot.storage.follows import FollowedSync, FollowRepo
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Message], Awaitable[None]]
+Render = Callable[[FollowUpdate | None, FollowedSync], Message]
+
+LEASE = timedelta(minutes=3)  # longer than the follower's longest pause between polls (60 s)
+
+
+class FollowKeeper:
+    def __init__(
+        self,
+        repo: FollowRepo,
+        follower: SyncFollower,
+        background: Background,
+        poster: PrivatePoster,
+        render: Render,
+        *,
+        holder: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        scan_every: float = 60.0,
+    ) -> None:
+        self.repo = repo
+        self._follower = follower
+        self._background = background
+        self._poster = poster
+        self._render = render
+        self._holder = holder
+        self._now = now
+        self._clock = clock
+        self._sleep = sleep
+        self._scan_every = scan_every
+        self._monitor: asyncio.Task[None] | None = None
+
+    async def begin(
+        self,
+        connection: Connection,
+        *,
+        channel_id: str,
+        user_id: str,
+        force: bool,
+        baseline: datetime | None,
+    ) -> FollowedSync:
+        """Put the follow on record before the sync is triggered: a crash between the trigger and the
+        first channel message then still leaves something for the next process to finish."""
+        follow_id = await self.repo.add(
+            connection_id=connection.id,
+            connection_name=connection.name,
+            channel_id=channel_id,
+            message_ts=None,
+            user_id=user_id,
+            force=force,
+            baseline=baseline,
+            started_at=self._now(),
+            holder=self._holder,
+            lease=LEASE,
+        )
+        record = await self.repo.get(follow_id)
+        assert record is not None
+        return record
+
+    async def abandon(self, record: FollowedSync, outcome: str) -> None:
+        """The sync never started (Fivetran refused it): nothing to follow."""
+        await self.repo.finish(record.id, outcome)
+
+    async def follow(self, record: FollowedSync, *, message_ts: str | None, deliver: Deliver) -> None:
+        """The sync started and its status message is out: follow in the background."""
+        if message_ts is not None:
+            await self.repo.set_message_ts(record.id, message_ts)
+            record = FollowedSync(**{**record.__dict__, "message_ts": message_ts})
+        self._background.spawn(
+            self._run(record, self._clock(), deliver), name=f"follow:{record.connection_id}"
+        )
+
+    async def _run(
+        self, record: FollowedSync, started: float, deliver: Deliver, *, resumed: bool = False
+    ) -> None:
+        outcome = "unknown"
+
+        async def heartbeat() -> None:
+            if not await self.repo.renew(record.id, self._holder, LEASE):
+                raise _TakenOver()
+
+        try:
+            async for update in self._follower.follow(
+                record.connection_id, record.baseline, started, heartbeat=heartbeat, announced_syncing=resumed
+            ):
+                outcome = update.phase.value
+                await deliver(self._render(update, record))
+            await self.repo.finish(record.id, outcome)
+        except _TakenOver:
+            log.info("follow %s of %s was taken over by another process", record.id, record.connection_id)
+        except asyncio.CancelledError:
+            raise  # shutting down: the lease lapses (or is released) and the next process resumes it
+        except Exception:
+            log.exception("following the sync of %s failed", record.connection_id)
+            await self.repo.finish(record.id, "error")
+            lost = FollowUpdate(
+                Phase.LOST, self._clock() - started, note="I lost track of it; `/hvr show` tells its state."
+            )
+            try:
+                await deliver(self._render(lost, record))
+            except Exception:
+                log.warning("could not tell that following %s failed", record.connection_id, exc_info=True)
+
+    async def resume(self) -> int:
+        """Take over every follow whose holder stopped renewing it; returns how many."""
+        dead = {h for h in await self.repo.unfinished_holders() if h != self._holder and holder_is_gone(h)}
+        taken = await self.repo.take_over_lapsed(self._holder, LEASE, dead=dead)
+        for record in taken:
+            elapsed = (self._now() - record.started_at).total_seconds()
+            log.info("resuming the follow of %s (%s)", record.connection_id, record.id)
+            self._background.spawn(
+                self._run(record, self._clock() - elapsed, self._deliverer(record), resumed=True),
+                name=f"follow:{record.connection_id}",
+            )
+        return len(taken)
+
+    def _deliverer(self, record: FollowedSync) -> Deliver:
+        """Where a resumed follow's news goes: the original channel message; if the process died before
+        posting it, a new one (then updated in place); if the bot can't post there, the person only."""
+        ts = record.message_ts
+
+        async def deliver(message: Message) -> None:
+            nonlocal ts
+            try:
+                if ts is not None:
+                    await self._poster.update(record.channel_id, ts, message)
+                    return
+                try:
+                    posted = await self._poster.post(record.channel_id, message)
+                except PostError:
+                    await self._poster.ephemeral(record.channel_id, record.user_id, message)
+                    return
+                ts = posted.ts
+                await self.repo.set_message_ts(record.id, ts)
+            except (PostError, SlackUnavailable) as error:
+                log.warning(
+                    "could not deliver a resumed follow update of %s: %s", record.connection_id, error.code
+                )
+
+        return deliver
+
+    def start_monitor(self) -> None:
+        """Look for lapsed follows now and then: another replica may have died mid-follow."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await self.resume()
+                except Exception:
+                    log.warning("could not look for lapsed follows", exc_info=True)
+                await self._sleep(self._scan_every)
+
+        if self._monitor is None:
+            self._monitor = asyncio.create_task(loop(), name="follow-monitor")
+
+    async def stop(self) -> None:
+        if self._monitor is not None:
+            self._monitor.cancel()
+            await asyncio.gather(self._monitor, return_exceptions=True)
+            self._monitor = None
+        await self.repo.release(self._holder)
+
+
+class _TakenOver(Exception):
+    pass

@@ -1,0 +1,131 @@
+"""Selectors (`group:<name|id>`, `status:<health>`, `service:<type>`) and free-text filters.
+
+A selector stands for every matching connector. Several terms of the same kind are alternatives (status:
+broken status:failing), terms of different kinds must all hold.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from bot.fivetran.models import Connection
+from bot.services.pipelines.health import Health, parse_health
+from bot.services.pipelines.snapshot import AccountSnapshot
+
+SELECTOR_KEYS = ("group", "status", "service")
+
+
+class SelectorError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Selector:
+    groups: tuple[str, ...] = ()
+    statuses: tuple[Health, ...] = ()
+    services: tuple[str, ...] = ()
+    text: tuple[str, ...] = field(default=())
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.groups or self.statuses or self.services or self.text)
+
+    def describe(self) -> str:
+        parts = [f"group:{g}" for g in self.groups]
+        parts += [f"status:{s.value}" for s in self.statuses]
+        parts += [f"service:{s}" for s in self.services]
+        parts += [f'"{t}"' for t in self.text]
+        return " ".join(parts) or "all connectors"
+
+    def as_text(self) -> str:
+        """The selector as a person would type it, to store and to put in a button; quoted where a term
+        has spaces (`group:"BigQuery Staging"`), so `parse_selector_text` reads back the same selector."""
+        parts = [f"group:{g}" for g in self.groups]
+        parts += [f"status:{s.value}" for s in self.statuses]
+        parts += [f"service:{s}" for s in self.services]
+        parts += list(self.text)
+        return shlex.join(parts)
+
+
+def parse_selector_text(text: str) -> Selector:
+    """A selector from its `as_text()` form (or anything a person typed after the verb)."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        tokens = text.split()
+    return parse_selector(tokens, allow_text=True)
+
+
+def is_selector_term(token: str) -> bool:
+    key, sep, _ = token.partition(":")
+    return bool(sep) and key.lower() in SELECTOR_KEYS
+
+
+def parse_selector(tokens: list[str], *, allow_text: bool = True) -> Selector:
+    groups: list[str] = []
+    statuses: list[Health] = []
+    services: list[str] = []
+    text: list[str] = []
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        key = key.lower()
+        if sep and key in SELECTOR_KEYS:
+            if not value:
+                raise SelectorError(f"`{key}:` needs a value, e.g. `{key}:{_EXAMPLE[key]}`")
+            if key == "group":
+                groups.append(value)
+            elif key == "service":
+                services.append(value.lower())
+            else:
+                health = parse_health(value)
+                if health is None:
+                    known = ", ".join(h.value for h in Health)
+                    raise SelectorError(f"`status:{value}` is not a health; use one of {known}")
+                statuses.append(health)
+        elif allow_text:
+            text.append(token)
+        else:
+            raise SelectorError(
+                f"`{token}` is not a selector; use group:<name>, status:<health> or service:<type>"
+            )
+    return Selector(tuple(groups), tuple(statuses), tuple(services), tuple(text))
+
+
+_EXAMPLE = {"group": "warehouse", "status": "failing", "service": "salesforce"}
+
+
+def _in_group(snapshot: AccountSnapshot, connection: Connection, wanted: str) -> bool:
+    wanted = wanted.lower()
+    return connection.group_id.lower() == wanted or snapshot.group_name(connection).lower() == wanted
+
+
+def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selector) -> bool:
+    if selector.groups and not any(_in_group(snapshot, connection, g) for g in selector.groups):
+        return False
+    if selector.statuses and snapshot.health[connection.id] not in selector.statuses:
+        return False
+    if selector.services and connection.service.lower() not in selector.services:
+        return False
+    if selector.text:
+        haystack = " ".join(
+            (connection.name, connection.id, connection.service, snapshot.group_name(connection))
+        ).lower()
+        if not all(t.lower() in haystack for t in selector.text):
+            return False
+    return True
+
+
+def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:
+    """Matching connectors, problems first (by health order), then by group and name."""
+    found = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
+    found.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.group_name(c).lower(), c.name.lower()))
+    return found
+
+
+def unknown_groups(snapshot: AccountSnapshot, selector: Selector) -> list[str]:
+    """Groups named in the selector that the account does not have: worth saying, not silently empty."""
+    known = {g.id.lower() for g in snapshot.groups.values()} | {
+        g.name.lower() for g in snapshot.groups.values()
+    }
+    return [g for g in selector.groups if g.lower() not in known]

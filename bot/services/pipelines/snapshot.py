@@ -1,0 +1,121 @@
+"""One account snapshot (groups and every connection), fetched with as few requests as the API allows,
+cached briefly and shared by concurrent callers.
+
+Fetching costs ceil(connections / 1000) pages plus the groups, whatever the number of people asking at
+once: a second caller during a fetch waits for that fetch instead of starting its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.fivetran.client import FivetranClient
+from bot.fivetran.models import Connection, Group
+from bot.services.pipelines.health import Health, classify
+
+
+@dataclass
+class AccountSnapshot:
+    groups: dict[str, Group]
+    connections: dict[str, Connection]
+    fetched_at: datetime
+    health: dict[str, Health] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.health:
+            self.health = {cid: classify(c) for cid, c in self.connections.items()}
+
+    def group_name(self, connection: Connection) -> str:
+        group = self.groups.get(connection.group_id)
+        return group.name if group else connection.group_id
+
+    def with_connection(self, connection: Connection) -> AccountSnapshot:
+        """A copy with one connection replaced: what the bot knows right after it changed something."""
+        connections = {**self.connections, connection.id: connection}
+        health = {**self.health, connection.id: classify(connection)}
+        return AccountSnapshot(self.groups, connections, self.fetched_at, health)
+
+    def counts(self) -> dict[Health, int]:
+        found = {h: 0 for h in Health}
+        for value in self.health.values():
+            found[value] += 1
+        return found
+
+
+class SnapshotCache:
+    def __init__(
+        self,
+        client: FivetranClient,
+        *,
+        ttl: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._now = now
+        self._snapshot: AccountSnapshot | None = None
+        self._loaded_at = 0.0
+        self._inflight: asyncio.Task[AccountSnapshot] | None = None
+        self.fetches = 0
+        # What changed while a fetch was under way: the fetch's pages may predate it, so it is re-applied.
+        self._generation = 0
+        self._changed_during_fetch: dict[str, Connection] = {}
+
+    async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
+        age_limit = self._ttl if max_age is None else max_age
+        if self._snapshot is not None and self._clock() - self._loaded_at <= age_limit:
+            return self._snapshot
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.create_task(self._fetch())
+        task = self._inflight
+        try:
+            # shield: one caller giving up (a cancelled request) must not cancel everyone's fetch
+            return await asyncio.shield(task)
+        finally:
+            if task.done() and self._inflight is task:
+                self._inflight = None
+
+    async def _fetch(self) -> AccountSnapshot:
+        self.fetches += 1
+        generation = self._generation
+        self._changed_during_fetch = {}
+        groups_task = asyncio.create_task(self._client.list_groups())
+        try:
+            connections = await self._client.list_connections()
+        except BaseException:
+            groups_task.cancel()
+            raise
+        groups = await groups_task
+        snapshot = AccountSnapshot(
+            groups={g.id: g for g in groups},
+            connections={c.id: c for c in connections},
+            fetched_at=self._now(),
+        )
+        for changed in self._changed_during_fetch.values():
+            snapshot = snapshot.with_connection(changed)
+        self._changed_during_fetch = {}
+        self._snapshot = snapshot
+        # invalidated meanwhile: usable now, but not fresh, so the next caller fetches again
+        self._loaded_at = self._clock() if generation == self._generation else float("-inf")
+        return snapshot
+
+    def peek(self) -> AccountSnapshot | None:
+        """The last snapshot, however old, without fetching: for views that can say "as of …"."""
+        return self._snapshot
+
+    def update(self, connection: Connection) -> None:
+        """Fold in a connection the bot just fetched or changed, so the next view is current."""
+        if self._snapshot is not None:
+            self._snapshot = self._snapshot.with_connection(connection)
+        if self._inflight is not None and not self._inflight.done():
+            self._changed_during_fetch[connection.id] = connection
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._loaded_at = float("-inf")

@@ -1,0 +1,1 @@
+"""Infrastructure the services share: background tasks, holders, channel posting."""
