@@ -19,6 +19,7 @@ from bot.blocks.schemas import render_schemas
 from bot.fivetran.models import Connection
 from bot.services.governance.access import Refused
 from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 
@@ -36,22 +37,24 @@ def quote(text: str) -> str:
 class Changes(Flow):
     async def sync(self, turn: Turn, query: str, *, force: bool, confirmed: bool) -> None:
         action = "force_sync" if force else "sync"
-        resolved = await self.connector(turn, query)
+        resolved = await self.prepare(
+            turn,
+            query,
+            action,
+            confirm=lambda _, c: (
+                None
+                if confirmed or not force
+                else render_confirm(
+                    f"Force sync *{c.name}*? A running sync is stopped and started again.",
+                    command_text=f"sync {c.id} --force",
+                    confirm_label="Force sync",
+                )
+            ),
+            once=lambda c: (f"{action}:{c.id}", f"A sync of {c.name}"),
+        )
         if resolved is None:
             return
         connection = resolved[1]
-        await self.authorize(turn, action, [connection.id])
-        if force and not confirmed:
-            await turn.out.reply(
-                render_confirm(
-                    f"Force sync *{connection.name}*? A running sync is stopped and started again.",
-                    command_text=f"sync {connection.id} --force",
-                    confirm_label="Force sync",
-                )
-            )
-            return
-        if not await self.first_time(turn, f"{action}:{connection.id}", f"A sync of {connection.name}"):
-            return
         fresh = await self.deps.actions.refresh(connection.id) or connection
         # taken right before the trigger, not from a cached snapshot
         record = await self.deps.follows.begin(
@@ -101,22 +104,26 @@ class Changes(Flow):
         )
 
     async def pause_resume_test(self, turn: Turn, action: str, query: str, *, confirmed: bool) -> None:
-        resolved = await self.connector(turn, query)
+
+        def confirm(snapshot: AccountSnapshot, c: Connection) -> Message | None:
+            if action != "pause" or confirmed or not snapshot.health[c.id].pause_needs_confirm:
+                return None
+            return render_confirm(
+                f"Pause *{c.name}*? It is working; no syncs will run until someone resumes it.",
+                command_text=f"pause {c.id}",
+                confirm_label="Pause",
+            )
+
+        resolved = await self.prepare(
+            turn,
+            query,
+            action,
+            confirm=confirm,
+            once=lambda c: (f"{action}:{c.id}", f"`{action}` on {c.name}"),
+        )
         if resolved is None:
             return
-        snapshot, connection = resolved
-        await self.authorize(turn, action, [connection.id])
-        if action == "pause" and not confirmed and snapshot.health[connection.id].pause_needs_confirm:
-            await turn.out.reply(
-                render_confirm(
-                    f"Pause *{connection.name}*? It is working; no syncs will run until someone resumes it.",
-                    command_text=f"pause {connection.id}",
-                    confirm_label="Pause",
-                )
-            )
-            return
-        if not await self.first_time(turn, f"{action}:{connection.id}", f"`{action}` on {connection.name}"):
-            return
+        connection = resolved[1]
         actions = self.deps.actions
         if action == "test":
             await turn.out.reply(Message(text=f"Running setup tests on {connection.name}…"))
@@ -132,23 +139,26 @@ class Changes(Flow):
         self, turn: Turn, query: str, schema: str, table: str, enabled: bool, *, confirmed: bool
     ) -> None:
         action = "enable_table" if enabled else "disable_table"
-        resolved = await self.connector(turn, query)
+        name = f"{schema}.{table}"
+        resolved = await self.prepare(
+            turn,
+            query,
+            action,
+            parameters={"table": name},
+            confirm=lambda _, c: (
+                None
+                if enabled or confirmed
+                else render_confirm(
+                    f"Disable `{name}` on *{c.name}*? It stops syncing to the destination.",
+                    command_text=f"disable {c.id} {quote(name)}",
+                    confirm_label="Disable",
+                )
+            ),
+            once=lambda c: (f"{action}:{c.id}:{name}", f"`{action}` of {name}"),
+        )
         if resolved is None:
             return
         connection = resolved[1]
-        name = f"{schema}.{table}"
-        await self.authorize(turn, action, [connection.id], {"table": name})
-        if not enabled and not confirmed:
-            await turn.out.reply(
-                render_confirm(
-                    f"Disable `{name}` on *{connection.name}*? It stops syncing to the destination.",
-                    command_text=f"disable {connection.id} {quote(name)}",
-                    confirm_label="Disable",
-                )
-            )
-            return
-        if not await self.first_time(turn, f"{action}:{connection.id}:{name}", f"`{action}` of {name}"):
-            return
         result = await self.change(
             turn,
             action,
@@ -162,37 +172,44 @@ class Changes(Flow):
         self, turn: Turn, query: str, tables: tuple[tuple[str, str], ...], *, confirmed: bool
     ) -> None:
         action = "resync_tables" if tables else "resync"
-        resolved = await self.connector(turn, query)
-        if resolved is None:
-            return
-        connection = resolved[1]
         scope: dict[str, list[str]] = {}
         for schema, table in tables:
             names = scope.setdefault(schema, [])
             if table not in names:
                 names.append(table)
         parameters = {"tables": [f"{s}.{t}" for s, t in tables]} if tables else {}
-        await self.authorize(turn, action, [connection.id], parameters)
-        if not confirmed:
+        needs_approval = not scope and self.deps.resync_approval
+
+        def confirm(_: AccountSnapshot, c: Connection) -> Message | None:
+            if confirmed:
+                return None
             if scope:
                 shown = ", ".join(f"`{s}.{t}`" for s, t in tables[:10])
-                question = (
-                    f"Re-sync {shown} on *{connection.name}*? Their data is read again from the source."
-                )
+                question = f"Re-sync {shown} on *{c.name}*? Their data is read again from the source."
             else:
                 question = (
-                    f"Re-sync *all* data of *{connection.name}* from the start? A historical re-sync re-reads "
+                    f"Re-sync *all* data of *{c.name}* from the start? A historical re-sync re-reads "
                     "every table and can take long and cost money."
                 )
-            text = " ".join(["resync", connection.id, *(quote(f"{s}.{t}") for s, t in tables)])
-            await turn.out.reply(render_confirm(question, command_text=text, confirm_label="Re-sync"))
+            text = " ".join(["resync", c.id, *(quote(f"{s}.{t}") for s, t in tables)])
+            return render_confirm(question, command_text=text, confirm_label="Re-sync")
+
+        resolved = await self.prepare(
+            turn,
+            query,
+            action,
+            parameters=parameters,
+            confirm=confirm,
+            # asking for approval is not deduped: the stored request is decided once, whoever presses
+            once=None
+            if needs_approval
+            else lambda c: (f"{action}:{c.id}:{sorted(scope.items())}", "That re-sync"),
+        )
+        if resolved is None:
             return
-        if not scope and self.deps.resync_approval:
+        connection = resolved[1]
+        if needs_approval:
             await self._ask_approval(turn, connection)
-            return
-        if not await self.first_time(
-            turn, f"{action}:{connection.id}:{sorted(scope.items())}", "That re-sync"
-        ):
             return
         await self._run_resync(turn, connection, scope, parameters)
 
@@ -314,13 +331,12 @@ class Changes(Flow):
             )
 
     async def reload(self, turn: Turn, connection_id: str) -> None:
-        resolved = await self.connector(turn, connection_id)
+        resolved = await self.prepare(
+            turn, connection_id, "reload_schemas", once=lambda c: (f"reload:{c.id}", "A schema reload")
+        )
         if resolved is None:
             return
         connection = resolved[1]
-        await self.authorize(turn, "reload_schemas", [connection.id])
-        if not await self.first_time(turn, f"reload:{connection.id}", "A schema reload"):
-            return
         result = await self.change(
             turn,
             "reload_schemas",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.blocks.actions import render_action_result
+from bot.blocks.message import Message
 from bot.blocks.prompts import render_ambiguous, render_error, render_not_found
 from bot.fivetran.models import Connection
 from bot.services.alerts.service import AlertService
@@ -91,6 +92,33 @@ class Flow:
                     turn.audit, action, connectors, parameters or {}, refused.reason
                 )
             raise
+
+    async def prepare(
+        self,
+        turn: Turn,
+        query: str,
+        action: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        confirm: Callable[[AccountSnapshot, Connection], Message | None] | None = None,
+        once: Callable[[Connection], tuple[str, str]] | None = None,
+    ) -> tuple[AccountSnapshot, Connection] | None:
+        """The steps every change to one connector takes before its call, in this order: resolve what was
+        typed, authorise (raising `Refused`), ask to confirm when `confirm` gives a prompt, and refuse a
+        second request in the dedupe window (`once` gives its key and what to call it). None when the
+        person has been answered already and the change must not run."""
+        resolved = await self.connector(turn, query)
+        if resolved is None:
+            return None
+        snapshot, connection = resolved
+        await self.authorize(turn, action, [connection.id], parameters)
+        prompt = confirm(snapshot, connection) if confirm is not None else None
+        if prompt is not None:
+            await turn.out.reply(prompt)
+            return None
+        if once is not None and not await self.first_time(turn, *once(connection)):
+            return None
+        return resolved
 
     async def first_time(self, turn: Turn, key: str, what: str) -> bool:
         if await self.deps.dedupe.first_time(key, DEDUPE_WINDOW_S):

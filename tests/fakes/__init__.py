@@ -5,5 +5,6 @@ A fake that only one package needs stays in that package; these are here because
 
 from tests.fakes.clock import FakeClock, FakeSleep
 from tests.fakes.poster import FakePoster, Post
+from tests.fakes.replies import Replies
 
-__all__ = ["FakeClock", "FakePoster", "FakeSleep", "Post"]
+__all__ = ["FakeClock", "FakePoster", "FakeSleep", "Post", "Replies"]

@@ -5,29 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.blocks.message import Message
 from bot.fivetran.patience import current
 from bot.services.governance.access import Actor, Role
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Deps
 from bot.slack.router import STILL_WAITING, Router
-from bot.slack.turn import MessageRef
 from tests.blocks.factory import NOW, snapshot
-
-
-class Replies:
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    async def reply(self, message: Message, *, replace: bool = False, in_channel: bool = False) -> None:
-        self.texts.append(message.text)
-
-    async def post(self, message: Message) -> MessageRef | None:
-        self.texts.append(message.text)
-        return None
-
-    async def update(self, ref: MessageRef, message: Message) -> None:
-        pass
+from tests.fakes.replies import Replies
 
 
 class SlowFivetran:
