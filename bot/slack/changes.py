@@ -16,6 +16,7 @@ from bot.blocks.governance import render_approval_outcome, render_approval_reque
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_confirm, render_error
 from bot.blocks.schemas import render_schemas
+from bot.blocks.text import esc
 from bot.fivetran.models import Connection
 from bot.services.governance.access import Refused
 from bot.services.pipelines.actions import ActionResult
@@ -126,7 +127,7 @@ class Changes(Flow):
         connection = resolved[1]
         actions = self.deps.actions
         if action == "test":
-            await turn.out.reply(Message(text=f"Running setup tests on {connection.name}…"))
+            await turn.out.reply(Message(text=f"Running setup tests on {esc(connection.name)}…"))
             call = lambda: actions.run_setup_tests(connection.id)  # noqa: E731
         elif action == "pause":
             call = lambda: actions.pause(connection.id)  # noqa: E731
