@@ -53,6 +53,7 @@ LAYERS: dict[str, str] = {
     "bot.config": "base",
     "bot.logs": "base",
     "bot.clock": "base",
+    "bot.keys": "base",
     "bot.simulator": "simulator",
     "bot.slack_double": "slack_double",
 }
