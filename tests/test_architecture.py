@@ -34,6 +34,7 @@ LAYERS: dict[str, str] = {
     "bot.__main__": "root",
     "bot.cli": "root",
     "bot.app": "root",
+    "bot.compose": "root",
     "bot.check": "root",
     "bot.webhooks_cli": "root",
     "bot.slack": "adapters",

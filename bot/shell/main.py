@@ -49,7 +49,9 @@ class ShellBot(Served, Protocol):
     """What the shell uses of the composed bot (`bot.app.Bot` is one), besides what its web app serves."""
 
     router: Router
-    policy: AccessPolicy
+
+    @property
+    def policy(self) -> AccessPolicy: ...
 
 
 class Build(Protocol):

@@ -23,11 +23,6 @@ class Admin(Flow):
         parameters = {"subject": cmd.subject, "role": cmd.role or ""}
         await self.authorize(turn, action, [], parameters)
         repo = self.deps.access
-        if repo is None:
-            await turn.out.reply(
-                render_error("Roles can't be granted here: this bot runs without a database.")
-            )
-            return
         subject = cmd.subject
         if cmd.op == "grant":
             assert cmd.role is not None
@@ -58,17 +53,13 @@ class Admin(Flow):
     async def _roles(self) -> list[tuple[str, str, str]]:
         found: list[tuple[str, str, str]] = [(s, "admin", "HVR_ADMINS") for s in self.deps.admins]
         found += [(s, "operator", "HVR_OPERATORS") for s in self.deps.operators if s not in self.deps.admins]
-        if self.deps.access is not None:
-            for grant in await self.deps.access.list():
-                found.append((grant.subject_id, grant.role, f"granted by <@{grant.granted_by}>"))
+        for grant in await self.deps.access.list():
+            found.append((grant.subject_id, grant.role, f"granted by <@{grant.granted_by}>"))
         return found
 
     async def audit(self, turn: Turn, cmd: AuditCmd) -> None:
         await self.authorize(turn, "audit")
         repo = self.deps.audit_repo
-        if repo is None:
-            await turn.out.reply(render_error("This bot keeps no audit log (it runs without a database)."))
-            return
         connector_id: str | None = None
         described = "(newest first)"
         if cmd.connector is not None:

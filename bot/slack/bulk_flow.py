@@ -9,6 +9,7 @@ from bot.blocks.message import Message
 from bot.blocks.prompts import render_cancelled, render_error
 from bot.commands.grammar import BulkCmd
 from bot.services.governance.bulk import BulkService, plan_bulk
+from bot.services.governance.bulk_recovery import bulk_lines, run_summary
 from bot.services.pipelines.actions import ActionResult
 from bot.slack.flow import Flow
 from bot.slack.turn import MessageRef, Turn
@@ -17,25 +18,7 @@ from bot.storage.bulk import BulkRun
 log = logging.getLogger(__name__)
 
 
-def bulk_lines(run: BulkRun, names: dict[str, str]) -> list[BulkLine]:
-    return [
-        BulkLine(names.get(i.connection_id, i.connection_id), i.status, i.reason or "") for i in run.items
-    ]
-
-
-def run_summary(run: BulkRun) -> str:
-    """What the audit log keeps of a run: its items counted by status, in the report's words."""
-    counts: dict[str, int] = {}
-    for item in run.items:
-        counts[item.status] = counts.get(item.status, 0) + 1
-    words = {"in_progress": "unknown (may have been applied)", "pending": "not started"}
-    return ", ".join(f"{n} {words.get(status, status)}" for status, n in sorted(counts.items()))
-
-
 class Bulk(Flow):
-    def _service(self) -> BulkService | None:
-        return self.deps.bulk
-
     def _names(self) -> dict[str, str]:
         snapshot = self.deps.cache.peek()
         return {} if snapshot is None else {cid: c.name for cid, c in snapshot.connections.items()}
@@ -43,12 +26,7 @@ class Bulk(Flow):
     async def preview(self, turn: Turn, cmd: BulkCmd) -> None:
         parameters = {"action": cmd.action, "selector": cmd.selector.as_text(), "force": cmd.force}
         await self.authorize(turn, "bulk", [], parameters)
-        service = self._service()
-        if service is None:
-            await turn.out.reply(
-                render_error("Bulk operations need the bot's database, which is not set up here.")
-            )
-            return
+        service = self.deps.bulk
         snapshot = await self.deps.cache.get()
         plan = plan_bulk(snapshot, cmd.action, cmd.selector, force=cmd.force)
         run_id = ""
@@ -65,9 +43,9 @@ class Bulk(Flow):
 
     async def confirm(self, turn: Turn, run_id: str) -> None:
         await self.authorize(turn, "bulk", [], {"run": run_id})
-        service = self._service()
-        run = await service.repo.get(run_id) if service is not None else None
-        if service is None or run is None or run.status != "pending":
+        service = self.deps.bulk
+        run = await service.repo.get(run_id)
+        if run is None or run.status != "pending":
             await turn.out.reply(render_error("That bulk operation already ran or was cancelled."))
             return
         action = run.action.split(":")[0]
@@ -113,8 +91,7 @@ class Bulk(Flow):
 
     async def cancel(self, turn: Turn, run_id: str) -> None:
         await self.authorize(turn, "bulk", [], {"run": run_id, "cancel": True})
-        service = self._service()
-        run = await service.cancel(run_id) if service is not None else None
+        run = await self.deps.bulk.cancel(run_id)
         if run is None:
             await turn.out.reply(render_error("That bulk operation is unknown."))
         elif run.status == "cancelled" and all(i.status in ("pending", "cancelled") for i in run.items):

@@ -14,7 +14,7 @@ from typing import NoReturn
 from bot.blocks.actions import mention, render_follow
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
-from bot.blocks.prompts import render_confirm, render_error
+from bot.blocks.prompts import render_confirm
 from bot.blocks.schemas import render_schemas
 from bot.blocks.text import esc
 from bot.fivetran.models import Connection
@@ -236,11 +236,7 @@ class Changes(Flow):
         return result
 
     async def _ask_approval(self, turn: Turn, connection: Connection) -> None:
-        approvals = self.deps.approvals
-        if approvals is None:
-            await turn.out.reply(render_error("Approvals need the bot's database, which is not set up here."))
-            return
-        request = await approvals.ask(
+        request = await self.deps.approvals.ask(
             connection_id=connection.id,
             channel_id=turn.actor.channel_id,
             requested_by=turn.actor.user_id,
@@ -267,8 +263,7 @@ class Changes(Flow):
     async def _refuse_decision(
         self, turn: Turn, reason: str, connectors: list[str], parameters: Mapping[str, object]
     ) -> NoReturn:
-        if self.deps.auditor is not None:
-            await self.deps.auditor.refused(turn.audit, "resync", connectors, parameters, reason)
+        await self.deps.auditor.refused(turn.audit, "resync", connectors, parameters, reason)
         raise Refused(reason)
 
     async def approval(self, turn: Turn, request_id: str, *, approve: bool) -> None:
@@ -278,8 +273,8 @@ class Changes(Flow):
         parameters: dict[str, object] = {"approval": request_id}
         await self.authorize(turn, "resync", [], parameters)
         approvals = self.deps.approvals
-        request = await approvals.get(request_id) if approvals is not None and request_id else None
-        if approvals is None or request is None:
+        request = await approvals.get(request_id) if request_id else None
+        if request is None:
             await self._refuse_decision(
                 turn,
                 "There is no such re-sync request (the button may have been altered). Ask for the "

@@ -27,8 +27,8 @@ class HomeTab:
         policy: AccessPolicy,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
-        subscriptions: SubscriptionRepo | None = None,
-        audit: AuditRepo | None = None,
+        subscriptions: SubscriptionRepo,
+        audit: AuditRepo,
     ) -> None:
         self._cache = cache
         self._policy = policy
@@ -37,8 +37,6 @@ class HomeTab:
         self._audit = audit
 
     async def _theirs(self, user_id: str) -> list[Subscription] | None:
-        if self._subscriptions is None:
-            return None
         try:
             return [s for s in await self._subscriptions.list_active() if s.created_by == user_id]
         except Exception:
@@ -47,8 +45,6 @@ class HomeTab:
             return None
 
     async def _recent(self, user_id: str) -> list[AuditEntry] | None:
-        if self._audit is None:
-            return None
         try:
             return await self._audit.query(user=user_id, limit=MAX_RECENT)
         except Exception:

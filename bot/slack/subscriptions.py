@@ -11,8 +11,6 @@ from bot.services.digests.service import DigestError
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 
-NO_DATABASE = "Subscriptions need the bot's database, which is not set up here."
-
 
 class Subscriptions(Flow):
     async def digest(self, turn: Turn, cmd: DigestCommand) -> None:
@@ -20,21 +18,12 @@ class Subscriptions(Flow):
         channel, user = turn.actor.channel_id, turn.actor.user_id
         if isinstance(cmd, DigestList):
             await self.authorize(turn, "digest_list")
-            if service is None:
-                await turn.out.reply(render_error(NO_DATABASE))
-                return
             await turn.out.reply(render_digest_list(await service.list(channel), now=self.deps.now()))
         elif isinstance(cmd, DigestNow):
             await self.authorize(turn, "digest_now")
-            if service is None:
-                await turn.out.reply(render_error(NO_DATABASE))
-                return
             await turn.out.reply(await service.preview(channel, cmd.selector), in_channel=True)
         elif isinstance(cmd, DigestAdd):
             await self.authorize(turn, "digest_add", [], {"schedule": cmd.schedule.text})
-            if service is None:
-                await turn.out.reply(render_error(NO_DATABASE))
-                return
             try:
                 added = await service.add(channel, user, cmd)
             except DigestError as error:
@@ -44,9 +33,6 @@ class Subscriptions(Flow):
             await turn.out.reply(message, in_channel=True)
         elif isinstance(cmd, DigestRemove):
             await self.authorize(turn, "digest_remove", [], {"id": cmd.id})
-            if service is None:
-                await turn.out.reply(render_error(NO_DATABASE))
-                return
             removed = await service.remove(cmd.id, channel)
             await turn.out.reply(render_digest_removed(cmd.id, removed=removed), in_channel=removed)
 
@@ -55,9 +41,6 @@ class Subscriptions(Flow):
         channel, user = turn.actor.channel_id, turn.actor.user_id
         action = {WatchAdd: "watch_add", WatchList: "watch_list", Unwatch: "watch_remove"}[type(cmd)]
         await self.authorize(turn, action)
-        if service is None:
-            await turn.out.reply(render_error(NO_DATABASE))
-            return
         if isinstance(cmd, WatchAdd):
             await turn.out.reply(
                 render_watch_added(await service.add_watch(channel, user, cmd)), in_channel=True

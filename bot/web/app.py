@@ -43,9 +43,16 @@ class Served(Protocol):
     app: AsyncApp
     slack: AsyncWebClient
     database: Database
-    cache: SnapshotCache
-    scheduler: DigestScheduler
-    alerts: AlertService
+
+    @property
+    def cache(self) -> SnapshotCache: ...
+
+    @property
+    def scheduler(self) -> DigestScheduler: ...
+
+    @property
+    def alerts(self) -> AlertService: ...
+
     background: Background
     metrics: BotMetrics
 

@@ -27,6 +27,7 @@ import secrets
 import socket
 import tempfile
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -285,12 +286,19 @@ class Tamper:
     is not gzip, as a broken proxy might: httpx fails while decoding it.
     `echo_auth_next`: the next matching request is refused with an error whose `message` quotes the
     request's Authorization header and the key:secret it carries, as a careless upstream might.
+    `record_stack`: the call stack (innermost last) of each matching request, to see the path it took.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self._scripted: list[tuple[str, re.Pattern[str], Exception | None]] = []
         self._echoes: list[tuple[str, re.Pattern[str], int]] = []
+        self._watched: list[tuple[str, re.Pattern[str], list[traceback.StackSummary]]] = []
+
+    def record_stack(self, method: str, path_regex: str) -> list[traceback.StackSummary]:
+        stacks: list[traceback.StackSummary] = []
+        self._watched.append((method.upper(), re.compile(path_regex), stacks))
+        return stacks
 
     def echo_auth_next(self, method: str, path_regex: str, status: int = 400) -> None:
         self._echoes.append((method.upper(), re.compile(path_regex), status))
@@ -303,6 +311,9 @@ class Tamper:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            for method, pattern, stacks in self._watched:
+                if scope["method"] == method and pattern.search(scope["path"]):
+                    stacks.append(traceback.extract_stack())
             for echo in self._echoes:
                 method, pattern, status = echo
                 if scope["method"] == method and pattern.search(scope["path"]):

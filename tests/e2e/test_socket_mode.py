@@ -23,7 +23,7 @@ async def post_forged_grant(e2e: E2E) -> int:
     unsigned = {k: v for k, v in request.headers.items() if k != "x-slack-signature"}
     answer = await e2e.http.post("/slack/events", content=request.body, headers=unsigned)
     await e2e.settle()
-    assert await e2e.bot.router.deps.access.list() == []  # type: ignore[union-attr]
+    assert await e2e.bot.router.deps.access.list() == []
     assert e2e.double.all_messages() == []
     return answer.status_code
 
@@ -46,7 +46,7 @@ async def test_socket_mode_with_a_signing_secret_refuses_a_forged_request_with_4
         signed = await e2e.command("access grant <@U666> admin", user=ADMIN)
         await e2e.settle()
         assert signed.response.status_code == 200
-        grants = await e2e.bot.router.deps.access.list()  # type: ignore[union-attr]
+        grants = await e2e.bot.router.deps.access.list()
         assert [(g.subject_id, g.role) for g in grants] == [("U666", "admin")]
 
 

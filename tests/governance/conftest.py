@@ -32,6 +32,7 @@ from bot.app import Bot, build_bot
 from bot.blocks.message import Message
 from bot.config import Settings
 from bot.services.governance.access import Actor
+from bot.services.governance.dedupe import Dedupe
 from bot.simulator import Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.db_fixtures import (  # noqa: F401 - fixtures
@@ -208,6 +209,7 @@ async def make_gov(scratch: Path, request: pytest.FixtureRequest) -> AsyncIterat
             seed: int = 11,
             database_url: str | None = None,
             start: bool = False,
+            dedupe: Callable[[FakeClock], Dedupe] | None = None,
             **overrides: Any,
         ) -> Gov:
             if database_url is None:
@@ -250,6 +252,7 @@ async def make_gov(scratch: Path, request: pytest.FixtureRequest) -> AsyncIterat
                     sleep=sleep,
                     now=clock,
                     clock=clock.timestamp,
+                    dedupe=dedupe(clock) if dedupe is not None else None,
                 )
             )
             if start:  # the template is migrated already; start() matters for what a restart picks up

@@ -71,11 +71,10 @@ async def newest_refusal(gov: Gov) -> tuple[str, str, str | None]:
 
 
 async def test_a_second_approve_pressed_past_the_dedupe_window_runs_no_second_resync(
-    approving: Gov,
+    make_gov: MakeGov,
 ) -> None:
-    gov = approving
     # the dedupe window on the bot's own clock, so that 12 s can pass without waiting for them
-    gov.bot.router.deps.dedupe = MemoryDedupe(clock=gov.clock.timestamp)
+    gov = await make_gov(hvr_resync_approval=True, dedupe=lambda clock: MemoryDedupe(clock=clock.timestamp))
     request = await request_resync(gov, gov.t.healthy[0].id)
     approve = button(request, ids.APPROVE)
     before = gov.operations()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from bot.blocks.message import Message
 from bot.fivetran.models import Connection
 from bot.services.governance.access import Actor, Refused, Role
+from bot.services.governance.audit import AuditContext
+from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Deps, Flow
 from bot.slack.turn import Turn
@@ -45,7 +48,34 @@ class Once:
         return not seen
 
 
-def _flow(policy: Policy, dedupe: Once) -> Flow:
+class Refusals:
+    """The audit log as far as a refusal goes: what was refused, and why."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, list[str]]] = []
+
+    async def refused(
+        self,
+        ctx: AuditContext,
+        action: str,
+        connectors: Sequence[str],
+        parameters: Mapping[str, Any],
+        reason: str,
+    ) -> None:
+        self.entries.append((action, list(connectors)))
+
+    async def run(
+        self,
+        ctx: AuditContext,
+        action: str,
+        connectors: Sequence[str],
+        parameters: Mapping[str, Any],
+        call: Callable[[], Awaitable[ActionResult]],
+    ) -> ActionResult:
+        return await call()
+
+
+def _flow(policy: Policy, dedupe: Once, audit: Refusals | None = None) -> Flow:
     unused: Any = None
     deps = Deps(
         cache=Cache(),  # type: ignore[arg-type]
@@ -55,6 +85,13 @@ def _flow(policy: Policy, dedupe: Once) -> Flow:
         policy=policy,  # type: ignore[arg-type]
         background=unused,
         dedupe=dedupe,
+        auditor=audit or Refusals(),
+        access=unused,
+        audit_repo=unused,
+        bulk=unused,
+        digests=unused,
+        alerts=unused,
+        approvals=unused,
         now=lambda: NOW,
     )
     return Flow(deps)
@@ -80,12 +117,13 @@ async def test_prepare_resolves_then_hands_back_the_connector_when_nothing_stops
 
 
 async def test_prepare_refuses_before_asking_to_confirm_or_recording_the_request() -> None:
-    out, once, policy = Replies(), Once(), Policy(False)
+    out, once, policy, audit = Replies(), Once(), Policy(False), Refusals()
     with pytest.raises(Refused):
-        await _flow(policy, once).prepare(
+        await _flow(policy, once, audit).prepare(
             _turn(out), _first_id(), "pause", confirm=lambda s, c: Message(text="sure?"), once=_key
         )
     assert policy.asked == ["pause"] and out.texts == [] and once.keys == []
+    assert audit.entries == [("pause", [_first_id()])]  # the refusal is on record
 
 
 async def test_prepare_asks_to_confirm_and_does_not_count_the_unconfirmed_request_as_the_first() -> None:

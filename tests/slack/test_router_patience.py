@@ -58,6 +58,13 @@ def _router(cache: SlowFivetran, sleep: ManualSleep) -> Router:
         policy=Viewer(),  # type: ignore[arg-type]
         background=unused,
         dedupe=unused,
+        auditor=unused,
+        access=unused,
+        audit_repo=unused,
+        bulk=unused,
+        digests=unused,
+        alerts=unused,
+        approvals=unused,
         now=lambda: NOW,
     )
     return Router(deps, sleep=sleep)

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.fivetran.client import FivetranClient
 from bot.fivetran.models import Connection, Group
+from bot.keys import DEFAULT_SOURCE
 from bot.services.pipelines.health import Health, classify
+from bot.services.pipelines.source import PipelineSource
 
 
 @dataclass
@@ -24,6 +25,10 @@ class AccountSnapshot:
     connections: dict[str, Connection]
     fetched_at: datetime
     health: dict[str, Health] = field(default_factory=dict)
+    # Which sources this covers (every row names its source when there are several) and, of those, which
+    # could not be reached, each with why: their pipelines are missing, not gone.
+    sources: tuple[str, ...] = (DEFAULT_SOURCE,)
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.health:
@@ -37,7 +42,13 @@ class AccountSnapshot:
         """A copy with one connection replaced: what the bot knows right after it changed something."""
         connections = {**self.connections, connection.id: connection}
         health = {**self.health, connection.id: classify(connection)}
-        return AccountSnapshot(self.groups, connections, self.fetched_at, health)
+        return AccountSnapshot(
+            self.groups, connections, self.fetched_at, health, self.sources, self.unreachable
+        )
+
+    @property
+    def several(self) -> bool:
+        return len(self.sources) > 1
 
     def counts(self) -> dict[Health, int]:
         found = {h: 0 for h in Health}
@@ -49,13 +60,15 @@ class AccountSnapshot:
 class SnapshotCache:
     def __init__(
         self,
-        client: FivetranClient,
+        client: PipelineSource,
         *,
+        name: str = DEFAULT_SOURCE,
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._client = client
+        self._name = name
         self._ttl = ttl
         self._clock = clock
         self._now = now
@@ -96,6 +109,7 @@ class SnapshotCache:
             groups={g.id: g for g in groups},
             connections={c.id: c for c in connections},
             fetched_at=self._now(),
+            sources=(self._name,),
         )
         for changed in self._changed_during_fetch.values():
             snapshot = snapshot.with_connection(changed)

@@ -16,10 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.clock import Sleep
-from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError, NotFound
 from bot.fivetran.models import Connection
 from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.source import PipelineSource
 
 
 class Phase(StrEnum):
@@ -58,7 +58,7 @@ class FollowPolicy:
 class SyncFollower:
     def __init__(
         self,
-        client: FivetranClient,
+        client: PipelineSource,
         cache: SnapshotCache | None = None,
         *,
         policy: FollowPolicy | None = None,

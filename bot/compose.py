@@ -1,0 +1,268 @@
+"""The parts the composition root assembles: each group of collaborators that belong together, built from
+Settings and the few shared pieces (database, poster, clocks) handed in. `app.build_bot` wires the groups.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.actions import render_follow
+from bot.blocks.message import Message
+from bot.clock import Sleep
+from bot.config import Settings
+from bot.fivetran.client import FivetranClient
+from bot.fivetran.factory import client_from_settings
+from bot.keys import DEFAULT_SOURCE
+from bot.metrics import BotMetrics
+from bot.scheduler.runner import DigestScheduler
+from bot.services.alerts.service import AlertService
+from bot.services.alerts.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
+from bot.services.digests.service import DigestService
+from bot.services.governance.access import AccessPolicy, Role
+from bot.services.governance.audit import Auditor
+from bot.services.governance.bulk import BulkService
+from bot.services.governance.dedupe import Dedupe
+from bot.services.pipelines.actions import ConnectorActions
+from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.source import FivetranSource
+from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
+from bot.services.runtime.background import Background
+from bot.slack.poster import SlackPoster
+from bot.storage.access import AccessRepo
+from bot.storage.alert_messages import AlertMessageRepo
+from bot.storage.approvals import ApprovalRepo
+from bot.storage.audit import AuditRepo
+from bot.storage.bulk import BulkRepo
+from bot.storage.claims import ClaimRepo, EventClaimRepo
+from bot.storage.db import Database
+from bot.storage.dedupe import DedupeRepo
+from bot.storage.digest_state import DigestStateRepo
+from bot.storage.fire_ledger import FireLedger
+from bot.storage.follows import FollowedSync, FollowRepo
+from bot.storage.subscriptions import SubscriptionRepo
+from bot.storage.watch_state import WatchStateRepo
+
+log = logging.getLogger(__name__)
+
+
+class _Grants:
+    """Roles granted with `/hvr access grant`, as the database has them; AccessPolicy caches them for
+    GRANTS_TTL_S, so a grant made through one replica holds on the others within that."""
+
+    def __init__(self, repo: AccessRepo) -> None:
+        self._repo = repo
+
+    async def role_grants(self) -> dict[str, Role]:
+        return {
+            g.subject_id: Role.ADMIN if g.role == "admin" else Role.OPERATOR for g in await self._repo.list()
+        }
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        # Slack answers 429 with Retry-After under load (about one message a second per channel).
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Pipelines:
+    """The Fivetran account and what reads and changes its pipelines."""
+
+    client: FivetranClient
+    cache: SnapshotCache
+    actions: ConnectorActions
+    follower: SyncFollower
+
+
+def pipelines(
+    settings: Settings,
+    http: httpx.AsyncClient,
+    base_url: str | None,
+    follow_policy: FollowPolicy | None,
+    ttl: float,
+    sleep: Sleep,
+    now: Callable[[], datetime],
+    clock: Callable[[], float],
+) -> Pipelines:
+    client = client_from_settings(settings, http, base_url=base_url, sleep=sleep)
+    source = FivetranSource(DEFAULT_SOURCE, client)
+    cache = SnapshotCache(source, ttl=ttl, clock=clock, now=now)
+    follower = SyncFollower(source, cache, policy=follow_policy, sleep=sleep, clock=clock)
+    return Pipelines(client, cache, ConnectorActions(source, cache), follower)
+
+
+def _access_policy(
+    settings: Settings, web: AsyncWebClient, access: AccessRepo, clock: Callable[[], float]
+) -> AccessPolicy:
+    async def group_members(group_id: str) -> list[str]:
+        answer = await web.usergroups_users_list(usergroup=group_id)
+        users = answer.get("users") or []
+        return [str(u) for u in users]
+
+    return AccessPolicy(
+        admins=settings.hvr_admins,
+        operators=settings.hvr_operators,
+        allowed_channels=settings.hvr_allowed_channels,
+        read_only=settings.hvr_read_only,
+        group_members=group_members,
+        grants=_Grants(access),
+        clock=clock,
+    )
+
+
+def bolt_app(web: AsyncWebClient, settings: Settings) -> AsyncApp:
+    signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    return AsyncApp(
+        client=web,
+        # Bolt checks every HTTP request's signature (Socket Mode envelopes carry none, and it skips them).
+        # Without a signing secret the web app does not serve /slack/events at all; should an HTTP request
+        # reach Bolt anyway, it is checked against a secret nobody knows rather than let through.
+        signing_secret=signing or secrets.token_hex(32),
+        request_verification_enabled=True,
+    )
+
+
+def _follow_renderer(update: FollowUpdate | None, record: FollowedSync) -> Message:
+    return render_follow(
+        update,
+        actor=record.user_id,
+        connection_name=record.connection_name,
+        connection_id=record.connection_id,
+        force=record.force,
+    )
+
+
+@dataclass(frozen=True)
+class Governance:
+    """Who may do what, what they did, and the changes that span many connectors or a second person."""
+
+    policy: AccessPolicy
+    access: AccessRepo
+    audit_repo: AuditRepo
+    auditor: Auditor
+    bulk: BulkService
+    approvals: ApprovalRepo
+    dedupe: Dedupe
+
+
+def governance(
+    settings: Settings,
+    database: Database,
+    web: AsyncWebClient,
+    poster: SlackPoster,
+    pipelines: Pipelines,
+    dedupe: Dedupe | None,
+    holder: str,
+    now: Callable[[], datetime],
+    clock: Callable[[], float],
+) -> Governance:
+    access, audit_repo = AccessRepo(database), AuditRepo(database)
+    return Governance(
+        policy=_access_policy(settings, web, access, clock),
+        access=access,
+        audit_repo=audit_repo,
+        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        bulk=BulkService(BulkRepo(database), pipelines.actions, clock=clock, now=now, holder=holder),
+        approvals=ApprovalRepo(database, clock=now),
+        # Kept in the database, so that a retry delivered to another replica is recognised too.
+        dedupe=dedupe or DedupeRepo(database),
+    )
+
+
+@dataclass(frozen=True)
+class Channels:
+    """What the bot posts on its own: digests on their schedules, alerts from webhooks and the poller."""
+
+    subscriptions: SubscriptionRepo
+    digests: DigestService
+    scheduler: DigestScheduler
+    alerts: AlertService
+    watcher: Watcher
+
+
+def channels(
+    settings: Settings,
+    database: Database,
+    cache: SnapshotCache,
+    poster: SlackPoster,
+    metrics: BotMetrics,
+    holder: str,
+    now: Callable[[], datetime],
+) -> Channels:
+    subscriptions = SubscriptionRepo(database)
+    tz = settings.hvr_timezone
+    digests = DigestService(
+        subscriptions,
+        ClaimRepo(database),
+        DigestStateRepo(database),
+        cache,
+        poster,
+        default_tz=tz,
+        holder=holder,
+        now=now,
+        observer=metrics,
+    )
+    alerts = AlertService(
+        subscriptions=subscriptions,
+        claims=EventClaimRepo(database),
+        alert_messages=AlertMessageRepo(database),
+        snapshots=cache,
+        poster=poster,
+        now=now,
+        holder=holder,
+        timezone=tz,
+        observer=metrics,
+    )
+    # With webhooks, Fivetran tells of syncs and pauses itself; the poller adds only what it never sends.
+    watcher = Watcher(
+        snapshots=cache,
+        state=WatchStateRepo(database),
+        handle=alerts.handle,
+        interval=settings.hvr_watch_interval,
+        kinds=KINDS_WITH_WEBHOOKS if settings.fivetran_webhook_secret else KINDS_WITHOUT_WEBHOOKS,
+    )
+    scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
+    return Channels(subscriptions, digests, scheduler, alerts, watcher)
+
+
+def follow_keeper(
+    database: Database,
+    pipes: Pipelines,
+    background: Background,
+    poster: SlackPoster,
+    holder: str,
+    now: Callable[[], datetime],
+    clock: Callable[[], float],
+    sleep: Sleep,
+) -> FollowKeeper:
+    return FollowKeeper(
+        FollowRepo(database),
+        pipes.follower,
+        background,
+        poster,
+        _follow_renderer,
+        holder=holder,
+        now=now,
+        clock=clock,
+        sleep=sleep,
+    )

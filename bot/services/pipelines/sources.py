@@ -1,0 +1,175 @@
+"""Every configured source behind the one face a single source has (DESIGN section 8).
+
+`Sources` is a snapshot cache and a `PipelineSource` at once, so the services written for one account work
+unchanged on several: its snapshot holds every source's pipelines (under their keys) and names the sources
+that could not be reached; a call about a pipeline goes to the source its key names, and only there. Each
+source keeps its own client, credentials, request budget and snapshot cache.
+
+One source down never hides the others: the snapshot is what the reachable ones gave, with the others in
+`unreachable`. Only when every source fails does `get` raise, as one source's cache would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from bot.fivetran.errors import FivetranError, NotFound
+from bot.fivetran.models import Connection, Group, SchemaSettings
+from bot.keys import source_of
+from bot.services.pipelines.actions import explain
+from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.pipelines.source import PipelineSource
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    source: PipelineSource
+    cache: SnapshotCache
+
+
+class UnknownSource(NotFound):
+    """A key naming a source that is not configured (a button from before the configuration changed)."""
+
+
+def unreachable_reason(error: FivetranError) -> str:
+    """Why a source gave nothing, in a few words a list can show beside its name."""
+    return explain(error, "read")
+
+
+def merge(
+    names: Sequence[str], snapshots: Mapping[str, AccountSnapshot], unreachable: Mapping[str, str]
+) -> AccountSnapshot:
+    """One snapshot of several sources' pipelines; keys never collide, since each carries its source."""
+    groups: dict[str, Group] = {}
+    connections: dict[str, Connection] = {}
+    health = {}
+    for snapshot in snapshots.values():
+        groups.update(snapshot.groups)
+        connections.update(snapshot.connections)
+        health.update(snapshot.health)
+    fetched = min(s.fetched_at for s in snapshots.values())
+    return AccountSnapshot(
+        groups, connections, fetched, health, sources=tuple(names), unreachable=dict(unreachable)
+    )
+
+
+class Sources:
+    def __init__(self, members: Sequence[Member]) -> None:
+        if not members:
+            raise ValueError("at least one source is needed")
+        self._members = {m.name: m for m in members}
+        self.names = tuple(self._members)
+
+    @property
+    def several(self) -> bool:
+        """More than one source: every row then names its source."""
+        return len(self.names) > 1
+
+    def named(self, name: str) -> Member | None:
+        return self._members.get(name)
+
+    # --- the snapshot cache's face --------------------------------------------------------------------
+
+    async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
+        members = list(self._members.values())
+        if len(members) == 1:
+            return await members[0].cache.get(max_age=max_age)
+        answers = await asyncio.gather(
+            *(m.cache.get(max_age=max_age) for m in members), return_exceptions=True
+        )
+        snapshots: dict[str, AccountSnapshot] = {}
+        failed: dict[str, FivetranError] = {}
+        for member, answer in zip(members, answers, strict=True):
+            if isinstance(answer, AccountSnapshot):
+                snapshots[member.name] = answer
+            elif isinstance(answer, FivetranError):
+                failed[member.name] = answer
+            else:
+                raise answer  # a bug or a cancellation is not a source being down
+        if not snapshots:
+            raise next(iter(failed.values()))
+        reasons = {name: unreachable_reason(error) for name, error in failed.items()}
+        return merge(self.names, snapshots, reasons)
+
+    def peek(self) -> AccountSnapshot | None:
+        members = list(self._members.values())
+        if len(members) == 1:
+            return members[0].cache.peek()
+        snapshots = {m.name: s for m in members if (s := m.cache.peek()) is not None}
+        return merge(self.names, snapshots, {}) if snapshots else None
+
+    def update(self, connection: Connection) -> None:
+        found = self._members.get(source_of(connection.id))
+        if found is not None:
+            found.cache.update(connection)
+
+    def invalidate(self) -> None:
+        for member in self._members.values():
+            member.cache.invalidate()
+
+    # --- the source's face: each call to the source that owns the key -------------------------------
+
+    async def list_groups(self) -> list[Group]:
+        return [g for m in self._members.values() for g in await m.source.list_groups()]
+
+    async def list_connections(self) -> list[Connection]:
+        return [c for m in self._members.values() for c in await m.source.list_connections()]
+
+    def _source(self, key: str) -> PipelineSource:
+        found = self._members.get(source_of(key))
+        return found.source if found is not None else cast(PipelineSource, _Absent(source_of(key)))
+
+    def get_connection(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
+        return self._source(connection_id).get_connection(connection_id)
+
+    def pause(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
+        return self._source(connection_id).pause(connection_id)
+
+    def resume(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
+        return self._source(connection_id).resume(connection_id)
+
+    def sync(self, connection_id: str, *, force: bool = False) -> Coroutine[Any, Any, str]:
+        return self._source(connection_id).sync(connection_id, force=force)
+
+    def resync(
+        self, connection_id: str, scope: Mapping[str, Sequence[str]] | None = None
+    ) -> Coroutine[Any, Any, str]:
+        return self._source(connection_id).resync(connection_id, scope)
+
+    def resync_tables(
+        self, connection_id: str, tables: Mapping[str, Sequence[str]]
+    ) -> Coroutine[Any, Any, str]:
+        return self._source(connection_id).resync_tables(connection_id, tables)
+
+    def run_setup_tests(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
+        return self._source(connection_id).run_setup_tests(connection_id)
+
+    def get_schemas(self, connection_id: str) -> Coroutine[Any, Any, SchemaSettings]:
+        return self._source(connection_id).get_schemas(connection_id)
+
+    def set_table_enabled(
+        self, connection_id: str, schema: str, table: str, enabled: bool
+    ) -> Coroutine[Any, Any, SchemaSettings]:
+        return self._source(connection_id).set_table_enabled(connection_id, schema, table, enabled)
+
+    def reload_schemas(self, connection_id: str) -> Coroutine[Any, Any, SchemaSettings]:
+        return self._source(connection_id).reload_schemas(connection_id)
+
+
+class _Absent:
+    """A source that is not configured: every call fails, when awaited, as Fivetran's 404 would."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, operation: str) -> Callable[..., Awaitable[Any]]:
+        async def refuse(*args: object, **kwargs: object) -> Any:
+            raise UnknownSource(
+                f"No source named {self._name!r} is configured.", code="UnknownSource", operation=operation
+            )
+
+        return refuse
