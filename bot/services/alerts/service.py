@@ -33,7 +33,7 @@ from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.alerts.flapping import FlapPolicy, FlapVerdict
 from bot.services.pipelines.selectors import Selector, SelectorError, matches
-from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo
@@ -43,12 +43,6 @@ log = logging.getLogger(__name__)
 
 # Long enough to post to a few channels at Slack's pace; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
-
-
-class Snapshots(Protocol):
-    """What the service needs of the SnapshotCache (names, groups and health for selectors)."""
-
-    async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
 def default_holder() -> str:

@@ -35,7 +35,7 @@ from bot.services.digests.content import (
     subscription_selector,
 )
 from bot.services.pipelines.selectors import Selector
-from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.claims import ClaimRepo
 from bot.storage.digest_state import DigestStateRepo
@@ -65,12 +65,6 @@ SNAPSHOT_MAX_AGE_S = 15.0
 DB_CONCURRENCY = 8
 # Channels posted to at once; each channel's own posts are paced by the poster.
 POST_CONCURRENCY = 16
-
-
-class Snapshots(Protocol):
-    """What the service needs of `SnapshotCache`."""
-
-    async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
 class FireOutcome(StrEnum):
