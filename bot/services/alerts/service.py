@@ -12,9 +12,6 @@ thread and turns the alert into the story of the outage. Flapping connectors are
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -34,6 +31,7 @@ from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.alerts.flapping import FlapPolicy, FlapVerdict
 from bot.services.pipelines.selectors import Selector, SelectorError, matches
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
+from bot.services.runtime.holders import new_holder
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo
@@ -43,11 +41,6 @@ log = logging.getLogger(__name__)
 
 # Long enough to post to a few channels at Slack's pace; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
-
-
-def default_holder() -> str:
-    """Names this replica in claims: host and pid to read in the database, a random tail to be unique."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def selector_of(subscription: Subscription) -> Selector | None:
@@ -104,7 +97,7 @@ class AlertService:
         self._snapshots = snapshots
         self._poster = poster
         self._now = now
-        self.holder = holder or default_holder()
+        self.holder = holder or new_holder()
         self._flapping = flapping or FlapPolicy()
         self._timezone = timezone
         self._observer = observer or _Unobserved()
