@@ -24,12 +24,12 @@ from bot.blocks.alerts import (
     watch_events,
 )
 from bot.clock import Now
-from bot.commands.watch_commands import WatchAdd, load_selector, store_selector
+from bot.commands.watch_commands import WatchAdd
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.alerts.flapping import FlapPolicy, FlapVerdict
-from bot.services.pipelines.selectors import Selector, SelectorError, matches
+from bot.services.pipelines.selectors import matches, store_selector, subscription_selector
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.holders import new_holder
 from bot.services.runtime.posting import ChannelPoster, PostError
@@ -41,15 +41,6 @@ log = logging.getLogger(__name__)
 
 # Long enough to post to a few channels at Slack's pace; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
-
-
-def selector_of(subscription: Subscription) -> Selector | None:
-    """The stored selector; None (and a log line) for one that no longer parses."""
-    try:
-        return load_selector(subscription.selector)
-    except SelectorError:
-        log.warning("watch %s has an unreadable selector %r", subscription.id, subscription.selector)
-        return None
 
 
 @dataclass
@@ -169,7 +160,7 @@ class AlertService:
     ) -> dict[str, _Target]:
         targets: dict[str, _Target] = {}
         for subscription in await self._subscriptions.list_active("watch"):
-            selector = selector_of(subscription)
+            selector = subscription_selector(subscription)
             if selector is None:
                 continue
             if not selector.is_empty:
