@@ -15,10 +15,9 @@ from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, section
 from bot.blocks.message import Message
 from bot.blocks.text import ago, clip, duration, esc, stamp
-from bot.commands.watch_commands import load_selector
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
-from bot.services.pipelines.selectors import SelectorError
+from bot.services.pipelines.selectors import SelectorError, load_selector
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.alert_messages import AlertMessage
 from bot.storage.subscriptions import Subscription

@@ -23,10 +23,9 @@ from bot.services.digests.content import (
     Problem,
     only_problems,
     subscription_schedule,
-    subscription_selector,
 )
 from bot.services.pipelines.health import Health
-from bot.services.pipelines.selectors import Selector
+from bot.services.pipelines.selectors import Selector, SelectorError, load_selector
 from bot.storage.subscriptions import Subscription
 
 MAX_PROBLEM_ROWS = 20
@@ -51,6 +50,14 @@ def _mention(user_id: str) -> str:
 
 def _selector_words(selector: Selector) -> str:
     return "all connectors" if selector.is_empty else f"`{clip(selector.as_text(), 300)}`"
+
+
+def _stored_selector_words(sub: Subscription) -> str:
+    try:
+        return _selector_words(load_selector(sub.selector))
+    except SelectorError:
+        # A selector this version cannot read (the digest is not fired): shown as stored.
+        return f"`{clip(sub.selector, 300)}`"
 
 
 # The digest ---------------------------------------------------------------------------------------------
@@ -224,7 +231,7 @@ def _zone(sub: Subscription) -> tzinfo:
 def _describe(sub: Subscription) -> str:
     schedule = subscription_schedule(sub)
     what = schedule.describe() if schedule else f"{sub.schedule} {sub.timezone}"
-    parts = [clip(what, 300), _selector_words(subscription_selector(sub))]
+    parts = [clip(what, 300), _stored_selector_words(sub)]
     if only_problems(sub):
         parts.append("only when there are problems")
     return " · ".join(parts)

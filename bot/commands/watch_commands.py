@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.commands.usage import UsageError
 from bot.services.alerts.events import DEFAULT_WATCH_EVENTS, WatchEvent
-from bot.services.pipelines.selectors import Selector, SelectorError, parse_selector, parse_selector_text
+from bot.services.pipelines.selectors import Selector, SelectorError, parse_selector
 
 TOPIC = "watch"
 _NAMES = [e.value for e in WatchEvent]
@@ -42,16 +42,6 @@ class Unwatch:
 
 
 WatchCommand = WatchAdd | WatchList | Unwatch
-
-
-def store_selector(selector: Selector) -> str:
-    """The selector as stored in a subscription; `Selector.as_text` quotes names with spaces."""
-    return selector.as_text()
-
-
-def load_selector(text: str) -> Selector:
-    """Reads a stored selector back; raises `SelectorError` for one that no longer parses."""
-    return parse_selector_text(text)
 
 
 def _event(name: str) -> tuple[WatchEvent, ...]:

@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.commands.grammar import UsageError
-from bot.commands.watch_commands import (
-    Unwatch,
-    WatchAdd,
-    WatchList,
-    load_selector,
-    parse_watch,
-    store_selector,
-)
+from bot.commands.watch_commands import Unwatch, WatchAdd, WatchList, parse_watch
 from bot.services.alerts.events import WatchEvent
 from bot.services.pipelines.health import Health
+from bot.services.pipelines.selectors import load_selector, store_selector
 
 
 def test_a_bare_watch_is_every_connector_for_failures_and_recoveries() -> None:

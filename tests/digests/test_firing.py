@@ -14,7 +14,7 @@ from bot.services.digests.service import FireOutcome
 from bot.services.pipelines.selectors import Selector
 from bot.storage.db import Database
 from bot.storage.subscriptions import Subscription
-from tests.blocks.factory import connection
+from tests.blocks.factory import connection, group
 from tests.digests.fakes import FakeFivetran, Replica, digest_clock, digest_poster
 from tests.fakes import FakeClock
 
@@ -271,6 +271,42 @@ async def test_next_fires_follow_daylight_saving_time_in_the_subscriptions_zone(
     clock.set(datetime(2026, 3, 28, 8, 30, tzinfo=UTC))
     [(_, next_fire)] = await replica.service.list("C1")
     assert next_fire == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
+
+
+async def test_a_selector_is_stored_as_its_text_and_a_fire_covers_only_what_it_selects(
+    replica: Replica, clock: FakeClock
+) -> None:
+    replica.fivetran.groups = [group("stage_id", "BigQuery Staging"), group()]
+    replica.fivetran.set(
+        connection(id="a", schema="staged_orders", group_id="stage_id", **FAILING),
+        connection(id="b", schema="warehouse_orders", **FAILING),
+    )
+    sub = await add(replica, 'hourly "group:BigQuery Staging" status:failing')
+    assert sub.selector == "'group:BigQuery Staging' status:failing"
+    assert sub.options == {"only_problems": False}  # no second copy of the selector
+
+    assert await replica.service.fire(sub.id, NINE) is FireOutcome.POSTED
+    body = replica.poster.posts[-1].body()
+    assert "staged_orders" in body and "warehouse_orders" not in body
+
+
+async def test_a_digest_whose_selector_this_version_cannot_read_is_not_posted(
+    replica: Replica, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    sub = await replica.subs.add(
+        kind="digest",
+        channel_id="C1",
+        created_by="U1",
+        timezone="UTC",
+        schedule="hourly",
+        selector="status:gone",
+    )
+    with caplog.at_level(logging.WARNING):
+        assert await replica.service.fire(sub.id, NINE) is FireOutcome.FAILED
+    assert replica.poster.posts == []  # never "every connector" in its place
+    claim = await replica.claims.get(sub.id, NINE)
+    assert claim is not None and claim.outcome == "failed: unreadable selector"
+    assert "unreadable selector 'status:gone'" in caplog.text
 
 
 async def test_a_channel_list_shows_only_its_own_digests(replica: Replica) -> None:

@@ -37,7 +37,7 @@ def subscription(**fields: object) -> Subscription:
         "schedule": "weekdays 09:00",
         "timezone": "Europe/Berlin",
         "selector": "group:prod",
-        "options": {"only_problems": True, "selector": {"groups": ["prod"]}},
+        "options": {"only_problems": True},
         "created_at": NOW,
         "updated_at": NOW,
         "active": True,
@@ -177,13 +177,21 @@ def test_the_added_answer_shows_the_schedule_selector_and_next_fires_in_the_zone
 
 def test_the_list_shows_each_digest_with_its_next_fire_and_how_to_remove_it() -> None:
     first = subscription()
-    second = subscription(id="abc", schedule="every 15m", timezone="UTC", options={}, created_by=HOSTILE)
+    second = subscription(
+        id="abc", schedule="every 15m", timezone="UTC", selector="", options={}, created_by=HOSTILE
+    )
     message = render_digest_list([(first, datetime(2026, 5, 11, 7, 0, tzinfo=UTC)), (second, None)], now=NOW)
     assert_safe(message)
     body = repr(message.blocks)
     assert "Next: Mon 11 May 09:00 CEST (in 43h)" in body
     assert "every 15 minutes UTC · all connectors" in body
     assert "`/hvr digest remove abc`" in body and "added by <@U1>" in body
+
+
+def test_a_selector_this_version_cannot_read_is_listed_as_stored() -> None:
+    sub = subscription(selector="status:exploded group:prod")
+    body = repr(render_digest_list([(sub, None)], now=NOW).blocks)
+    assert "`status:exploded group:prod`" in body
 
 
 def test_an_empty_list_says_how_to_add_one() -> None:

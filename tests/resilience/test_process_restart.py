@@ -117,7 +117,7 @@ async def test_a_digest_fire_killed_before_it_posted_is_posted_exactly_once_afte
             created_by=OPERATOR,
             timezone="UTC",
             schedule="every 5m",
-            options={"only_problems": False, "selector": {"groups": [], "statuses": [], "services": []}},
+            options={"only_problems": False},
         )
         async with db.begin() as connection:
             # Created a minute before the last 5-minute mark: exactly one fire (that mark) is owed.

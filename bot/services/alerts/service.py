@@ -12,9 +12,6 @@ thread and turns the alert into the story of the outage. Flapping connectors are
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -27,13 +24,14 @@ from bot.blocks.alerts import (
     watch_events,
 )
 from bot.clock import Now
-from bot.commands.watch_commands import WatchAdd, load_selector, store_selector
+from bot.commands.watch_commands import WatchAdd
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.alerts.flapping import FlapPolicy, FlapVerdict
-from bot.services.pipelines.selectors import Selector, SelectorError, matches
-from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.selectors import matches, store_selector, subscription_selector
+from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
+from bot.services.runtime.holders import new_holder
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo
@@ -43,26 +41,6 @@ log = logging.getLogger(__name__)
 
 # Long enough to post to a few channels at Slack's pace; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
-
-
-class Snapshots(Protocol):
-    """What the service needs of the SnapshotCache (names, groups and health for selectors)."""
-
-    async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
-
-
-def default_holder() -> str:
-    """Names this replica in claims: host and pid to read in the database, a random tail to be unique."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def selector_of(subscription: Subscription) -> Selector | None:
-    """The stored selector; None (and a log line) for one that no longer parses."""
-    try:
-        return load_selector(subscription.selector)
-    except SelectorError:
-        log.warning("watch %s has an unreadable selector %r", subscription.id, subscription.selector)
-        return None
 
 
 @dataclass
@@ -110,7 +88,7 @@ class AlertService:
         self._snapshots = snapshots
         self._poster = poster
         self._now = now
-        self.holder = holder or default_holder()
+        self.holder = holder or new_holder()
         self._flapping = flapping or FlapPolicy()
         self._timezone = timezone
         self._observer = observer or _Unobserved()
@@ -182,7 +160,7 @@ class AlertService:
     ) -> dict[str, _Target]:
         targets: dict[str, _Target] = {}
         for subscription in await self._subscriptions.list_active("watch"):
-            selector = selector_of(subscription)
+            selector = subscription_selector(subscription)
             if selector is None:
                 continue
             if not selector.is_empty:

@@ -30,9 +30,8 @@ from bot.clock import Sleep
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
-from bot.services.alerts.service import Snapshots
 from bot.services.pipelines.health import Health
-from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.storage.watch_state import WatchState, WatchStateRepo
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""What a digest says, computed without I/O, and how a digest subscription's stored row reads back.
+"""What a digest says, computed without I/O, and how a digest subscription's stored schedule reads back.
 
 Pure: `bot.services.digests.service` feeds it snapshots and stored state, `bot.blocks.digest` renders it.
 """
@@ -120,19 +120,6 @@ def build_digest(
         gone=tuple(sorted(gone, key=lambda c: order.get(c.connection_id, 0))),
         has_previous=previous_problems is not None,
         only_problems=only_problems,
-    )
-
-
-def subscription_selector(sub: Subscription) -> Selector:
-    """The selector stored with a subscription (structured in options, so names with spaces survive)."""
-    stored = sub.options.get("selector")
-    if not isinstance(stored, dict):
-        return Selector()
-    statuses = tuple(h for h in (parse_health(str(s)) for s in stored.get("statuses", ())) if h is not None)
-    return Selector(
-        groups=tuple(str(g) for g in stored.get("groups", ())),
-        statuses=statuses,
-        services=tuple(str(s) for s in stored.get("services", ())),
     )
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.blocks.digest import render_digest, render_digest_unavailable
@@ -32,10 +32,9 @@ from bot.services.digests.content import (
     next_fires,
     only_problems,
     subscription_schedule,
-    subscription_selector,
 )
-from bot.services.pipelines.selectors import Selector
-from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.selectors import Selector, store_selector, subscription_selector
+from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.claims import ClaimRepo
 from bot.storage.digest_state import DigestStateRepo
@@ -52,7 +51,6 @@ __all__ = [
     "build_digest",
     "next_fires",
     "subscription_schedule",
-    "subscription_selector",
 ]
 
 log = logging.getLogger(__name__)
@@ -65,12 +63,6 @@ SNAPSHOT_MAX_AGE_S = 15.0
 DB_CONCURRENCY = 8
 # Channels posted to at once; each channel's own posts are paced by the poster.
 POST_CONCURRENCY = 16
-
-
-class Snapshots(Protocol):
-    """What the service needs of `SnapshotCache`."""
-
-    async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
 class FireOutcome(StrEnum):
@@ -157,23 +149,14 @@ class DigestService:
                 f"This channel has {len(existing)} digests already, the most one channel may have. "
                 "Remove one with `/hvr digest remove <id>` first."
             )
-        selector = cmd.selector
-        options: dict[str, Any] = {
-            "only_problems": cmd.only_problems,
-            "selector": {
-                "groups": list(selector.groups),
-                "statuses": [s.value for s in selector.statuses],
-                "services": list(selector.services),
-            },
-        }
         sub = await self.subscriptions.add(
             kind="digest",
             channel_id=channel,
             created_by=user,
             timezone=cmd.tz,
-            selector=selector.as_text(),
+            selector=store_selector(cmd.selector),
             schedule=cmd.schedule.text,
-            options=options,
+            options={"only_problems": cmd.only_problems},
         )
         return AddedDigest(sub, cmd.schedule.next_fire_times(self.now(), preview))
 
@@ -263,6 +246,11 @@ class DigestService:
 
     async def _complete_one(self, item: _Due, snapshot: AccountSnapshot | Unavailable) -> FireOutcome:
         sub, fire_time = item.sub, item.fire_time
+        selector = subscription_selector(sub)
+        if selector is None:
+            # Written by a newer version, or by hand: posting "every connector" instead would mislead.
+            await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: unreadable selector")
+            return FireOutcome.FAILED
         now = self.now()
         tz = ZoneInfo(sub.timezone)
         problems: dict[str, str] | None = None
@@ -274,7 +262,7 @@ class DigestService:
             state = await self.states.get(sub.id)
             content = build_digest(
                 snapshot,
-                subscription_selector(sub),
+                selector,
                 None if state is None else state.last_problems,
                 now=now,
                 only_problems=only_problems(sub),

@@ -6,12 +6,16 @@ broken status:failing), terms of different kinds must all hold.
 
 from __future__ import annotations
 
+import logging
 import shlex
 from dataclasses import dataclass, field
 
 from bot.fivetran.models import Connection
 from bot.services.pipelines.health import Health, parse_health
 from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.storage.subscriptions import Subscription
+
+log = logging.getLogger(__name__)
 
 SELECTOR_KEYS = ("group", "status", "service")
 
@@ -55,6 +59,36 @@ def parse_selector_text(text: str) -> Selector:
     except ValueError:
         tokens = text.split()
     return parse_selector(tokens, allow_text=True)
+
+
+def store_selector(selector: Selector) -> str:
+    """The one stored form of a selector, in the `selector` column of a digest and of a watch alike.
+
+    Text (`as_text()`) rather than JSON: it is what the person typed and what the Home tab shows, it holds
+    every kind of term (free text, and kinds added later such as `source:`) without a new shape, and
+    `load_selector` reads it back to the same selector. Migration 0005 moved digests' JSON to it.
+    """
+    return selector.as_text()
+
+
+def load_selector(text: str) -> Selector:
+    """A stored selector read back; raises `SelectorError` for one this version cannot read."""
+    return parse_selector_text(text)
+
+
+def subscription_selector(subscription: Subscription) -> Selector | None:
+    """A digest's or a watch's selector; None (and a log line) for one this version cannot read.
+
+    The caller then fires or matches nothing for it: reading it as "every connector" would send the
+    channel what it never asked for.
+    """
+    try:
+        return load_selector(subscription.selector)
+    except SelectorError:
+        log.warning(
+            "%s %s has an unreadable selector %r", subscription.kind, subscription.id, subscription.selector
+        )
+        return None
 
 
 def is_selector_term(token: str) -> bool:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.fivetran.models import Connection, Group
 from bot.keys import DEFAULT_SOURCE
@@ -55,6 +56,13 @@ class AccountSnapshot:
         for value in self.health.values():
             found[value] += 1
         return found
+
+
+class Snapshots(Protocol):
+    """What digests, alerts and the watcher need of `SnapshotCache`: a snapshot no older than `max_age`
+    seconds (the cache's own ttl when None). Tests pass a fake that can also fail like Fivetran."""
+
+    async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
 class SnapshotCache:

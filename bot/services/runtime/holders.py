@@ -1,4 +1,5 @@
-"""Who holds a piece of work (a bulk run, a followed sync), and whether that process is still alive.
+"""Who holds a piece of work (a bulk run, a followed sync, a digest fire or an alert's claim), and whether
+that process is still alive.
 
 A holder is `host:pid:nonce`. Leases settle who takes work over between hosts; but after a restart on the
 same host the predecessor's pid tells at once that it is gone, so its work need not wait for a lease.
@@ -12,6 +13,10 @@ import uuid
 
 
 def new_holder() -> str:
+    """This process, as it signs the work it takes (one per process: `app.build_bot` hands it to all).
+
+    The whole host name, never cut: `holder_is_gone` compares it with this host's (Linux keeps it within
+    64 characters, so a holder fits the 128 of every holder column)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
