@@ -25,7 +25,7 @@ from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
 from bot.services.pipelines.resolve import Ambiguous, Found, resolve
-from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
 from bot.services.pipelines.sync_follower import SyncFollower
 from bot.services.runtime.background import Background
 from bot.slack.turn import Turn
@@ -40,7 +40,7 @@ DEDUPE_WINDOW_S = 10.0
 class Deps:
     """Everything a flow may use, all given at construction: a flow never checks whether it has one."""
 
-    cache: SnapshotCache
+    cache: LiveSnapshots
     actions: ConnectorActions
     follower: SyncFollower
     follows: FollowKeeper

@@ -13,7 +13,7 @@ from bot.blocks.home import MAX_RECENT, render_home
 from bot.fivetran.errors import FivetranError
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.actions import explain
-from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
+from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
 from bot.storage.audit import AuditEntry, AuditRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class HomeTab:
     def __init__(
         self,
-        cache: SnapshotCache,
+        cache: LiveSnapshots,
         policy: AccessPolicy,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,

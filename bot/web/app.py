@@ -24,7 +24,7 @@ from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.alerts.service import AlertService
-from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.runtime.background import Background
 from bot.storage.db import Database
 from bot.web.readiness import Check, SlackAuthCheck, database_check, fivetran_check
@@ -45,7 +45,7 @@ class Served(Protocol):
     database: Database
 
     @property
-    def cache(self) -> SnapshotCache: ...
+    def cache(self) -> LiveSnapshots: ...
 
     @property
     def scheduler(self) -> DigestScheduler: ...

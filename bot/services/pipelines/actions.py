@@ -25,7 +25,7 @@ from bot.fivetran.errors import (
     Unauthorized,
 )
 from bot.fivetran.models import Connection, SchemaSettings, SetupTest
-from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class ConnectorActions:
     # Each change returns `_run`'s coroutine instead of awaiting it: the same result, one frame less on
     # every path from a button to Fivetran (tests/e2e/test_frames.py counts them).
 
-    def __init__(self, client: PipelineSource, cache: SnapshotCache) -> None:
+    def __init__(self, client: PipelineSource, cache: LiveSnapshots) -> None:
         self._client = client
         self._cache = cache
 

@@ -65,6 +65,15 @@ class Snapshots(Protocol):
     async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
+class LiveSnapshots(Snapshots, Protocol):
+    """What the views and the changes need besides: the last snapshot without fetching, and telling the
+    cache what changed. `SnapshotCache` is one source's; `Sources` is several behind the same face."""
+
+    def peek(self) -> AccountSnapshot | None: ...
+    def update(self, connection: Connection) -> None: ...
+    def invalidate(self) -> None: ...
+
+
 class SnapshotCache:
     def __init__(
         self,

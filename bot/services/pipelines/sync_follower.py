@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.clock import Sleep
 from bot.fivetran.errors import FivetranError, NotFound
 from bot.fivetran.models import Connection
-from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
 
 
@@ -59,7 +59,7 @@ class SyncFollower:
     def __init__(
         self,
         client: PipelineSource,
-        cache: SnapshotCache | None = None,
+        cache: LiveSnapshots | None = None,
         *,
         policy: FollowPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
