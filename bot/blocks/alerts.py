@@ -55,7 +55,7 @@ def _name(event: AlertEvent, connection: Connection | None) -> str:
 
 def _group(event: AlertEvent, connection: Connection | None, snapshot: AccountSnapshot | None) -> str:
     if connection is not None and snapshot is not None:
-        return snapshot.group_name(connection)
+        return snapshot.place(connection)
     if connection is not None:
         return connection.group_id
     return event.group_id or "unknown"

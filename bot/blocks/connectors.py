@@ -16,21 +16,25 @@ from bot.blocks.kit import MAX_BLOCKS, Block, actions, button, context, fallback
 from bot.blocks.message import Message
 from bot.blocks.rows import connector_row, selection_counts
 from bot.blocks.show import render_show
+from bot.blocks.sources import source_blocks, unreachable_lines
 from bot.blocks.text import ago, clip
 from bot.fivetran.models import Connection
-from bot.services.pipelines.selectors import Selector, unknown_groups
+from bot.services.pipelines.selectors import Selector, unknown_groups, unknown_sources
 from bot.services.pipelines.snapshot import AccountSnapshot
 
 __all__ = ["connector_row", "render_group", "render_groups", "render_list", "render_show", "selection_counts"]
 
-# Blocks around the rows: header, counts, paging buttons, context line.
-_FRAME = 4
+# Blocks around the rows: header, counts, per-source totals, unreachable sources, paging, context line.
+_FRAME = 6
 MAX_ROWS = MAX_BLOCKS - _FRAME
 
 
 def _empty(snapshot: AccountSnapshot, selector: Selector) -> Message:
+    unreachable = unreachable_lines(snapshot)
     if selector.is_empty:
         text = "The account has no connectors yet. Add one in Fivetran, then try `/hvr list` again."
+        if unreachable:
+            text = "\n".join(unreachable)
         return Message(text=fallback(text), blocks=[section(text)])
     what = clip(selector.describe(), 500)
     lines = [f"No connectors match {what}."]
@@ -38,6 +42,12 @@ def _empty(snapshot: AccountSnapshot, selector: Selector) -> Message:
     if missing:
         names = ", ".join(f"`{clip(g, 100)}`" for g in missing[:5])
         lines.append(f"There is no group {names}: `/hvr groups` lists them.")
+    strangers = unknown_sources(snapshot, selector)
+    if strangers:
+        names = ", ".join(f"`{clip(s, 100)}`" for s in strangers[:5])
+        known = ", ".join(f"`{clip(s, 100)}`" for s in snapshot.sources)
+        lines.append(f"There is no source {names}; the sources are {known}.")
+    lines += unreachable
     lines.append("`/hvr list` shows every connector.")
     text = "\n".join(lines)
     return Message(text=fallback(text), blocks=[section(text)])
@@ -60,7 +70,7 @@ def render_list(
     shown = selected[(page - 1) * size : page * size]
     summary = counts_line(selection_counts(snapshot, selected), len(selected))
     title = "Connectors" if selector.is_empty else f"Connectors · {selector.describe()}"
-    blocks: list[Block] = [header(title), section(f"*{summary}*")]
+    blocks: list[Block] = [header(title), section(f"*{summary}*"), *source_blocks(snapshot, selected)]
     blocks += [connector_row(snapshot, c, i, now=now) for i, c in enumerate(shown)]
     query = selector.as_text()
     blocks += actions(

@@ -113,7 +113,7 @@ def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
     for i, connection in enumerate(problems[:MAX_PROBLEMS]):
         health = snapshot.health[connection.id]
         line = (
-            f"{EMOJI[health]} *{esc(connection.name)}* · {esc(connection.service)} · {esc(snapshot.group_name(connection))}\n"
+            f"{EMOJI[health]} *{esc(connection.name)}* · {esc(connection.service)} · {esc(snapshot.place(connection))}\n"
             f"{health.value}, last success {ago(connection.succeeded_at, now)}"
         )
         block = _section(line)

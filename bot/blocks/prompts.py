@@ -10,6 +10,7 @@ from bot.blocks.message import Message
 from bot.blocks.text import clip, esc
 from bot.commands.grammar import UsageError
 from bot.fivetran.models import Connection
+from bot.keys import source_of
 from bot.services.pipelines.resolve import Ambiguous, Missing
 from bot.services.pipelines.snapshot import AccountSnapshot
 
@@ -84,7 +85,7 @@ def render_usage_error(error: UsageError) -> Message:
 
 def _candidate_buttons(snapshot: AccountSnapshot, connections: list[Connection]) -> list[Block]:
     return actions(
-        button(f"{snapshot.group_name(c)}/{c.name}", ids.aid(ids.SHOW, i), c.id)
+        button(f"{snapshot.place(c)}/{c.name}", ids.aid(ids.SHOW, i), c.id)
         for i, c in enumerate(connections[:MAX_CANDIDATES])
     )
 
@@ -101,11 +102,13 @@ def render_not_found(missing: Missing, snapshot: AccountSnapshot) -> Message:
 
 
 def render_ambiguous(amb: Ambiguous, snapshot: AccountSnapshot) -> Message:
-    text = f"`{clip(amb.query, QUERY_MAX)}` is in several groups:"
+    sources = {source_of(c.id) for c in amb.candidates}
+    where, typed = ("sources", "`source:name`") if len(sources) > 1 else ("groups", "`group/name`")
+    text = f"`{clip(amb.query, QUERY_MAX)}` is in several {where}:"
     blocks = [
         section(text),
         *_candidate_buttons(snapshot, amb.candidates),
-        context("Pick one, or type it as `group/name`."),
+        context(f"Pick one, or type it as {typed}."),
     ]
     return Message(text=fallback(text), blocks=blocks)
 

@@ -50,7 +50,7 @@ def connector_row(snapshot: AccountSnapshot, connection: Connection, index: int,
     health = health_of(snapshot, connection)
     name = clip(connection.name, NAME_MAX)
     service = clip(connection.service, SERVICE_MAX)
-    group = clip(snapshot.group_name(connection), GROUP_MAX)
+    group = clip(snapshot.place(connection), GROUP_MAX)
     step = cut(next_step(connection, health, now=now), NEXT_MAX)
     text = (
         f"{EMOJI[health]} *{name}* · {service} · {group}\n"

@@ -74,7 +74,7 @@ def _state_fields(
     state = " · ".join(clip(s, 40) for s in (status.setup_state, status.sync_state, status.update_state))
     items = [
         f"*Service*\n{clip(connection.service, 100)}",
-        f"*Group*\n{clip(snapshot.group_name(connection), 200)}",
+        f"*Group*\n{clip(snapshot.place(connection), 200)}",
         f"*Health*\n{badge(health)}",
         f"*Setup · sync · update*\n{state}",
         f"*Schedule*\n{schedule_text(connection)}",

@@ -84,7 +84,7 @@ def build_digest(
         Problem(
             c,
             snapshot.health[c.id],
-            snapshot.group_name(c),
+            snapshot.place(c),
             new=previous_problems is not None and before.get(c.id) is not snapshot.health[c.id],
         )
         for c in selected

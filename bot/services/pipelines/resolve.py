@@ -1,7 +1,8 @@
-"""From what a person typed to one connector: by id, by name (its `schema`), or by `group/name`.
+"""From what a person typed to one connector: by id, by name (its `schema`), or by `group/name`, each
+optionally after its source (`staging:salesforce`, `prod:warehouse/salesforce`).
 
-Case-insensitive. A name used in two groups is ambiguous and answered with both; a typo is answered with
-the closest names ("did you mean …").
+Case-insensitive. A name used in two groups or two sources is ambiguous and answered with every candidate;
+a typo is answered with the closest names over every source ("did you mean …").
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 
 from bot.fivetran.models import Connection
+from bot.keys import remote_id, source_of
 from bot.services.pipelines.snapshot import AccountSnapshot
 
 MAX_CANDIDATES = 5
@@ -37,42 +39,45 @@ Resolution = Found | Ambiguous | Missing
 
 def _group_matches(snapshot: AccountSnapshot, connection: Connection, text: str) -> bool:
     group = snapshot.groups.get(connection.group_id)
-    names = {connection.group_id.lower()}
+    names = {connection.group_id.lower(), remote_id(connection.group_id).lower()}
     if group is not None:
         names.add(group.name.lower())
     return text in names
 
 
+def _source_prefix(snapshot: AccountSnapshot, key: str) -> tuple[str | None, str]:
+    """`staging:salesforce` → ("staging", "salesforce") when `staging` is a configured source."""
+    head, sep, rest = key.partition(":")
+    return (head, rest) if sep and head in snapshot.sources else (None, key)
+
+
 def resolve(snapshot: AccountSnapshot, query: str) -> Resolution:
     text = query.strip()
-    key = text.lower()
-    if not key:
+    if not text:
         return Missing(query, [])
     exact = snapshot.connections.get(text)
     if exact is not None:
         return Found(exact)
+    source, key = _source_prefix(snapshot, text.lower())
+    pool = [c for c in snapshot.connections.values() if source is None or source_of(c.id) == source]
     if "/" in key:
         group_part, _, name_part = key.rpartition("/")
-        matches = [
-            c
-            for c in snapshot.connections.values()
-            if c.name.lower() == name_part and _group_matches(snapshot, c, group_part)
-        ]
+        matches = [c for c in pool if c.name.lower() == name_part and _group_matches(snapshot, c, group_part)]
     else:
-        matches = [c for c in snapshot.connections.values() if c.name.lower() == key or c.id.lower() == key]
+        matches = [c for c in pool if c.name.lower() == key or remote_id(c.id).lower() == key]
     if len(matches) == 1:
         return Found(matches[0])
     if matches:
-        ordered = sorted(matches, key=lambda c: (snapshot.group_name(c).lower(), c.id))
+        ordered = sorted(matches, key=lambda c: (snapshot.place(c).lower(), c.id))
         return Ambiguous(query, ordered[:MAX_CANDIDATES])
-    return Missing(query, suggest(snapshot, key))
+    return Missing(query, suggest(snapshot, text.lower()))
 
 
 def suggest(snapshot: AccountSnapshot, key: str) -> list[Connection]:
     """The closest connectors to a typo, by name, `group/name` and id."""
     by_label: dict[str, list[Connection]] = {}
     for c in snapshot.connections.values():
-        for label in (c.name.lower(), f"{snapshot.group_name(c).lower()}/{c.name.lower()}", c.id.lower()):
+        for label in (c.name.lower(), f"{snapshot.place(c).lower()}/{c.name.lower()}", c.id.lower()):
             by_label.setdefault(label, []).append(c)
     close = difflib.get_close_matches(key, list(by_label), n=MAX_CANDIDATES * 2, cutoff=0.6)
     found: dict[str, Connection] = {}

@@ -11,13 +11,14 @@ import shlex
 from dataclasses import dataclass, field
 
 from bot.fivetran.models import Connection
+from bot.keys import remote_id, source_of
 from bot.services.pipelines.health import Health, parse_health
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 
-SELECTOR_KEYS = ("group", "status", "service")
+SELECTOR_KEYS = ("group", "status", "service", "source")
 
 
 class SelectorError(ValueError):
@@ -30,13 +31,15 @@ class Selector:
     statuses: tuple[Health, ...] = ()
     services: tuple[str, ...] = ()
     text: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = ()  # `source:<name>`: pipelines of these sources only
 
     @property
     def is_empty(self) -> bool:
-        return not (self.groups or self.statuses or self.services or self.text)
+        return not (self.groups or self.statuses or self.services or self.text or self.sources)
 
     def describe(self) -> str:
-        parts = [f"group:{g}" for g in self.groups]
+        parts = [f"source:{s}" for s in self.sources]
+        parts += [f"group:{g}" for g in self.groups]
         parts += [f"status:{s.value}" for s in self.statuses]
         parts += [f"service:{s}" for s in self.services]
         parts += [f'"{t}"' for t in self.text]
@@ -45,7 +48,8 @@ class Selector:
     def as_text(self) -> str:
         """The selector as a person would type it, to store and to put in a button; quoted where a term
         has spaces (`group:"BigQuery Staging"`), so `parse_selector_text` reads back the same selector."""
-        parts = [f"group:{g}" for g in self.groups]
+        parts = [f"source:{s}" for s in self.sources]
+        parts += [f"group:{g}" for g in self.groups]
         parts += [f"status:{s.value}" for s in self.statuses]
         parts += [f"service:{s}" for s in self.services]
         parts += list(self.text)
@@ -100,6 +104,7 @@ def parse_selector(tokens: list[str], *, allow_text: bool = True) -> Selector:
     groups: list[str] = []
     statuses: list[Health] = []
     services: list[str] = []
+    sources: list[str] = []
     text: list[str] = []
     for token in tokens:
         key, sep, value = token.partition(":")
@@ -111,6 +116,8 @@ def parse_selector(tokens: list[str], *, allow_text: bool = True) -> Selector:
                 groups.append(value)
             elif key == "service":
                 services.append(value.lower())
+            elif key == "source":
+                sources.append(value.lower())
             else:
                 health = parse_health(value)
                 if health is None:
@@ -121,20 +128,26 @@ def parse_selector(tokens: list[str], *, allow_text: bool = True) -> Selector:
             text.append(token)
         else:
             raise SelectorError(
-                f"`{token}` is not a selector; use group:<name>, status:<health> or service:<type>"
+                f"`{token}` is not a selector; use group:<name>, status:<health>, service:<type> or source:<name>"
             )
-    return Selector(tuple(groups), tuple(statuses), tuple(services), tuple(text))
+    return Selector(tuple(groups), tuple(statuses), tuple(services), tuple(text), tuple(sources))
 
 
-_EXAMPLE = {"group": "warehouse", "status": "failing", "service": "salesforce"}
+_EXAMPLE = {"group": "warehouse", "status": "failing", "service": "salesforce", "source": "staging"}
 
 
 def _in_group(snapshot: AccountSnapshot, connection: Connection, wanted: str) -> bool:
     wanted = wanted.lower()
-    return connection.group_id.lower() == wanted or snapshot.group_name(connection).lower() == wanted
+    return (
+        connection.group_id.lower() == wanted
+        or remote_id(connection.group_id).lower() == wanted
+        or snapshot.group_name(connection).lower() == wanted
+    )
 
 
 def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selector) -> bool:
+    if selector.sources and source_of(connection.id) not in selector.sources:
+        return False
     if selector.groups and not any(_in_group(snapshot, connection, g) for g in selector.groups):
         return False
     if selector.statuses and snapshot.health[connection.id] not in selector.statuses:
@@ -143,7 +156,7 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
         return False
     if selector.text:
         haystack = " ".join(
-            (connection.name, connection.id, connection.service, snapshot.group_name(connection))
+            (connection.name, connection.id, connection.service, snapshot.place(connection))
         ).lower()
         if not all(t.lower() in haystack for t in selector.text):
             return False
@@ -153,7 +166,7 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
 def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:
     """Matching connectors, problems first (by health order), then by group and name."""
     found = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
-    found.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.group_name(c).lower(), c.name.lower()))
+    found.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower()))
     return found
 
 
@@ -163,3 +176,8 @@ def unknown_groups(snapshot: AccountSnapshot, selector: Selector) -> list[str]:
         g.name.lower() for g in snapshot.groups.values()
     }
     return [g for g in selector.groups if g.lower() not in known]
+
+
+def unknown_sources(snapshot: AccountSnapshot, selector: Selector) -> list[str]:
+    """Sources named in the selector that are not configured."""
+    return [s for s in selector.sources if s not in snapshot.sources]

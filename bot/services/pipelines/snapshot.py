@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.fivetran.models import Connection, Group
-from bot.keys import DEFAULT_SOURCE
+from bot.keys import DEFAULT_SOURCE, remote_id, source_of
 from bot.services.pipelines.health import Health, classify
 from bot.services.pipelines.source import PipelineSource
 
@@ -37,7 +37,13 @@ class AccountSnapshot:
 
     def group_name(self, connection: Connection) -> str:
         group = self.groups.get(connection.group_id)
-        return group.name if group else connection.group_id
+        return group.name if group else remote_id(connection.group_id)
+
+    def place(self, connection: Connection) -> str:
+        """Where a connection lives, as rows show it: its group, after its source when there are several
+        (`staging:warehouse`), so that `place/name` is what a person types to name it."""
+        group = self.group_name(connection)
+        return f"{source_of(connection.id)}:{group}" if self.several else group
 
     def with_connection(self, connection: Connection) -> AccountSnapshot:
         """A copy with one connection replaced: what the bot knows right after it changed something."""

@@ -16,10 +16,18 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from bot.fivetran.errors import FivetranError, NotFound
+from bot.fivetran.errors import (
+    FivetranError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    StatusError,
+    Timeout,
+    TransportError,
+    Unauthorized,
+)
 from bot.fivetran.models import Connection, Group, SchemaSettings
 from bot.keys import source_of
-from bot.services.pipelines.actions import explain
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
 
@@ -36,8 +44,16 @@ class UnknownSource(NotFound):
 
 
 def unreachable_reason(error: FivetranError) -> str:
-    """Why a source gave nothing, in a few words a list can show beside its name."""
-    return explain(error, "read")
+    """Why a source gave nothing, in a few words a list shows after its name (no secret, no body)."""
+    if isinstance(error, Unauthorized | Forbidden):
+        return "its API key was not accepted; an admin can check it with `hvr-bot check`."
+    if isinstance(error, RateLimited):
+        return "its API budget is used up for now."
+    if isinstance(error, TransportError):
+        return "it did not answer in time." if isinstance(error, Timeout) else "it could not be reached."
+    if isinstance(error, StatusError) and error.status_code >= 500:
+        return f"it answered with an internal error (HTTP {error.status_code})."
+    return "it answered with something unexpected."
 
 
 def merge(

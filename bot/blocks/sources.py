@@ -1,0 +1,47 @@
+"""What every view of several sources says besides its rows: the totals of each source, and which sources
+could not be reached (their pipelines are missing from the view, not gone). Nothing when there is one."""
+
+from __future__ import annotations
+
+from bot.blocks.health import counts_line
+from bot.blocks.kit import Block, context
+from bot.blocks.rows import selection_counts
+from bot.blocks.text import clip, esc
+from bot.fivetran.models import Connection
+from bot.keys import source_of
+from bot.services.pipelines.snapshot import AccountSnapshot
+
+REASON_MAX = 200
+
+
+def per_source_lines(snapshot: AccountSnapshot, selected: list[Connection]) -> list[str]:
+    """`*prod* · 8 connectors · 2 failing · 6 healthy`, one per reachable source, in configured order."""
+    if not snapshot.several:
+        return []
+    by_source: dict[str, list[Connection]] = {name: [] for name in snapshot.sources}
+    for connection in selected:
+        by_source.setdefault(source_of(connection.id), []).append(connection)
+    return [
+        f"*{esc(name)}* · {counts_line(selection_counts(snapshot, found), len(found))}"
+        for name, found in by_source.items()
+        if name not in snapshot.unreachable
+    ]
+
+
+def unreachable_lines(snapshot: AccountSnapshot) -> list[str]:
+    return [
+        f":warning: Could not reach *{esc(name)}*: {clip(reason, REASON_MAX)} Its connectors are not shown."
+        for name, reason in snapshot.unreachable.items()
+    ]
+
+
+def source_blocks(snapshot: AccountSnapshot, selected: list[Connection]) -> list[Block]:
+    """At most two blocks: the per-source totals, and the sources that gave nothing."""
+    blocks: list[Block] = []
+    totals = per_source_lines(snapshot, selected)
+    if totals:
+        blocks.append(context("\n".join(totals)))
+    missing = unreachable_lines(snapshot)
+    if missing:
+        blocks.append(context("\n".join(missing)))
+    return blocks
