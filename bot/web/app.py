@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
+from bot.keys import DEFAULT_SOURCE
 from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
 from bot.scheduler.runner import DigestScheduler
@@ -29,7 +30,7 @@ from bot.services.runtime.background import Background
 from bot.storage.db import Database
 from bot.web.readiness import Check, SlackAuthCheck, database_check, fivetran_check
 from bot.web.slack_events import serves_slack_events, slack_events_route
-from bot.web.webhook import fivetran_webhook_route
+from bot.web.webhook import fivetran_webhook_routes
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,12 @@ class Served(Protocol):
     async def start(self) -> None: ...
 
     async def aclose(self, *, drain_seconds: float = 5.0) -> None: ...
+
+
+def webhook_secrets(settings: Settings) -> dict[str, str | None]:
+    """Each source's webhook secret, by source name: the route `/fivetran/webhook/<source>` checks it."""
+    secret = settings.fivetran_webhook_secret
+    return {DEFAULT_SOURCE: secret.get_secret_value() if secret else None}
 
 
 def scheduler_check(bot: Served) -> str:
@@ -118,9 +125,8 @@ def build_web_app(
                 await on_shutdown()
             await bot.aclose()
 
-    secret = bot.settings.fivetran_webhook_secret
-    webhook = fivetran_webhook_route(
-        secret.get_secret_value() if secret else None,
+    webhooks = fivetran_webhook_routes(
+        webhook_secrets(bot.settings),
         bot.alerts.deliver,
         bot.alerts.claim,
         lambda work: bot.background.spawn(work, name="webhook-alert"),
@@ -129,7 +135,7 @@ def build_web_app(
     web = Starlette(
         routes=[
             *([slack_events_route(bot.app)] if serves_slack_events(bot.settings) else []),
-            webhook,
+            *webhooks,
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_route, methods=["GET"]),

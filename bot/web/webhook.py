@@ -1,4 +1,4 @@
-"""`POST /fivetran/webhook`: verify, decode, claim, answer at once, post afterwards.
+"""`POST /fivetran/webhook[/<source>]`: verify, decode, claim, answer at once, post afterwards.
 
 Fivetran retries a delivery that is not answered 2xx for 24 hours, so the route answers as soon as the
 event is verified and claimed; the Slack posting (paced at a message a second) runs in the background.
@@ -9,13 +9,14 @@ accepted answers 4xx.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.keys import DEFAULT_SOURCE
 from bot.services.alerts.events import AlertEvent
 from bot.services.alerts.webhook_events import (
     SIGNATURE_HEADER,
@@ -41,8 +42,8 @@ def _text(status: int, text: str) -> Response:
     return PlainTextResponse(text, status_code=status)
 
 
-def fivetran_webhook_route(
-    secret: str | None,
+def fivetran_webhook_routes(
+    secrets: Mapping[str, str | None],
     handle: Handle,
     dedupe: Dedupe,
     spawn: Spawn,
@@ -50,15 +51,26 @@ def fivetran_webhook_route(
     path: str = "/fivetran/webhook",
     max_body: int = MAX_BODY,
     observe: Observe | None = None,
-) -> Route:
-    """`dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` posts it
-    and runs under `spawn` after the answer. Without a secret the route does not exist (404)."""
+) -> list[Route]:
+    """`secrets` is each source's webhook secret. `POST <path>/<source>` verifies with that source's
+    secret; `POST <path>` is the single account's form, the source named `fivetran`. A source that is not
+    configured, or has no secret, has no route (404), so a guessed name learns nothing.
+
+    `dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` posts it and
+    runs under `spawn` after the answer."""
 
     def seen(outcome: str) -> None:
         if observe is not None:
             observe(outcome)
 
-    async def receive(request: Request) -> Response:
+    async def receive_default(request: Request) -> Response:
+        return await receive(request, DEFAULT_SOURCE)
+
+    async def receive_named(request: Request) -> Response:
+        return await receive(request, str(request.path_params["source"]))
+
+    async def receive(request: Request, source: str) -> Response:
+        secret = secrets.get(source)
         if not secret:
             return _text(404, "Not Found")
         header = request.headers.get(SIGNATURE_HEADER)
@@ -77,7 +89,7 @@ def fivetran_webhook_route(
             seen("refused-bad-signature")
             return _text(401, "bad signature")
         try:
-            event = parse_webhook(body)
+            event = parse_webhook(body, source)
         except WebhookPayloadError as error:
             log.warning("fivetran webhook: signed but unreadable: %s", error)
             seen("refused-unreadable")
@@ -98,4 +110,7 @@ def fivetran_webhook_route(
         seen("accepted")
         return _text(200, "ok")
 
-    return Route(path, receive, methods=["POST"])
+    return [
+        Route(path, receive_default, methods=["POST"]),
+        Route(f"{path}/{{source}}", receive_named, methods=["POST"]),
+    ]

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from bot.commands.watch_commands import WatchAdd
 from bot.services.alerts.events import AlertEvent
 from bot.services.alerts.webhook_events import SIGNATURE_HEADER, sign
-from bot.web.webhook import fivetran_webhook_route
+from bot.web.webhook import fivetran_webhook_routes
 
 from .fakes import CHANNEL, USER, Harness, action_ids, healthy_ids
 
@@ -45,7 +45,9 @@ def spawned() -> Spawned:
 async def bot_http(harness: Harness, spawned: Spawned) -> AsyncIterator[httpx.AsyncClient]:
     """The bot's webhook route, reachable by the simulator's webhook deliveries."""
     app = Starlette(
-        routes=[fivetran_webhook_route(SECRET, harness.service.deliver, harness.service.claim, spawned)]
+        routes=fivetran_webhook_routes(
+            {"fivetran": SECRET}, harness.service.deliver, harness.service.claim, spawned
+        )
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
         harness.sim.webhooks._client = http  # the simulator's webhook_client injection, after the fact
@@ -128,7 +130,9 @@ def route_app(
     def spawn(coroutine: Coroutine[Any, Any, None]) -> object:
         return asyncio.ensure_future(coroutine)
 
-    return Starlette(routes=[fivetran_webhook_route(secret, handle, dedupe, spawn, max_body=max_body)])
+    return Starlette(
+        routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, spawn, max_body=max_body)
+    )
 
 
 async def post(app: Starlette, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -207,5 +211,44 @@ async def test_a_claim_that_cannot_be_made_asks_fivetran_to_retry() -> None:
     async def handle(event: AlertEvent) -> None:
         raise AssertionError("not claimed, not handled")
 
-    app = Starlette(routes=[fivetran_webhook_route(SECRET, handle, broken, asyncio.ensure_future)])
+    app = Starlette(
+        routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken, asyncio.ensure_future)
+    )
     assert (await post(app, BODY, signed())).status_code == 503
+
+
+def sources_app(seen: list[AlertEvent]) -> Starlette:
+    async def handle(event: AlertEvent) -> None:
+        seen.append(event)
+
+    async def dedupe(event: AlertEvent) -> bool:
+        return True
+
+    secrets = {"prod": "prod-secret", "staging": "staging-secret", "nosecret": None}
+    return Starlette(routes=fivetran_webhook_routes(secrets, handle, dedupe, asyncio.ensure_future))
+
+
+async def post_to(app: Starlette, path: str, secret: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
+        response = await http.post(path, content=BODY, headers={SIGNATURE_HEADER: sign(secret, BODY)})
+    await asyncio.sleep(0)
+    return response
+
+
+async def test_each_source_has_its_route_verified_with_its_own_secret_and_its_ids_become_its_keys() -> None:
+    seen: list[AlertEvent] = []
+    app = sources_app(seen)
+    assert (await post_to(app, "/fivetran/webhook/staging", "staging-secret")).status_code == 200
+    assert [(e.connection_id, e.key) for e in seen] == [("staging:c1", "webhook:staging:s1:sync_end")]
+    # the other account's secret on this route is a forgery, however valid it is elsewhere
+    assert (await post_to(app, "/fivetran/webhook/staging", "prod-secret")).status_code == 401
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/fivetran/webhook/nobody", "/fivetran/webhook/nosecret", "/fivetran/webhook"]
+)
+async def test_a_source_not_configured_or_without_a_secret_has_no_route(path: str) -> None:
+    seen: list[AlertEvent] = []
+    assert (await post_to(sources_app(seen), path, "prod-secret")).status_code == 404
+    assert seen == []

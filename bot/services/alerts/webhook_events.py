@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.keys import DEFAULT_SOURCE, qualify
 from bot.logs import redact
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
 
@@ -82,8 +83,14 @@ def _message(kind: AlertKind, data: dict[str, Any]) -> str | None:
     return redact(text) if text else text
 
 
-def parse_webhook(body: bytes) -> AlertEvent | None:
-    """The event in a delivery; None for ones that carry nothing to announce (`test_event`, unknown events).
+def _qualified(source: str, remote: str | None) -> str | None:
+    return None if remote is None else qualify(source, remote)
+
+
+def parse_webhook(body: bytes, source: str = DEFAULT_SOURCE) -> AlertEvent | None:
+    """The event in a delivery to `source`'s route; None for ones that carry nothing to announce
+    (`test_event`, unknown events). Its ids become that source's keys: Fivetran's payload knows nothing of
+    the bot's sources, the route it was sent to does.
 
     Raises `WebhookPayloadError` for a body that is not a Fivetran event at all.
     """
@@ -103,14 +110,15 @@ def parse_webhook(body: bytes) -> AlertEvent | None:
     kind = _kind(event, data)
     if kind is None:  # test_event and the many events alerts do not use (dbt, transformations, edits)
         return None
-    connector_id = _text(payload.get("connector_id")) or _text(payload.get("connection_id"))
-    if connector_id is None:
+    remote = _text(payload.get("connector_id")) or _text(payload.get("connection_id"))
+    if remote is None:
         raise WebhookPayloadError("`connector_id` is missing")
+    connector_id = qualify(source, remote)
     created = _created(payload.get("created"))
     sync_id = _text(payload.get("sync_id"))
     # Redeliveries repeat the body byte for byte: sync_id + event identifies one, as Fivetran advises.
     key = (
-        claim_key("webhook", sync_id, event)
+        claim_key("webhook", qualify(source, sync_id), event)
         if sync_id
         else claim_key("webhook", connector_id, event, created.isoformat())
     )
@@ -124,6 +132,8 @@ def parse_webhook(body: bytes) -> AlertEvent | None:
         message=_message(kind, data),
         actor=actor,
         connector_name=_text(payload.get("connector_name")) or _text(payload.get("connection_name")),
-        group_id=_text(payload.get("destination_group_id")) or _text(payload.get("group_id")),
+        group_id=_qualified(
+            source, _text(payload.get("destination_group_id")) or _text(payload.get("group_id"))
+        ),
         service=_text(payload.get("connector_type")),
     )
