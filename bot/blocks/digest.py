@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 from bot.blocks import ids
-from bot.blocks.health import EMOJI, LABEL
+from bot.blocks.health import EMOJI, LABEL, counts_line
 from bot.blocks.kit import Block, button, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, cut, duration, until
+from bot.blocks.text import ago, clip, cut, duration, esc, until
 from bot.services.digests.content import (
     Change,
     DigestContent,
@@ -175,6 +175,18 @@ def _summary_text(content: DigestContent) -> str:
     return " · ".join(parts)
 
 
+def _sources(content: DigestContent) -> list[Block]:
+    """Each source's counts, and the sources that could not be reached: nothing with one source."""
+    lines = [
+        f"*{esc(name)}* · {counts_line(dict(counts), total)}" for name, total, counts in content.per_source
+    ]
+    lines += [
+        f":warning: Could not reach *{esc(name)}*: {clip(reason, 200)} Its connectors are not in this digest."
+        for name, reason in content.unreachable.items()
+    ]
+    return [context("\n".join(lines))] if lines else []
+
+
 def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Message:
     scope = "" if content.selector.is_empty else f" · {content.selector.describe()}"
     if content.total == 0:
@@ -189,15 +201,17 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
         busy = f" ({syncing:,} syncing)" if syncing else ""
         what = "" if content.selector.is_empty else f" in {_selector_words(content.selector)}"
         subject = "The one connector" if content.total == 1 else f"All {content.total:,} connectors"
+        if content.unreachable:
+            subject += " that could be reached"
         verb = "is" if content.total == 1 else "are"
         text = f":large_green_circle: *{subject}{what} {verb} healthy*{busy}."
         if content.recovered:
             text += f"\n:white_check_mark: Recovered since the previous digest: {_names(content.recovered)}"
-        compact = [section(text), context(_footer(content, now=now, tz=tz))]
+        compact = [section(text), *_sources(content), context(_footer(content, now=now, tz=tz))]
         return Message(
             fallback(f"{TITLE}: all {content.total:,} connectors healthy{clip(scope, 300)}"), compact
         )
-    blocks: list[Block] = [header(TITLE + scope), section(_counts(content))]
+    blocks: list[Block] = [header(TITLE + scope), section(_counts(content)), *_sources(content)]
     if changes:
         blocks.append(section(changes))
     shown = content.problems[:MAX_PROBLEM_ROWS]

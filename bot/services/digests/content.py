@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.fivetran.models import Connection
+from bot.keys import source_of
 from bot.scheduler.schedule import Schedule, ScheduleError, parse_schedule
 from bot.services.pipelines.health import Health, parse_health
 from bot.services.pipelines.selectors import Selector, select
@@ -51,6 +52,13 @@ class DigestContent:
     gone: tuple[Change, ...] = ()
     has_previous: bool = False
     only_problems: bool = False
+    # With several sources: each source's total and health counts, in configured order, and the sources
+    # that could not be reached (why, in plain words); their connectors are neither counted nor gone.
+    per_source: tuple[tuple[str, int, Mapping[Health, int]], ...] = ()
+    unreachable: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Problems of unreachable sources from the previous digest, carried over unseen: the next digest
+    # compares with what was last known of them, not with nothing.
+    unseen: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def all_healthy(self) -> bool:
@@ -62,7 +70,7 @@ class DigestContent:
 
     def problem_map(self) -> dict[str, str]:
         """What DigestStateRepo keeps for the next digest: connection id → health."""
-        return {p.connection.id: p.health.value for p in self.problems}
+        return {**self.unseen, **{p.connection.id: p.health.value for p in self.problems}}
 
 
 def build_digest(
@@ -94,8 +102,12 @@ def build_digest(
     recovered: list[Change] = []
     changed: list[Change] = []
     gone: list[Change] = []
+    unseen: dict[str, str] = {}
     for cid, was in before.items():
         if cid in current and snapshot.health[cid] is was:
+            continue
+        if source_of(cid) in snapshot.unreachable:
+            unseen[cid] = (previous_problems or {})[cid]  # not gone: its source did not answer this time
             continue
         still = snapshot.connections.get(cid)
         if still is None:
@@ -120,6 +132,26 @@ def build_digest(
         gone=tuple(sorted(gone, key=lambda c: order.get(c.connection_id, 0))),
         has_previous=previous_problems is not None,
         only_problems=only_problems,
+        per_source=_per_source(snapshot, selected),
+        unreachable=dict(snapshot.unreachable),
+        unseen=unseen,
+    )
+
+
+def _per_source(
+    snapshot: AccountSnapshot, selected: list[Connection]
+) -> tuple[tuple[str, int, Mapping[Health, int]], ...]:
+    if not snapshot.several:
+        return ()
+    counts: dict[str, dict[Health, int]] = {}
+    for connection in selected:
+        source = counts.setdefault(source_of(connection.id), {})
+        health = snapshot.health[connection.id]
+        source[health] = source.get(health, 0) + 1
+    return tuple(
+        (name, sum(counts.get(name, {}).values()), counts.get(name, {}))
+        for name in snapshot.sources
+        if name not in snapshot.unreachable
     )
 
 
