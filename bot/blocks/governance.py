@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.blocks import ids
 from bot.blocks.actions import mention
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import clip
+from bot.blocks.text import clip, esc
 
 MAX_LISTED = 25
 
@@ -63,20 +63,42 @@ def _names(lines: Sequence[BulkLine], limit: int = 40) -> str:
 
 
 def render_bulk_preview(
-    action: str, described: str, targets: Sequence[BulkLine], skipped: Sequence[BulkLine], *, run_id: str
+    action: str,
+    described: str,
+    targets: Sequence[BulkLine],
+    skipped: Sequence[BulkLine],
+    *,
+    run_id: str,
+    per_source: Mapping[str, int] | None = None,
+    unreachable: Sequence[str] = (),
 ) -> Message:
+    """`per_source`: how many targets each source has (given with several sources, said when it spans
+    them); `unreachable`: sources that did not answer, whose connectors this run will not touch."""
     verb = _VERB.get(action, action)
+    missing = (
+        [
+            context(
+                f":warning: Not included, could not be reached: {', '.join(f'*{esc(n)}*' for n in unreachable)}."
+            )
+        ]
+        if unreachable
+        else []
+    )
     if not targets:
         text = f"Nothing to {action}: no connector matching {clip(described, 200)} needs it."
         if skipped:
             text += f"\nSkipped {len(skipped)}: " + "; ".join(
                 f"`{clip(s.name, 60)}` ({clip(s.reason, 80)})" for s in skipped[:10]
             )
-        return Message(text=fallback(text), blocks=[section(text)])
+        return Message(text=fallback(text), blocks=[section(text), *missing])
     blocks: list[Block] = [
         header(f"{verb} {len(targets)} connectors?"),
         section(f"*{len(targets)}* matching {clip(described, 200)}: {_names(targets)}"),
     ]
+    spread = {name: n for name, n in (per_source or {}).items() if n}
+    if len(per_source or {}) > 1:
+        blocks.append(context("In each source: " + " · ".join(f"*{esc(n)}* {c}" for n, c in spread.items())))
+    blocks += missing
     if skipped:
         by_reason: dict[str, list[BulkLine]] = {}
         for s in skipped:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class Bulk(Flow):
     def _names(self) -> dict[str, str]:
         snapshot = self.deps.cache.peek()
-        return {} if snapshot is None else {cid: c.name for cid, c in snapshot.connections.items()}
+        return {} if snapshot is None else {cid: snapshot.label(c) for cid, c in snapshot.connections.items()}
 
     async def preview(self, turn: Turn, cmd: BulkCmd) -> None:
         parameters = {"action": cmd.action, "selector": cmd.selector.as_text(), "force": cmd.force}
@@ -35,9 +35,11 @@ class Bulk(Flow):
         message = render_bulk_preview(
             cmd.action,
             cmd.selector.describe(),
-            [BulkLine(c.name, "pending") for c in plan.targets],
-            [BulkLine(c.name, "skipped", reason) for c, reason in plan.skipped],
+            [BulkLine(snapshot.label(c), "pending") for c in plan.targets],
+            [BulkLine(snapshot.label(c), "skipped", reason) for c, reason in plan.skipped],
             run_id=run_id,
+            per_source=snapshot.by_source(plan.targets),
+            unreachable=sorted(snapshot.unreachable),
         )
         await turn.out.reply(message)
 

@@ -53,6 +53,19 @@ class AccountSnapshot:
             self.groups, connections, self.fetched_at, health, self.sources, self.unreachable
         )
 
+    def label(self, connection: Connection) -> str:
+        """A connection's name as lists of names show it: after its source when there are several."""
+        return f"{source_of(connection.id)}:{connection.name}" if self.several else connection.name
+
+    def by_source(self, connections: list[Connection]) -> dict[str, int]:
+        """How many of `connections` each source has, in configured order; empty with one source."""
+        if not self.several:
+            return {}
+        counts = {name: 0 for name in self.sources}
+        for connection in connections:
+            counts[source_of(connection.id)] = counts.get(source_of(connection.id), 0) + 1
+        return counts
+
     @property
     def several(self) -> bool:
         return len(self.sources) > 1
