@@ -158,7 +158,10 @@ class Settings(BaseSettings):
             raise ValueError(f"{where} not a source name: use {SOURCE_NAME_RULE}")
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise ValueError(f"{', '.join(repeated)} is named twice: every account needs a name of its own")
+            verb = "is" if len(repeated) == 1 else "are each"
+            raise ValueError(
+                f"{', '.join(repeated)} {verb} named twice: every account needs a name of its own"
+            )
         return keyed(entries)
 
     @field_validator("hvr_admins", "hvr_operators", "hvr_allowed_channels", mode="before")
