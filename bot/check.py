@@ -9,7 +9,7 @@ webhook that feeds real-time alerts. Every line starts with ✓ (fine), ✗ (mus
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -18,12 +18,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.config import ConfigurationError, FivetranAccount, Settings, load_settings
 from bot.fivetran import FivetranClient, FivetranError, Forbidden, TransportError, Unauthorized
-from bot.fivetran.factory import client_from_settings
+from bot.fivetran.factory import client_for_account
 from bot.fivetran.retry import RetryPolicy
 from bot.logs import register_settings_secrets
 from bot.storage.db import is_sqlite, mask_url
+from bot.webhooks_cli import register_command
 
 Printer = Callable[[str], None]
 
@@ -48,19 +49,19 @@ class Finding:
 # --- Fivetran ------------------------------------------------------------------------------------------
 
 
-async def _account(client: FivetranClient, settings: Settings) -> Finding:
+async def _account(client: FivetranClient, account: FivetranAccount) -> Finding:
     try:
         info = await client.account_info()
     except Unauthorized:
         return Finding(
             False,
-            "Fivetran did not accept FIVETRAN_API_KEY / FIVETRAN_API_SECRET: check both values "
-            "(a regenerated key disables the old one)",
+            f"Fivetran did not accept {account.variable('api_key')} / {account.variable('api_secret')}: "
+            "check both values (a regenerated key disables the old one)",
         )
     except Forbidden as error:
         return Finding(False, f"Fivetran refused the account info for this key: {error.message}")
     except TransportError as error:
-        return Finding(False, f"could not reach Fivetran at {settings.fivetran_api_url}: {error.message}")
+        return Finding(False, f"could not reach Fivetran at {account.api_url}: {error.message}")
     except FivetranError as error:
         return Finding(False, f"Fivetran answered with a problem: {error.message}")
     who = info.account_name or info.account_id
@@ -83,12 +84,13 @@ async def _can_list_connections(client: FivetranClient) -> Finding:
     return Finding(True, "Fivetran: the key may list connections")
 
 
-async def _webhook(client: FivetranClient, settings: Settings) -> Finding:
-    if settings.fivetran_webhook_secret is None:
+async def _webhook(client: FivetranClient, account: FivetranAccount, settings: Settings) -> Finding:
+    if account.webhook_secret is None:
         return Finding(
             True,
-            "Fivetran webhook: FIVETRAN_WEBHOOK_SECRET is not set, so alerts come from polling every "
-            f"{settings.hvr_watch_interval}s (set it and run `hvr-bot webhooks register` for real-time alerts)",
+            f"Fivetran webhook: {account.variable('webhook_secret')} is not set, so alerts come from polling "
+            f"every {settings.hvr_watch_interval}s (set it and run `{register_command(account)}` for "
+            "real-time alerts)",
             note=True,
         )
     try:
@@ -102,21 +104,47 @@ async def _webhook(client: FivetranClient, settings: Settings) -> Finding:
         return Finding(
             False,
             f"Fivetran webhook: {hooks[0].id} ({hooks[0].url}) is registered but not active: run "
-            "`hvr-bot webhooks register --url <its URL>` again to activate it",
+            f"`{register_command(account, '<its URL>')}` again to activate it",
         )
     return Finding(
         False,
-        "Fivetran webhook: FIVETRAN_WEBHOOK_SECRET is set but no account webhook is registered: run "
-        "`hvr-bot webhooks register --url https://<your host>/fivetran/webhook`",
+        f"Fivetran webhook: {account.variable('webhook_secret')} is set but no account webhook is registered: "
+        f"run `{register_command(account, f'https://<your host>{account.webhook_path}')}`",
     )
 
 
+async def account_findings(
+    account: FivetranAccount, settings: Settings, http: httpx.AsyncClient
+) -> list[Finding]:
+    client = client_for_account(account, http, retry=PROBE_RETRY)
+    connected = await _account(client, account)
+    if not connected.ok:
+        return [connected]  # the other questions would fail the same way and say less
+    return [connected, await _can_list_connections(client), await _webhook(client, account, settings)]
+
+
 async def fivetran_findings(settings: Settings, http: httpx.AsyncClient) -> list[Finding]:
-    client = client_from_settings(settings, http, retry=PROBE_RETRY)
-    account = await _account(client, settings)
-    if not account.ok:
-        return [account]  # the other questions would fail the same way and say less
-    return [account, await _can_list_connections(client), await _webhook(client, settings)]
+    """Each account with its credentials, one after the other; with several, each line names its account."""
+    accounts = [
+        a for a in settings.accounts() if a.api_key.get_secret_value() and a.api_secret.get_secret_value()
+    ]
+    several = len(settings.accounts()) > 1
+    found: list[Finding] = []
+    for account in accounts:
+        for finding in await account_findings(account, settings, http):
+            found.append(replace(finding, text=f"{account.name}: {finding.text}") if several else finding)
+    unused = settings.unused_fivetran_variables()
+    if unused:
+        names = ", ".join(a.name for a in settings.accounts())
+        found.append(
+            Finding(
+                True,
+                f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} set but not used: FIVETRAN_ACCOUNTS "
+                f"names the accounts ({names}), each read from its own FIVETRAN_<NAME>_… variables",
+                note=True,
+            )
+        )
+    return found
 
 
 # --- Slack ---------------------------------------------------------------------------------------------
@@ -258,12 +286,11 @@ async def run_check(
         for finding in more:
             out(finding.line())
 
-    if settings.fivetran_api_key and settings.fivetran_api_secret:
-        if http is None:
-            async with httpx.AsyncClient() as own:
-                report(await fivetran_findings(settings, own))
-        else:
-            report(await fivetran_findings(settings, http))
+    if http is None:
+        async with httpx.AsyncClient() as own:
+            report(await fivetran_findings(settings, own))
+    else:
+        report(await fivetran_findings(settings, http))
     if settings.slack_bot_token and settings.slack_bot_token.get_secret_value().startswith("xoxb-"):
         report(await slack_findings(settings))
     report(await database_findings(settings))

@@ -58,10 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     hooks = sub.add_parser("webhooks", help="manage the Fivetran account webhook for real-time alerts")
     hooks_sub = hooks.add_subparsers(dest="webhooks_command", metavar="ACTION")
     register = hooks_sub.add_parser("register", help="create or update the account webhook")
-    register.add_argument("--url", required=True, help="public URL of /fivetran/webhook")
-    hooks_sub.add_parser("list", help="list the account's webhooks")
+    register.add_argument(
+        "--url", required=True, help="public URL of /fivetran/webhook (/<source> with several)"
+    )
+    listing = hooks_sub.add_parser(
+        "list", help="list the account's webhooks (every account's without --source)"
+    )
     remove = hooks_sub.add_parser("remove", help="delete a webhook")
     remove.add_argument("id")
+    for action in (register, listing, remove):
+        action.add_argument(
+            "--source", help="the account, one of FIVETRAN_ACCOUNTS (needed when it names several)"
+        )
     return parser
 
 

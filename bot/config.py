@@ -13,7 +13,25 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.source_config import (
+    DEFAULT_FIVETRAN_URL,
+    DEFAULT_HOURLY_LIMIT,
+    SOURCE_NAME,
+    SOURCE_NAME_RULE,
+    AccountsSource,
+    account_entries,
+    describe_account_error,
+    entry_name,
+    keyed,
+    missing_credential,
+    missing_webhook_secret,
+    single_account,
+)
+from bot.source_config import (
+    FivetranAccount as FivetranAccount,  # re-exported: the accounts are part of the settings
+)
 
 Mode = Literal["serve", "shell", "check", "webhooks", "db"]
 
@@ -21,6 +39,14 @@ _SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 DEFAULT_SECRETS_DIR = "/run/secrets"
+# The single account's variables: with FIVETRAN_ACCOUNTS they are not used (`hvr-bot check` says so).
+_SINGLE_ACCOUNT_FIELDS = (
+    "fivetran_api_key",
+    "fivetran_api_secret",
+    "fivetran_api_url",
+    "fivetran_webhook_secret",
+    "fivetran_hourly_limit",
+)
 
 
 def _split_ids(value: object) -> object:
@@ -81,10 +107,12 @@ class Settings(BaseSettings):
 
     fivetran_api_key: SecretStr | None = None
     fivetran_api_secret: SecretStr | None = None
-    fivetran_api_url: str = "https://api.fivetran.com"
+    fivetran_api_url: str = DEFAULT_FIVETRAN_URL
     fivetran_webhook_secret: SecretStr | None = None
-    # The account's hourly request limit (20,000 on paid plans, 500 on trial): the client-side budget.
-    fivetran_hourly_limit: int = Field(default=20_000, ge=1)
+    fivetran_hourly_limit: int = Field(default=DEFAULT_HOURLY_LIMIT, ge=1)
+    # FIVETRAN_ACCOUNTS: the accounts it names, each read from its FIVETRAN_<NAME>_… variables at load
+    # (bot/source_config.py); empty without it. What the bot manages is `accounts()`, which is never empty.
+    fivetran_accounts: Annotated[dict[str, FivetranAccount], NoDecode] = Field(default_factory=dict)
 
     database_url: str = "sqlite+aiosqlite:///./data/hvr-bot.db"
 
@@ -104,6 +132,37 @@ class Settings(BaseSettings):
     hvr_request_timeout: float = Field(default=10.0, gt=0)
     hvr_keep_alive_timeout: int = Field(default=5, ge=1)
     hvr_max_connections: int = Field(default=1000, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # First: the named accounts' list replaces FIVETRAN_ACCOUNTS's bare names wherever they came from.
+        accounts = AccountsSource(settings_cls, init_settings, dotenv_settings, file_secret_settings)
+        return accounts, init_settings, env_settings, dotenv_settings, file_secret_settings
+
+    @field_validator("fivetran_accounts", mode="before")
+    @classmethod
+    def _accounts_by_name(cls, value: object) -> object:
+        entries = account_entries(value)
+        if entries is None:
+            return value
+        names = [entry_name(entry) for entry in entries]
+        where = _bad_positions(names, SOURCE_NAME)
+        if where:
+            raise ValueError(f"{where} not a source name: use {SOURCE_NAME_RULE}")
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            verb = "is" if len(repeated) == 1 else "are each"
+            raise ValueError(
+                f"{', '.join(repeated)} {verb} named twice: every account needs a name of its own"
+            )
+        return keyed(entries)
 
     @field_validator("hvr_admins", "hvr_operators", "hvr_allowed_channels", mode="before")
     @classmethod
@@ -157,19 +216,40 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    def accounts(self) -> list[FivetranAccount]:
+        """The Fivetran accounts the bot manages: those FIVETRAN_ACCOUNTS names, else the one account of the
+        un-prefixed variables, named `fivetran` (built from the fields now, so a `model_copy` is followed)."""
+        if self.fivetran_accounts:
+            return list(self.fivetran_accounts.values())
+        return [
+            single_account(
+                self.fivetran_api_key,
+                self.fivetran_api_secret,
+                self.fivetran_api_url,
+                self.fivetran_webhook_secret,
+                self.fivetran_hourly_limit,
+            )
+        ]
+
+    def unused_fivetran_variables(self) -> list[str]:
+        """The un-prefixed FIVETRAN_… variables that are set although FIVETRAN_ACCOUNTS makes them unused."""
+        if not self.fivetran_accounts:
+            return []
+        return [name.upper() for name in _SINGLE_ACCOUNT_FIELDS if name in self.model_fields_set]
+
     def problems(self, mode: Mode, *, demo: bool = False) -> list[str]:
         """What is missing or wrong for `mode`, each in words a person can act on."""
         found: list[str] = []
         needs_fivetran = not demo and mode in ("serve", "shell", "check", "webhooks")
-        if needs_fivetran:
+        # A named account's credentials were required at load: only the single account can lack them here.
+        if needs_fivetran and not self.fivetran_accounts:
             for name, value in (
                 ("FIVETRAN_API_KEY", self.fivetran_api_key),
                 ("FIVETRAN_API_SECRET", self.fivetran_api_secret),
             ):
                 if value is None or not value.get_secret_value():
                     found.append(
-                        f"{name} is not set: create an API key in Fivetran (Account settings → API key, "
-                        "or a system key) and set it in the environment or .env"
+                        missing_credential(name)
                         + (
                             ", or run `hvr-bot shell --demo` to try the bot on a simulated account"
                             if mode == "shell"
@@ -198,11 +278,9 @@ class Settings(BaseSettings):
                     "SLACK_APP_TOKEN does not start with xapp-: create an app-level token with "
                     "connections:write under Basic Information"
                 )
-        if mode == "webhooks" and self.fivetran_webhook_secret is None:
-            found.append(
-                "FIVETRAN_WEBHOOK_SECRET is not set: choose a long random string; Fivetran signs "
-                "deliveries with it and the bot refuses unsigned ones"
-            )
+        # With FIVETRAN_ACCOUNTS the secret needed is the one of the account `webhooks --source` names.
+        if mode == "webhooks" and not self.fivetran_accounts and self.fivetran_webhook_secret is None:
+            found.append(missing_webhook_secret("FIVETRAN_WEBHOOK_SECRET"))
         return found
 
 
@@ -210,8 +288,12 @@ def describe_validation_error(error: ValidationError) -> list[str]:
     """Turn pydantic's error list into one plain line per variable, never echoing a value."""
     lines = []
     for item in error.errors():
-        name = ".".join(str(p) for p in item["loc"]).upper() or "configuration"
         message = item["msg"].removeprefix("Value error, ")
+        in_account = describe_account_error(item["loc"], item["type"], message)
+        if in_account is not None:
+            lines.append(in_account)
+            continue
+        name = ".".join(str(p) for p in item["loc"]).upper() or "configuration"
         lines.append(f"{name}: {message}")
     return lines
 

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from bot.config import Settings
 
 # Tokens and credentials that must never reach a log line, even inside a traceback.
@@ -63,12 +65,22 @@ def register_settings_secrets(settings: Settings) -> None:
         if secret is not None:
             register_secret(secret.get_secret_value())
     if settings.fivetran_api_key is not None and settings.fivetran_api_secret is not None:
-        # HTTP Basic sends key:secret in base64: a dumped request header shows that, not the secret.
-        pair = f"{settings.fivetran_api_key.get_secret_value()}:{settings.fivetran_api_secret.get_secret_value()}"
-        register_secret(base64.b64encode(pair.encode()).decode())
+        _register_basic_auth(settings.fivetran_api_key, settings.fivetran_api_secret)
+    # The accounts FIVETRAN_ACCOUNTS names, each with secrets of its own.
+    for account in settings.fivetran_accounts.values():
+        for secret in (account.api_key, account.api_secret, account.webhook_secret):
+            if secret is not None:
+                register_secret(secret.get_secret_value())
+        _register_basic_auth(account.api_key, account.api_secret)
     password = _database_password(settings.database_url)
     if password:
         register_secret(password)
+
+
+def _register_basic_auth(key: SecretStr, secret: SecretStr) -> None:
+    # HTTP Basic sends key:secret in base64: a dumped request header shows that, not the secret.
+    pair = f"{key.get_secret_value()}:{secret.get_secret_value()}"
+    register_secret(base64.b64encode(pair.encode()).decode())
 
 
 def _database_password(url: str) -> str | None:

@@ -55,6 +55,7 @@ LAYERS: dict[str, str] = {
     "bot.logs": "base",
     "bot.clock": "base",
     "bot.keys": "base",
+    "bot.source_config": "base",
     "bot.simulator": "simulator",
     "bot.slack_double": "slack_double",
 }

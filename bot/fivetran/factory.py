@@ -1,4 +1,9 @@
-"""Building the client from Settings: the one place that reads credentials out of their SecretStr."""
+"""Building a client for one Fivetran account: the one place that reads credentials out of their SecretStr.
+
+Each account gets a client of its own: its own `Transport` (its credentials on every request, nobody
+else's) and its own `RequestBudget` (its hourly limit, its `X-Rate-Limit-Remaining`). Only the HTTP
+connection pool may be shared.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,31 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from bot.config import Settings
+from bot.config import FivetranAccount, Settings
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
+
+
+def client_for_account(
+    account: FivetranAccount,
+    http: httpx.AsyncClient,
+    *,
+    base_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> FivetranClient:
+    transport = Transport(
+        http,
+        api_key=account.api_key.get_secret_value(),
+        api_secret=account.api_secret.get_secret_value(),
+        base_url=base_url or account.api_url,
+        retry=retry,
+        budget=RequestBudget(account.hourly_limit, sleep=sleep),
+        sleep=sleep,
+    )
+    return FivetranClient(transport)
 
 
 def client_from_settings(
@@ -22,15 +47,9 @@ def client_from_settings(
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> FivetranClient:
-    key = settings.fivetran_api_key.get_secret_value() if settings.fivetran_api_key else ""
-    secret = settings.fivetran_api_secret.get_secret_value() if settings.fivetran_api_secret else ""
-    transport = Transport(
-        http,
-        api_key=key,
-        api_secret=secret,
-        base_url=base_url or settings.fivetran_api_url,
-        retry=retry,
-        budget=RequestBudget(settings.fivetran_hourly_limit, sleep=sleep),
-        sleep=sleep,
-    )
-    return FivetranClient(transport)
+    """The client of the only account; with several, which one is the caller's to say (client_for_account)."""
+    accounts = settings.accounts()
+    if len(accounts) != 1:
+        names = ", ".join(account.name for account in accounts)
+        raise ValueError(f"{len(accounts)} Fivetran accounts are configured ({names}): build one client each")
+    return client_for_account(accounts[0], http, base_url=base_url, retry=retry, sleep=sleep)

@@ -9,9 +9,18 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from bot.logs import JsonFormatter, RedactingFormatter, configure_logging, redact, register_secret
+from bot.config import FivetranAccount, Settings
+from bot.logs import (
+    JsonFormatter,
+    RedactingFormatter,
+    configure_logging,
+    redact,
+    register_secret,
+    register_settings_secrets,
+)
 from tests.e2e.harness import E2E, labels
 from tests.ops.support import ops_bot, post_webhook, webhook_body
 
@@ -125,3 +134,22 @@ def test_a_secret_with_quotes_is_redacted_inside_json_too() -> None:
 
     assert "secret4711" not in line and json.loads(line)["message"] == "value is [redacted]"
     assert redact("xoxb-1-2-abc and xapp-9-zz") == "[redacted] and [redacted]"
+
+
+def test_every_named_accounts_secrets_are_redacted() -> None:
+    def account(name: str) -> FivetranAccount:
+        return FivetranAccount(
+            name=name,
+            api_key=SecretStr(f"KEY4711{name}"),
+            api_secret=SecretStr(f"SECRET4711{name}"),
+            webhook_secret=SecretStr(f"HOOK4711{name}"),
+        )
+
+    register_settings_secrets(
+        Settings(_env_file=None, fivetran_accounts=[account("prod"), account("staging")])
+    )
+
+    for name in ("prod", "staging"):
+        basic = base64.b64encode(f"KEY4711{name}:SECRET4711{name}".encode()).decode()
+        text = f"key KEY4711{name} secret SECRET4711{name} hook HOOK4711{name} header {basic}"
+        assert redact(text) == "key [redacted] secret [redacted] hook [redacted] header [redacted]"
