@@ -43,7 +43,7 @@ from bot.services.governance.dedupe import Dedupe
 from bot.services.governance.replay import ReplayGuard
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
-from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.sources import Sources
 from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.services.runtime.background import Background
 from bot.services.runtime.holders import new_holder
@@ -89,8 +89,8 @@ class Bot:
         return self.pipelines.client
 
     @property
-    def cache(self) -> SnapshotCache:
-        return self.pipelines.cache
+    def cache(self) -> Sources:
+        return self.pipelines.sources
 
     @property
     def actions(self) -> ConnectorActions:
@@ -184,10 +184,10 @@ def build_bot(
         Background(),
     )
     gov = governance(settings, database, web, poster, pipes, dedupe, holder, now, clock)
-    out = channels(settings, database, pipes.cache, poster, metrics, holder, now)
+    out = channels(settings, database, pipes.sources, poster, metrics, holder, now)
     follows = follow_keeper(database, pipes, background, poster, holder, now, clock, sleep)
     deps = Deps(
-        cache=pipes.cache,
+        cache=pipes.sources,
         actions=pipes.actions,
         follower=pipes.follower,
         follows=follows,
@@ -209,9 +209,13 @@ def build_bot(
         clock=clock,
     )
     router = Router(deps, observer=metrics)
-    metrics.read_live(pipes.client.transport, lambda: router.inflight, lambda: background.pending)
+    metrics.read_live(
+        {n: c.transport for n, c in pipes.clients.items()},
+        lambda: router.inflight,
+        lambda: background.pending,
+    )
     app = bolt_app(web, settings)
-    home = HomeTab(pipes.cache, gov.policy, now, subscriptions=out.subscriptions, audit=gov.audit_repo)
+    home = HomeTab(pipes.sources, gov.policy, now, subscriptions=out.subscriptions, audit=gov.audit_repo)
     # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
     replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)
     register(app, router, home, replay)

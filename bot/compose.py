@@ -23,8 +23,7 @@ from bot.blocks.message import Message
 from bot.clock import Sleep
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
-from bot.fivetran.factory import client_from_settings
-from bot.keys import DEFAULT_SOURCE
+from bot.fivetran.factory import client_for_account
 from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.alerts.service import AlertService
@@ -36,8 +35,9 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
-from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
 from bot.services.pipelines.source import FivetranSource
+from bot.services.pipelines.sources import Member, Sources
 from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
 from bot.services.runtime.background import Background
 from bot.slack.poster import SlackPoster
@@ -86,12 +86,17 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 
 @dataclass(frozen=True)
 class Pipelines:
-    """The Fivetran account and what reads and changes its pipelines."""
+    """Every source and what reads and changes its pipelines: `sources` routes each call to its own
+    account's client; `client` is the first account's, for what speaks to one account (the shell)."""
 
-    client: FivetranClient
-    cache: SnapshotCache
+    clients: dict[str, FivetranClient]
+    sources: Sources
     actions: ConnectorActions
     follower: SyncFollower
+
+    @property
+    def client(self) -> FivetranClient:
+        return next(iter(self.clients.values()))
 
 
 def pipelines(
@@ -104,11 +109,24 @@ def pipelines(
     now: Callable[[], datetime],
     clock: Callable[[], float],
 ) -> Pipelines:
-    client = client_from_settings(settings, http, base_url=base_url, sleep=sleep)
-    source = FivetranSource(DEFAULT_SOURCE, client)
-    cache = SnapshotCache(source, ttl=ttl, clock=clock, now=now)
-    follower = SyncFollower(source, cache, policy=follow_policy, sleep=sleep, clock=clock)
-    return Pipelines(client, cache, ConnectorActions(source, cache), follower)
+    """One client, budget and snapshot cache per account. `base_url` replaces the one account's URL (the
+    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL."""
+    accounts = settings.accounts()
+    clients: dict[str, FivetranClient] = {}
+    members: list[Member] = []
+    for account in accounts:
+        url = base_url if len(accounts) == 1 else None
+        client = client_for_account(account, http, base_url=url, sleep=sleep)
+        source = FivetranSource(account.name, client)
+        clients[account.name] = client
+        members.append(
+            Member(
+                account.name, source, SnapshotCache(source, name=account.name, ttl=ttl, clock=clock, now=now)
+            )
+        )
+    sources = Sources(members)
+    follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock)
+    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower)
 
 
 def _access_policy(
@@ -203,7 +221,7 @@ class Channels:
 def channels(
     settings: Settings,
     database: Database,
-    cache: SnapshotCache,
+    cache: LiveSnapshots,
     poster: SlackPoster,
     metrics: BotMetrics,
     holder: str,
@@ -234,12 +252,14 @@ def channels(
         observer=metrics,
     )
     # With webhooks, Fivetran tells of syncs and pauses itself; the poller adds only what it never sends.
+    # One account without a webhook secret gets no such news, so then the poller tells it for all.
+    all_send_webhooks = all(a.webhook_secret for a in settings.accounts())
     watcher = Watcher(
         snapshots=cache,
         state=WatchStateRepo(database),
         handle=alerts.handle,
         interval=settings.hvr_watch_interval,
-        kinds=KINDS_WITH_WEBHOOKS if settings.fivetran_webhook_secret else KINDS_WITHOUT_WEBHOOKS,
+        kinds=KINDS_WITH_WEBHOOKS if all_send_webhooks else KINDS_WITHOUT_WEBHOOKS,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     return Channels(subscriptions, digests, scheduler, alerts, watcher)

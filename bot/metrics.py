@@ -11,7 +11,7 @@ makes one per bot and hands it to the router and the services; nothing here know
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -109,12 +109,16 @@ class BotMetrics:
     # --- wiring --------------------------------------------------------------------------------------
 
     def read_live(
-        self, transport: Transport, in_flight: Callable[[], int], pending: Callable[[], int]
+        self,
+        transports: Mapping[str, Transport],
+        in_flight: Callable[[], int],
+        pending: Callable[[], int],
     ) -> None:
-        """Count Fivetran attempts from now on, and read at each scrape what no one counts: the rate
-        limit left, requests being handled (`in_flight`) and background work (`pending`)."""
-        transport.add_listener(self.fivetran_attempt)
-        self.registry.register(_LiveCollector(transport, in_flight, pending))
+        """Count Fivetran attempts from now on, and read at each scrape what no one counts: each source's
+        rate limit left, requests being handled (`in_flight`) and background work (`pending`)."""
+        for transport in transports.values():
+            transport.add_listener(self.fivetran_attempt)
+        self.registry.register(_LiveCollector(transports, in_flight, pending))
 
     # --- observations --------------------------------------------------------------------------------
 
@@ -156,9 +160,9 @@ class _LiveCollector(Collector):
     """Values read at scrape time from the bot itself: what it knows without anyone counting."""
 
     def __init__(
-        self, transport: Transport, in_flight: Callable[[], int], pending: Callable[[], int]
+        self, transports: Mapping[str, Transport], in_flight: Callable[[], int], pending: Callable[[], int]
     ) -> None:
-        self._transport = transport
+        self._transports = dict(transports)
         self._in_flight = in_flight
         self._pending = pending
 
@@ -166,21 +170,26 @@ class _LiveCollector(Collector):
         return iter(())  # values appear at scrape time only; nothing to check for clashes up front
 
     def collect(self) -> Iterator[Metric]:
-        transport = self._transport
+        # One account's samples carry no label, as before accounts; several carry `source`.
+        labels = ["source"] if len(self._transports) > 1 else []
         remaining = GaugeMetricFamily(
             "hvr_fivetran_rate_limit_remaining",
             "Requests left in Fivetran's budget, as its last X-Rate-Limit-Remaining said (-1: not seen yet)",
+            labels=labels,
         )
-        remaining.add_metric(
-            [], float(-1 if transport.rate_limit_remaining is None else transport.rate_limit_remaining)
+        waited = CounterMetricFamily(
+            "hvr_fivetran_budget_wait_seconds",
+            "Seconds the bot paced itself to stay under FIVETRAN_HOURLY_LIMIT",
+            labels=labels,
         )
+        for name, transport in self._transports.items():
+            values = [name] if labels else []
+            left = transport.rate_limit_remaining
+            remaining.add_metric(values, float(-1 if left is None else left))
+            if transport.budget is not None:
+                waited.add_metric(values, transport.budget.waited_seconds)
         yield remaining
-        if transport.budget is not None:
-            waited = CounterMetricFamily(
-                "hvr_fivetran_budget_wait_seconds",
-                "Seconds the bot paced itself to stay under FIVETRAN_HOURLY_LIMIT",
-            )
-            waited.add_metric([], transport.budget.waited_seconds)
+        if waited.samples:
             yield waited
         inflight = GaugeMetricFamily("hvr_requests_in_flight", "Commands and buttons being handled now")
         inflight.add_metric([], float(self._in_flight()))

@@ -20,7 +20,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
-from bot.keys import DEFAULT_SOURCE
 from bot.logs import register_settings_secrets
 from bot.metrics import RECENT_SUCCESS_S, BotMetrics
 from bot.scheduler.runner import DigestScheduler
@@ -64,8 +63,9 @@ class Served(Protocol):
 
 def webhook_secrets(settings: Settings) -> dict[str, str | None]:
     """Each source's webhook secret, by source name: the route `/fivetran/webhook/<source>` checks it."""
-    secret = settings.fivetran_webhook_secret
-    return {DEFAULT_SOURCE: secret.get_secret_value() if secret else None}
+    return {
+        a.name: a.webhook_secret.get_secret_value() if a.webhook_secret else None for a in settings.accounts()
+    }
 
 
 def scheduler_check(bot: Served) -> str:

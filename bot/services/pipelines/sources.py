@@ -81,6 +81,11 @@ class Sources:
         self.names = tuple(self._members)
 
     @property
+    def fetches(self) -> int:
+        """Fetches of every source's snapshot so far (tests and the benchmarks count them)."""
+        return sum(m.cache.fetches for m in self._members.values())
+
+    @property
     def several(self) -> bool:
         """More than one source: every row then names its source."""
         return len(self.names) > 1
