@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="with --demo: simulated seconds per real second (default 60)",
     )
+    shell.add_argument(
+        "--accounts",
+        type=_demo_accounts,
+        default=1,
+        help="with --demo: simulated Fivetran accounts, 1 to 5, with the same connector names (default 1)",
+    )
 
     sim = sub.add_parser("simulator", help="serve a fake Fivetran API on loopback")
     sim.add_argument("--host", default="127.0.0.1")
@@ -71,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
             "--source", help="the account, one of FIVETRAN_ACCOUNTS (needed when it names several)"
         )
     return parser
+
+
+def _demo_accounts(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; use 1 to 5") from None
+    if not 1 <= count <= 5:
+        raise argparse.ArgumentTypeError(f"{count} accounts: use 1 to 5")
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,7 +70,11 @@ def render_list(
     shown = selected[(page - 1) * size : page * size]
     summary = counts_line(selection_counts(snapshot, selected), len(selected))
     title = "Connectors" if selector.is_empty else f"Connectors · {selector.describe()}"
-    blocks: list[Block] = [header(title), section(f"*{summary}*"), *source_blocks(snapshot, selected)]
+    blocks: list[Block] = [
+        header(title),
+        section(f"*{summary}*"),
+        *source_blocks(snapshot, selected, selector.sources),
+    ]
     blocks += [connector_row(snapshot, c, i, now=now) for i, c in enumerate(shown)]
     query = selector.as_text()
     blocks += actions(

@@ -14,11 +14,14 @@ from bot.services.pipelines.snapshot import AccountSnapshot
 REASON_MAX = 200
 
 
-def per_source_lines(snapshot: AccountSnapshot, selected: list[Connection]) -> list[str]:
-    """`*prod* · 8 connectors · 2 failing · 6 healthy`, one per reachable source, in configured order."""
+def per_source_lines(
+    snapshot: AccountSnapshot, selected: list[Connection], among: tuple[str, ...] = ()
+) -> list[str]:
+    """`*prod* · 8 connectors · 2 failing · 6 healthy`, one per reachable source, in configured order;
+    only the sources `among` names when it names some (a `source:` selector)."""
     if not snapshot.several:
         return []
-    by_source: dict[str, list[Connection]] = {name: [] for name in snapshot.sources}
+    by_source: dict[str, list[Connection]] = {n: [] for n in snapshot.sources if not among or n in among}
     for connection in selected:
         by_source.setdefault(source_of(connection.id), []).append(connection)
     return [
@@ -35,10 +38,12 @@ def unreachable_lines(snapshot: AccountSnapshot) -> list[str]:
     ]
 
 
-def source_blocks(snapshot: AccountSnapshot, selected: list[Connection]) -> list[Block]:
+def source_blocks(
+    snapshot: AccountSnapshot, selected: list[Connection], among: tuple[str, ...] = ()
+) -> list[Block]:
     """At most two blocks: the per-source totals, and the sources that gave nothing."""
     blocks: list[Block] = []
-    totals = per_source_lines(snapshot, selected)
+    totals = per_source_lines(snapshot, selected, among)
     if totals:
         blocks.append(context("\n".join(totals)))
     missing = unreachable_lines(snapshot)

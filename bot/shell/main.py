@@ -26,6 +26,7 @@ from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.sync_follower import FollowPolicy
+from bot.shell.demo import DEMO_SEED, DemoAccounts
 from bot.shell.session import ShellSession
 from bot.slack.router import Router
 from bot.slack_double import SlackDouble
@@ -35,7 +36,6 @@ from bot.web.app import Served, build_web_app
 
 DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
 CHANNEL = "C0SHELL01"
-DEMO_SEED = 7
 EXIT_WAIT_S = 300.0
 
 SHELL_HELP = """Type a slash command as in Slack, e.g.
@@ -123,7 +123,9 @@ async def _session(
     write: Callable[[str], None],
     build: Build,
 ) -> int:
-    async with _environment(settings, demo=demo, speed=args.speed, build=build) as env:
+    async with _environment(
+        settings, demo=demo, speed=args.speed, build=build, accounts=getattr(args, "accounts", 1)
+    ) as env:
         session = ShellSession(
             double=env.double,
             web=build_web_app(env.bot),
@@ -205,7 +207,7 @@ async def _loop(
 
 @asynccontextmanager
 async def _environment(
-    settings: Settings, *, demo: bool, speed: float, build: Build
+    settings: Settings, *, demo: bool, speed: float, build: Build, accounts: int = 1
 ) -> AsyncIterator[Environment]:
     signing_secret = secrets.token_hex(16)
     async with SlackDouble(bot_token="xoxb-shell") as double:
@@ -218,23 +220,30 @@ async def _environment(
         fivetran_http: httpx.AsyncClient | None = None
         base_url: str | None = None
         follow: FollowPolicy | None = None
+        demo_accounts: DemoAccounts | None = None
         if demo:
-            from bot.simulator import ScaledClock, Simulator, build_app
+            from bot.shell.demo import demo_accounts as simulated  # the simulators only when asked for
 
-            sim = Simulator(seed=DEMO_SEED, clock=ScaledClock(speed), api_key="demo", api_secret="demo")
-            fivetran_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim)))
-            base_url = "http://simulator"
-            overrides |= {"fivetran_api_key": SecretStr("demo"), "fivetran_api_secret": SecretStr("demo")}
+            demo_accounts = simulated(accounts, speed)
+            fivetran_http, base_url = demo_accounts.http, demo_accounts.base_url
+            overrides |= demo_accounts.settings
             if not settings.hvr_admins and not settings.hvr_operators:
                 overrides |= {"hvr_admins": [DEMO_ADMIN], "hvr_operators": [DEMO_OPERATOR]}
             follow = FollowPolicy(first_delay=1.0, max_delay=2.0, give_up_after=600.0)
+            what = (
+                "simulated Fivetran account"
+                if accounts == 1
+                else f"{accounts} simulated Fivetran accounts ({', '.join(demo_accounts.sims)})"
+            )
             banner = (
-                f"hvr-bot shell — simulated Fivetran account ({len(sim.connections)} connectors, seed {DEMO_SEED}, "
+                f"hvr-bot shell — {what} ({demo_accounts.connections} connectors, seed {DEMO_SEED}, "
                 f"time runs {speed:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
                 f"{DEMO_VIEWER} viewer (--user)."
             )
         else:
-            banner = f"hvr-bot shell — Fivetran account at {settings.fivetran_api_url}"
+            found = settings.accounts()
+            where = ", ".join(a.api_url if a.single else f"{a.name} at {a.api_url}" for a in found)
+            banner = f"hvr-bot shell — Fivetran account{'s' if len(found) > 1 else ''} at {where}"
         bot = build(
             settings.model_copy(update=overrides),
             fivetran_http=fivetran_http,
@@ -246,5 +255,7 @@ async def _environment(
             yield Environment(bot, double, signing_secret, banner)
         finally:
             await bot.aclose(drain_seconds=0)
+            if demo_accounts is not None:
+                await demo_accounts.aclose()
             if fivetran_http is not None:
                 await fivetran_http.aclose()

@@ -84,10 +84,14 @@ def _by_host(apps: dict[str, ASGIApp]) -> ASGIApp:
 
 
 @contextlib.asynccontextmanager
-async def simulated_accounts(*names: str, connections: int = 5) -> AsyncIterator[SimulatedAccounts]:
+async def simulated_accounts(
+    *names: str, connections: int = 5, seed: int | None = None
+) -> AsyncIterator[SimulatedAccounts]:
+    """`seed`: every account from the same one, so the same connection names and ids exist in each (a
+    staging copy of production); by default each account has its own."""
     sims = {
         name: Simulator(
-            seed=index + 1,
+            seed=seed if seed is not None else index + 1,
             connections=connections,
             clock=ManualClock(),
             api_key=SimulatedAccounts.key(name),
