@@ -11,8 +11,9 @@ from bot.commands.grammar import BulkCmd
 from bot.services.governance.bulk import BulkService, plan_bulk
 from bot.services.governance.bulk_recovery import bulk_lines, run_summary
 from bot.services.pipelines.actions import ActionResult
+from bot.services.runtime.posting import MessageRef
 from bot.slack.flow import Flow
-from bot.slack.turn import MessageRef, Turn
+from bot.slack.turn import Turn
 from bot.storage.bulk import BulkRun
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,11 @@
-"""Posting to channels on the bot's own initiative (digests, alerts, audit mirror), at Slack's pace.
+"""Slack's Web API for messages: post, edit, answer one person privately, and `show` (edit, else post,
+else a private answer: `bot.slack.fallback`). The services' posters (digests, alerts, audit mirror,
+followed syncs) are one SlackPoster at Slack's pace; each request's answers (`SlackResponder`) have their own.
 
 Slack takes about one message a second per channel. Posts to one channel are queued behind each other
 at that pace; different channels proceed in parallel. The Slack client's own retry handler still honours
 a 429's Retry-After should Slack disagree. Every failure leaves as one of the two kinds the services know
-(`PostError`, `SlackUnavailable`), so no service sees slack_sdk.
+(`PostError`, `SlackUnavailable`; the table is `bot.slack.errors`), so no service sees slack_sdk.
 """
 
 from __future__ import annotations
@@ -13,44 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
 from bot.clock import Sleep
-from bot.services.runtime.posting import Posted, PostError, SlackUnavailable
-
-# Answers that mean "this will never work" rather than "not now".
-PERMANENT = frozenset(
-    {
-        "not_in_channel",
-        "channel_not_found",
-        "is_archived",
-        "restricted_action",
-        "invalid_blocks",
-        "invalid_arguments",
-        "msg_too_long",
-        "no_text",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
-        "user_not_in_channel",
-    }
-)
-
-
-def _failure(error: Exception) -> Exception:
-    if isinstance(error, SlackApiError) and error.response is not None:
-        code = str(error.response.get("error") or f"http_{error.response.status_code}")
-        if code in PERMANENT and error.response.status_code < 500:
-            return PostError(code)
-        return SlackUnavailable(code)
-    return SlackUnavailable(type(error).__name__)
+from bot.services.runtime.posting import MessageRef
+from bot.slack import fallback
+from bot.slack.errors import failure
 
 
 class SlackPoster:
@@ -76,7 +47,7 @@ class SlackPoster:
             if wait > 0:
                 await self._sleep(wait)
 
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> MessageRef:
         lock = self._locks.setdefault(channel, asyncio.Lock())
         async with lock:
             await self._paced(channel)
@@ -86,16 +57,16 @@ class SlackPoster:
             try:
                 answer = await self._client.chat_postMessage(**kwargs)
             except Exception as error:  # aiohttp and timeouts too: every failure is one of our two kinds
-                raise _failure(error) from None
+                raise failure(error) from None
             finally:
                 self._last[channel] = self._clock()
-            return Posted(str(answer["channel"]), str(answer["ts"]))
+            return MessageRef(str(answer["channel"]), str(answer["ts"]))
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
         try:
             await self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except Exception as error:
-            raise _failure(error) from None
+            raise failure(error) from None
 
     async def ephemeral(self, channel: str, user: str, message: Message) -> None:
         """A message only `user` sees, for news about something they asked for privately."""
@@ -104,4 +75,10 @@ class SlackPoster:
                 channel=channel, user=user, text=message.text, blocks=message.blocks
             )
         except Exception as error:
-            raise _failure(error) from None
+            raise failure(error) from None
+
+    async def show(
+        self, channel: str, user: str, message: Message, *, ref: MessageRef | None = None
+    ) -> MessageRef | None:
+        """Edit `ref`, else post, else tell `user` alone: `bot.slack.fallback.show`."""
+        return await fallback.show(self, channel, user, message, ref=ref)

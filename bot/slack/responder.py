@@ -1,41 +1,24 @@
 """Answering in Slack: response_url for replies, chat.postMessage / chat.update for messages that follow
 a sync to its end.
 
-Slack fails in ordinary ways (a response_url used five times or older than 30 minutes, a channel the bot
-was not invited to, a message deleted meanwhile); each has a fallback here, so work is not lost because
-an answer could not go where it was meant to.
+A response_url fails in ordinary ways (used five times, older than 30 minutes); the answer then goes
+through the Web API, with the same fallback as every message the bot sends (`bot.slack.fallback`), so
+work is not lost because an answer could not go where it was meant to.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
-from bot.slack.turn import MessageRef
+from bot.services.runtime.posting import MessageRef
+from bot.slack import fallback
+from bot.slack.poster import SlackPoster
 
 log = logging.getLogger(__name__)
-
-# chat.postMessage errors that mean "not here", answered by falling back to an ephemeral reply
-_CANNOT_POST = {
-    "not_in_channel",
-    "channel_not_found",
-    "is_archived",
-    "restricted_action",
-    "not_allowed_token_type",
-}
-
-
-def _error_code(error: SlackApiError) -> str:
-    response: Any = error.response
-    try:
-        return str(response.get("error", "")) if response is not None else ""
-    except AttributeError:
-        return ""
 
 
 class SlackResponder:
@@ -47,7 +30,9 @@ class SlackResponder:
         channel_id: str,
         user_id: str,
     ) -> None:
-        self._client = client
+        # Unpaced: a request is answered with a message or two, not a stream, and the client's retry
+        # handler waits out a 429 should a channel be busy.
+        self._slack = SlackPoster(client, interval=0)
         self._respond = respond
         self._channel = channel_id
         self._user = user_id
@@ -66,42 +51,13 @@ class SlackResponder:
                 log.warning("response_url answered %s; falling back", answer.status_code)
             except Exception:
                 log.warning("response_url failed; falling back", exc_info=True)
-        await self._fallback(message, in_channel=in_channel)
-
-    async def _fallback(self, message: Message, *, in_channel: bool) -> None:
-        if in_channel and await self.post(message) is not None:
-            return
-        try:
-            await self._client.chat_postEphemeral(
-                channel=self._channel, user=self._user, text=message.text, blocks=message.blocks
-            )
-        except SlackApiError as error:
-            log.error("could not answer %s in %s: %s", self._user, self._channel, _error_code(error))
+        if in_channel:
+            await self._slack.show(self._channel, self._user, message)
+        else:
+            await fallback.tell(self._slack, self._channel, self._user, message)
 
     async def post(self, message: Message) -> MessageRef | None:
-        try:
-            answer = await self._client.chat_postMessage(
-                channel=self._channel, text=message.text, blocks=message.blocks
-            )
-        except SlackApiError as error:
-            code = _error_code(error)
-            if code in _CANNOT_POST:
-                log.info("cannot post in %s (%s); answering the person instead", self._channel, code)
-                return None
-            raise
-        return MessageRef(str(answer["channel"]), str(answer["ts"]))
+        return await fallback.post_or_none(self._slack, self._channel, message)
 
     async def update(self, ref: MessageRef, message: Message) -> None:
-        try:
-            await self._client.chat_update(
-                channel=ref.channel, ts=ref.ts, text=message.text, blocks=message.blocks
-            )
-        except SlackApiError as error:
-            code = _error_code(error)
-            if code in ("message_not_found", "cant_update_message", "channel_not_found"):
-                # Deleted meanwhile: the news still matters, so it goes out as a new message.
-                log.info("message %s in %s is gone (%s); posting the update anew", ref.ts, ref.channel, code)
-                if await self.post(message) is None:
-                    await self._fallback(message, in_channel=False)
-                return
-            raise
+        await self._slack.show(self._channel, self._user, message, ref=ref)

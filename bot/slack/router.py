@@ -49,15 +49,16 @@ from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.governance.access import Actor, Refused
 from bot.services.pipelines.actions import explain
+from bot.services.runtime.posting import MessageRef
 from bot.slack.admin import Admin
 from bot.slack.bulk_flow import Bulk
 from bot.slack.changes import Changes
 from bot.slack.flow import Deps
 from bot.slack.reads import Reads
 from bot.slack.subscriptions import Subscriptions
-from bot.slack.turn import MessageRef, Responder, Turn, reference_id
+from bot.slack.turn import Responder, Turn, reference_id
 
-__all__ = ["MessageRef", "Responder", "Router", "reference_id"]
+__all__ = ["Responder", "Router", "reference_id"]
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,8 @@ from typing import Protocol
 from bot.blocks.message import Message
 from bot.services.governance.access import Actor
 from bot.services.governance.audit import AuditContext
+from bot.services.runtime.posting import MessageRef
 from bot.storage.audit import AuditSource
-
-
-@dataclass(frozen=True)
-class MessageRef:
-    channel: str
-    ts: str
 
 
 class Responder(Protocol):

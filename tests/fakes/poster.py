@@ -1,4 +1,7 @@
-"""A poster that records what the bot would have said in Slack, and can be told to fail like Slack."""
+"""A poster that records what the bot would have said in Slack, and can be told to fail like Slack.
+
+Its `show` is the bot's own fallback (`bot.slack.fallback.show`) over these fake posts, edits and private
+answers, so a service that needs the fallback is tested with the real one."""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.blocks.message import Message
-from bot.services.runtime.posting import Posted, PostError
+from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
+from bot.slack import fallback
 
 
 @dataclass
@@ -30,7 +34,9 @@ class FakePoster:
 
     `refuse` holds the channels the bot is not in (Slack answers not_in_channel there); `refuse_all` is a
     Slack error every post gets; `crash` is raised as something unexpected; `may_update=False` turns an
-    update into a test failure, for callers that must never edit a message.
+    update into a test failure, for callers that must never edit a message. `gone` holds the ts of messages
+    deleted meanwhile (an update answers message_not_found); `outage` is a code every post, update and
+    private answer fails with as `SlackUnavailable`.
     """
 
     posts: list[Post] = field(default_factory=list)
@@ -40,9 +46,13 @@ class FakePoster:
     refuse_all: str | None = None
     crash: Exception | None = None
     may_update: bool = True
+    gone: set[str] = field(default_factory=set)
+    outage: str | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> MessageRef:
+        if self.outage is not None:
+            raise SlackUnavailable(self.outage)
         if channel in self.refuse:
             raise PostError("not_in_channel")
         if self.refuse_all:
@@ -51,15 +61,26 @@ class FakePoster:
             raise self.crash
         ts = f"1700000000.{next(self._ts):06d}"
         self.posts.append(Post(channel, message, thread_ts, ts))
-        return Posted(channel, ts)
+        return MessageRef(channel, ts)
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
         if not self.may_update:
             raise AssertionError(f"this caller never updates a message; it updated {channel}/{ts}")
+        if self.outage is not None:
+            raise SlackUnavailable(self.outage)
+        if ts in self.gone:
+            raise PostError("message_not_found")
         self.updates.append((channel, ts, message))
 
     async def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        if self.outage is not None:
+            raise SlackUnavailable(self.outage)
         self.ephemerals.append((channel, user, message))
+
+    async def show(
+        self, channel: str, user: str, message: Message, *, ref: MessageRef | None = None
+    ) -> MessageRef | None:
+        return await fallback.show(self, channel, user, message, ref=ref)
 
     def in_channel(self, channel: str) -> list[Post]:
         return [p for p in self.posts if p.channel == channel]

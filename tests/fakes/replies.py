@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.message import Message
-from bot.slack.turn import MessageRef
+from bot.services.runtime.posting import MessageRef
 
 
 class Replies:

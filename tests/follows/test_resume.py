@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
 
 import httpx
 import pytest
@@ -20,7 +19,6 @@ from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
 from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
 from bot.services.runtime.background import Background
 from bot.simulator import ManualClock, Simulator, build_app
-from bot.slack.poster import SlackPoster
 from bot.storage.db import Database
 from bot.storage.follows import FollowedSync, FollowRepo
 from bot.storage.migrate import upgrade
@@ -54,8 +52,7 @@ class Rig:
             repo,
             follower,
             background,
-            # FollowKeeper names the concrete SlackPoster; the fake has the three methods it calls
-            cast(SlackPoster, poster),
+            poster,
             _render,
             holder=holder,
             now=self.clock.now,
@@ -98,13 +95,18 @@ async def _start_follow(
     await keeper.follow(record, message_ts=ts, deliver=deliver)
 
 
+async def _left_by_a_dead_process(rig: Rig, cid: str, ts: str | None = "1700000000.000100") -> None:
+    """A follow that replica-a started before its process died: nobody renews it and its lease lapsed."""
+    dead = Background()
+    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts)
+    await dead.cancel_all()  # the process dies: no finish, no release, the lease stays
+    rig.clock.advance(LEASE.total_seconds() + 1)
+
+
 async def test_a_follow_left_by_a_dead_process_is_finished_by_the_next_one(rig: Rig) -> None:
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "success", duration_s=600)
-    dead_background, first_poster = Background(), FakePoster()
-    await _start_follow(rig, rig.keeper("replica-a", first_poster, dead_background), cid)
-    await dead_background.cancel_all()  # the process dies: no finish, no release, the lease stays
-    rig.clock.advance(LEASE.total_seconds() + 1)
+    await _left_by_a_dead_process(rig, cid)
 
     poster, background = FakePoster(), Background()
     successor = rig.keeper("replica-b", poster, background)
@@ -132,10 +134,7 @@ async def test_a_follow_still_renewed_by_its_holder_is_not_taken_over(rig: Rig) 
 async def test_two_successors_take_one_lapsed_follow_over_once(rig: Rig) -> None:
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "success", duration_s=600)
-    dead = Background()
-    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid)
-    await dead.cancel_all()
-    rig.clock.advance(LEASE.total_seconds() + 1)
+    await _left_by_a_dead_process(rig, cid)
     b, c = Background(), Background()
     taken = await asyncio.gather(
         rig.keeper("replica-b", FakePoster(), b).resume(), rig.keeper("replica-c", FakePoster(), c).resume()
@@ -161,10 +160,7 @@ async def test_a_graceful_stop_hands_its_follows_over_at_once(rig: Rig) -> None:
 async def test_a_follow_that_died_before_its_message_posts_one_and_updates_it(rig: Rig) -> None:
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "success", duration_s=300)
-    dead = Background()
-    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts=None)
-    await dead.cancel_all()
-    rig.clock.advance(LEASE.total_seconds() + 1)
+    await _left_by_a_dead_process(rig, cid, ts=None)
     poster, background = FakePoster(), Background()
     await rig.keeper("replica-b", poster, background).resume()
     await background.drain(5)
@@ -174,13 +170,26 @@ async def test_a_follow_that_died_before_its_message_posts_one_and_updates_it(ri
     assert {ts for _, ts, _ in poster.updates} <= {poster.posts[0].ts}
 
 
+async def test_a_resumed_follow_whose_message_was_deleted_posts_it_anew_and_keeps_that_one(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=300)
+    await _left_by_a_dead_process(rig, cid)
+    poster, background = FakePoster(gone={"1700000000.000100"}), Background()
+    successor = rig.keeper("replica-b", poster, background)
+    await successor.resume()
+    await background.drain(5)
+    (anew,) = poster.posts
+    last = poster.updates[-1][2].text if poster.updates else anew.text
+    assert anew.channel == "C1" and "succeeded" in last
+    assert {ts for _, ts, _ in poster.updates} <= {anew.ts}
+    record = await successor.repo.get(1)
+    assert record is not None and record.message_ts == anew.ts  # a later successor edits the new one
+
+
 async def test_a_resumed_follow_where_the_bot_cannot_post_is_told_to_its_person_only(rig: Rig) -> None:
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "failure", duration_s=300, reason="Source went away")
-    dead = Background()
-    await _start_follow(rig, rig.keeper("replica-a", FakePoster(), dead), cid, ts=None)
-    await dead.cancel_all()
-    rig.clock.advance(LEASE.total_seconds() + 1)
+    await _left_by_a_dead_process(rig, cid, ts=None)
     poster, background = FakePoster(refuse={"C1"}), Background()
     await rig.keeper("replica-b", poster, background).resume()
     await background.drain(5)

@@ -18,8 +18,8 @@ from bot.app import Bot, build_bot
 from bot.blocks.message import Message
 from bot.config import Settings
 from bot.services.governance.access import Actor
+from bot.services.runtime.posting import MessageRef
 from bot.simulator import Simulator, build_app
-from bot.slack.router import MessageRef
 from tests.fakes import FakeClock, FakeSleep
 
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from bot.blocks.message import Message
 from bot.services.governance.access import Actor
-from bot.slack.router import MessageRef, Router
+from bot.services.runtime.posting import MessageRef
+from bot.slack.router import Router
 from tests.e2e.harness import ADMIN, CHANNEL
 from tests.ops.support import ops_bot
 

@@ -18,7 +18,7 @@ from bot.fivetran.models import Connection
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.holders import holder_is_gone
-from bot.services.runtime.posting import PostError, PrivatePoster, SlackUnavailable
+from bot.services.runtime.posting import FallbackPoster, MessageRef, PostError, SlackUnavailable
 from bot.storage.follows import FollowedSync, FollowRepo
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class FollowKeeper:
         repo: FollowRepo,
         follower: SyncFollower,
         background: Background,
-        poster: PrivatePoster,
+        poster: FallbackPoster,
         render: Render,
         *,
         holder: str,
@@ -142,26 +142,22 @@ class FollowKeeper:
 
     def _deliverer(self, record: FollowedSync) -> Deliver:
         """Where a resumed follow's news goes: the original channel message; if the process died before
-        posting it, a new one (then updated in place); if the bot can't post there, the person only."""
-        ts = record.message_ts
+        posting it (or it was deleted), a new one, then updated in place; if the bot can't post there, the
+        person only."""
+        ref = None if record.message_ts is None else MessageRef(record.channel_id, record.message_ts)
 
         async def deliver(message: Message) -> None:
-            nonlocal ts
+            nonlocal ref
             try:
-                if ts is not None:
-                    await self._poster.update(record.channel_id, ts, message)
-                    return
-                try:
-                    posted = await self._poster.post(record.channel_id, message)
-                except PostError:
-                    await self._poster.ephemeral(record.channel_id, record.user_id, message)
-                    return
-                ts = posted.ts
-                await self.repo.set_message_ts(record.id, ts)
+                shown = await self._poster.show(record.channel_id, record.user_id, message, ref=ref)
             except (PostError, SlackUnavailable) as error:
                 log.warning(
                     "could not deliver a resumed follow update of %s: %s", record.connection_id, error.code
                 )
+                return
+            if shown is not None and shown != ref:
+                ref = shown
+                await self.repo.set_message_ts(record.id, shown.ts)
 
         return deliver
 

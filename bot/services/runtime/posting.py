@@ -1,7 +1,8 @@
 """What the services need to post to channels on the bot's own initiative (digests, alerts, audit mirror).
 
-The services see only these Protocols, the `Posted` value and the two ways a delivery fails; the Slack
-implementation (pacing, slack_sdk's errors mapped onto these two) is `bot.slack.poster.SlackPoster`.
+The services see only these Protocols, the `MessageRef` value and the two ways a delivery fails; the Slack
+implementation (pacing, slack_sdk's errors mapped onto these two, the fallback from an edit to a post to a
+private answer) is `bot.slack.poster.SlackPoster`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from bot.blocks.message import Message
 
 
 @dataclass(frozen=True)
-class Posted:
+class MessageRef:
+    """A channel message the bot posted, so that it can be edited later."""
+
     channel: str
     ts: str
 
@@ -36,12 +39,18 @@ class SlackUnavailable(Exception):
 
 
 class ChannelPoster(Protocol):
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted: ...
+    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> MessageRef: ...
 
     async def update(self, channel: str, ts: str, message: Message) -> None: ...
 
 
-class PrivatePoster(ChannelPoster, Protocol):
-    """A poster that can also answer one person privately (followed syncs tell their asker)."""
+class FallbackPoster(Protocol):
+    """News for one person about something they asked for (followed syncs tell their asker)."""
 
-    async def ephemeral(self, channel: str, user: str, message: Message) -> None: ...
+    async def show(
+        self, channel: str, user: str, message: Message, *, ref: MessageRef | None = None
+    ) -> MessageRef | None:
+        """Edit `ref`; when it is gone (or None), post in `channel`; when the bot cannot post there, tell
+        `user` alone. Returns the channel message now showing it, None when only `user` was told. Raises
+        `SlackUnavailable` (try later) or `PostError` when Slack refused for another reason."""
+        ...

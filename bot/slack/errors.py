@@ -1,0 +1,55 @@
+"""Slack's refusals, read once for every message the bot sends.
+
+`PERMANENT` is the one table of the answers that mean "this will never work" rather than "not now"; every
+other failure (5xx, a 429 past the client's retries, the network, an unknown code) is worth trying later.
+`failure` turns whatever slack_sdk raised into one of the two kinds the services know (`PostError`,
+`SlackUnavailable`), so no service sees slack_sdk. `NOT_HERE` and `GONE` are the refusals with somewhere
+else to go (`bot.slack.fallback`): a channel the bot cannot post in, a message no longer there to edit.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot.services.runtime.posting import PostError, SlackUnavailable
+
+# chat.postMessage answers meaning the bot cannot post in this channel: the person is answered instead.
+NOT_HERE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "not_allowed_token_type",
+    }
+)
+
+# chat.update answers meaning the message was deleted meanwhile: the news still matters, so it is posted anew.
+GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found"})
+
+PERMANENT = (
+    NOT_HERE
+    | GONE
+    | {
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "edit_window_closed",
+        "user_not_in_channel",
+    }
+)
+
+
+def failure(error: Exception) -> PostError | SlackUnavailable:
+    if isinstance(error, SlackApiError) and error.response is not None:
+        code = str(error.response.get("error") or f"http_{error.response.status_code}")
+        if code in PERMANENT and error.response.status_code < 500:
+            return PostError(code)
+        return SlackUnavailable(code)
+    return SlackUnavailable(type(error).__name__)
