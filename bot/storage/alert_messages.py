@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 
 from bot.clock import Now, utcnow
+from bot.keys import source_of
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignoring_conflicts
 from bot.storage.tables import alert_messages
@@ -17,7 +18,7 @@ from bot.storage.tables import alert_messages
 @dataclass(frozen=True)
 class AlertMessage:
     id: int
-    connection_id: str
+    connection_id: str  # the pipeline's key (`bot.keys`)
     channel_id: str
     subscription_id: str | None
     ts: str
@@ -42,6 +43,7 @@ class AlertMessageRepo:
         """Records the alert posted as message `ts`; None if one is already open for this connector here."""
         values = {
             "connection_id": connection_id,
+            "source": source_of(connection_id),
             "channel_id": channel_id,
             "subscription_id": subscription_id,
             "ts": ts,

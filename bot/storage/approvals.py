@@ -9,8 +9,10 @@ from typing import Literal
 from sqlalchemy import insert, select, update
 
 from bot.clock import Now, utcnow
+from bot.keys import source_of
 from bot.storage.db import Database
 from bot.storage.ids import short_id
+from bot.storage.rows import record
 from bot.storage.tables import resync_approvals
 
 ApprovalState = Literal["pending", "approved", "rejected"]
@@ -19,7 +21,7 @@ ApprovalState = Literal["pending", "approved", "rejected"]
 @dataclass(frozen=True)
 class ApprovalRequest:
     id: str
-    connection_id: str
+    connection_id: str  # the pipeline's key (`bot.keys`)
     channel_id: str
     requested_by: str
     requested_at: datetime
@@ -50,7 +52,9 @@ class ApprovalRepo:
             decided_at=None,
         )
         async with self._db.begin() as connection:
-            await connection.execute(insert(resync_approvals).values(**request.__dict__))
+            await connection.execute(
+                insert(resync_approvals).values(**request.__dict__, source=source_of(connection_id))
+            )
         return request
 
     async def get(self, request_id: str) -> ApprovalRequest | None:
@@ -58,7 +62,7 @@ class ApprovalRepo:
             row = (
                 await connection.execute(select(resync_approvals).where(resync_approvals.c.id == request_id))
             ).one_or_none()
-        return None if row is None else ApprovalRequest(**row._mapping)
+        return None if row is None else record(ApprovalRequest, row)
 
     async def decide(self, request_id: str, *, by: str, approve: bool) -> bool:
         """Moves a pending, unexpired request asked by someone else to its verdict. True for exactly one

@@ -3,6 +3,9 @@
 An entry is written before an action runs (`started`) and finalised once afterwards. A final entry is
 never changed again: the finalising UPDATE only matches `status = 'started'`, so a late or repeated
 finish (a retry, a second replica) cannot rewrite history.
+
+`connectors` holds pipeline keys (`bot.keys`). The entry also stores their sources (`pipeline_sources`;
+a bulk run may span several), so that the log of one source is a filter on one column.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
 from bot.clock import Now, utcnow
+from bot.keys import source_of
 from bot.storage.db import Database
 from bot.storage.tables import audit_entries
 
@@ -35,7 +39,7 @@ class AuditEntry:
     channel_id: str | None
     source: AuditSource
     action: str
-    connectors: tuple[str, ...]
+    connectors: tuple[str, ...]  # pipeline keys
     parameters: Mapping[str, Any] = field(hash=False)
     status: AuditStatus
     fivetran_code: str | None
@@ -61,12 +65,12 @@ def _row(row: Row[Any]) -> AuditEntry:
     )
 
 
-def _mentions(connection: AsyncConnection, connector: str) -> ColumnElement[bool]:
-    """`connectors` (a JSON list) contains `connector`."""
+def _contains(connection: AsyncConnection, column: ColumnElement[Any], value: str) -> ColumnElement[bool]:
+    """`column` (a JSON list of strings) contains `value`."""
     if connection.dialect.name == "postgresql":
-        return audit_entries.c.connectors.op("@>")(literal([connector], type_=JSONB))
-    elements = func.json_each(audit_entries.c.connectors).table_valued("value")
-    return exists(select(literal_column("1")).select_from(elements).where(elements.c.value == connector))
+        return column.op("@>")(literal([value], type_=JSONB))
+    elements = func.json_each(column).table_valued("value")
+    return exists(select(literal_column("1")).select_from(elements).where(elements.c.value == value))
 
 
 class AuditRepo:
@@ -133,7 +137,11 @@ class AuditRepo:
             entry_id = await connection.scalar(
                 insert(audit_entries)
                 .values(
-                    at=self._clock(), connectors=list(connectors), parameters=dict(parameters or {}), **values
+                    at=self._clock(),
+                    connectors=list(connectors),
+                    pipeline_sources=sorted({source_of(key) for key in connectors}),
+                    parameters=dict(parameters or {}),
+                    **values,
                 )
                 .returning(audit_entries.c.id)
             )
@@ -178,13 +186,23 @@ class AuditRepo:
         return None if row is None else _row(row)
 
     async def query(
-        self, *, connector: str | None = None, user: str | None = None, limit: int = 20
+        self,
+        *,
+        connector: str | None = None,
+        user: str | None = None,
+        pipeline_source: str | None = None,
+        limit: int = 20,
     ) -> list[AuditEntry]:
-        """The newest entries first, optionally those naming `connector` or made by `user`."""
+        """The newest entries first, optionally those naming the pipeline `connector` (a key), made by
+        `user`, or naming a pipeline of `pipeline_source`."""
         async with self._db.begin() as connection:
             statement = select(audit_entries)
             if connector is not None:
-                statement = statement.where(_mentions(connection, connector))
+                statement = statement.where(_contains(connection, audit_entries.c.connectors, connector))
+            if pipeline_source is not None:
+                statement = statement.where(
+                    _contains(connection, audit_entries.c.pipeline_sources, pipeline_source)
+                )
             if user is not None:
                 statement = statement.where(audit_entries.c.user_id == user)
             statement = statement.order_by(audit_entries.c.id.desc()).limit(max(1, limit))

@@ -10,6 +10,7 @@ from typing import Literal
 from sqlalchemy import insert, select, update
 
 from bot.clock import Now, utcnow
+from bot.keys import source_of
 from bot.storage.db import Database
 from bot.storage.ids import short_id
 from bot.storage.tables import bulk_items, bulk_runs
@@ -22,7 +23,7 @@ ItemStatus = Literal["pending", "in_progress", "done", "skipped", "failed", "can
 
 @dataclass(frozen=True)
 class BulkItem:
-    connection_id: str
+    connection_id: str  # the pipeline's key (`bot.keys`); a run may span sources
     status: ItemStatus
     reason: str | None
     updated_at: datetime
@@ -72,6 +73,7 @@ class BulkRepo:
                         {
                             "run_id": run_id,
                             "connection_id": cid,
+                            "source": source_of(cid),
                             "position": i,
                             "status": "pending",
                             "updated_at": now,

@@ -14,14 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, insert, or_, select, update
 
 from bot.clock import Now, utcnow
+from bot.keys import source_of
 from bot.storage.db import Database
+from bot.storage.rows import record
 from bot.storage.tables import followed_syncs
 
 
 @dataclass(frozen=True)
 class FollowedSync:
     id: int
-    connection_id: str
+    connection_id: str  # the pipeline's key (`bot.keys`)
     connection_name: str
     channel_id: str
     message_ts: str | None
@@ -36,7 +38,7 @@ class FollowedSync:
 
 
 def _row(row: Row[object]) -> FollowedSync:
-    return FollowedSync(**dict(row._mapping))
+    return record(FollowedSync, row)
 
 
 class FollowRepo:
@@ -63,6 +65,7 @@ class FollowRepo:
                 insert(followed_syncs)
                 .values(
                     connection_id=connection_id,
+                    source=source_of(connection_id),
                     connection_name=connection_name[:255],
                     channel_id=channel_id,
                     message_ts=message_ts,

@@ -20,6 +20,7 @@ from sqlalchemy import (
     text,
 )
 
+from bot.keys import DEFAULT_SOURCE
 from bot.storage.types import UTCDateTime, json_type
 
 # Deterministic constraint names, so later migrations can drop or alter them on both databases.
@@ -32,6 +33,16 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def source_column() -> Column[str]:
+    """The source of the row's pipeline (`bot.keys.source_of` of its key), for filtering in SQL.
+
+    The default is the rule for bare keys, so the rows written before sources existed, whose ids are all
+    bare, are the `fivetran` source's, as are the rows of any writer that stores a bare key.
+    """
+    return Column("source", String(64), nullable=False, server_default=DEFAULT_SOURCE)
+
 
 subscriptions = Table(
     "subscriptions",
@@ -103,7 +114,10 @@ audit_entries = Table(
     Column("channel_id", String(32), nullable=True),
     Column("source", String(16), nullable=False),  # command | button | modal | webhook | system
     Column("action", String(64), nullable=False),
-    Column("connectors", json_type(), nullable=False),  # list of connection ids
+    Column("connectors", json_type(), nullable=False),  # list of pipeline keys
+    # The distinct sources of `connectors`, sorted: [] for an entry about no pipeline (a grant), several
+    # for a bulk run across sources. Not `source`: that column says where the request came from.
+    Column("pipeline_sources", json_type(), nullable=False, server_default="[]"),
     Column("parameters", json_type(), nullable=False),
     Column("status", String(16), nullable=False),  # started | succeeded | failed | refused
     Column("fivetran_code", String(128), nullable=True),
@@ -126,9 +140,10 @@ access_grants = Table(
 watch_state = Table(
     "watch_state",
     metadata,
-    Column("connection_id", String(128), primary_key=True),
+    Column("connection_id", String(128), primary_key=True),  # the pipeline's key
     Column("state", json_type(), nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
+    source_column(),
 )
 
 event_claims = Table(
@@ -159,6 +174,7 @@ alert_messages = Table(
     Column("ts", String(32), nullable=False),
     Column("opened_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
+    source_column(),
     # At most one open failure alert per connector and channel: a recovery replies to exactly one thread.
     Index(
         "uq_alert_messages_open",
@@ -203,6 +219,7 @@ bulk_items = Table(
     Column("status", String(16), nullable=False),  # pending | done | skipped | failed | cancelled
     Column("reason", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+    source_column(),
 )
 
 # A sync the bot is following to its end, so that a restart (or another replica) picks the following up
@@ -223,6 +240,7 @@ followed_syncs = Table(
     Column("lease_until", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
     Column("outcome", String(32), nullable=True),
+    source_column(),
     Index("ix_followed_syncs_finished_at", "finished_at"),
 )
 
@@ -240,6 +258,7 @@ resync_approvals = Table(
     Column("state", String(16), nullable=False),  # pending | approved | rejected
     Column("decided_by", String(32), nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
+    source_column(),
 )
 
 # Slack request signatures seen within Bolt's 5-minute window: a signature seen before is a replay.

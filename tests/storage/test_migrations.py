@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from bot.storage import migrate
 from bot.storage.db import Database
@@ -16,6 +20,7 @@ from bot.storage.migrate import (
     marker_path,
     upgrade,
 )
+from bot.storage.tables import metadata
 
 EXPECTED_TABLES = {
     "subscriptions",
@@ -181,3 +186,17 @@ def test_run_upgrade_creates_a_new_database_on_purpose_after_one_vanished(
 
     assert "upgraded from an empty schema" in capsys.readouterr().out
     assert path.exists()
+
+
+def _schema_differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+async def test_the_migrated_schema_is_the_one_the_repositories_query(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(_schema_differences) == []
+    finally:
+        await db.dispose()
