@@ -92,8 +92,13 @@ LEGACY_ROWS: list[tuple[Table, list[dict[str, Any]]]] = [
     (
         subscriptions,
         [
+            # a digest as 0004 stored it: its selector as JSON in options (the text beside it unread)
             _subscription(
-                "dig1", "digest", schedule="weekdays 09:00", selector="status:failing", options={"top": 5}
+                "dig1",
+                "digest",
+                schedule="weekdays 09:00",
+                selector="status:failing",
+                options={"top": 5, "selector": {"groups": [], "statuses": ["failing"], "services": []}},
             ),
             _subscription("wat1", "watch", selector="group:warehouse", options={"events": ["failures"]}),
         ],
