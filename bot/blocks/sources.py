@@ -50,3 +50,8 @@ def source_blocks(
     if missing:
         blocks.append(context("\n".join(missing)))
     return blocks
+
+
+def unreachable_blocks(snapshot: AccountSnapshot) -> list[Block]:
+    missing = unreachable_lines(snapshot)
+    return [context("\n".join(missing))] if missing else []

@@ -6,6 +6,7 @@ from bot.blocks.connectors import render_group, render_groups, render_list, rend
 from bot.blocks.prompts import render_error, render_help, render_usage_error
 from bot.blocks.schemas import render_schemas, render_tables
 from bot.commands.grammar import UsageError
+from bot.services.pipelines.resolve import resolve_group
 from bot.services.pipelines.selectors import SelectorError, parse_selector_text, select
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
@@ -45,12 +46,15 @@ class Reads(Flow):
     async def group(self, turn: Turn, query: str) -> None:
         await self.authorize(turn, "group")
         snapshot = await self.deps.cache.get()
-        key = query.strip().lower()
-        for group in snapshot.groups.values():
-            if key in (group.id.lower(), group.name.lower()):
-                await turn.out.reply(render_group(snapshot, group, now=self.deps.now()))
-                return
-        names = ", ".join(sorted(g.name for g in snapshot.groups.values())[:20])
+        found = resolve_group(snapshot, query)
+        if len(found) == 1:
+            await turn.out.reply(render_group(snapshot, found[0], now=self.deps.now()))
+            return
+        if found:
+            where = ", ".join(f"`{snapshot.group_label(g)}`" for g in found[:10])
+            await turn.out.reply(render_error(f"`{query}` is in several sources: {where}. Type one of them."))
+            return
+        names = ", ".join(sorted(snapshot.group_label(g) for g in snapshot.groups.values())[:20])
         await turn.out.reply(
             render_error(f"No group named `{query}`. Groups: {names}. `/hvr groups` lists them all.")
         )

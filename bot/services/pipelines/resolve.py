@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from bot.fivetran.models import Connection
+from bot.fivetran.models import Connection, Group
 from bot.keys import remote_id, source_of
 from bot.services.pipelines.snapshot import AccountSnapshot
 
@@ -90,3 +90,15 @@ def suggest(snapshot: AccountSnapshot, key: str) -> list[Connection]:
                 for c in conns:
                     found.setdefault(c.id, c)
     return list(found.values())[:MAX_CANDIDATES]
+
+
+def resolve_group(snapshot: AccountSnapshot, query: str) -> list[Group]:
+    """The groups `query` names: by id or name, optionally after a source (`staging:warehouse`). More
+    than one when a name is used in several sources (or twice in one), none for a typo."""
+    source, key = _source_prefix(snapshot, query.strip().lower())
+    return [
+        g
+        for g in snapshot.groups.values()
+        if (source is None or source_of(g.id) == source)
+        and key in (g.id.lower(), remote_id(g.id).lower(), g.name.lower())
+    ]

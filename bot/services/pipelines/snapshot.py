@@ -53,6 +53,10 @@ class AccountSnapshot:
             self.groups, connections, self.fetched_at, health, self.sources, self.unreachable
         )
 
+    def group_label(self, group: Group) -> str:
+        """A group's name as lists show it: after its source when there are several."""
+        return f"{source_of(group.id)}:{group.name}" if self.several else group.name
+
     def label(self, connection: Connection) -> str:
         """A connection's name as lists of names show it: after its source when there are several."""
         return f"{source_of(connection.id)}:{connection.name}" if self.several else connection.name
