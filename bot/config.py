@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from bot.source_config import (
     DEFAULT_FIVETRAN_URL,
     DEFAULT_HOURLY_LIMIT,
+    RESERVED_SOURCE_NAMES,
     SOURCE_NAME,
     SOURCE_NAME_RULE,
     AccountsSource,
@@ -156,6 +157,13 @@ class Settings(BaseSettings):
         where = _bad_positions(names, SOURCE_NAME)
         if where:
             raise ValueError(f"{where} not a source name: use {SOURCE_NAME_RULE}")
+        taken = sorted({name for name in names if name in RESERVED_SOURCE_NAMES})
+        if taken:
+            # `group:x` is a selector term, so a source named `group` could never be typed as `group:x`
+            raise ValueError(
+                f"{', '.join(taken)} can't name a source: it is a selector word "
+                f"({', '.join(sorted(RESERVED_SOURCE_NAMES))}); pick another name"
+            )
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             verb = "is" if len(repeated) == 1 else "are each"

@@ -26,6 +26,8 @@ from pydantic_settings import (
 from bot.keys import DEFAULT_SOURCE
 
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+# The selector's words: `source:x`, `group:x` … are selector terms, so none of them can name a source.
+RESERVED_SOURCE_NAMES = frozenset({"group", "status", "service", "source"})
 SOURCE_NAME_RULE = "lower-case letters, digits and '-', starting with a letter (prod, eu-west)"
 DEFAULT_FIVETRAN_URL = "https://api.fivetran.com"
 # The account's hourly request limit (20,000 on paid plans, 500 on trial): the client-side budget.

@@ -174,6 +174,14 @@ def test_a_bad_source_name_is_refused_by_its_position(monkeypatch: pytest.Monkey
     assert names.split(",")[1] not in problem
 
 
+def test_a_selector_word_cannot_name_a_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    [problem] = _problems(monkeypatch, **{**TWO, "FIVETRAN_ACCOUNTS": "prod,group"})
+    assert problem == (
+        "FIVETRAN_ACCOUNTS: group can't name a source: it is a selector word (group, service, source, "
+        "status); pick another name"
+    )
+
+
 def test_a_name_given_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     [problem] = _problems(monkeypatch, **{**TWO, "FIVETRAN_ACCOUNTS": "prod,staging,prod"})
     assert problem == "FIVETRAN_ACCOUNTS: prod is named twice: every account needs a name of its own"

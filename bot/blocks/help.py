@@ -125,12 +125,13 @@ ALIASES = {"status": "show"}
 
 CONNECTORS = (
     "*Naming a connector*: its id (`decidedly_conventional`), its name (`salesforce_prod`), or "
-    "`group/name` when the same name is used in several groups. Case does not matter; a near miss "
-    "answers with suggestions."
+    "`group/name` when the same name is used in several groups; with several sources, after the source's "
+    "name (`staging:salesforce_prod`, `prod:warehouse/salesforce_prod`) when the name is in more than one. "
+    "Case does not matter; a near miss answers with suggestions."
 )
 SELECTORS = (
     "*Selectors* stand for every matching connector: `group:<name|id>`, `status:<health>`, "
-    "`service:<type>`. Terms of one kind are alternatives, different kinds must all hold: "
+    "`service:<type>`, `source:<name>` (with several Fivetran accounts). Terms of one kind are alternatives, different kinds must all hold: "
     "`status:broken status:failing group:warehouse`. Healths: broken, incomplete, failing, paused, "
     "rescheduled, delayed, syncing, healthy."
 )

@@ -159,7 +159,7 @@ def _parse_schedule_words(words: list[str], tz: ZoneInfo) -> Schedule:
             extra = " ".join(words[end:])
             raise _error(
                 f"I don't know what to do with `{_short(extra)}`: after the schedule come selector terms "
-                f"(group:<name>, status:<health>, service:<type>), `{ONLY_PROBLEMS}` and `tz:<Area/City>`."
+                f"(group:<name>, status:<health>, service:<type>, source:<name>), `{ONLY_PROBLEMS}` and `tz:<Area/City>`."
             ) from None
         raise _error(str(error)) from None
 
@@ -174,15 +174,17 @@ def _reject_unknown_option(token: str, where: str) -> None:
         return
     key = keyed.group(1).lower()
     if where != "digest add" and (key in _OPTION_KEYS or key in _TZ_KEYS):
-        raise _error(f"`{where}` takes only a selector (group:, status:, service:), not `{_short(token)}`.")
+        raise _error(
+            f"`{where}` takes only a selector (group:, status:, service:, source:), not `{_short(token)}`."
+        )
     if key == "only" or difflib.get_close_matches(lowered, [ONLY_PROBLEMS], cutoff=0.75):
         raise _error(f"`{_short(token)}` is not an option: did you mean `{ONLY_PROBLEMS}`?")
-    candidates = ["group", "status", "service", *(_OPTION_KEYS if where == "digest add" else ())]
+    candidates = ["group", "status", "service", "source", *(_OPTION_KEYS if where == "digest add" else ())]
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
     hint = f" Did you mean `{close[0]}:`?" if close else ""
     raise _error(
-        f"`{_short(token)}` is not understood.{hint} Selector terms are group:<name>, status:<health> and "
-        f"service:<type>; options are `{ONLY_PROBLEMS}` and `tz:<Area/City>`."
+        f"`{_short(token)}` is not understood.{hint} Selector terms are group:<name>, status:<health>, "
+        f"service:<type> and source:<name>; options are `{ONLY_PROBLEMS}` and `tz:<Area/City>`."
     )
 
 
