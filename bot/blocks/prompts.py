@@ -7,6 +7,7 @@ from bot.blocks.actions import mention
 from bot.blocks.help import ALIASES, CONNECTORS, EXTRA_TOPICS, SELECTORS, TOPICS, Topic
 from bot.blocks.kit import Block, actions, button, context, fallback, header, section
 from bot.blocks.message import Message
+from bot.blocks.sources import unreachable_blocks
 from bot.blocks.text import clip, esc
 from bot.commands.grammar import UsageError
 from bot.fivetran.models import Connection
@@ -98,7 +99,8 @@ def render_not_found(missing: Missing, snapshot: AccountSnapshot) -> Message:
     else:
         hint = "`/hvr list &lt;text&gt;` searches names, services and groups."
         blocks = [section(f"{text} {hint}")]
-    return Message(text=fallback(text), blocks=blocks)
+    # it may be in a source that did not answer: say so rather than let "no such connector" stand alone
+    return Message(text=fallback(text), blocks=[*blocks, *unreachable_blocks(snapshot)])
 
 
 def render_ambiguous(amb: Ambiguous, snapshot: AccountSnapshot) -> Message:

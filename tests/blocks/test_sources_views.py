@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.blocks.connectors import render_groups, render_list
 from bot.blocks.home import render_home
-from bot.blocks.prompts import render_ambiguous
+from bot.blocks.prompts import render_ambiguous, render_not_found
 from bot.keys import qualify
 from bot.services.pipelines.resolve import Ambiguous, Found, Missing, resolve, resolve_group
 from bot.services.pipelines.selectors import Selector, parse_selector_text, select
@@ -97,3 +97,14 @@ def test_with_one_source_no_row_or_group_names_a_source() -> None:
     text = _text(render_list(one, select(one, Selector()), Selector(), page=1, now=NOW).blocks)
     text += _text(render_groups(one).blocks)
     assert "fivetran" not in text and "Could not reach" not in text
+
+
+def test_a_name_not_found_while_a_source_is_down_says_which_source_could_not_be_asked() -> None:
+    down = merge(
+        ("prod", "staging"), {"prod": _source("prod", "orders")}, {"staging": "it did not answer in time."}
+    )
+    missing = resolve(down, "events")
+    assert isinstance(missing, Missing)
+    message = render_not_found(missing, down)
+    assert_safe(message)
+    assert "Could not reach *staging*: it did not answer in time." in _text(message.blocks)
