@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, bulk, digest, listing, memory, throughput
+from bench import ack, bulk, digest, listing, memory, sources, throughput
 from bench.context import Context
 from bench.plan import FULL, SMOKE, Plan
 from bench.report import render, update_readme
@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "bulk": bulk.run,
     "memory": memory.run,
     "throughput": throughput.run,
+    "sources": sources.run,
 }
 HERE = Path(__file__).resolve().parent
 

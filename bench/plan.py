@@ -18,6 +18,8 @@ class Plan:
     ack_bursts: int = 2  # bursts of `ack_concurrency` simultaneous requests, per kind and run
     # 2. listing
     list_sizes: tuple[int, ...] = (100, 1000, 5000, 10_000)
+    # 7. several accounts: connections in each of two accounts
+    sources_sizes: tuple[int, ...] = (5000, 10_000)
     list_latency_ms: float = 50.0
     # 3. digest fan-out
     digest_subscriptions: int = 200
@@ -49,6 +51,7 @@ SMOKE = Plan(
     ack_concurrency=5,
     ack_bursts=1,
     list_sizes=(100,),
+    sources_sizes=(100,),
     digest_subscriptions=4,
     digest_channels=2,
     digest_connections=100,

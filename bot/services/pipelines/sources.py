@@ -73,12 +73,24 @@ def merge(
     )
 
 
+# What a merge was made of: each member's snapshot (by identity) and the failures beside them.
+_MadeOf = tuple[tuple[tuple[str, AccountSnapshot], ...], tuple[tuple[str, str], ...]]
+
+
 class Sources:
     def __init__(self, members: Sequence[Member]) -> None:
         if not members:
             raise ValueError("at least one source is needed")
         self._members = {m.name: m for m in members}
         self.names = tuple(self._members)
+        # The last merge and what it was made of: a merge of 10,000 connections costs milliseconds, and
+        # every command asks, so it is made again only when a member's snapshot (or a failure) changed.
+        self._merged: (
+            tuple[
+                tuple[tuple[tuple[str, AccountSnapshot], ...], tuple[tuple[str, str], ...]], AccountSnapshot
+            ]
+            | None
+        ) = None
 
     @property
     def fetches(self) -> int:
@@ -114,14 +126,29 @@ class Sources:
         if not snapshots:
             raise next(iter(failed.values()))
         reasons = {name: unreachable_reason(error) for name, error in failed.items()}
-        return merge(self.names, snapshots, reasons)
+        return self._merge(snapshots, reasons)
+
+    def _merge(self, snapshots: Mapping[str, AccountSnapshot], reasons: Mapping[str, str]) -> AccountSnapshot:
+        # the member snapshots themselves are kept (not their ids, which a freed object's successor reuses)
+        parts = tuple(snapshots.items())
+        why = tuple(sorted(reasons.items()))
+        if self._merged is not None:
+            (was_parts, was_why), merged = self._merged
+            same = len(was_parts) == len(parts) and all(
+                a[0] == b[0] and a[1] is b[1] for a, b in zip(was_parts, parts, strict=True)
+            )
+            if same and was_why == why:
+                return merged
+        merged = merge(self.names, snapshots, reasons)
+        self._merged = ((parts, why), merged)
+        return merged
 
     def peek(self) -> AccountSnapshot | None:
         members = list(self._members.values())
         if len(members) == 1:
             return members[0].cache.peek()
         snapshots = {m.name: s for m in members if (s := m.cache.peek()) is not None}
-        return merge(self.names, snapshots, {}) if snapshots else None
+        return self._merge(snapshots, {}) if snapshots else None
 
     def update(self, connection: Connection) -> None:
         found = self._members.get(source_of(connection.id))
