@@ -13,9 +13,10 @@ from bot.services.governance.access import Actor, Refused, Role
 from bot.services.governance.audit import AuditContext
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.snapshot import AccountSnapshot
-from bot.slack.flow import Deps, Flow
+from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 from tests.blocks.factory import NOW, connection, snapshot
+from tests.fakes.deps import only
 from tests.fakes.replies import Replies
 
 ONE = snapshot(connection())
@@ -76,22 +77,11 @@ class Refusals:
 
 
 def _flow(policy: Policy, dedupe: Once, audit: Refusals | None = None) -> Flow:
-    unused: Any = None
-    deps = Deps(
-        cache=Cache(),  # type: ignore[arg-type]
-        actions=unused,
-        follower=unused,
-        follows=unused,
-        policy=policy,  # type: ignore[arg-type]
-        background=unused,
+    deps = only(
+        cache=Cache(),
+        policy=policy,
         dedupe=dedupe,
         auditor=audit or Refusals(),
-        access=unused,
-        audit_repo=unused,
-        bulk=unused,
-        digests=unused,
-        alerts=unused,
-        approvals=unused,
         now=lambda: NOW,
     )
     return Flow(deps)

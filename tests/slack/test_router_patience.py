@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from bot.fivetran.patience import current
 from bot.services.governance.access import Actor, Role
 from bot.services.pipelines.snapshot import AccountSnapshot
-from bot.slack.flow import Deps
 from bot.slack.router import STILL_WAITING, Router
 from tests.blocks.factory import NOW, snapshot
+from tests.fakes.deps import only
 from tests.fakes.replies import Replies
 
 
@@ -49,22 +48,9 @@ class ManualSleep:
 
 
 def _router(cache: SlowFivetran, sleep: ManualSleep) -> Router:
-    unused: Any = None
-    deps = Deps(
-        cache=cache,  # type: ignore[arg-type]
-        actions=unused,
-        follower=unused,
-        follows=unused,
-        policy=Viewer(),  # type: ignore[arg-type]
-        background=unused,
-        dedupe=unused,
-        auditor=unused,
-        access=unused,
-        audit_repo=unused,
-        bulk=unused,
-        digests=unused,
-        alerts=unused,
-        approvals=unused,
+    deps = only(
+        cache=cache,
+        policy=Viewer(),
         now=lambda: NOW,
     )
     return Router(deps, sleep=sleep)
