@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from bot.commands.digest_commands import DigestCommand, parse_digest
 from bot.commands.usage import UsageError as UsageError  # re-exported: callers catch it from here
 from bot.commands.watch_commands import WatchCommand, parse_watch
-from bot.services.pipelines.selectors import Selector, SelectorError, is_selector_term, parse_selector
+from bot.services.pipelines.selectors import (
+    Selector,
+    SelectorError,
+    is_selector_term,
+    parse_selector,
+    straight_quotes,
+)
 
 MAX_TEXT = 2_000  # Slack caps a slash command's text well below this; anything longer is not a person
 
@@ -169,7 +175,7 @@ def _unwrap(match: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = straight_quotes(unicodedata.normalize("NFKC", text))
     text = _CONTROL.sub(" ", text)
     return _SLACK_WRAPPED.sub(_unwrap, text).strip()
 

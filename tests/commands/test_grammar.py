@@ -348,3 +348,12 @@ def test_a_selector_describes_itself_and_reads_back_from_its_text() -> None:
 def test_an_empty_selector_describes_all_connectors() -> None:
     assert Selector().describe() == "all connectors"
     assert Selector().as_text() == ""
+
+
+@pytest.mark.parametrize(
+    "opening, closing", [("\u201c", "\u201d"), ("\u201e", "\u201c"), ("\u2018", "\u2019")]
+)
+def test_curly_quotes_as_phones_and_macs_type_them_read_as_straight_ones(opening: str, closing: str) -> None:
+    typed = f"list group:{opening}Redshift Finance{closing} source:staging"
+    assert parse(typed) == ListCmd(Selector(groups=("Redshift Finance",), sources=("staging",)))
+    assert parse(f"show {opening}My Connector{closing}") == parse('show "My Connector"')

@@ -56,8 +56,18 @@ class Selector:
         return shlex.join(parts)
 
 
+# What iOS, macOS and Slack's own editor type for ' and ": a selector typed on them must parse the same.
+_SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
+
+
+def straight_quotes(text: str) -> str:
+    """Curly quotes as the straight ones shlex reads (`group:“Redshift Finance”` → `group:"Redshift Finance"`)."""
+    return text.translate(_SMART_QUOTES)
+
+
 def parse_selector_text(text: str) -> Selector:
     """A selector from its `as_text()` form (or anything a person typed after the verb)."""
+    text = straight_quotes(text)
     try:
         tokens = shlex.split(text)
     except ValueError:
