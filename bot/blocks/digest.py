@@ -16,7 +16,7 @@ from bot.blocks import ids
 from bot.blocks.health import EMOJI, LABEL, counts_line
 from bot.blocks.kit import Block, button, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, cut, duration, esc, until
+from bot.blocks.text import ago, clip, count, cut, duration, esc, until
 from bot.services.digests.content import (
     Change,
     DigestContent,
@@ -166,7 +166,7 @@ def _footer(content: DigestContent, *, now: datetime, tz: tzinfo) -> str:
 
 
 def _summary_text(content: DigestContent) -> str:
-    parts = [f"{content.total:,} connectors"]
+    parts = [count(content.total, "connector")]
     parts += [f"{content.counts[h]:,} {h.value}" for h in Health if h.is_problem and content.counts.get(h)]
     if content.has_previous and content.new_problems:
         parts.append(f"{len(content.new_problems):,} new problems")
@@ -209,7 +209,10 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
             text += f"\n:white_check_mark: Recovered since the previous digest: {_names(content.recovered)}"
         compact = [section(text), *_sources(content), context(_footer(content, now=now, tz=tz))]
         return Message(
-            fallback(f"{TITLE}: all {content.total:,} connectors healthy{clip(scope, 300)}"), compact
+            fallback(
+                f"{TITLE}: {'the one connector' if content.total == 1 else f'all {content.total:,} connectors'} healthy{clip(scope, 300)}"
+            ),
+            compact,
         )
     blocks: list[Block] = [header(TITLE + scope), section(_counts(content)), *_sources(content)]
     if changes:

@@ -9,7 +9,7 @@ from bot.blocks import ids
 from bot.blocks.actions import mention
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import clip, esc
+from bot.blocks.text import clip, count, esc
 
 MAX_LISTED = 25
 
@@ -92,7 +92,7 @@ def render_bulk_preview(
             )
         return Message(text=fallback(text), blocks=[section(text), *missing])
     blocks: list[Block] = [
-        header(f"{verb} {len(targets)} connectors?"),
+        header(f"{verb} {count(len(targets), 'connector')}?"),
         section(f"*{len(targets)}* matching {clip(described, 200)}: {_names(targets)}"),
     ]
     spread = {name: n for name, n in (per_source or {}).items() if n}
@@ -106,7 +106,10 @@ def render_bulk_preview(
         summary = "\n".join(f"• {clip(r, 80)}: {_names(lines, 15)}" for r, lines in by_reason.items())
         blocks.append(section(f"*Skipped {len(skipped)}*\n{summary}"))
     ask = confirm(
-        f"{verb} {len(targets)} connectors?", f"This changes {len(targets)} connectors in Fivetran.", yes=verb
+        f"{verb} {count(len(targets), 'connector')}?",
+        f"This changes {count(len(targets), 'connector')} in Fivetran.",
+        yes=verb,
+        danger=True,
     )
     blocks += actions(
         [
@@ -115,7 +118,8 @@ def render_bulk_preview(
         ]
     )
     return Message(
-        text=fallback(f"{verb} {len(targets)} connectors matching {clip(described, 200)}?"), blocks=blocks
+        text=fallback(f"{verb} {count(len(targets), 'connector')} matching {clip(described, 200)}?"),
+        blocks=blocks,
     )
 
 
@@ -131,7 +135,7 @@ def render_bulk_progress(action: str, lines: Sequence[BulkLine], *, run_id: str,
     finished = len(lines) - counts.get("pending", 0) - counts.get("in_progress", 0)
     verb = _VERB.get(action, action)
     text = (
-        f":arrows_counterclockwise: {verb} of {len(lines)} connectors by {mention(by)}: {finished} of {len(lines)} "
+        f":arrows_counterclockwise: {verb} of {count(len(lines), 'connector')} by {mention(by)}: {finished} of {len(lines)} "
         f"handled ({counts.get('done', 0)} done, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped)…"
     )
     blocks = [section(text), *actions([button("Cancel the rest", ids.aid(ids.BULK_CANCEL), run_id)])]
@@ -144,7 +148,7 @@ def render_bulk_report(
     counts = _counts(lines)
     verb = _VERB.get(action, action)
     icon = ":white_check_mark:" if not counts.get("failed") and not interrupted else ":warning:"
-    head = f"{icon} {verb} of {len(lines)} connectors by {mention(by)}"
+    head = f"{icon} {verb} of {count(len(lines), 'connector')} by {mention(by)}"
     head += " stopped when the bot restarted" if interrupted else " finished"
     # Started and never answered (the bot died waiting): Fivetran may well have applied it.
     words = {"in_progress": "unknown"}

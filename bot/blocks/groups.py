@@ -63,7 +63,11 @@ def render_groups(snapshot: AccountSnapshot) -> Message:
         blocks.append(section(text, accessory=button("Open", ids.aid(ids.GROUP, i), group.id)))
     hidden = len(ordered) - len(shown)
     if hidden > 0:
-        blocks.append(context(f"and {hidden:,} more groups: `/hvr group &lt;name&gt;` opens one"))
+        blocks.append(
+            context(
+                f"and {hidden:,} more {'group' if hidden == 1 else 'groups'}: `/hvr group &lt;name&gt;` opens one"
+            )
+        )
     return Message(text=fallback(summary), blocks=blocks)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.health import EMOJI
 from bot.blocks.sources import source_blocks
-from bot.blocks.text import ago, clip, cut, esc, plain
+from bot.blocks.text import ago, clip, count, cut, esc, plain
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.audit import AuditEntry
 from bot.storage.subscriptions import Subscription
@@ -103,7 +103,11 @@ def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
     counts = snapshot.counts()
     total = len(snapshot.connections)
     summary = " · ".join(f"{EMOJI[h]} {n} {h.value}" for h, n in counts.items() if n)
-    blocks = [_section(f"*{total} connectors* in {len(snapshot.groups)} groups\n{summary or 'none'}")]
+    blocks = [
+        _section(
+            f"*{count(total, 'connector')}* in {count(len(snapshot.groups), 'group')}\n{summary or 'none'}"
+        )
+    ]
     blocks += source_blocks(snapshot, list(snapshot.connections.values()))
     problems = sorted(
         (c for c in snapshot.connections.values() if snapshot.health[c.id].is_problem),

@@ -63,7 +63,9 @@ def render_schemas(connection: Connection, settings: SchemaSettings) -> Message:
     blocks += actions([button("Reload schema config", ids.aid(ids.RELOAD_SCHEMAS), cid)])
     hidden = len(schemas) - len(shown)
     tail = (
-        f"and {hidden:,} more schemas: `/hvr tables {clip(cid, 100)} &lt;schema&gt;` · " if hidden > 0 else ""
+        f"and {hidden:,} more {'schema' if hidden == 1 else 'schemas'}: `/hvr tables {clip(cid, 100)} &lt;schema&gt;` · "
+        if hidden > 0
+        else ""
     )
     blocks.append(context(f"{tail}Reload when the source gained tables Fivetran doesn't show yet."))
     return Message(text=fallback(summary), blocks=blocks)

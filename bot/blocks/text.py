@@ -87,3 +87,8 @@ def when(then: datetime | None, now: datetime) -> str:
 def clip(text: object, limit: int) -> str:
     """Escaped for mrkdwn, then cut: the limit holds for what is sent, entities included."""
     return cut(esc(text), limit)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 connector`, `2 connectors`, `1,204 tables`: a number with its noun in the right form."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

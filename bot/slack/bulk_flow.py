@@ -7,6 +7,7 @@ import logging
 from bot.blocks.governance import BulkLine, render_bulk_preview, render_bulk_progress, render_bulk_report
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_cancelled, render_error
+from bot.blocks.text import count
 from bot.commands.grammar import BulkCmd
 from bot.services.governance.bulk import BulkService, plan_bulk
 from bot.services.governance.bulk_recovery import bulk_lines, run_summary
@@ -58,7 +59,9 @@ class Bulk(Flow):
         )
         if ref is not None:
             await service.repo.set_message_ts(run.id, ref.ts)
-        await turn.out.reply(Message(text=f"Running: {action} of {len(run.items)} connectors."), replace=True)
+        await turn.out.reply(
+            Message(text=f"Running: {action} of {count(len(run.items), 'connector')}."), replace=True
+        )
         self.deps.background.spawn(self._execute(turn, service, run, ref), name=f"bulk:{run.id}")
 
     async def _execute(self, turn: Turn, service: BulkService, run: BulkRun, ref: MessageRef | None) -> None:

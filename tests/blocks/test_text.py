@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from bot.blocks.connectors import render_list
+from bot.blocks.governance import BulkLine, render_bulk_preview
+from bot.blocks.home import render_home
 from bot.blocks.kit import button, header
 from bot.blocks.show import render_show
-from bot.blocks.text import esc, plain
+from bot.blocks.text import count, esc, plain
 from bot.services.pipelines.selectors import Selector
 from tests.blocks.factory import NOW, connection, snapshot
 
@@ -71,3 +74,20 @@ def test_list_with_a_hostile_name_sends_no_hidden_character_in_rows_buttons_or_f
     message = render_list(snapshot(c), [c], Selector(text=("\u202eq\x1b",)), page=1, now=NOW)
 
     assert [s for s in _strings(message.to_dict()) if HIDDEN_OR_CONTROL.search(s)] == []
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(0, "0 connectors"), (1, "1 connector"), (2, "2 connectors"), (1204, "1,204 connectors")],
+)
+def test_a_count_takes_the_form_of_its_number(n: int, expected: str) -> None:
+    assert count(n, "connector") == expected
+
+
+def test_one_connector_in_a_bulk_preview_and_on_the_home_tab_is_singular() -> None:
+    preview = render_bulk_preview("pause", "status:failing", [BulkLine("orders", "pending")], [], run_id="r1")
+    assert "Pause 1 connector?" in json.dumps(preview.blocks)
+    dialog = preview.blocks[-1]["elements"][0]["confirm"]
+    assert dialog["style"] == "danger"  # the dialog's button is as dangerous as the button that opens it
+    home = json.dumps(render_home(snapshot(connection()), role="viewer", now=NOW))
+    assert "1 connector* in 1 group" in home

@@ -86,7 +86,7 @@ async def test_a_large_account_stays_within_slacks_100_blocks(make_gov: MakeGov)
     assert block_problems(view["blocks"], surface="home") == []  # type: ignore[arg-type]
     assert view_problems(view) == []
     text = home_text(view)
-    assert "5000 connectors" in text and f"and {problems - 30} more" in text
+    assert "5,000 connectors" in text and f"and {problems - 30} more" in text
     shown = text.count("<#CCHAN")  # as many as fit in one section, and how many more there are
     assert 10 <= shown <= 15 and f"and {40 - shown} more: `/hvr digest list`" in text
     # what people typed or Fivetran said cannot ping anyone
