@@ -51,7 +51,7 @@ def render_audit(entries: list[AuditEntry], *, described: str, now: datetime) ->
                 f"{_line(entry)}\n_{stamp(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
             )
         )
-    blocks.append(context("Newest first. `/hvr audit <connector>`, `/hvr audit @someone`, `limit:50`."))
+    blocks.append(context("Newest first. `/hvr audit &lt;connector&gt;`, `/hvr audit @someone`, `limit:50`."))
     return Message(text=fallback(f"{len(entries)} audit entries {clip(described, 200)}"), blocks=blocks)
 
 
