@@ -28,7 +28,7 @@ def _unpause_all(sim: Simulator) -> int:
         if connection.paused:
             connection.paused = False
             changed += 1
-        connection.pending_historical = False
+        connection.pending_resync = None
     return changed
 
 

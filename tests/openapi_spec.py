@@ -9,6 +9,12 @@ Patches (`load_spec`), each the smallest that makes the real API's answers valid
   `additionalProperties` of that property's schema, so the real keys are validated instead of ignored:
   the schema config responses, `ResyncConnectorRequest.scope`, the drop-columns requests and the inline
   body of `POST /v1/connections/{connectionId}/schemas/tables/resync`.
+- What live Fivetran serves and the definition lacks (DESIGN §10), added as paths of their own and listed
+  in `UNOFFICIAL`: `POST /v1/connections/{connectionId}/force` (no body; answered like `…/sync`), and the
+  legacy `/v1/connectors…` and `/v1/groups/{groupId}/connectors` names of every `/v1/connections` path
+  (the same path item, so the same schemas). Answers on them validate; `validate_request` refuses them
+  unless asked with `unofficial=True`, so a test of the bot's requests still holds it to the definition.
+- A trailing slash is the same path (`/v1/groups/` is `/v1/groups`), as on Fivetran.
 
 Validation uses jsonschema's Draft 4 (closest to OpenAPI 3.0 schemas) with a `referencing` registry over
 the whole spec, so `$ref`s resolve lazily: nothing is resolved up front and loading stays fast. `nullable`
@@ -58,6 +64,8 @@ _MAPS = {
     "DropColumnSchemaRequest": "tables",
 }
 _RESYNC_TABLES = "/v1/connections/{connectionId}/schemas/tables/resync"
+_SYNC = "/v1/connections/{connectionId}/sync"
+_FORCE = "/v1/connections/{connectionId}/force"
 _RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.IGNORECASE)
 
 
@@ -83,7 +91,26 @@ def load_spec() -> dict[str, Any]:
     for name, field in _MAPS.items():
         _to_map(schemas[name]["properties"][field])
     _to_map(spec["paths"][_RESYNC_TABLES]["post"]["requestBody"]["content"]["application/json"]["schema"])
+    _add_unofficial(spec["paths"])
     return spec
+
+
+UNOFFICIAL: set[str] = set()  # the path templates `load_spec` adds (filled by it)
+
+
+def _add_unofficial(paths: dict[str, Any]) -> None:
+    sync = paths[_SYNC]
+    force = {k: v for k, v in sync["post"].items() if k != "requestBody"}
+    paths[_FORCE] = {"post": {**force, "operationId": "force_sync_connection (unofficial)"}}
+    if "parameters" in sync:
+        paths[_FORCE]["parameters"] = sync["parameters"]
+    UNOFFICIAL.add(_FORCE)
+    for template in [t for t in paths if t.startswith("/v1/connections")]:
+        alias = "/v1/connectors" + template.removeprefix("/v1/connections")
+        paths[alias] = paths[template]
+        UNOFFICIAL.add(alias)
+    paths["/v1/groups/{groupId}/connectors"] = paths["/v1/groups/{groupId}/connections"]
+    UNOFFICIAL.add("/v1/groups/{groupId}/connectors")
 
 
 # types-jsonschema declares these private keyword checks `-> None`; at runtime they are generators of
@@ -145,6 +172,7 @@ def _templates() -> list[tuple[re.Pattern[str], str]]:
 
 def _operation(method: str, path: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     method = method.lower()
+    path = path.rstrip("/") or "/"
     paths = load_spec()["paths"]
     candidates = [template for pattern, template in _templates() if pattern.match(path)]
     for template in candidates:
@@ -165,11 +193,17 @@ def _check(pointer: str, instance: Any, what: str) -> None:  # Any: decoded JSON
 
 
 def validate_request(
-    method: str, path: str, body: object | None, query: dict[str, str] | None = None
+    method: str,
+    path: str,
+    body: object | None,
+    query: dict[str, str] | None = None,
+    *,
+    unofficial: bool = False,
 ) -> None:
     """Assert that `method path` is an operation of the spec, that every query parameter is declared
     (and its value fits), and that the body validates against the declared request body (a body where
-    none is declared, or none where one is required, fails too)."""
+    none is declared, or none where one is required, fails too). An operation only live Fivetran has
+    (`UNOFFICIAL`: `/force`, the `/v1/connectors` aliases) passes only with `unofficial=True`."""
     path, _, raw_query = path.partition("?")
     query = dict(query or {})
     for pair in filter(None, raw_query.split("&")):
@@ -177,6 +211,8 @@ def validate_request(
         query[key] = value
     template, path_item, op = _operation(method, path)
     what = f"{method.upper()} {path} (spec {template})"
+    if template in UNOFFICIAL and not unofficial:
+        raise AssertionError(f"{what}: not in the official definition (live Fivetran serves it too)")
     params = {
         p["name"]: p
         for p in [*path_item.get("parameters", []), *op.get("parameters", [])]

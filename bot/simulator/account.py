@@ -108,7 +108,26 @@ def generate_account(*, seed: int, groups: int, connections: int, now: datetime)
         name = _connection_name(rng, service.name, names_in_group[group_id])
         conn = _connection(rng, ids.new(), group_id, service.name, name, health, now, users)
         account.connections[conn.id] = conn
+    _some_manual(list(account.connections.values()))
     return account
+
+
+def _some_manual(conns: list[Connection]) -> None:
+    """However the dice fell (about 1 in 12 is manual), an account of 10 or more has a manual-schedule
+    connection, and when two or more syncs are rescheduled, one of them is on a manual connection: it waits for a
+    `POST /sync`, as on a real account. Changed from the end, so the first of each health stays put."""
+    if len(conns) < 10:
+        return
+    want = 1 - sum(c.schedule_type == "manual" for c in conns)
+    for conn in reversed(conns):
+        if want <= 0:
+            break
+        if conn.generated_health == "healthy" and conn.schedule_type == "auto":
+            conn.schedule_type = "manual"
+            want -= 1
+    rescheduled = [c for c in conns if c.generated_health == "rescheduled"]
+    if len(rescheduled) >= 2 and all(c.schedule_type == "auto" for c in rescheduled):
+        rescheduled[-1].schedule_type = "manual"
 
 
 def _connection_name(rng: Random, prefix: str, taken: set[str]) -> str:

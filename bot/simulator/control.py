@@ -1,13 +1,15 @@
 """`/_sim/...`: drive a simulator that runs in another process (Basic auth with the API credentials).
 
-POST   /_sim/connections/{id}/outcome   {"outcome": "success"|"failure"|"rescheduled", "duration_s": 60}
+POST   /_sim/connections/{id}/outcome   {"outcome": "success"|"failure"|"rescheduled", "duration_s": 60,
+                                         "reschedule_s": 900}
+POST   /_sim/connections/{id}/reload    {"duration_s": 180}   (the next schema reload takes that long)
 POST   /_sim/connections/{id}/break     {"message": "..."}
 POST   /_sim/connections/{id}/recover
 POST   /_sim/faults                     {"method", "path_regex", "status", "kind", "times", "delay_s"}
 DELETE /_sim/faults
 POST   /_sim/clock/advance              {"seconds": 60}   (only with a ManualClock)
 POST   /_sim/webhooks/deliver
-GET    /_sim/stats
+GET    /_sim/stats                      (counts; `legacy_alias_requests` is how many came by /v1/connectors...)
 These requests are not counted, not rate limited and never faulted.
 """
 
@@ -38,6 +40,14 @@ async def _outcome(sim: Simulator, request: Request, body: dict[str, Any]) -> di
             reschedule_s=float(body.get("reschedule_s", 900.0)),
             reason=body.get("reason"),
         )
+    except (ValueError, TypeError) as exc:
+        raise invalid(str(exc)) from None
+    return {}
+
+
+async def _reload(sim: Simulator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        sim.script_schema_reload(request.path_params["connection_id"], float(body.get("duration_s", 0.0)))
     except (ValueError, TypeError) as exc:
         raise invalid(str(exc)) from None
     return {}
@@ -90,6 +100,9 @@ async def _stats(sim: Simulator, request: Request, body: dict[str, Any]) -> dict
         "now": iso(sim.tick()),
         "request_count": sim.request_count,
         "requests_by_operation": dict(sim.requests_by_operation),
+        "legacy_alias_requests": sim.legacy_alias_requests,
+        "legacy_aliases": dict(sim.legacy_aliases),
+        "rate_limited": dict(sim.limits.refused),
         "pending_webhook_deliveries": len(sim.webhooks.pending),
     }
 
@@ -121,6 +134,7 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
     c = "/_sim/connections/{connection_id}"
     return [
         _route(sim, f"{c}/outcome", "POST", _outcome),
+        _route(sim, f"{c}/reload", "POST", _reload),
         _route(sim, f"{c}/break", "POST", _break),
         _route(sim, f"{c}/recover", "POST", _recover),
         _route(sim, "/_sim/faults", "POST", _script_fault),

@@ -1,5 +1,5 @@
-"""Faults on demand: latency, a random 5xx rate, the hourly request budget, and one-shot faults a test
-scripts for a method and path.
+"""Faults on demand: latency, a random 5xx rate, and one-shot faults a test scripts for a method and path
+(the rate limits are `limits.py`).
 
 Scripted kinds:
 - `status`: answer `status` with a Fivetran error body (`Retry-After: 1` when it is 429).
@@ -15,11 +15,8 @@ Scripted kinds:
 
 from __future__ import annotations
 
-import math
 import re
-from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from random import Random
 from typing import Literal
 
@@ -27,7 +24,6 @@ import httpx
 
 FaultKind = Literal["status", "malformed_json", "reset", "delay", "unexpected_code"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("status", "malformed_json", "reset", "delay", "unexpected_code")
-WINDOW = timedelta(hours=1)
 
 
 class SimulatedConnectionReset(httpx.RemoteProtocolError):
@@ -50,16 +46,16 @@ class ScriptedFault:
 
 
 class Faults:
-    def __init__(self, *, seed: int, latency_ms: float, error_rate: float, hourly_budget: int) -> None:
+    __slots__ = ("_rng", "_scripted", "error_rate", "latency_ms")
+
+    def __init__(self, *, seed: int, latency_ms: float, error_rate: float) -> None:
         if not 0 <= error_rate <= 1:
             raise ValueError("error_rate is a share between 0 and 1")
         self.latency_ms = latency_ms
         self.error_rate = error_rate
-        self.hourly_budget = hourly_budget
         # its own stream, so turning on errors does not change the generated account or the syncs
         self._rng = Random(f"{seed}:faults")
         self._scripted: list[ScriptedFault] = []
-        self._window: deque[datetime] = deque()
 
     def script(
         self,
@@ -110,23 +106,3 @@ class Faults:
 
     def roll_error(self) -> bool:
         return self.error_rate > 0 and self._rng.random() < self.error_rate
-
-    def _prune(self, now: datetime) -> None:
-        while self._window and self._window[0] <= now - WINDOW:
-            self._window.popleft()
-
-    def remaining(self, now: datetime) -> int:
-        self._prune(now)
-        return max(0, self.hourly_budget - len(self._window))
-
-    def spend(self, now: datetime) -> int | None:
-        """Count one request against the rolling hour. None when it fits; else the seconds until the
-        oldest counted request leaves the window (the 429's Retry-After)."""
-        self._prune(now)
-        if len(self._window) >= self.hourly_budget:
-            if not self._window:
-                return 3600
-            wait = (self._window[0] + WINDOW - now).total_seconds()
-            return max(1, math.ceil(wait))
-        self._window.append(now)
-        return None

@@ -1,5 +1,6 @@
-"""What every simulated answer goes through: counting, latency, scripted faults, Basic auth, the hourly
-budget, the error rate, the JSON content type, and the rate-limit headers. Handlers only compute."""
+"""What every simulated answer goes through: counting, latency, scripted faults, Basic auth, the JSON
+content type, the rate limits (`limits.py`), the error rate, and the rate-limit headers. Handlers only
+compute."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from bot.simulator.errors import ApiError, invalid
 from bot.simulator.faults import ScriptedFault, SimulatedConnectionReset
+from bot.simulator.limits import Refused, rate_classes
 from bot.simulator.simulator import Simulator
 
 Answer = tuple[int, dict[str, Any]]
@@ -54,13 +56,16 @@ def credentials_ok(sim: Simulator, request: Request) -> bool:
     return bool(sep) and key_ok and secret_ok
 
 
-async def read_json(request: Request) -> Any:
-    """The request body: None when empty; 415 without a JSON content type; 400 when it does not parse."""
+async def read_json(request: Request, *, optional_body: bool = False) -> Any:
+    """The request body: None when empty; 415 without a JSON content type; 400 when it does not parse.
+    Where the body is optional, an empty one needs no content type (Fivetran's CLI sends none)."""
+    raw = await request.body()
+    if not raw.strip() and optional_body:
+        return None
     if request.method in ("POST", "PATCH"):
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             raise ApiError(415, "UnsupportedMediaType", "Content-Type must be 'application/json'")
-    raw = await request.body()
     if not raw.strip():
         return None
     try:
@@ -69,7 +74,9 @@ async def read_json(request: Request) -> Any:
         raise invalid("The request body is not valid JSON") from None
 
 
-async def answer(sim: Simulator, operation: str, request: Request, handler: Handler) -> Response:
+async def answer(
+    sim: Simulator, operation: str, request: Request, handler: Handler, *, optional_body: bool = False
+) -> Response:
     sim.request_count += 1
     sim.requests_by_operation[operation] += 1
     if sim.faults.latency_ms > 0:
@@ -89,21 +96,21 @@ async def answer(sim: Simulator, operation: str, request: Request, handler: Hand
         else:
             if not credentials_ok(sim, request):
                 raise ApiError(401, "AuthFailed", "Missing or invalid API key or secret")
-            retry_after = sim.faults.spend(now)
-            if retry_after is not None:
-                headers["Retry-After"] = str(retry_after)
-                raise ApiError(
-                    429, "TooManyRequests", f"No more than {sim.faults.hourly_budget} requests an hour"
-                )
+            # read first: whether a PATCH is a setup test depends on its body
+            body = await read_json(request, optional_body=optional_body)
+            try:
+                sim.limits.spend(now, rate_classes(operation, body))
+            except Refused as refused:
+                headers["Retry-After"] = str(refused.retry_after)
+                raise ApiError(429, "TooManyRequests", refused.message) from None
             if sim.faults.roll_error():
                 raise ApiError(500, "InternalServerError", "Simulated internal error")
-            body = await read_json(request)
             status, payload = await handler(sim, request, body)
     except ApiError as error:
         status, payload = error.status, {"code": error.code, "message": error.message}
         headers.update(error.headers)
-    headers["X-Rate-Limit"] = str(sim.faults.hourly_budget)
-    headers["X-Rate-Limit-Remaining"] = str(sim.faults.remaining(now))
+    headers["X-Rate-Limit"] = str(sim.limits.hourly_budget)
+    headers["X-Rate-Limit-Remaining"] = str(sim.limits.remaining(now))
     return _faulty(fault, status, payload, headers)
 
 

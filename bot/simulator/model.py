@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 Outcome = Literal["success", "failure", "rescheduled"]
+# what a re-sync asked for while it could not start yet: the whole connection, or some tables
+Resync = Literal["full", "tables"]
 Health = Literal["healthy", "broken", "failing", "delayed", "paused", "rescheduled", "incomplete"]
 OUTCOMES: tuple[Outcome, ...] = ("success", "failure", "rescheduled")
 
@@ -44,6 +46,8 @@ class SyncRun:
     # after a reschedule the run resumes and syncs for this long, then succeeds
     resume_duration_s: float = 120.0
     reschedule_s: float = 900.0
+    # on a manual connection a rescheduled run waits for `POST /sync`; once asked, it resumes at its time
+    armed: bool = False
 
 
 @dataclass(slots=True)
@@ -74,10 +78,14 @@ class Connection:
     run: SyncRun | None = None
     scripted: list[ScriptedOutcome] = field(default_factory=list)
     runs_started: int = 0
-    # a historical re-sync asked for while paused waits for the resume
-    pending_historical: bool = False
+    # a re-sync asked for while paused (or behind a running sync) waits for the resume (or its end)
+    pending_resync: Resync | None = None
     # built on first use: 10,000 connections' schema configs are not generated up front
     schema_config: dict[str, Any] | None = None
+    # every column of a table as the source has it, keyed (schema, table); built on first use
+    source_columns: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # how long the next schema reloads take (simulated seconds), set by a test
+    reload_scripted: list[float] = field(default_factory=list)
 
 
 @dataclass(slots=True)

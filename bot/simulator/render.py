@@ -14,6 +14,31 @@ def group(g: Group) -> dict[str, Any]:
     return {"id": g.id, "name": g.name, "created_at": iso(g.created_at)}
 
 
+# Fivetran's service name of each warehouse the generated groups are named after
+_WAREHOUSE_SERVICES = {"Snowflake": "snowflake", "BigQuery": "big_query", "Redshift": "redshift",
+                       "Databricks": "databricks", "Synapse": "azure_sql_data_warehouse",
+                       "Postgres": "postgres_warehouse"}  # fmt: skip
+_REGIONS = ("GCP_US_EAST4", "AWS_US_EAST_1", "AWS_EU_CENTRAL_1", "AZURE_EASTUS2", "GCP_EUROPE_WEST3")
+
+
+def destination(g: Group, seed: int) -> dict[str, Any]:
+    """The group's destination (same id), its warehouse told by the group's name."""
+    rng = Random(f"{seed}:{g.id}:destination")
+    warehouse = g.name.split(" ", 1)[0]
+    service = _WAREHOUSE_SERVICES.get(warehouse, "snowflake")
+    return {
+        "id": g.id,
+        "group_id": g.id,
+        "service": service,
+        "region": rng.choice(_REGIONS),
+        "time_zone_offset": rng.choice(("0", "-5", "-8", "+1")),
+        "setup_status": "CONNECTED",
+        "daylight_saving_time_enabled": True,
+        "networking_method": "Directly",
+        "config": {"database": g.name.lower().replace(" ", "_"), "user": "fivetran", "password": "******"},
+    }
+
+
 def connection(c: Connection) -> dict[str, Any]:
     resched = rescheduled_for(c)
     status: dict[str, Any] = {

@@ -2,7 +2,8 @@
 
 Databases get several source schemas of generic tables; app connectors get one schema of that app's
 tables (keyed `salesforce` or `netsuite` where Fivetran does so, else the connection name). The first
-schema always holds a system table whose `enabled` cannot be patched.
+schema always holds a system table whose `enabled` cannot be patched. Names are case-sensitive: a wrong
+case is a 404, as on Fivetran.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
+from bot.simulator.columns import build_columns
+from bot.simulator.errors import ApiError, invalid
 from bot.simulator.model import Connection
 from bot.simulator.names import DB_SCHEMAS, GENERIC_DB_TABLES, SERVICES, SYSTEM_TABLES
 
@@ -60,3 +63,37 @@ def supports_table_resync(conn: Connection) -> bool:
     """Table-level re-sync (`scope`) is a database-connector feature."""
     service = _BY_NAME.get(conn.service)
     return service is None or service.database
+
+
+def find_table(config: dict[str, Any], schema: str, table: str) -> dict[str, Any]:
+    if schema not in config["schemas"]:
+        raise ApiError(404, "NotFound_Schema", f"Schema '{schema}' doesn't exist")
+    tables: dict[str, Any] = config["schemas"][schema]["tables"]
+    if table not in tables:
+        raise ApiError(404, "NotFound_Table", f"Table '{schema}.{table}' doesn't exist")
+    found: dict[str, Any] = tables[table]
+    return found
+
+
+def patch_table(config: dict[str, Any], schema: str, table: str, body: dict[str, Any]) -> None:
+    found = find_table(config, schema, table)
+    if not isinstance(body.get("enabled"), bool):
+        raise invalid("Field 'enabled' is required and must be a boolean")
+    settings = found["enabled_patch_settings"]
+    if not settings["allowed"]:
+        reason = settings.get("reason_code", "OTHER")
+        raise invalid(f"Table '{schema}.{table}' cannot be enabled or disabled ({reason})")
+    found["enabled"] = body["enabled"]
+    if body.get("sync_mode") in ("SOFT_DELETE", "HISTORY", "LIVE"):
+        found["sync_mode"] = body["sync_mode"]
+
+
+def source_columns(
+    conn: Connection, seed: int, config: dict[str, Any], schema: str, table: str
+) -> dict[str, Any]:
+    """Every column of the table as the source has it (built on first use, then kept: changes stick)."""
+    find_table(config, schema, table)
+    key = (schema, table)
+    if key not in conn.source_columns:
+        conn.source_columns[key] = build_columns(seed, conn.id, schema, table)
+    return conn.source_columns[key]

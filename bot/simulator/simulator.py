@@ -1,15 +1,29 @@
 """The simulated Fivetran account and everything a request can do to it.
 
-The HTTP layer (`app.py`) parses and renders; this class holds the state and the rules. Every rule
-that Fivetran documents is followed; where the docs are silent the choice is written down here:
+The HTTP layer (`app.py`, `handlers.py`) parses and renders; this class holds the state and the rules.
+Every rule that Fivetran documents is followed (`../shared/DESIGN.md` §10); where the docs are silent the
+choice is written down here:
 
-- `POST /sync` on a paused connection is accepted and the sync runs (the API does not document a
-  refusal); afterwards `sync_state` is `paused` again.
-- `POST /sync` while a sync is `rescheduled` is accepted and changes nothing: the run resumes at
-  `rescheduled_for`, as the source quota dictates. A non-forced sync while syncing changes nothing.
-- A forced sync cancels the running one without a `sync_end` for it, and starts a new run.
-- A full historical re-sync while paused waits for the resume; re-syncs while a run is active answer 409.
-- Connections sync only when triggered: the `sync_frequency` schedule is shown, not simulated.
+- A paused connection does not sync. `POST /sync` (or `/force`) on it answers 200 and nothing runs, and
+  nothing is remembered for the resume: the API documents no refusal, and clients that care (dagster)
+  check `paused` before they ask.
+- `POST /sync` without `force` while a sync runs changes nothing; with `force` it cancels the running sync
+  (no `sync_end` for it) and starts a new run.
+- A `rescheduled` sync (the source's quota ran out) waits for `rescheduled_for`. On an auto-schedule
+  connection it then resumes by itself, and `POST /sync` meanwhile changes nothing. On a manual-schedule
+  connection nothing resumes it but `POST /sync`: sent before `rescheduled_for` it resumes the sync at that
+  time, sent after it resumes at once; until then `sync_state` stays `rescheduled`.
+- Otherwise connections sync only when triggered: the `sync_frequency` schedule is shown, not simulated,
+  so a manual connection and an auto one differ only in the rescheduled case.
+- A re-sync (`POST /resync`, with or without `scope`, or `POST /schemas/tables/resync`) while a sync runs
+  waits for that sync to end and then runs (200). Fivetran "tries to complete" the running sync; the
+  simulator knows how its runs end, so it answers 409 when the running sync cannot complete: it is
+  `rescheduled`, or it will fail or be rescheduled. A re-sync asked for while paused runs at the resume.
+  Two re-syncs waiting together make one (a full one if either was full).
+- `PATCH {"is_historical_sync": true}` restarts what runs as a historical sync; while paused it waits for
+  the resume like a re-sync.
+- A schema reload takes `reload_s` simulated seconds (or what `script_schema_reload` says); the answer
+  comes when the simulator's clock gets there.
 """
 
 from __future__ import annotations
@@ -18,8 +32,8 @@ import asyncio
 import re
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
@@ -28,11 +42,28 @@ import httpx
 import bot.simulator.render as render
 import bot.simulator.state as state
 from bot.simulator.account import generate_account
-from bot.simulator.clock import Clock, ManualClock
+from bot.simulator.clock import Clock, ManualClock, sleep_until
+from bot.simulator.columns import patch_column
 from bot.simulator.errors import ApiError, invalid, not_found
 from bot.simulator.faults import Faults
-from bot.simulator.model import OUTCOMES, Connection, Group, Outcome, ScriptedOutcome, Webhook
-from bot.simulator.schemas import build_schema_config, supports_table_resync
+from bot.simulator.limits import ClassLimit, RateLimits
+from bot.simulator.model import (
+    OUTCOMES,
+    Connection,
+    Group,
+    Outcome,
+    Resync,
+    ScriptedOutcome,
+    SyncRun,
+    Webhook,
+)
+from bot.simulator.schemas import (
+    build_schema_config,
+    find_table,
+    patch_table,
+    source_columns,
+    supports_table_resync,
+)
 from bot.simulator.webhooks import WebhookHub
 
 SYNC_FREQUENCIES = frozenset({1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440})
@@ -41,6 +72,12 @@ _PERSISTENT_FIELDS = frozenset(
     {"paused", "sync_frequency", "schedule_type", "daily_sync_time", "is_historical_sync", "pause_after_trial",
      "data_delay_sensitivity", "data_delay_threshold", "schema_status", "config", "auth"}
 )  # fmt: skip
+EXCLUDE_MODES = ("PRESERVE", "EXCLUDE")
+
+
+def _completes(run: SyncRun) -> bool:
+    """Whether a running sync can be finished before a re-sync (it syncs and will succeed)."""
+    return run.phase == "syncing" and run.outcome == "success"
 
 
 class Simulator:
@@ -56,6 +93,9 @@ class Simulator:
         latency_ms: float = 0,
         error_rate: float = 0,
         hourly_budget: int = 20_000,
+        rate_classes: Mapping[str, ClassLimit] | None = None,
+        reload_s: float = 0.0,
+        created_code: str = "Created",
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         webhook_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -69,12 +109,16 @@ class Simulator:
         )
         self.groups: dict[str, Group] = self.account.groups
         self.connections: dict[str, Connection] = self.account.connections
-        self.faults = Faults(
-            seed=seed, latency_ms=latency_ms, error_rate=error_rate, hourly_budget=hourly_budget
-        )
+        self.faults = Faults(seed=seed, latency_ms=latency_ms, error_rate=error_rate)
+        self.limits = RateLimits(hourly_budget=hourly_budget, classes=rate_classes)
+        self.reload_s = reload_s
+        # the `code` of a create endpoint's success envelope; live Fivetran says "Created"
+        self.created_code = created_code
         self.webhooks = WebhookHub(self.clock, webhook_client)
         self.request_count = 0
         self.requests_by_operation: Counter[str] = Counter()
+        # requests that came by a legacy /v1/connectors... path, by that path's template
+        self.legacy_aliases: Counter[str] = Counter()
         # only connections with a run in progress can change by themselves; ticking skips the rest
         self._active: set[str] = {c.id for c in self.connections.values() if c.run is not None}
         self._event_rng = Random(f"{seed}:events")
@@ -85,7 +129,7 @@ class Simulator:
         now = self.clock.now()
         for cid in list(self._active):
             conn = self.connections[cid]
-            state.advance(conn, now, self._emit)
+            state.advance(conn, now, self._emit, self.seed)
             if conn.run is None:
                 self._active.discard(cid)
         return now
@@ -118,6 +162,10 @@ class Simulator:
         await self.webhooks.aclose()
 
     # -- lookups ------------------------------------------------------------------------------------
+    @property
+    def legacy_alias_requests(self) -> int:
+        return sum(self.legacy_aliases.values())
+
     def connection(self, connection_id: str) -> Connection:
         try:
             return self.connections[connection_id]
@@ -129,6 +177,13 @@ class Simulator:
             return self.groups[group_id]
         except KeyError:
             raise not_found("Group", group_id) from None
+
+    def destination(self, destination_id: str) -> Group:
+        # a group and its destination share one id
+        try:
+            return self.groups[destination_id]
+        except KeyError:
+            raise not_found("Destination", destination_id) from None
 
     def list_connections(self, group_id: str | None = None, schema: str | None = None) -> list[Connection]:
         if group_id is not None:
@@ -163,24 +218,40 @@ class Simulator:
                 edited = True
         if edited:
             self._emit("edit_connector", conn, self.clock.now(), None, {})
+            run = conn.run
+            if run is not None and run.phase == "rescheduled" and conn.schedule_type == "auto":
+                # a sync that waited for POST /sync resumes by itself now, from now at the earliest
+                run.phase_ends_at = max(run.phase_ends_at, self.clock.now())
         if "paused" in body and body["paused"] != conn.paused:
             self._set_paused(conn, body["paused"])
         if body.get("is_historical_sync") is True:
             # the documented alternative to POST /resync: cancel what runs, restart as historical
-            self._start(conn, historical=True)
+            if conn.paused:
+                conn.pending_resync = "full"
+            else:
+                self._start(conn, historical=True)
         return conn
 
     def _set_paused(self, conn: Connection, paused: bool) -> None:
         conn.paused = paused
         self._emit("pause_connector" if paused else "resume_connector", conn, self.clock.now(), None, {})
-        if not paused and conn.pending_historical and conn.run is None:
-            conn.pending_historical = False
-            self._start(conn, historical=True)
+        if not paused:
+            state.start_pending(conn, self.clock.now(), self.seed, self._emit)
+            if conn.run is not None:
+                self._active.add(conn.id)
 
     def sync(self, connection_id: str, *, force: bool) -> None:
         conn = self.connection(connection_id)
         run = conn.run
-        if run is not None and (run.phase == "rescheduled" or not force):
+        if conn.paused:
+            return
+        if run is not None and run.phase == "rescheduled":
+            if state.waits_for_a_trigger(conn):
+                run.armed = True
+                run.phase_ends_at = max(run.phase_ends_at, self.clock.now())
+                state.advance(conn, self.clock.now(), self._emit, self.seed)
+            return
+        if run is not None and not force:
             return
         self._start(conn)
 
@@ -190,23 +261,22 @@ class Simulator:
             self._check_scope(conn, scope, "scope")
             if not supports_table_resync(conn):
                 raise invalid(f"Connection type '{conn.service}' does not support table-level re-sync")
-        self._refuse_if_running(conn)
-        if scope is None and conn.paused:
-            conn.pending_historical = True
-            return
-        self._start(conn, historical=scope is None)
+        self._resync(conn, "full" if scope is None else "tables")
 
     def resync_tables(self, connection_id: str, tables: object) -> None:
         conn = self.connection(connection_id)
         self._check_scope(conn, tables, "request body")
-        self._refuse_if_running(conn)
-        self._start(conn)
+        self._resync(conn, "tables")
 
-    def _refuse_if_running(self, conn: Connection) -> None:
-        if conn.run is not None:
-            raise ApiError(
-                409, "Conflict", f"Connection '{conn.id}' is syncing; re-sync it once the sync ends"
-            )
+    def _resync(self, conn: Connection, kind: Resync) -> None:
+        run = conn.run
+        if run is not None and not _completes(run):
+            raise ApiError(409, "Conflict", f"Connection '{conn.id}' is syncing and that sync cannot be "
+                                            "completed first; re-sync it once the sync ends")  # fmt: skip
+        if run is not None or conn.paused:
+            conn.pending_resync = "full" if "full" in (kind, conn.pending_resync) else "tables"
+            return
+        self._start(conn, historical=kind == "full")
 
     def _check_scope(self, conn: Connection, scope: object, what: str) -> None:
         if not isinstance(scope, dict) or not scope:
@@ -236,66 +306,38 @@ class Simulator:
         self, connection_id: str, schema: str, table: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         config = self.schema_config(connection_id)
-        if schema not in config["schemas"]:
-            raise ApiError(404, "NotFound_Schema", f"Schema '{schema}' doesn't exist")
-        tables = config["schemas"][schema]["tables"]
-        if table not in tables:
-            raise ApiError(404, "NotFound_Table", f"Table '{schema}.{table}' doesn't exist")
-        if not isinstance(body.get("enabled"), bool):
-            raise invalid("Field 'enabled' is required and must be a boolean")
-        settings = tables[table]["enabled_patch_settings"]
-        if not settings["allowed"]:
-            reason = settings.get("reason_code", "OTHER")
-            raise invalid(f"Table '{schema}.{table}' cannot be enabled or disabled ({reason})")
-        tables[table]["enabled"] = body["enabled"]
-        if body.get("sync_mode") in ("SOFT_DELETE", "HISTORY", "LIVE"):
-            tables[table]["sync_mode"] = body["sync_mode"]
+        patch_table(config, schema, table, body)
         return config
+
+    def columns(self, connection_id: str, schema: str, table: str) -> dict[str, Any]:
+        """Every column of a table, asked of the source: only a connected connection can answer."""
+        conn = self.connection(connection_id)
+        config = self.schema_config(connection_id)
+        found = source_columns(conn, self.seed, config, schema, table)
+        if conn.setup_state != "connected":
+            raise invalid(f"Connection '{conn.id}' is {conn.setup_state}: its source cannot list columns")
+        return {"columns": found}
+
+    def patch_column(
+        self, connection_id: str, schema: str, table: str, column: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        conn = self.connection(connection_id)
+        config = self.schema_config(connection_id)
+        source = source_columns(conn, self.seed, config, schema, table)
+        patch_column(source, find_table(config, schema, table)["columns"], column, body, f"{schema}.{table}")
+        return config
+
+    async def reload_schemas(self, connection_id: str, exclude_mode: object) -> dict[str, Any]:
+        conn = self.connection(connection_id)
+        if exclude_mode not in EXCLUDE_MODES:
+            raise invalid(f"exclude_mode must be one of {', '.join(EXCLUDE_MODES)}")
+        duration = conn.reload_scripted.pop(0) if conn.reload_scripted else self.reload_s
+        await sleep_until(self.clock, self.clock.now() + timedelta(seconds=duration), self.sleep)
+        return self.schema_config(connection_id)
 
     # -- webhooks -------------------------------------------------------------------------------------
     def create_webhook(self, body: dict[str, Any]) -> Webhook:
-        url, events = body.get("url"), body.get("events")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise invalid("Field 'url' is required and must be an http(s) URL")
-        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
-            raise invalid("Field 'events' is required and must be a non-empty list of event names")
-        secret = body.get("secret")
-        hook = Webhook(
-            id=self.account.ids.new(),
-            type="account",
-            url=url,
-            events=list(events),
-            active=bool(body.get("active", True)),
-            secret=secret if isinstance(secret, str) and secret else None,
-            created_at=self.clock.now(),
-            created_by=self.account.user_id,
-        )
-        self.webhooks.webhooks[hook.id] = hook
-        return hook
-
-    def webhook(self, webhook_id: str) -> Webhook:
-        try:
-            return self.webhooks.webhooks[webhook_id]
-        except KeyError:
-            raise not_found("Webhook", webhook_id) from None
-
-    def update_webhook(self, webhook_id: str, body: dict[str, Any]) -> Webhook:
-        hook = self.webhook(webhook_id)
-        url, events, secret = body.get("url", hook.url), body.get("events", hook.events), body.get("secret")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise invalid("Field 'url' must be an http(s) URL")
-        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
-            raise invalid("Field 'events' must be a non-empty list of event names")
-        hook.url, hook.events = url, list(events)
-        if "active" in body:
-            hook.active = bool(body["active"])
-        if isinstance(secret, str) and secret:
-            hook.secret = secret
-        return hook
-
-    def delete_webhook(self, webhook_id: str) -> None:
-        self.webhook(webhook_id)
-        del self.webhooks.webhooks[webhook_id]
+        return self.webhooks.create(body, webhook_id=self.account.ids.new(), created_by=self.account.user_id)
 
     # -- scripting (tests and /_sim) -----------------------------------------------------------------
     def script_sync_outcome(
@@ -312,6 +354,12 @@ class Simulator:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
         conn = self.connection(connection_id)
         conn.scripted.append(ScriptedOutcome(outcome, duration_s, reschedule_s, reason))
+
+    def script_schema_reload(self, connection_id: str, duration_s: float) -> None:
+        """Make the next schema reload of this connection take `duration_s` simulated seconds (queued)."""
+        if duration_s < 0:
+            raise ValueError("duration_s cannot be negative")
+        self.connection(connection_id).reload_scripted.append(duration_s)
 
     def break_connection(
         self, connection_id: str, message: str = "Reconnect: the credentials were revoked"

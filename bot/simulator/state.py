@@ -78,9 +78,25 @@ def start_run(conn: Connection, now: datetime, seed: int, emit: Emit, *, histori
     return run
 
 
-def advance(conn: Connection, now: datetime, emit: Emit) -> None:
-    """Apply every transition of the running sync that is due by `now`."""
-    while (run := conn.run) is not None and run.phase_ends_at <= now:
+def waits_for_a_trigger(conn: Connection) -> bool:
+    """A manual connection's rescheduled sync: Fivetran resumes it only when `POST /sync` asks."""
+    run = conn.run
+    return run is not None and run.phase == "rescheduled" and conn.schedule_type == "manual" and not run.armed
+
+
+def start_pending(conn: Connection, at: datetime, seed: int, emit: Emit) -> None:
+    """Start the re-sync that waited for the connection to be free (not paused, nothing running)."""
+    if conn.pending_resync is None or conn.paused or conn.run is not None:
+        return
+    historical = conn.pending_resync == "full"
+    conn.pending_resync = None
+    start_run(conn, at, seed, emit, historical=historical)
+
+
+def advance(conn: Connection, now: datetime, emit: Emit, seed: int) -> None:
+    """Apply every transition of the running sync that is due by `now`, and start a re-sync that waited
+    for it to end (stamped with that end)."""
+    while (run := conn.run) is not None and run.phase_ends_at <= now and not waits_for_a_trigger(conn):
         at = run.phase_ends_at
         if run.phase == "syncing" and run.outcome == "rescheduled":
             # The source ran out of API quota: wait, then carry on. Neither succeeded_at nor failed_at
@@ -93,6 +109,7 @@ def advance(conn: Connection, now: datetime, emit: Emit) -> None:
             run.phase_ends_at = at + timedelta(seconds=run.resume_duration_s)
         else:
             _finish(conn, run, at, emit)
+            start_pending(conn, at, seed, emit)
 
 
 SYNC_FAILED_WARNING = "sync_failed"

@@ -1,4 +1,4 @@
-"""Account webhooks and their delivery: signed like Fivetran (`X-Fivetran-Signature-256`, upper-case hex
+"""Account webhooks (create, update, delete, as the API checks them) and their delivery: signed like Fivetran (`X-Fivetran-Signature-256`, upper-case hex
 HMAC-SHA256 of the raw body), retried with a growing wait and a bounded number of attempts.
 
 Delivery times follow the simulator's clock, so a test steps a ManualClock past the backoff and calls
@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bot.simulator.clock import Clock
+from bot.simulator.errors import invalid, not_found
 from bot.simulator.model import Webhook
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,50 @@ class WebhookHub:
         self.backoff_s = backoff_s
         self._client = client
         self._owns_client = client is None
+
+    def create(self, body: dict[str, Any], *, webhook_id: str, created_by: str) -> Webhook:
+        url, events = body.get("url"), body.get("events")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise invalid("Field 'url' is required and must be an http(s) URL")
+        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
+            raise invalid("Field 'events' is required and must be a non-empty list of event names")
+        secret = body.get("secret")
+        hook = Webhook(
+            id=webhook_id,
+            type="account",
+            url=url,
+            events=list(events),
+            active=bool(body.get("active", True)),
+            secret=secret if isinstance(secret, str) and secret else None,
+            created_at=self.clock.now(),
+            created_by=created_by,
+        )
+        self.webhooks[hook.id] = hook
+        return hook
+
+    def get(self, webhook_id: str) -> Webhook:
+        try:
+            return self.webhooks[webhook_id]
+        except KeyError:
+            raise not_found("Webhook", webhook_id) from None
+
+    def update(self, webhook_id: str, body: dict[str, Any]) -> Webhook:
+        hook = self.get(webhook_id)
+        url, events, secret = body.get("url", hook.url), body.get("events", hook.events), body.get("secret")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise invalid("Field 'url' must be an http(s) URL")
+        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
+            raise invalid("Field 'events' must be a non-empty list of event names")
+        hook.url, hook.events = url, list(events)
+        if "active" in body:
+            hook.active = bool(body["active"])
+        if isinstance(secret, str) and secret:
+            hook.secret = secret
+        return hook
+
+    def delete(self, webhook_id: str) -> None:
+        self.get(webhook_id)
+        del self.webhooks[webhook_id]
 
     def emit(self, event: str, payload: dict[str, Any], group_id: str | None) -> None:
         body = json.dumps(payload, separators=(",", ":")).encode()

@@ -47,6 +47,7 @@ from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory, SlackRequest
 from bot.slack_double.store import Message
 from bot.web.app import build_web_app
+from tests.simulator.aliases import assert_no_legacy_aliases
 
 ADMIN = "UADMIN0001"
 OPERATOR = "UOPER00001"
@@ -453,3 +454,4 @@ async def running_bot(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
         ) as e2e:
             yield e2e
+            assert_no_legacy_aliases(sim)

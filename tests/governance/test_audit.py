@@ -69,7 +69,9 @@ async def test_reads_are_not_audited(gov: Gov) -> None:
 
 async def test_a_change_fivetran_refuses_is_recorded_as_failed_with_its_code_and_message(gov: Gov) -> None:
     target = gov.t.healthy[0]
-    await gov.say(f"sync {target.id}", OPERATOR)  # a sync runs: Fivetran answers a re-sync with 409
+    # a sync runs that will fail: Fivetran cannot complete it first, so it answers a re-sync with 409
+    gov.sim.script_sync_outcome(target.id, "failure", duration_s=3600)
+    await gov.say(f"sync {target.id}", OPERATOR)
     out = await gov.say(f"resync {target.id} {target.schema}.{target.table}", OPERATOR, confirmed=True)
     entries = await entries_for(gov, target.id)
     assert [e.action for e in entries] == ["resync_tables", "sync"]

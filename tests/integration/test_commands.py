@@ -204,7 +204,8 @@ async def test_a_historical_resync_needs_an_admin(world: World) -> None:
 
 async def test_a_resync_while_syncing_is_refused_in_plain_words(world: World) -> None:
     healthy = world.by_health("healthy")
-    world.sim.script_sync_outcome(healthy, "success", duration_s=3600)
+    # a running sync that will fail: Fivetran cannot complete it before the re-sync, so it answers 409
+    world.sim.script_sync_outcome(healthy, "failure", duration_s=3600)
     await world.bot.fivetran.sync(healthy)
     done = await world.click(ids.aid(ids.RESYNC), healthy)
     assert "A sync is running" in done.last.text

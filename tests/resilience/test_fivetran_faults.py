@@ -45,7 +45,7 @@ async def test_a_429_storm_is_waited_out_for_its_retry_after_and_the_list_arrive
 async def test_a_429_whose_retry_after_is_an_hour_is_not_waited_out_and_the_person_hears_when_to_retry(
     rb: Resilient,
 ) -> None:
-    rb.e2e.sim.faults.hourly_budget = 0  # the account's budget is spent: Retry-After 3600
+    rb.e2e.sim.limits.hourly_budget = 0  # the account's budget is spent: Retry-After 3600
 
     answer = await ask(rb, "list", "budget")
 

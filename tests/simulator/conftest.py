@@ -27,9 +27,11 @@ class Api:
         *,
         params: dict[str, str] | None = None,
         check_request: bool = True,
+        unofficial: bool = False,
     ) -> httpx.Response:
+        """`unofficial`: the request may be one only live Fivetran serves (`/force`, `/v1/connectors…`)."""
         if check_request:
-            validate_request(method, path, body, params)
+            validate_request(method, path, body, params, unofficial=unofficial)
         kwargs: dict[str, Any] = {"params": params}
         if body is not None:
             kwargs["json"] = body
@@ -97,3 +99,19 @@ def api(client: httpx.AsyncClient) -> Api:
 @pytest.fixture
 def healthy_id(sim: Simulator) -> str:
     return first_with(sim, "healthy")
+
+
+async def send(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    content: bytes = b"",
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
+    """A request exactly as a client shapes it (no body and no Content-Type unless given), its answer
+    checked against the (patched) spec."""
+    response = await client.request(method, path, content=content, headers=headers or {}, params=params)
+    validate_response(method, path, response.status_code, response.json())
+    return response

@@ -46,7 +46,13 @@ def test_schema_config_maps_are_checked_by_their_real_keys() -> None:
 
 def test_unknown_paths_methods_queries_and_bodies_are_refused() -> None:
     with pytest.raises(AssertionError, match="no such path"):
-        validate_request("GET", "/v1/connectors/x", None)
+        validate_request("GET", "/v1/nothing/x", None)
+    # what only live Fivetran serves is refused unless asked for: the bot's requests keep to the definition
+    for method, path in (("GET", "/v1/connectors/x"), ("POST", "/v1/connections/x/force"),
+                         ("GET", "/v1/groups/g/connectors")):  # fmt: skip
+        with pytest.raises(AssertionError, match="not in the official definition"):
+            validate_request(method, path, None)
+        validate_request(method, path, None, unofficial=True)
     with pytest.raises(AssertionError, match="only for"):
         validate_request("PUT", "/v1/connections/x", {})
     with pytest.raises(AssertionError, match="not declared"):
@@ -58,6 +64,19 @@ def test_unknown_paths_methods_queries_and_bodies_are_refused() -> None:
     validate_request("POST", "/v1/connections/x/resync", {"scope": {"public": ["users"]}})
     with pytest.raises(AssertionError, match="scope"):
         validate_request("POST", "/v1/connections/x/resync", {"scope": {"public": "users"}})
+
+
+def test_the_patched_paths_answer_like_the_official_ones() -> None:
+    ok = {"code": "Success", "message": "Sync has been successfully triggered for connection with id 'x'"}
+    validate_response("POST", "/v1/connections/x/force", 200, ok)
+    validate_response("GET", "/v1/connectors/x", 200, {"code": "Success", "data": CONNECTION})
+    validate_response("GET", "/v1/groups/", 200, {"code": "Success", "data": {"items": []}})
+    with pytest.raises(AssertionError, match="data/paused"):
+        validate_response(
+            "GET", "/v1/connectors/x/", 200, {"code": "Success", "data": {**CONNECTION, "paused": 1}}
+        )
+    with pytest.raises(AssertionError, match="no request body"):
+        validate_request("POST", "/v1/connections/x/force", {}, unofficial=True)
 
 
 def test_undeclared_statuses_are_skipped() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 
 from bot.simulator import ManualClock, Simulator
+from tests.openapi_spec import validate_response
 from tests.simulator.conftest import Api, first_with
 
 
@@ -92,7 +94,11 @@ async def test_force_restarts_a_running_sync(
     assert ts((await api.connection(healthy_id))["succeeded_at"]) == clock.now()
 
 
-async def test_resync_while_syncing_is_409_conflict(api: Api, healthy_id: str) -> None:
+async def test_resync_while_a_sync_that_cannot_complete_runs_is_409_conflict(
+    api: Api, sim: Simulator, healthy_id: str
+) -> None:
+    # the running sync will fail: Fivetran cannot complete it first, so the re-sync is declined
+    sim.script_sync_outcome(healthy_id, "failure", duration_s=300)
     await api.post(f"/v1/connections/{healthy_id}/sync", {})
     body: dict[str, object] | None
     for path, body in [(f"/v1/connections/{healthy_id}/resync", {}),
@@ -100,6 +106,7 @@ async def test_resync_while_syncing_is_409_conflict(api: Api, healthy_id: str) -
         response = await api.post(path, body)
         assert response.status_code == 409
         assert response.json()["code"] == "Conflict"
+    assert sim.connections[healthy_id].pending_resync is None
 
 
 async def test_historical_resync_flags_the_connection_until_that_sync_ends(api: Api, sim: Simulator,
@@ -167,7 +174,10 @@ async def test_table_resync_validates_the_tables_and_starts_a_sync(
     path = f"/v1/connections/{healthy_id}/schemas/tables/resync"
     assert (await api.post(path, {schema: ["no_such_table"]})).status_code == 400
     assert (await api.post(path, {schema: [table]})).status_code == 200
-    assert (await api.post(path, {schema: [table]})).status_code == 409
+    assert (await api.connection(healthy_id))["status"]["sync_state"] == "syncing"
+    # a second one while the first runs (and will succeed) waits for it
+    assert (await api.post(path, {schema: [table]})).status_code == 200
+    assert sim.connections[healthy_id].pending_resync == "tables"
 
 
 async def test_pause_and_resume_change_paused_and_sync_state(api: Api, healthy_id: str) -> None:
@@ -177,19 +187,26 @@ async def test_pause_and_resume_change_paused_and_sync_state(api: Api, healthy_i
     assert (resumed["paused"], resumed["status"]["sync_state"]) == (False, "scheduled")
 
 
-async def test_sync_on_a_paused_connection_runs_and_returns_to_paused(api: Api, sim: Simulator,
-                                                                      clock: ManualClock) -> None:  # fmt: skip
+async def test_a_paused_connection_does_not_sync_when_asked(api: Api, sim: Simulator,
+                                                             clock: ManualClock) -> None:  # fmt: skip
     cid = first_with(sim, "paused")
-    sim.script_sync_outcome(cid, "success", duration_s=10)
-    assert (await api.post(f"/v1/connections/{cid}/sync", {})).status_code == 200
-    assert (await api.connection(cid))["status"]["sync_state"] == "syncing"
-    clock.advance(10)
-    assert (await api.connection(cid))["status"]["sync_state"] == "paused"
+    before = await api.connection(cid)
+    for path, body in ((f"/v1/connections/{cid}/sync", {}), (f"/v1/connections/{cid}/sync", {"force": True})):
+        assert (await api.post(path, body)).status_code == 200
+    assert sim.connections[cid].run is None
+    clock.advance(3600)
+    after = await api.connection(cid)
+    assert after["status"]["sync_state"] == "paused"
+    assert after["succeeded_at"] == before["succeeded_at"]
+    # nothing was remembered for the resume either
+    resumed = (await api.patch(f"/v1/connections/{cid}", {"paused": False})).json()["data"]
+    assert resumed["status"]["sync_state"] == "scheduled"
 
 
 async def test_a_rescheduled_connection_stays_rescheduled_until_its_time(api: Api, sim: Simulator,
                                                                          clock: ManualClock) -> None:  # fmt: skip
     cid = first_with(sim, "rescheduled")
+    assert sim.connections[cid].schedule_type == "auto"  # a manual one waits for POST /sync instead
     before = await api.connection(cid)
     assert before["status"]["sync_state"] == "rescheduled"
     resume_at = ts(before["status"]["rescheduled_for"])
@@ -230,9 +247,17 @@ async def test_setup_tests_reflect_health(api: Api, sim: Simulator) -> None:
     assert "FAILED" not in statuses and "PASSED" in statuses and "SKIPPED" in statuses
 
 
-async def test_setup_tests_without_a_body_are_400(api: Api, healthy_id: str) -> None:
-    response = await api.call("POST", f"/v1/connections/{healthy_id}/test", None, check_request=False)
-    assert response.status_code == 400
+async def test_setup_tests_run_without_a_body(client: httpx.AsyncClient, healthy_id: str) -> None:
+    # the definition calls an omitted body a 400; live Fivetran and its CLI run the tests without one
+    for content, headers in (
+        (b"", {}),
+        (b"", {"Content-Type": "application/json"}),
+        (b"{}", {"Content-Type": "application/json"}),
+    ):
+        response = await client.post(f"/v1/connections/{healthy_id}/test", content=content, headers=headers)
+        assert response.status_code == 200, (content, headers)
+        validate_response("POST", f"/v1/connections/{healthy_id}/test", 200, response.json())
+        assert response.json()["data"]["setup_tests"]
 
 
 async def test_system_tables_cannot_be_patched_but_others_can(
