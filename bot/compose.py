@@ -125,7 +125,7 @@ def pipelines(
             )
         )
     sources = Sources(members)
-    follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock)
+    follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
     return Pipelines(clients, sources, ConnectorActions(sources, sources), follower)
 
 
@@ -268,6 +268,7 @@ def channels(
 def follow_keeper(
     database: Database,
     pipes: Pipelines,
+    gov: Governance,
     background: Background,
     poster: SlackPoster,
     holder: str,
@@ -281,6 +282,8 @@ def follow_keeper(
         background,
         poster,
         _follow_renderer,
+        actions=pipes.actions,
+        auditor=gov.auditor,
         holder=holder,
         now=now,
         clock=clock,

@@ -196,7 +196,7 @@ class FivetranClient:
             "POST",
             f"/v1/connections/{_seg(connection_id)}/schemas/reload",
             json={"exclude_mode": "PRESERVE"},
-            timeout=RELOAD_TIMEOUT,
+            timeouts=RELOAD_TIMEOUT,
         )
         return _parse(SchemaSettings, envelope.data, "reload_schemas")
 

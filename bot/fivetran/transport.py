@@ -161,9 +161,9 @@ class Transport:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
-        timeout: httpx.Timeout | None = None,
+        timeouts: httpx.Timeout | None = None,
     ) -> Envelope:
-        """`timeout` replaces the transport's for this request (an operation known to be slow); a
+        """`timeouts` replace the transport's for this request (an operation known to be slow); a
         command's patience still cuts it to what the command has left."""
         headers = {"Accept": _accept_for(path), "User-Agent": f"hvr-bot/{__version__}"}
         if method in ("POST", "PATCH"):
@@ -181,7 +181,7 @@ class Transport:
                     log.info("fivetran budget: waited %.1fs before %s", waited, operation)
             started = self._clock()
             bound = current()
-            limits = timeout or self._timeout
+            limits = timeouts or self._timeout
             if bound is not None:
                 left = bound.remaining()
                 if left <= 0:

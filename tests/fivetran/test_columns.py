@@ -37,7 +37,11 @@ COLUMNS: dict[str, Any] = {
             "enabled": False,
             "hashed": True,
             "is_primary_key": False,
-            "enabled_patch_settings": {"allowed": False, "reason_code": "OTHER", "reason": "Blocked by policy"},
+            "enabled_patch_settings": {
+                "allowed": False,
+                "reason_code": "OTHER",
+                "reason": "Blocked by policy",
+            },
         },
     },
 }
@@ -92,14 +96,18 @@ async def test_get_columns_reads_every_column_of_the_table(client: FivetranClien
 
 @respx.mock
 async def test_names_that_look_like_paths_stay_one_segment(client: FivetranClient) -> None:
-    route = respx.get(f"{BASE}/v1/connections/c1/schemas/a%2Fb/tables/..%3F/columns").respond(json=ok(COLUMNS))
+    route = respx.get(f"{BASE}/v1/connections/c1/schemas/a%2Fb/tables/..%3F/columns").respond(
+        json=ok(COLUMNS)
+    )
     await client.get_columns("c1", "a/b", "..?")
     assert route.called
 
 
 async def test_a_column_answered_with_nulls_parses() -> None:
     column = {"name_in_destination": None, "enabled": True, "hashed": False, "is_primary_key": None}
-    parsed = TableColumns.model_validate({"columns": {"c": column | {"enabled_patch_settings": {"allowed": True}}}})
+    parsed = TableColumns.model_validate(
+        {"columns": {"c": column | {"enabled_patch_settings": {"allowed": True}}}}
+    )
     assert parsed.columns["c"].is_primary_key is None
 
 
@@ -132,4 +140,7 @@ async def test_a_refused_column_change_carries_fivetrans_words(client: FivetranC
     )
     with pytest.raises(BadRequest) as caught:
         await client.set_column("c1", "public", "orders", "id", enabled=False)
-    assert (caught.value.code, caught.value.message) == ("InvalidInput", "Primary key columns cannot be disabled")
+    assert (caught.value.code, caught.value.message) == (
+        "InvalidInput",
+        "Primary key columns cannot be disabled",
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -62,16 +62,22 @@ class Limited:
         self.answered[status] = self.answered.get(status, 0) + 1
         if status == 429:
             return httpx.Response(
-                429, json={"code": "TooManyRequests", "message": "Too many requests"}, headers={"Retry-After": "60"}
+                429,
+                json={"code": "TooManyRequests", "message": "Too many requests"},
+                headers={"Retry-After": "60"},
             )
         return httpx.Response(200, json=body)
 
     def mount(self) -> None:
         tested = response_example("/v1/connections/{connectionId}/test", "post")
         reloaded = response_example("/v1/connections/{connectionId}/schemas/reload", "post")
-        columns = response_example("/v1/connections/{connectionId}/schemas/{schema}/tables/{table}/columns", "get")
+        columns = response_example(
+            "/v1/connections/{connectionId}/schemas/{schema}/tables/{table}/columns", "get"
+        )
         group = response_example("/v1/groups/{groupId}", "get")
-        respx.post(url__regex=TEST.pattern).mock(side_effect=lambda r: self.answer(("setup", "source"), tested))
+        respx.post(url__regex=TEST.pattern).mock(
+            side_effect=lambda r: self.answer(("setup", "source"), tested)
+        )
         respx.post(url__regex=RELOAD.pattern).mock(side_effect=lambda r: self.answer(("source",), reloaded))
         respx.get(url__regex=COLUMNS.pattern).mock(side_effect=lambda r: self.answer(("source",), columns))
         respx.get(GROUP).mock(side_effect=lambda r: self.answer((), group))
@@ -101,7 +107,7 @@ async def client(clock: FakeClock) -> AsyncIterator[FivetranClient]:
 
 
 @pytest.fixture
-def account(clock: FakeClock) -> AsyncIterator[Limited]:
+def account(clock: FakeClock) -> Iterator[Limited]:
     with respx.mock:
         limited = Limited(clock)
         limited.mount()
@@ -131,7 +137,7 @@ async def test_an_hour_of_setup_tests_keeps_under_the_hourly_limit_too(
 async def test_setup_tests_and_other_source_calls_share_the_source_limit(
     client: FivetranClient, account: Limited
 ) -> None:
-    calls = [client.run_setup_tests(f"t{i}") for i in range(200)]
+    calls: list[Awaitable[object]] = [client.run_setup_tests(f"t{i}") for i in range(200)]
     calls += [client.reload_schemas(f"r{i}") for i in range(200)]
     calls += [client.get_columns(f"c{i}", "public", "orders") for i in range(200)]
     await asyncio.gather(*calls)

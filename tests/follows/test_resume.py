@@ -15,10 +15,14 @@ from bot.blocks.actions import render_follow
 from bot.blocks.message import Message
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
+from bot.services.governance.audit import Auditor
+from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
+from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
 from bot.services.runtime.background import Background
 from bot.simulator import ManualClock, Simulator, build_app
+from bot.storage.audit import AuditRepo
 from bot.storage.db import Database
 from bot.storage.follows import FollowedSync, FollowRepo
 from bot.storage.migrate import upgrade
@@ -54,6 +58,8 @@ class Rig:
             background,
             poster,
             _render,
+            actions=ConnectorActions(self.client, SnapshotCache(self.client)),
+            auditor=Auditor(AuditRepo(self.database)),
             holder=holder,
             now=self.clock.now,
             sleep=sleep,
