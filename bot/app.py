@@ -207,6 +207,7 @@ def build_bot(
         operators=tuple(settings.hvr_operators),
         now=now,
         clock=clock,
+        sleep=sleep,
     )
     router = Router(deps, observer=metrics)
     metrics.read_live(

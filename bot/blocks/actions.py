@@ -31,6 +31,10 @@ DONE = {
     "enable_table": "enabled a table of",
     "disable_table": "disabled a table of",
     "reload_schemas": "reloaded the schema config of",
+    "enable_column": "enabled a column of",
+    "disable_column": "disabled a column of",
+    "hash_column": "hashed a column of",
+    "unhash_column": "stopped hashing a column of",
 }
 TRIED = {
     "sync": "sync",
@@ -44,6 +48,10 @@ TRIED = {
     "enable_table": "enable a table of",
     "disable_table": "disable a table of",
     "reload_schemas": "reload the schema config of",
+    "enable_column": "enable a column of",
+    "disable_column": "disable a column of",
+    "hash_column": "hash a column of",
+    "unhash_column": "stop hashing a column of",
 }
 
 

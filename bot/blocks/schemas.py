@@ -106,7 +106,10 @@ def _table_blocks(
         danger=True,
     )
     resync = button("Re-sync table", ids.aid(ids.RESYNC_TABLE, index), value, ask=resync_ask)
-    return blocks + actions([toggle, resync])
+    columns = None
+    if config.supports_columns_config is not False:  # unknown counts as yes: Fivetran answers if not
+        columns = button("Columns", ids.aid(ids.COLUMNS, index), ids.pack(c=cid, s=schema, t=table, p=1))
+    return blocks + actions([toggle, resync, columns])
 
 
 def render_tables(
@@ -150,3 +153,20 @@ def render_tables(
     )
     blocks.append(context(f"Page {page} of {pages}"))
     return Message(text=fallback(summary), blocks=blocks)
+
+
+def render_reloading(connection: Connection) -> Message:
+    """A schema reload that outlasted the first few seconds: it goes on, and its result follows."""
+    text = (
+        f":hourglass_flowing_sand: Still reloading the schema config of *{clip(connection.name, NAME_MAX)}* "
+        "from the source: a big schema can take minutes. I'll answer here when it ends."
+    )
+    return Message(text=fallback(text), blocks=[section(text)])
+
+
+def render_reload_running(connection: Connection) -> Message:
+    text = (
+        f"The schema config of *{clip(connection.name, NAME_MAX)}* is being reloaded already; "
+        "its result comes when it ends."
+    )
+    return Message(text=fallback(text), blocks=[section(text)])
