@@ -98,7 +98,7 @@ def _rescheduled_text(update: FollowUpdate, name: str, what: str, cid: str) -> s
     )
     if not update.manual:
         resumes = f"Fivetran resumes it at {when}." if when else "Fivetran resumes it when the quota allows."
-        return f":hourglass: {paused}. {resumes}"
+        return f":hourglass: {what} of {name} was rescheduled: the source's API quota is used up. {resumes}"
     by_hand = f"`/hvr sync {clip(cid, 100)}`" + (f" after {when}" if when else " once the source allows")
     if update.phase is Phase.WAITING:
         return f":hourglass: {paused}; this connector is on a manual schedule, so I'll start it again then."

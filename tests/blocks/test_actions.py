@@ -144,14 +144,14 @@ def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
             Phase.RESCHEDULED,
             False,
             {},
-            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota). "
+            ":hourglass: Sync of *x* was rescheduled: the source's API quota is used up. "
             "Fivetran resumes it at 14:05 UTC.",
         ),
         (
             Phase.RESCHEDULED,
             False,
             {"resume_at": None},
-            ":hourglass: Fivetran paused this sync of *x* (source quota) without saying until when. "
+            ":hourglass: Sync of *x* was rescheduled: the source's API quota is used up. "
             "Fivetran resumes it when the quota allows.",
         ),
         (
