@@ -12,6 +12,7 @@ from bot.blocks.show import setup_tests_text
 from bot.blocks.text import clip, clock_time, duration, stamp
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
+from bot.storage.follows import FollowedSync
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 NAME_MAX = 200
@@ -174,3 +175,14 @@ def render_follow(
         )
         blocks += actions([button("Show", ids.aid(ids.SHOW), connection_id), again])
     return Message(text=fallback(text), blocks=blocks)
+
+
+def render_followed(update: FollowUpdate | None, record: FollowedSync) -> Message:
+    """`render_follow` of a follow on record: what the follow keeper renders each update with."""
+    return render_follow(
+        update,
+        actor=record.user_id,
+        connection_name=record.connection_name,
+        connection_id=record.connection_id,
+        force=record.force,
+    )

@@ -22,7 +22,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.message import Message
-from bot.blocks.schemas import NAME_IN_DIALOG, NAME_MAX
+from bot.blocks.schemas import NAME_IN_DIALOG, NAME_MAX, patch_refusal
 from bot.blocks.text import clip
 from bot.fivetran.models import ColumnConfig, Connection, TableColumns
 
@@ -33,17 +33,6 @@ REASONS = {
     "SYSTEM_COLUMN": "system column: Fivetran manages it",
     "DELETED": "deleted in the source",
 }
-
-
-def column_locked_reason(column: ColumnConfig) -> str | None:
-    """Why the column can't be switched on or off (escaped), or None when it can."""
-    patch = column.enabled_patch_settings
-    if patch.allowed:
-        return None
-    known = REASONS.get(patch.reason_code or "")
-    if known:
-        return known
-    return clip(patch.reason, 300) if patch.reason else "Fivetran does not allow changing it"
 
 
 def _buttons(name: str, column: ColumnConfig, value: str, index: int) -> list[Element | None]:
@@ -81,7 +70,7 @@ def _column_blocks(
         marks.append("hashed")
     if column.is_primary_key:
         marks.append("primary key")
-    reason = column_locked_reason(column)
+    reason = patch_refusal(column.enabled_patch_settings, REASONS)
     lock = f"\n_Can't be changed: {reason}_" if reason else ""
     blocks = [section(f"*{clip(name, NAME_MAX)}* · {' · '.join(marks)}{lock}")]
     if reason is None:

@@ -7,12 +7,13 @@ only be refused is worse than none.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from bot.blocks import ids
 from bot.blocks.kit import MAX_BLOCKS, Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
 from bot.blocks.text import clip
-from bot.fivetran.models import Connection, SchemaSettings, TableConfig
+from bot.fivetran.models import Connection, EnabledPatchSettings, SchemaSettings, TableConfig
 
 # header, summary, paging, context around the schema rows
 MAX_SCHEMA_ROWS = MAX_BLOCKS - 4
@@ -31,12 +32,11 @@ def _enabled_count(tables: dict[str, TableConfig]) -> int:
     return sum(1 for t in tables.values() if t.enabled)
 
 
-def locked_reason(table: TableConfig) -> str | None:
-    """Why the table can't be switched on or off (escaped), or None when it can."""
-    patch = table.enabled_patch_settings
+def patch_refusal(patch: EnabledPatchSettings, reasons: Mapping[str, str] = REASONS) -> str | None:
+    """Why Fivetran won't let a table or column be switched on or off (escaped), or None when it will."""
     if patch.allowed:
         return None
-    known = REASONS.get(patch.reason_code or "")
+    known = reasons.get(patch.reason_code or "")
     if known:
         return known
     return clip(patch.reason, 300) if patch.reason else "Fivetran does not allow changing it"
@@ -88,7 +88,7 @@ def _table_blocks(
     shown = clip(label, NAME_MAX)
     mode = f" · {clip(config.sync_mode, 40)}" if config.sync_mode else ""
     state = "✓ enabled" if config.enabled else "✗ disabled"
-    reason = locked_reason(config)
+    reason = patch_refusal(config.enabled_patch_settings)
     lock = f"\n_Can't be switched: {reason}_" if reason else ""
     blocks = [section(f"*{shown}* · {state}{mode}{lock}")]
     value = ids.pack(c=cid, s=schema, t=table)

@@ -11,7 +11,7 @@ import respx
 
 from bot.fivetran import BadRequest, FivetranClient
 from bot.fivetran.models import TableColumns
-from tests.fivetran.conftest import BASE, ok
+from tests.fivetran.conftest import BASE, ok, schema_config
 from tests.openapi_spec import validate_request, validate_response
 
 TABLE = "/v1/connections/c1/schemas/public/tables/orders"
@@ -46,27 +46,7 @@ COLUMNS: dict[str, Any] = {
     },
 }
 
-CONFIG: dict[str, Any] = {
-    "enable_new_by_default": True,
-    "schema_change_handling": "ALLOW_COLUMNS",
-    "schemas": {
-        "public": {
-            "name_in_destination": "public",
-            "enabled": True,
-            "tables": {
-                "orders": {
-                    "name_in_destination": "orders",
-                    "enabled": True,
-                    "sync_mode": "SOFT_DELETE",
-                    "supports_columns_config": True,
-                    "supports_history_mode": False,
-                    "enabled_patch_settings": {"allowed": True},
-                    "columns": {"email": COLUMNS["columns"]["email"] | {"hashed": True}},
-                }
-            },
-        }
-    },
-}
+CONFIG = schema_config({"email": COLUMNS["columns"]["email"] | {"hashed": True}})
 
 
 def checked(route: respx.Route) -> dict[str, Any] | None:

@@ -24,30 +24,11 @@ from tests.blocks.factory import NOW
 from tests.fakes import FakeClock
 from tests.fakes.deps import only
 from tests.fivetran.conftest import connection as connection_body
+from tests.fivetran.conftest import schema_config
 from tests.integration.conftest import RecordingResponder
 from tests.slack.doubles import Audits, Cache, Once, Roles
 
 CID = "decidedly_conventional"
-CONFIG = {
-    "schema_change_handling": "ALLOW_ALL",
-    "enable_new_by_default": True,
-    "schemas": {
-        "public": {
-            "name_in_destination": "public",
-            "enabled": True,
-            "tables": {
-                "orders": {
-                    "name_in_destination": "orders",
-                    "enabled": True,
-                    "enabled_patch_settings": {"allowed": True},
-                    "supports_columns_config": True,
-                    "supports_history_mode": False,
-                    "columns": {},
-                }
-            },
-        }
-    },
-}
 
 
 class SlowSource(httpx.AsyncBaseTransport):
@@ -57,7 +38,7 @@ class SlowSource(httpx.AsyncBaseTransport):
         self.release = asyncio.Event()
         self.reloads: list[httpx.Request] = []
         self.status = 200
-        self.body: dict[str, Any] = {"code": "Success", "message": "Schema reloaded", "data": CONFIG}
+        self.body: dict[str, Any] = {"code": "Success", "message": "Schema reloaded", "data": schema_config()}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/schemas/reload"):

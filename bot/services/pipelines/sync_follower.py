@@ -163,20 +163,11 @@ class SyncFollower:
                 yield replace(outcome, restarts=count)
                 return
             state = connection.status.sync_state
-            manual = connection.schedule_type == "manual"
             due: datetime | None = None
             if state == "rescheduled":
                 when = connection.status.rescheduled_for
-                told = FollowUpdate(
-                    Phase.RESCHEDULED,
-                    elapsed,
-                    connection,
-                    resume_at=when,
-                    restarts=count,
-                    manual=manual,
-                    at=self._now(),
-                )
-                if restarter is None or when is None or not manual or count >= policy.max_restarts:
+                told = self._rescheduled(connection, elapsed, when, count)
+                if restarter is None or when is None or not told.manual or count >= policy.max_restarts:
                     yield told  # Fivetran starts it again, or nobody will: either way, following ends
                     return
                 left = (when - self._now()).total_seconds()
@@ -193,15 +184,7 @@ class SyncFollower:
                 due = waiting_for  # no longer said to be rescheduled, but the postponed sync has not run
             if due is not None and restarter is not None and due != restarted_for:
                 result = await restarter.restart(due)
-                told = FollowUpdate(
-                    Phase.RESCHEDULED,
-                    elapsed,
-                    connection,
-                    resume_at=due,
-                    restarts=count,
-                    manual=manual,
-                    at=self._now(),
-                )
+                told = self._rescheduled(connection, elapsed, due, count)
                 if not result.ok:
                     yield replace(told, note=result.summary)
                     return
@@ -221,6 +204,19 @@ class SyncFollower:
                     restarts=count,
                 )
                 return
+
+    def _rescheduled(
+        self, connection: Connection, elapsed: float, when: datetime | None, restarts: int
+    ) -> FollowUpdate:
+        return FollowUpdate(
+            Phase.RESCHEDULED,
+            elapsed,
+            connection,
+            resume_at=when,
+            restarts=restarts,
+            manual=connection.schedule_type == "manual",
+            at=self._now(),
+        )
 
     @staticmethod
     def _outcome(connection: Connection, baseline: datetime | None, elapsed: float) -> FollowUpdate | None:
