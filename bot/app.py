@@ -185,7 +185,7 @@ def build_bot(
     )
     gov = governance(settings, database, web, poster, pipes, dedupe, holder, now, clock)
     out = channels(settings, database, pipes.sources, poster, metrics, holder, now)
-    follows = follow_keeper(database, pipes, background, poster, holder, now, clock, sleep)
+    follows = follow_keeper(database, pipes, gov, background, poster, holder, now, clock, sleep)
     deps = Deps(
         cache=pipes.sources,
         actions=pipes.actions,
@@ -207,6 +207,7 @@ def build_bot(
         operators=tuple(settings.hvr_operators),
         now=now,
         clock=clock,
+        sleep=sleep,
     )
     router = Router(deps, observer=metrics)
     metrics.read_live(

@@ -18,8 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.actions import render_follow
-from bot.blocks.message import Message
+from bot.blocks.actions import render_followed
 from bot.clock import Sleep
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
@@ -38,7 +37,7 @@ from bot.services.pipelines.follow_keeper import FollowKeeper
 from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
-from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
+from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.slack.poster import SlackPoster
 from bot.storage.access import AccessRepo
@@ -51,7 +50,7 @@ from bot.storage.db import Database
 from bot.storage.dedupe import DedupeRepo
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
-from bot.storage.follows import FollowedSync, FollowRepo
+from bot.storage.follows import FollowRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
 
@@ -125,7 +124,7 @@ def pipelines(
             )
         )
     sources = Sources(members)
-    follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock)
+    follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
     return Pipelines(clients, sources, ConnectorActions(sources, sources), follower)
 
 
@@ -157,16 +156,6 @@ def bolt_app(web: AsyncWebClient, settings: Settings) -> AsyncApp:
         # reach Bolt anyway, it is checked against a secret nobody knows rather than let through.
         signing_secret=signing or secrets.token_hex(32),
         request_verification_enabled=True,
-    )
-
-
-def _follow_renderer(update: FollowUpdate | None, record: FollowedSync) -> Message:
-    return render_follow(
-        update,
-        actor=record.user_id,
-        connection_name=record.connection_name,
-        connection_id=record.connection_id,
-        force=record.force,
     )
 
 
@@ -268,6 +257,7 @@ def channels(
 def follow_keeper(
     database: Database,
     pipes: Pipelines,
+    gov: Governance,
     background: Background,
     poster: SlackPoster,
     holder: str,
@@ -280,7 +270,9 @@ def follow_keeper(
         pipes.follower,
         background,
         poster,
-        _follow_renderer,
+        render_followed,
+        actions=pipes.actions,
+        auditor=gov.auditor,
         holder=holder,
         now=now,
         clock=clock,

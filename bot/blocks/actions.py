@@ -9,9 +9,10 @@ from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
 from bot.blocks.show import setup_tests_text
-from bot.blocks.text import clip, duration, stamp
+from bot.blocks.text import clip, clock_time, duration, stamp
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
+from bot.storage.follows import FollowedSync
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 NAME_MAX = 200
@@ -31,6 +32,10 @@ DONE = {
     "enable_table": "enabled a table of",
     "disable_table": "disabled a table of",
     "reload_schemas": "reloaded the schema config of",
+    "enable_column": "enabled a column of",
+    "disable_column": "disabled a column of",
+    "hash_column": "hashed a column of",
+    "unhash_column": "stopped hashing a column of",
 }
 TRIED = {
     "sync": "sync",
@@ -44,6 +49,10 @@ TRIED = {
     "enable_table": "enable a table of",
     "disable_table": "disable a table of",
     "reload_schemas": "reload the schema config of",
+    "enable_column": "enable a column of",
+    "disable_column": "disable a column of",
+    "hash_column": "hash a column of",
+    "unhash_column": "stop hashing a column of",
 }
 
 
@@ -76,21 +85,62 @@ def render_action_result(result: ActionResult, *, actor: str, connection_name: s
     return Message(text=fallback(text), blocks=blocks)
 
 
-def _follow_text(update: FollowUpdate | None, name: str, what: str, actor: str) -> str:
+def _again(restarts: int) -> str:
+    if not restarts:
+        return ""
+    return " after I started it again" + (f" ({restarts} times)" if restarts > 1 else "")
+
+
+def _rescheduled_text(update: FollowUpdate, name: str, what: str, cid: str) -> str:
+    """A sync Fivetran postponed for the source's API quota: who starts it again, and when."""
+    when = clock_time(update.resume_at, update.at) if update.resume_at is not None else None
+    paused = f"Fivetran paused this {what.lower()} of {name} " + (
+        f"until {when} (source quota)" if when else "(source quota) without saying until when"
+    )
+    if not update.manual:
+        resumes = f"Fivetran resumes it at {when}." if when else "Fivetran resumes it when the quota allows."
+        return f":hourglass: {what} of {name} was rescheduled: the source's API quota is used up. {resumes}"
+    by_hand = f"`/hvr sync {clip(cid, 100)}`" + (f" after {when}" if when else " once the source allows")
+    if update.phase is Phase.WAITING:
+        return f":hourglass: {paused}; this connector is on a manual schedule, so I'll start it again then."
+    if update.phase is Phase.RESTARTED:
+        until = f" until {when}" if when else ""
+        return (
+            f":arrows_counterclockwise: I started the {what.lower()} of {name} again: Fivetran had "
+            f"paused it{until} (source quota)…"
+        )
+    if update.note:
+        note = clip(update.note, NOTE_MAX)
+        return f":hourglass: {paused}. I tried to start it again then, but could not: {note} {by_hand} starts it."
+    if update.restarts:
+        times = "once" if update.restarts == 1 else f"{update.restarts} times"
+        return (
+            f":hourglass: {paused}, again. I started it again {times} already, so I'm leaving it: "
+            f"this connector is on a manual schedule, so nothing starts it by itself; {by_hand} does."
+        )
+    return (
+        f":hourglass: {paused}. This connector is on a manual schedule, so nothing starts it again by "
+        f"itself: {by_hand} does."
+    )
+
+
+def _follow_text(update: FollowUpdate | None, name: str, what: str, actor: str, cid: str) -> str:
     if update is None or update.phase is Phase.REQUESTED:
         return f":arrows_counterclockwise: {what} of {name} requested by {actor}…"
     took = duration(update.elapsed)
     note = clip(update.note, NOTE_MAX)
     phase = update.phase
+    again = _again(update.restarts)
+    if phase in (Phase.RESCHEDULED, Phase.WAITING, Phase.RESTARTED):
+        return _rescheduled_text(update, name, what, cid)
     if phase is Phase.SYNCING:
+        if update.restarts:
+            return f":arrows_counterclockwise: Syncing {name}… (started again after the source quota pause)"
         return f":arrows_counterclockwise: Syncing {name}… (started {took} after the request)"
     if phase is Phase.SUCCEEDED:
-        return f":white_check_mark: {what} of {name} succeeded in {took}"
+        return f":white_check_mark: {what} of {name} succeeded in {took}{again}"
     if phase is Phase.FAILED:
-        return f":x: {what} of {name} failed after {took}" + (f": {note}" if note else ".")
-    if phase is Phase.RESCHEDULED:
-        why = f" {note}." if note else ""
-        return f":hourglass: {what} of {name} was rescheduled: the source's API quota is used up.{why}"
+        return f":x: {what} of {name} failed after {took}{again}" + (f": {note}" if note else ".")
     if phase is Phase.PAUSED:
         return f":double_vertical_bar: {what} of {name} stopped: the connector was paused."
     if phase is Phase.BROKEN:
@@ -112,15 +162,27 @@ def render_follow(
 ) -> Message:
     """The one status message of a followed sync; each update replaces the previous one in place."""
     what = "Force sync" if force else "Sync"
-    text = _follow_text(update, _name(connection_name), what, mention(actor))
+    text = _follow_text(update, _name(connection_name), what, mention(actor), connection_id)
     blocks: list[Block] = [section(text)]
     if update is not None and update.phase is not Phase.REQUESTED:
         blocks.append(context(f"Requested by {mention(actor)}"))
     if update is not None and update.phase.final:
+        # a failure, or a manual connector's sync that nothing will start again: one press starts it
         again = (
             button("Sync again", ids.aid(ids.SYNC), connection_id, style="primary")
-            if update.phase is Phase.FAILED
+            if update.phase is Phase.FAILED or (update.phase is Phase.RESCHEDULED and update.manual)
             else None
         )
         blocks += actions([button("Show", ids.aid(ids.SHOW), connection_id), again])
     return Message(text=fallback(text), blocks=blocks)
+
+
+def render_followed(update: FollowUpdate | None, record: FollowedSync) -> Message:
+    """`render_follow` of a follow on record: what the follow keeper renders each update with."""
+    return render_follow(
+        update,
+        actor=record.user_id,
+        connection_name=record.connection_name,
+        connection_id=record.connection_id,
+        force=record.force,
+    )

@@ -43,10 +43,18 @@ TOPICS: dict[str, Topic] = {
         ("tables salesforce_prod", "tables postgres_main public"),
         "viewer",
     ),
+    "columns": Topic(
+        "columns <connector> <schema>.<table>",
+        "The table's columns as the source has them now (enabled, hashed, primary key), with buttons to "
+        "enable, disable, hash and unhash one (operators; disabling and hashing ask first).",
+        ("columns postgres_main public.customers",),
+        "viewer (changes: operator)",
+    ),
     "sync": Topic(
         "sync <connector> [--force] | sync <selector>",
-        "Trigger a sync; the message follows it to the end. `--force` restarts a running sync. "
-        "With a selector (admins): preview, confirm, then sync every match.",
+        "Trigger a sync; the message follows it to the end. `--force` restarts a running sync. A sync "
+        "Fivetran postpones for the source's quota on a manual-schedule connector is started again by the "
+        "bot at the time Fivetran gives. With a selector (admins): preview, confirm, then sync every match.",
         ("sync salesforce_prod", "sync salesforce_prod --force", "sync status:failing"),
         "operator",
     ),

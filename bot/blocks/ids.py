@@ -22,6 +22,11 @@ RESYNC_TABLE = "hvr.resync_table"  # value: pack(c=id, s=schema, t=table) (confi
 ENABLE_TABLE = "hvr.enable_table"  # value: pack(c=id, s=schema, t=table)
 DISABLE_TABLE = "hvr.disable_table"  # value: pack(c=id, s=schema, t=table) (confirm)
 RELOAD_SCHEMAS = "hvr.reload_schemas"  # value: connection id
+COLUMNS = "hvr.columns"  # value: pack(c=id, s=schema, t=table, p=page)
+ENABLE_COLUMN = "hvr.enable_column"  # value: pack(c=id, s=schema, t=table, k=column)
+DISABLE_COLUMN = "hvr.disable_column"  # value: pack(c=id, s=schema, t=table, k=column) (confirm)
+HASH_COLUMN = "hvr.hash_column"  # value: pack(c=id, s=schema, t=table, k=column) (confirm)
+UNHASH_COLUMN = "hvr.unhash_column"  # value: pack(c=id, s=schema, t=table, k=column) (confirm)
 LIST_PAGE = "hvr.list_page"  # value: pack(q=selector text, p=page)
 ROW_MENU = "hvr.row_menu"  # overflow on a list row; option value: "<base action>|<connection id>"
 GROUP = "hvr.group"  # value: group id
@@ -46,6 +51,11 @@ ALL = (
     ENABLE_TABLE,
     DISABLE_TABLE,
     RELOAD_SCHEMAS,
+    COLUMNS,
+    ENABLE_COLUMN,
+    DISABLE_COLUMN,
+    HASH_COLUMN,
+    UNHASH_COLUMN,
     LIST_PAGE,
     ROW_MENU,
     GROUP,

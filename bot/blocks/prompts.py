@@ -19,7 +19,7 @@ QUERY_MAX = 100
 MESSAGE_MAX = 2500
 MAX_CANDIDATES = 5
 
-LOOK = ("list", "show", "groups", "group", "schemas", "tables")
+LOOK = ("list", "show", "groups", "group", "schemas", "tables", "columns")
 ACT = ("sync", "pause", "resume", "test", "enable", "disable", "resync")
 SUBSCRIBE = ("digest", "watch", "unwatch")
 GOVERN = ("access", "audit")

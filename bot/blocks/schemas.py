@@ -7,12 +7,13 @@ only be refused is worse than none.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from bot.blocks import ids
 from bot.blocks.kit import MAX_BLOCKS, Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
 from bot.blocks.text import clip
-from bot.fivetran.models import Connection, SchemaSettings, TableConfig
+from bot.fivetran.models import Connection, EnabledPatchSettings, SchemaSettings, TableConfig
 
 # header, summary, paging, context around the schema rows
 MAX_SCHEMA_ROWS = MAX_BLOCKS - 4
@@ -31,12 +32,11 @@ def _enabled_count(tables: dict[str, TableConfig]) -> int:
     return sum(1 for t in tables.values() if t.enabled)
 
 
-def locked_reason(table: TableConfig) -> str | None:
-    """Why the table can't be switched on or off (escaped), or None when it can."""
-    patch = table.enabled_patch_settings
+def patch_refusal(patch: EnabledPatchSettings, reasons: Mapping[str, str] = REASONS) -> str | None:
+    """Why Fivetran won't let a table or column be switched on or off (escaped), or None when it will."""
     if patch.allowed:
         return None
-    known = REASONS.get(patch.reason_code or "")
+    known = reasons.get(patch.reason_code or "")
     if known:
         return known
     return clip(patch.reason, 300) if patch.reason else "Fivetran does not allow changing it"
@@ -90,7 +90,7 @@ def _table_blocks(
     shown = clip(label, NAME_MAX)
     mode = f" · {clip(config.sync_mode, 40)}" if config.sync_mode else ""
     state = "✓ enabled" if config.enabled else "✗ disabled"
-    reason = locked_reason(config)
+    reason = patch_refusal(config.enabled_patch_settings)
     lock = f"\n_Can't be switched: {reason}_" if reason else ""
     blocks = [section(f"*{shown}* · {state}{mode}{lock}")]
     value = ids.pack(c=cid, s=schema, t=table)
@@ -108,7 +108,10 @@ def _table_blocks(
         danger=True,
     )
     resync = button("Re-sync table", ids.aid(ids.RESYNC_TABLE, index), value, ask=resync_ask)
-    return blocks + actions([toggle, resync])
+    columns = None
+    if config.supports_columns_config is not False:  # unknown counts as yes: Fivetran answers if not
+        columns = button("Columns", ids.aid(ids.COLUMNS, index), ids.pack(c=cid, s=schema, t=table, p=1))
+    return blocks + actions([toggle, resync, columns])
 
 
 def render_tables(
@@ -152,3 +155,20 @@ def render_tables(
     )
     blocks.append(context(f"Page {page} of {pages}"))
     return Message(text=fallback(summary), blocks=blocks)
+
+
+def render_reloading(connection: Connection) -> Message:
+    """A schema reload that outlasted the first few seconds: it goes on, and its result follows."""
+    text = (
+        f":hourglass_flowing_sand: Still reloading the schema config of *{clip(connection.name, NAME_MAX)}* "
+        "from the source: a big schema can take minutes. I'll answer here when it ends."
+    )
+    return Message(text=fallback(text), blocks=[section(text)])
+
+
+def render_reload_running(connection: Connection) -> Message:
+    text = (
+        f"The schema config of *{clip(connection.name, NAME_MAX)}* is being reloaded already; "
+        "its result comes when it ends."
+    )
+    return Message(text=fallback(text), blocks=[section(text)])

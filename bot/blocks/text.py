@@ -73,6 +73,13 @@ def stamp(then: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def clock_time(then: datetime, now: datetime | None = None) -> str:
+    """A time of day in UTC ("14:05 UTC") when it is within a day of `now`, else with its date."""
+    if now is not None and abs((then - now).total_seconds()) < 20 * 3600:
+        return then.astimezone(UTC).strftime("%H:%M UTC")
+    return stamp(then)
+
+
 def until(then: datetime, now: datetime) -> str:
     """A time ahead, as people say it: "in 2h 5m"; "now" once it has passed."""
     seconds = (then - now).total_seconds()

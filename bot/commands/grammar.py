@@ -64,6 +64,13 @@ class TablesCmd:
 
 
 @dataclass(frozen=True)
+class ColumnsCmd:
+    connector: str
+    schema: str
+    table: str
+
+
+@dataclass(frozen=True)
 class SyncCmd:
     connector: str
     force: bool = False
@@ -127,6 +134,7 @@ Command = (
     | GroupCmd
     | SchemasCmd
     | TablesCmd
+    | ColumnsCmd
     | SyncCmd
     | PauseCmd
     | ResumeCmd
@@ -149,6 +157,7 @@ VERBS = (
     "group",
     "schemas",
     "tables",
+    "columns",
     "sync",
     "pause",
     "resume",
@@ -251,6 +260,12 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
                 verb,
             )
         return TablesCmd(args[0], args[1] if len(args) == 2 else None)
+    if verb == "columns":
+        if len(args) != 2:
+            raise UsageError(
+                "`columns` needs a connector and a table: `/hvr columns <connector> <schema>.<table>`.", verb
+            )
+        return ColumnsCmd(args[0], *_table_ref(args[1], verb))
     if verb in ("sync", "pause", "resume"):
         if args and all(is_selector_term(a) for a in args):
             return BulkCmd(verb, _selector(args, verb, allow_text=False), force)

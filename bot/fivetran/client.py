@@ -11,15 +11,19 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import httpx
 from pydantic import BaseModel
 
 from bot.fivetran.envelope import Envelope
 from bot.fivetran.errors import DecodeError
-from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, Webhook
+from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, TableColumns, Webhook
 from bot.fivetran.transport import Transport
 
 PAGE_LIMIT = 1000
 YIELD_EVERY = 100
+# A schema reload reads the whole schema from the source and can take minutes (the spec says so): its
+# answer is waited for this long, by whoever runs it outside a person's patience.
+RELOAD_TIMEOUT = httpx.Timeout(connect=5.0, read=900.0, write=10.0, pool=10.0)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -192,8 +196,39 @@ class FivetranClient:
             "POST",
             f"/v1/connections/{_seg(connection_id)}/schemas/reload",
             json={"exclude_mode": "PRESERVE"},
+            timeouts=RELOAD_TIMEOUT,
         )
         return _parse(SchemaSettings, envelope.data, "reload_schemas")
+
+    # --- columns ---------------------------------------------------------------------------------------
+
+    async def get_columns(self, connection_id: str, schema: str, table: str) -> TableColumns:
+        """Every column of one table, read from the source now (only works while it is connected)."""
+        path = f"/v1/connections/{_seg(connection_id)}/schemas/{_seg(schema)}/tables/{_seg(table)}/columns"
+        envelope = await self.transport.request("get_columns", "GET", path)
+        return _parse(TableColumns, envelope.data, "get_columns")
+
+    async def set_column(
+        self,
+        connection_id: str,
+        schema: str,
+        table: str,
+        column: str,
+        *,
+        enabled: bool,
+        hashed: bool | None = None,
+    ) -> SchemaSettings:
+        """Switch a column on or off, and hash it or not; `enabled` is required by Fivetran even when
+        only `hashed` changes."""
+        path = (
+            f"/v1/connections/{_seg(connection_id)}/schemas/{_seg(schema)}/tables/{_seg(table)}"
+            f"/columns/{_seg(column)}"
+        )
+        body: dict[str, bool] = {"enabled": enabled}
+        if hashed is not None:
+            body["hashed"] = hashed
+        envelope = await self.transport.request("update_column", "PATCH", path, json=body)
+        return _parse(SchemaSettings, envelope.data, "update_column")
 
     # --- webhooks --------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Decoding Fivetran's answers, in one place and without I/O.
 
-Success: `{"code": "Success", "message": …, "data": …}`. Error: `{"code": "NotFound_Connection",
+Success: `{"code": "Success", "message": …, "data": …}` (`"Created"` from create endpoints). Error: `{"code": "NotFound_Connection",
 "message": …}` with a 4xx/5xx status. Branch on the status; show `message` to people.
 """
 
@@ -24,6 +24,9 @@ _REASONS = {
     415: "the request had no JSON content type",
     429: "too many requests to the Fivetran API",
 }
+
+# The codes of a successful answer, lowercased: create endpoints answer `Created` (DESIGN section 10).
+SUCCESS_CODES = frozenset({"success", "created"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def decode(
             f"Fivetran answered HTTP {status} with a body that is not JSON (cut off or not from the API)",
             operation=operation,
         )
-    if not isinstance(body, dict) or code.lower() != "success":
+    if not isinstance(body, dict) or code.lower() not in SUCCESS_CODES:
         shown = code or "no code"
         raise DecodeError(
             f"Fivetran answered an unexpected envelope ({shown}): {message}".rstrip(": "), operation=operation

@@ -90,6 +90,8 @@ class ColumnConfig(FivetranModel):
     enabled: bool = True
     hashed: bool = False
     is_primary_key: bool | None = None
+    # reason_code: SYSTEM_COLUMN | DELETED | OTHER (then `reason` says why)
+    enabled_patch_settings: EnabledPatchSettings = Field(default_factory=EnabledPatchSettings)
 
 
 class TableConfig(FivetranModel):
@@ -98,6 +100,13 @@ class TableConfig(FivetranModel):
     sync_mode: str | None = None  # SOFT_DELETE | HISTORY | LIVE
     enabled_patch_settings: EnabledPatchSettings = Field(default_factory=EnabledPatchSettings)
     supports_columns_config: bool | None = None
+    columns: dict[str, ColumnConfig] = Field(default_factory=dict)
+
+
+class TableColumns(FivetranModel):
+    """The answer of GET …/schemas/{schema}/tables/{table}/columns: every column of one source table,
+    by source name, as the source has them now (the schema config lists only the ones a person set)."""
+
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
 
 

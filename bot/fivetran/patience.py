@@ -44,6 +44,17 @@ def patience(seconds: float, clock: Callable[[], float]) -> Iterator[Patience]:
         _current.reset(token)
 
 
+@contextmanager
+def unbounded() -> Iterator[None]:
+    """Work a command hands to the background that may take longer than anyone waits for an answer
+    (a schema reload): its requests are bounded by their own timeouts only."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 def current() -> Patience | None:
     found = _current.get()
     return None if found is None or found.closed else found

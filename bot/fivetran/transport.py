@@ -16,7 +16,7 @@ import httpx
 
 from bot import __version__
 from bot.clock import Sleep
-from bot.fivetran.budget import RequestBudget
+from bot.fivetran.budget import RequestBudget, classes_of
 from bot.fivetran.envelope import Envelope, decode
 from bot.fivetran.errors import (
     ConnectError,
@@ -161,31 +161,35 @@ class Transport:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        timeouts: httpx.Timeout | None = None,
     ) -> Envelope:
+        """`timeouts` replace the transport's for this request (an operation known to be slow); a
+        command's patience still cuts it to what the command has left."""
         headers = {"Accept": _accept_for(path), "User-Agent": f"hvr-bot/{__version__}"}
         if method in ("POST", "PATCH"):
             headers["Content-Type"] = "application/json"
             if json is None:
                 json = {}
+        classes = classes_of(method, path)
         attempt = 0
         sent = False  # a request went out: Fivetran may have acted on it, whatever comes next
         while True:
             attempt += 1
             if self.budget is not None:
-                waited = await self.budget.acquire()
+                waited = await self.budget.acquire(*classes)
                 if waited:
                     log.info("fivetran budget: waited %.1fs before %s", waited, operation)
             started = self._clock()
             bound = current()
-            timeout = self._timeout
+            limits = timeouts or self._timeout
             if bound is not None:
                 left = bound.remaining()
                 if left <= 0:
                     raise self._out_of_patience(operation, may_have_acted=sent and method != "GET")
-                timeout = _within(timeout, left)
+                limits = _within(limits, left)
             sent = True
             try:
-                response = await self._send(bound, method, path, params, json, headers, timeout)
+                response = await self._send(bound, method, path, params, json, headers, limits)
                 self._observe(response)
                 envelope = decode(
                     response.status_code,

@@ -1,4 +1,5 @@
-"""The commands that change one connector: sync, pause, resume, setup tests, table switches, re-syncs.
+"""The commands that change one connector: sync, pause, resume, setup tests, table switches, re-syncs
+(a schema reload, which runs in the background, is in `reload.py`).
 
 Each is authorised against the person acting, confirmed when destructive, refused when asked twice in a
 short window, audited before and after, and announced to the channel.
@@ -15,7 +16,6 @@ from bot.blocks.actions import mention, render_follow
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_confirm
-from bot.blocks.schemas import render_schemas
 from bot.blocks.text import esc
 from bot.fivetran.models import Connection
 from bot.services.governance.access import Refused
@@ -325,21 +325,3 @@ class Changes(Flow):
                 {},
                 {"requested_by": request.requested_by, "approved_by": turn.actor.user_id},
             )
-
-    async def reload(self, turn: Turn, connection_id: str) -> None:
-        resolved = await self.prepare(
-            turn, connection_id, "reload_schemas", once=lambda c: (f"reload:{c.id}", "A schema reload")
-        )
-        if resolved is None:
-            return
-        connection = resolved[1]
-        result = await self.change(
-            turn,
-            "reload_schemas",
-            [connection.id],
-            {},
-            lambda: self.deps.actions.reload_schemas(connection.id),
-        )
-        if result.ok and result.schemas is not None:
-            await turn.out.reply(render_schemas(connection, result.schemas), replace=True)
-        await self.announce(turn, result, connection.name)

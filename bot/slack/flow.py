@@ -6,6 +6,7 @@ the same change twice in a short window, run a change with its audit entry, and 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 from bot.blocks.actions import render_action_result
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_ambiguous, render_error, render_not_found
+from bot.clock import Sleep
 from bot.fivetran.models import Connection
 from bot.services.alerts.service import AlertService
 from bot.services.digests.service import DigestService
@@ -60,6 +62,7 @@ class Deps:
     operators: tuple[str, ...] = ()
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     clock: Callable[[], float] = time.monotonic
+    sleep: Sleep = asyncio.sleep
 
 
 class Flow:

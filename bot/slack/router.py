@@ -27,6 +27,7 @@ from bot.commands.grammar import (
     AccessCmd,
     AuditCmd,
     BulkCmd,
+    ColumnsCmd,
     Command,
     GroupCmd,
     GroupsCmd,
@@ -53,8 +54,11 @@ from bot.services.runtime.posting import MessageRef
 from bot.slack.admin import Admin
 from bot.slack.bulk_flow import Bulk
 from bot.slack.changes import Changes
+from bot.slack.columns import BUTTONS as COLUMN_BUTTONS
+from bot.slack.columns import Columns
 from bot.slack.flow import Deps
 from bot.slack.reads import Reads
+from bot.slack.reload import Reloads
 from bot.slack.subscriptions import Subscriptions
 from bot.slack.turn import Responder, Turn, reference_id
 
@@ -119,6 +123,8 @@ class Router:
         self._patience_clock = patience_clock
         self.reads = Reads(deps)
         self.changes = Changes(deps)
+        self.reloads = Reloads(deps)
+        self.columns = Columns(deps)
         self.admin = Admin(deps)
         self.bulk = Bulk(deps)
         self.subscriptions = Subscriptions(deps)
@@ -215,6 +221,8 @@ class Router:
             return self.reads.schemas(turn, cmd.connector)
         elif isinstance(cmd, TablesCmd):
             return self.reads.tables(turn, cmd.connector, cmd.schema, 1)
+        elif isinstance(cmd, ColumnsCmd):
+            return self.columns.columns(turn, cmd.connector, cmd.schema, cmd.table)
         elif isinstance(cmd, SyncCmd):
             return self.changes.sync(turn, cmd.connector, force=cmd.force, confirmed=confirmed)
         elif isinstance(cmd, PauseCmd | ResumeCmd | TestCmd):
@@ -268,7 +276,9 @@ class Router:
         elif base in (ids.RESYNC_TABLE, ids.ENABLE_TABLE, ids.DISABLE_TABLE):
             await self._table_button(turn, base, fields)
         elif base == ids.RELOAD_SCHEMAS:
-            await self.changes.reload(turn, value)
+            await self.reloads.reload(turn, value)
+        elif base == ids.COLUMNS or base in COLUMN_BUTTONS:
+            await self._column_button(turn, base, fields)
         elif base == ids.CONFIRM:
             await self._confirmed(turn, str(fields.get("cmd", "")))
         elif base == ids.CANCEL:
@@ -294,6 +304,18 @@ class Router:
         else:
             enabled = base == ids.ENABLE_TABLE
             await self.changes.toggle(turn, connection_id, schema, table, enabled, confirmed=True)
+
+    async def _column_button(self, turn: Turn, base: str, fields: dict[str, Any]) -> None:
+        connection_id, schema, table, column = (str(fields.get(k, "")) for k in ("c", "s", "t", "k"))
+        if base == ids.COLUMNS:
+            if not (connection_id and schema and table):
+                await turn.out.reply(
+                    render_error("That button is missing its table; open `/hvr tables` again.")
+                )
+                return
+            await self.columns.columns(turn, connection_id, schema, table, _page(fields), replace=True)
+            return
+        await self.columns.set_column(turn, COLUMN_BUTTONS[base], connection_id, schema, table, column)
 
     async def _confirmed(self, turn: Turn, text: str) -> None:
         if not text:

@@ -35,6 +35,9 @@ class FollowedSync:
     lease_until: datetime
     finished_at: datetime | None
     outcome: str | None
+    resume_at: datetime | None = None  # a rescheduled manual sync: when the bot said it starts it again
+    restarted_for: datetime | None = None  # the `resume_at` it last started it again for
+    restarts: int = 0
 
 
 def _row(row: Row[object]) -> FollowedSync:
@@ -144,6 +147,22 @@ class FollowRepo:
         async with self._db.begin() as connection:
             await connection.execute(
                 update(followed_syncs).where(followed_syncs.c.id == follow_id).values(message_ts=ts)
+            )
+
+    async def waiting(self, follow_id: int, resume_at: datetime) -> None:
+        """The person was told the bot starts the sync again at `resume_at`."""
+        async with self._db.begin() as connection:
+            await connection.execute(
+                update(followed_syncs).where(followed_syncs.c.id == follow_id).values(resume_at=resume_at)
+            )
+
+    async def restarted(self, follow_id: int, resume_at: datetime) -> None:
+        """The bot started the sync again, the one postponed until `resume_at`."""
+        async with self._db.begin() as connection:
+            await connection.execute(
+                update(followed_syncs)
+                .where(followed_syncs.c.id == follow_id)
+                .values(restarted_for=resume_at, restarts=followed_syncs.c.restarts + 1)
             )
 
     async def finish(self, follow_id: int, outcome: str) -> bool:

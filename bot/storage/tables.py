@@ -240,6 +240,11 @@ followed_syncs = Table(
     Column("lease_until", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
     Column("outcome", String(32), nullable=True),
+    # A manual-schedule connector's rescheduled sync, which the bot starts again itself: the time it said
+    # it would, the time it last did it for, and how often it did.
+    Column("resume_at", UTCDateTime, nullable=True),
+    Column("restarted_for", UTCDateTime, nullable=True),
+    Column("restarts", Integer, nullable=False, server_default="0"),
     source_column(),
     Index("ix_followed_syncs_finished_at", "finished_at"),
 )

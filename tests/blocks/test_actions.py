@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -114,13 +117,129 @@ def test_a_succeeded_sync_offers_only_show_and_a_running_one_nothing() -> None:
     assert all(b["type"] != "actions" for b in running.blocks)
 
 
+@pytest.mark.parametrize("manual", [False, True])
 @pytest.mark.parametrize("phase", list(Phase))
-def test_every_follow_phase_fits_and_escapes_hostile_notes(phase: Phase) -> None:
+def test_every_follow_phase_fits_and_escapes_hostile_notes(phase: Phase, manual: bool) -> None:
     long = HOSTILE * 100
-    update = FollowUpdate(phase, 99_999, note=long)
+    update = FollowUpdate(phase, 99_999, note=long, manual=manual, resume_at=NOW, restarts=3, at=NOW)
     for actor in ("U1", long):
-        assert_safe(render_follow(update, actor=actor, connection_name=long, connection_id=CID))
+        assert_safe(render_follow(update, actor=actor, connection_name=long, connection_id=long))
     assert_safe(render_follow(None, actor="U1", connection_name=long, connection_id=CID))
+
+
+QUOTA_BACK = NOW + timedelta(hours=2, minutes=5)  # 14:05 UTC
+
+
+def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
+    update = FollowUpdate(phase, 60, manual=manual, at=NOW, **{"resume_at": QUOTA_BACK, **fields})
+    message = render_follow(update, actor="U1", connection_name="x", connection_id=CID)
+    text: str = message.blocks[0]["text"]["text"]
+    return text
+
+
+@pytest.mark.parametrize(
+    ("phase", "manual", "fields", "text"),
+    [
+        (
+            Phase.RESCHEDULED,
+            False,
+            {},
+            ":hourglass: Sync of *x* was rescheduled: the source's API quota is used up. "
+            "Fivetran resumes it at 14:05 UTC.",
+        ),
+        (
+            Phase.RESCHEDULED,
+            False,
+            {"resume_at": None},
+            ":hourglass: Sync of *x* was rescheduled: the source's API quota is used up. "
+            "Fivetran resumes it when the quota allows.",
+        ),
+        (
+            Phase.WAITING,
+            True,
+            {},
+            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota); this connector "
+            "is on a manual schedule, so I'll start it again then.",
+        ),
+        (
+            Phase.RESTARTED,
+            True,
+            {"restarts": 1},
+            ":arrows_counterclockwise: I started the sync of *x* again: Fivetran had paused it until "
+            "14:05 UTC (source quota)…",
+        ),
+        (
+            Phase.RESCHEDULED,
+            True,
+            {},
+            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota). This connector is "
+            f"on a manual schedule, so nothing starts it again by itself: `/hvr sync {CID}` after 14:05 UTC "
+            "does.",
+        ),
+        (
+            Phase.RESCHEDULED,
+            True,
+            {"resume_at": None},
+            ":hourglass: Fivetran paused this sync of *x* (source quota) without saying until when. This "
+            f"connector is on a manual schedule, so nothing starts it again by itself: `/hvr sync {CID}` "
+            "once the source allows does.",
+        ),
+        (
+            Phase.RESCHEDULED,
+            True,
+            {"restarts": 5},
+            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota), again. I started "
+            "it again 5 times already, so I'm leaving it: this connector is on a manual schedule, so nothing "
+            f"starts it by itself; `/hvr sync {CID}` after 14:05 UTC does.",
+        ),
+        (
+            Phase.RESCHEDULED,
+            True,
+            {"note": "The account has used its Fivetran API budget for now."},
+            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota). I tried to start "
+            "it again then, but could not: The account has used its Fivetran API budget for now. "
+            f"`/hvr sync {CID}` after 14:05 UTC starts it.",
+        ),
+        (
+            Phase.SUCCEEDED,
+            True,
+            {"restarts": 1},
+            ":white_check_mark: Sync of *x* succeeded in 1m after I started it again",
+        ),
+        (
+            Phase.SYNCING,
+            True,
+            {"restarts": 1},
+            ":arrows_counterclockwise: Syncing *x*… (started again after the source quota pause)",
+        ),
+    ],
+)
+def test_a_sync_paused_for_the_source_quota_says_who_starts_it_again_and_when(
+    phase: Phase, manual: bool, fields: dict[str, Any], text: str
+) -> None:
+    assert _quota(phase, manual=manual, **fields) == text
+
+
+@pytest.mark.parametrize("phase", [Phase.RESCHEDULED, Phase.WAITING, Phase.RESTARTED, Phase.SUCCEEDED])
+@pytest.mark.parametrize("restarts", [0, 2])
+def test_a_manual_connector_never_reads_that_fivetran_retries(phase: Phase, restarts: int) -> None:
+    text = _quota(phase, manual=True, restarts=restarts)
+    assert "Fivetran resumes" not in text and "retry" not in text.lower()
+
+
+def test_a_time_a_day_away_has_its_date() -> None:
+    text = _quota(Phase.WAITING, manual=True, resume_at=NOW + timedelta(days=1, hours=2))
+    assert "until 2026-05-10 14:00 UTC (source quota)" in text
+
+
+def test_a_manual_sync_nothing_will_start_again_offers_sync_again() -> None:
+    update = FollowUpdate(Phase.RESCHEDULED, 1, manual=True, resume_at=QUOTA_BACK, at=NOW)
+    message = render_follow(update, actor="U1", connection_name="x", connection_id=CID)
+    assert [e["action_id"] for e in message.blocks[-1]["elements"]] == [ids.aid(ids.SHOW), ids.aid(ids.SYNC)]
+    waiting = render_follow(
+        replace(update, phase=Phase.WAITING), actor="U1", connection_name="x", connection_id=CID
+    )
+    assert all(b["type"] != "actions" for b in waiting.blocks)  # not final: nothing to press yet
 
 
 @pytest.mark.parametrize("ok", [True, False])

@@ -79,7 +79,14 @@ def test_a_locked_table_says_why_instead_of_a_toggle(schema: str, table: str, wh
     )
     assert f"_Can't be switched: {why}_" in blocks[row]["text"]["text"]
     buttons = [ids.base_of(e["action_id"]) for e in blocks[row + 1]["elements"]]
-    assert buttons == [ids.RESYNC_TABLE]
+    assert buttons == [ids.RESYNC_TABLE, ids.COLUMNS]  # its columns can still be looked at
+
+
+def test_a_table_offers_its_columns_unless_fivetran_says_it_has_no_column_config() -> None:
+    settings = schema_settings({"public": {"orders": {}, "flat": {"supports_columns_config": False}}})
+    elements = _elements(render_tables(connection(), settings, "public").blocks)
+    assert elements["hvr.columns:0"]["value"] == ids.pack(c=CID, s="public", t="orders", p=1)
+    assert "hvr.columns:1" not in elements
 
 
 def test_all_schemas_name_tables_with_their_schema() -> None:

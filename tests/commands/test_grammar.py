@@ -9,6 +9,7 @@ from bot.commands.grammar import (
     MAX_TEXT,
     VERBS,
     BulkCmd,
+    ColumnsCmd,
     GroupCmd,
     GroupsCmd,
     HelpCmd,
@@ -114,6 +115,22 @@ def test_tables_with_no_or_too_many_arguments_is_refused(text: str) -> None:
     error = usage_error(text)
     assert "`tables` needs a connector" in error.message
     assert error.topic == "tables"
+
+
+def test_columns_takes_a_connector_and_one_table() -> None:
+    assert parse("columns sf public.orders") == ColumnsCmd("sf", "public", "orders")
+    assert parse('columns "my sf" "public.order items"') == ColumnsCmd("my sf", "public", "order items")
+
+
+@pytest.mark.parametrize("text", ["columns", "columns sf", "columns sf public.a public.b"])
+def test_columns_without_exactly_a_connector_and_a_table_is_refused(text: str) -> None:
+    error = usage_error(text)
+    assert "`columns` needs a connector and a table" in error.message
+    assert error.topic == "columns"
+
+
+def test_columns_needs_its_table_written_schema_dot_table() -> None:
+    assert "is not a table" in usage_error("columns sf orders").message
 
 
 def test_sync_takes_one_connector() -> None:

@@ -81,3 +81,29 @@ def connection(id: str = "decidedly_conventional", **extra: object) -> dict[str,
     }
     body.update(extra)
     return body
+
+
+def schema_config(columns: dict[str, object] | None = None) -> dict[str, object]:
+    """A schema config as the official definition documents it (every required field): one schema,
+    `public`, with one table, `orders`, whose config lists `columns`."""
+    return {
+        "enable_new_by_default": True,
+        "schema_change_handling": "ALLOW_COLUMNS",
+        "schemas": {
+            "public": {
+                "name_in_destination": "public",
+                "enabled": True,
+                "tables": {
+                    "orders": {
+                        "name_in_destination": "orders",
+                        "enabled": True,
+                        "sync_mode": "SOFT_DELETE",
+                        "supports_columns_config": True,
+                        "supports_history_mode": False,
+                        "enabled_patch_settings": {"allowed": True},
+                        "columns": columns or {},
+                    }
+                },
+            }
+        },
+    }

@@ -68,6 +68,30 @@ async def test_an_unexpected_envelope_code_is_a_decode_error(client: FivetranCli
 
 
 @respx.mock
+async def test_a_created_envelope_is_a_success(client: FivetranClient) -> None:
+    # What Fivetran's create endpoints may answer (DESIGN section 10): HTTP 201 and `code: "Created"`.
+    url = "https://bot.example/fivetran/webhook"
+    webhook = {
+        "id": "recur_readable",
+        "type": "account",
+        "url": url,
+        "events": ["sync_start", "sync_end"],
+        "active": True,
+        "secret": "******",
+        "group_id": None,
+        "created_at": "2026-11-24T09:00:00.000Z",
+        "created_by": "_airworthy",
+        "something_new": {"nested": [1, None]},
+    }
+    route = respx.post(f"{BASE}/v1/webhooks/account")
+    route.respond(201, json={"code": "Created", "message": "Webhook has been created", "data": webhook})
+    created = await client.create_account_webhook(url, ["sync_start", "sync_end"], "s3cret")
+    assert (created.id, created.group_id) == ("recur_readable", None)
+    route.respond(200, json={"code": "created", "data": webhook})  # the case of a code is not its meaning
+    assert (await client.create_account_webhook(url, ["sync_end"], "s3cret")).id == "recur_readable"
+
+
+@respx.mock
 async def test_data_of_the_wrong_shape_is_a_decode_error(client: FivetranClient) -> None:
     respx.get(f"{BASE}/v1/connections/c1").respond(200, json={"code": "Success", "data": {"id": 5}})
     with pytest.raises(DecodeError, match="expected shape"):

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, Webhook
+from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, TableColumns, Webhook
 from tests.fivetran.spec_examples import response_example
 
 SINGLE: list[tuple[str, str, type[BaseModel]]] = [
@@ -19,6 +19,12 @@ SINGLE: list[tuple[str, str, type[BaseModel]]] = [
     ("/v1/connections/{connectionId}/schemas", "get", SchemaSettings),
     ("/v1/connections/{connectionId}/schemas/reload", "post", SchemaSettings),
     ("/v1/connections/{connectionId}/schemas/{schemaName}/tables/{tableName}", "patch", SchemaSettings),
+    ("/v1/connections/{connectionId}/schemas/{schema}/tables/{table}/columns", "get", TableColumns),
+    (
+        "/v1/connections/{connectionId}/schemas/{schemaName}/tables/{tableName}/columns/{columnName}",
+        "patch",
+        SchemaSettings,
+    ),
     ("/v1/webhooks/account", "post", Webhook),
     ("/v1/webhooks/{webhookId}", "patch", Webhook),
 ]

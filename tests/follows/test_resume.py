@@ -11,28 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.blocks.actions import render_follow
+from bot.blocks.actions import render_followed
 from bot.blocks.message import Message
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
+from bot.services.governance.audit import Auditor
+from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
-from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, SyncFollower
+from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.simulator import ManualClock, Simulator, build_app
+from bot.storage.audit import AuditRepo
 from bot.storage.db import Database
-from bot.storage.follows import FollowedSync, FollowRepo
+from bot.storage.follows import FollowRepo
 from bot.storage.migrate import upgrade
 from tests.fakes import FakePoster, FakeSleep
-
-
-def _render(update: FollowUpdate | None, record: FollowedSync) -> Message:
-    return render_follow(
-        update,
-        actor=record.user_id,
-        connection_name=record.connection_name,
-        connection_id=record.connection_id,
-        force=record.force,
-    )
 
 
 @dataclass
@@ -53,7 +47,9 @@ class Rig:
             follower,
             background,
             poster,
-            _render,
+            render_followed,
+            actions=ConnectorActions(self.client, SnapshotCache(self.client)),
+            auditor=Auditor(AuditRepo(self.database)),
             holder=holder,
             now=self.clock.now,
             sleep=sleep,

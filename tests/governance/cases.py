@@ -20,6 +20,8 @@ TEST = "POST /v1/connections/{connection_id}/test"
 GET_SCHEMAS = "GET /v1/connections/{connection_id}/schemas"
 RELOAD = "POST /v1/connections/{connection_id}/schemas/reload"
 PATCH_TABLE = "PATCH /v1/connections/{connection_id}/schemas/{schema}/tables/{table}"
+# The column cases name no operation they send (yet): the simulator serves the column endpoints from
+# issue 19's simulator half on, and their operations belong in those cases' `sends` once it does.
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ COMMANDS: list[CommandCase] = [
     _c("group {group}", "group", VW),
     _c("schemas {healthy}", "schemas", VW, GET_SCHEMAS),
     _c("tables {healthy}", "tables", VW, GET_SCHEMAS),
+    _c("columns {healthy} {table}", "columns", VW),
     _c("sync {healthy}", "sync", OP, SYNC),
     _c("sync {healthy} --force", "force_sync", OP, SYNC),
     _c("pause {healthy}", "pause", OP, PATCH_CONNECTION),
@@ -123,6 +126,10 @@ def _table(t: Target, paused: str, gov: Gov) -> str:
     return ids.pack(c=t.id, s=t.schema, t=t.table)
 
 
+def _column(t: Target, paused: str, gov: Gov) -> str:
+    return ids.pack(c=t.id, s=t.schema, t=t.table, k="id")
+
+
 @dataclass(frozen=True)
 class ButtonCase:
     action_id: str
@@ -154,6 +161,11 @@ BUTTONS: list[ButtonCase] = [
     _b(ids.ENABLE_TABLE, _fixed(_table), "enable_table", OP, PATCH_TABLE),
     _b(ids.DISABLE_TABLE, _fixed(_table), "disable_table", OP, PATCH_TABLE),
     _b(ids.RELOAD_SCHEMAS, _fixed(lambda t, p, g: t.id), "reload_schemas", OP, RELOAD),
+    _b(ids.COLUMNS, _fixed(lambda t, p, g: ids.pack(c=t.id, s=t.schema, t=t.table, p=1)), "columns", VW),
+    _b(ids.ENABLE_COLUMN, _fixed(_column), "enable_column", OP),
+    _b(ids.DISABLE_COLUMN, _fixed(_column), "disable_column", OP),
+    _b(ids.HASH_COLUMN, _fixed(_column), "hash_column", OP),
+    _b(ids.UNHASH_COLUMN, _fixed(_column), "unhash_column", OP),
     _b(ids.LIST_PAGE, _fixed(lambda t, p, g: ids.pack(q="", p=2)), "list", VW),
     # The overflow menu of a list row: the option's value names the action it stands for.
     _b(ids.ROW_MENU, _fixed(lambda t, p, g: ids.menu_value(ids.RESUME, p)), "resume", OP, PATCH_CONNECTION),

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError
-from bot.fivetran.models import Connection, Group, SchemaSettings
+from bot.fivetran.models import Connection, Group, SchemaSettings, TableColumns
 from tests.blocks.factory import schema_settings
 
 Scripted = Connection | FivetranError
@@ -35,6 +35,19 @@ class FakeFivetran:
         self.message = "Operation performed."
         self.setup_tests: list[dict[str, Any]] = []
         self.schemas: SchemaSettings = schema_settings({"public": {"orders": {}}})
+        self.columns = TableColumns.model_validate(
+            {
+                "columns": {
+                    "id": {
+                        "name_in_destination": "id",
+                        "enabled": True,
+                        "hashed": False,
+                        "is_primary_key": True,
+                    },
+                    "email": {"name_in_destination": "email", "enabled": True, "hashed": False},
+                }
+            }
+        )
 
     def as_client(self) -> FivetranClient:
         return cast(FivetranClient, self)
@@ -122,6 +135,25 @@ class FakeFivetran:
 
     async def reload_schemas(self, connection_id: str) -> SchemaSettings:
         self._call("reload_schemas", connection_id)
+        return self.schemas
+
+    async def get_columns(self, connection_id: str, schema: str, table: str) -> TableColumns:
+        self._call("get_columns", (connection_id, schema, table))
+        return self.columns
+
+    async def set_column(
+        self,
+        connection_id: str,
+        schema: str,
+        table: str,
+        column: str,
+        *,
+        enabled: bool,
+        hashed: bool | None = None,
+    ) -> SchemaSettings:
+        self._call("set_column", (connection_id, schema, table, column, enabled, hashed))
+        changed = {"enabled": enabled} | ({} if hashed is None else {"hashed": hashed})
+        self.columns.columns[column] = self.columns.columns[column].model_copy(update=changed)
         return self.schemas
 
 

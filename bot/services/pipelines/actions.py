@@ -1,4 +1,5 @@
-"""Changes to connectors: sync, pause, resume, setup tests, re-syncs, table switches, schema reload.
+"""Changes to connectors: sync, pause, resume, setup tests, re-syncs, table and column switches, schema
+reload.
 
 Each returns an `ActionResult` a view can render as it is, including Fivetran's refusal in plain words.
 After any change the connection is fetched again and folded into the snapshot, so the next view is true.
@@ -24,13 +25,22 @@ from bot.fivetran.errors import (
     TransportError,
     Unauthorized,
 )
-from bot.fivetran.models import Connection, SchemaSettings, SetupTest
+from bot.fivetran.models import Connection, SchemaSettings, SetupTest, TableColumns
 from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# A column change by its action name: the past tense a result says, and whether it hashes (None: leaves
+# hashing as it is).
+COLUMN_CHANGES: dict[str, tuple[str, bool | None]] = {
+    "enable_column": ("Enabled", None),
+    "disable_column": ("Disabled", None),
+    "hash_column": ("Hashing", True),
+    "unhash_column": ("Stopped hashing", False),
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,11 @@ class ActionResult:
 
 def explain(error: FivetranError, action: str, connection_id: str = "") -> str:
     """Fivetran's refusal, said the way a colleague would."""
+    if action in COLUMN_CHANGES:
+        if isinstance(error, NotFound):
+            return "Fivetran knows no such column (names are case-sensitive): `/hvr columns` lists them."
+        if isinstance(error, BadRequest | Conflict):
+            return "Fivetran refused to change this column; its reason is in brackets."
     if isinstance(error, Conflict):
         if action in ("resync", "resync_tables"):
             return "A sync is running, so a re-sync can't start now. It can start once the sync ends."
@@ -238,6 +253,40 @@ class ConnectorActions:
 
     async def get_schemas(self, connection_id: str) -> SchemaSettings:
         return await self._client.get_schemas(connection_id)
+
+    async def get_columns(self, connection_id: str, schema: str, table: str) -> TableColumns:
+        return await self._client.get_columns(connection_id, schema, table)
+
+    def set_column(
+        self, action: str, connection_id: str, schema: str, table: str, column: str
+    ) -> Coroutine[Any, Any, ActionResult]:
+        """One of COLUMN_CHANGES on one column."""
+        done, hashed = COLUMN_CHANGES[action]
+        name = f"{schema}.{table}.{column}"
+
+        async def call() -> SchemaSettings:
+            if hashed is None:
+                enabled = action == "enable_column"
+            else:
+                # Fivetran wants `enabled` with every change: the column's own, read now, so that hashing
+                # never switches back on a column someone switched off since the list was shown.
+                found = (await self._client.get_columns(connection_id, schema, table)).columns.get(column)
+                if found is None:
+                    raise NotFound(f"No column {column!r} in {schema}.{table}", operation="get_columns")
+                enabled = found.enabled
+            return await self._client.set_column(
+                connection_id, schema, table, column, enabled=enabled, hashed=hashed
+            )
+
+        summary = f"{done} `{name}`."
+        if hashed:
+            summary = f"{done} `{name}`: its values arrive hashed from the next sync."
+        return self._run(
+            action,
+            connection_id,
+            call,
+            lambda settings: ActionResult(True, action, connection_id, summary, schemas=settings),
+        )
 
     def _changed(self, action: str, connection: Connection, summary: str) -> ActionResult:
         self._cache.update(connection)

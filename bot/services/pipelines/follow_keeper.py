@@ -3,6 +3,10 @@
 Each followed sync is on record (FollowRepo) under a lease the following process renews at every poll.
 A process that starts, or notices a lapsed lease, takes the follow over and keeps updating the same
 channel message, so "Syncing…" never stays on screen forever because a replica died.
+
+A manual-schedule connector's rescheduled sync is started again by the bot (`SyncFollower`); the keeper
+keeps that promise on record, so a successor keeps it too and never starts the same sync twice, and
+audits the start like any other, on behalf of the person who asked for the sync.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.blocks.message import Message
 from bot.fivetran.models import Connection
-from bot.services.pipelines.sync_follower import FollowUpdate, Phase, SyncFollower
+from bot.services.governance.audit import AuditContext, AuditLog
+from bot.services.pipelines.actions import ActionResult, ConnectorActions
+from bot.services.pipelines.sync_follower import FollowUpdate, Phase, Restarts, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.holders import holder_is_gone
 from bot.services.runtime.posting import FallbackPoster, MessageRef, PostError, SlackUnavailable
@@ -38,6 +44,8 @@ class FollowKeeper:
         poster: FallbackPoster,
         render: Render,
         *,
+        actions: ConnectorActions,
+        auditor: AuditLog,
         holder: str,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         clock: Callable[[], float] = time.monotonic,
@@ -49,6 +57,8 @@ class FollowKeeper:
         self._background = background
         self._poster = poster
         self._render = render
+        self._actions = actions
+        self._auditor = auditor
         self._holder = holder
         self._now = now
         self._clock = clock
@@ -105,9 +115,16 @@ class FollowKeeper:
             if not await self.repo.renew(record.id, self._holder, LEASE):
                 raise _TakenOver()
 
+        done = Restarts(record.resume_at, record.restarted_for, record.restarts)
         try:
             async for update in self._follower.follow(
-                record.connection_id, record.baseline, started, heartbeat=heartbeat, announced_syncing=resumed
+                record.connection_id,
+                record.baseline,
+                started,
+                heartbeat=heartbeat,
+                announced_syncing=resumed,
+                restarter=_Promise(record, self.repo, self._actions, self._auditor),
+                restarts=done,
             ):
                 outcome = update.phase.value
                 await deliver(self._render(update, record))
@@ -185,3 +202,33 @@ class FollowKeeper:
 
 class _TakenOver(Exception):
     pass
+
+
+class _Promise:
+    """The follower's restarter for one follow: each step on record, the start audited."""
+
+    def __init__(
+        self, record: FollowedSync, repo: FollowRepo, actions: ConnectorActions, auditor: AuditLog
+    ) -> None:
+        self._record = record
+        self._repo = repo
+        self._actions = actions
+        self._auditor = auditor
+
+    async def waiting(self, when: datetime) -> None:
+        await self._repo.waiting(self._record.id, when)
+
+    async def restart(self, when: datetime) -> ActionResult:
+        record = self._record
+        # The bot acts for the person who asked for the sync, in their channel, on its own ("system").
+        context = AuditContext(f"follow-{record.id}", record.user_id, record.channel_id, "system")
+        result = await self._auditor.run(
+            context,
+            "sync",
+            [record.connection_id],
+            {"restart": "rescheduled", "rescheduled_for": when.isoformat()},
+            lambda: self._actions.sync(record.connection_id, refresh=False),
+        )
+        if result.ok:
+            await self._repo.restarted(record.id, when)
+        return result

@@ -12,7 +12,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.fivetran.client import FivetranClient
-from bot.fivetran.models import Connection, Group, SchemaSettings
+from bot.fivetran.models import Connection, Group, SchemaSettings, TableColumns
 from bot.keys import DEFAULT_SOURCE, qualify, remote_id
 
 
@@ -33,6 +33,17 @@ class PipelineSource(Protocol):
         self, connection_id: str, schema: str, table: str, enabled: bool
     ) -> SchemaSettings: ...
     async def reload_schemas(self, connection_id: str) -> SchemaSettings: ...
+    async def get_columns(self, connection_id: str, schema: str, table: str) -> TableColumns: ...
+    async def set_column(
+        self,
+        connection_id: str,
+        schema: str,
+        table: str,
+        column: str,
+        *,
+        enabled: bool,
+        hashed: bool | None = None,
+    ) -> SchemaSettings: ...
 
 
 class FivetranSource:
@@ -100,3 +111,20 @@ class FivetranSource:
 
     def reload_schemas(self, connection_id: str) -> Coroutine[Any, Any, SchemaSettings]:
         return self.client.reload_schemas(remote_id(connection_id))
+
+    def get_columns(self, connection_id: str, schema: str, table: str) -> Coroutine[Any, Any, TableColumns]:
+        return self.client.get_columns(remote_id(connection_id), schema, table)
+
+    def set_column(
+        self,
+        connection_id: str,
+        schema: str,
+        table: str,
+        column: str,
+        *,
+        enabled: bool,
+        hashed: bool | None = None,
+    ) -> Coroutine[Any, Any, SchemaSettings]:
+        return self.client.set_column(
+            remote_id(connection_id), schema, table, column, enabled=enabled, hashed=hashed
+        )

@@ -26,7 +26,7 @@ from bot.fivetran.errors import (
     TransportError,
     Unauthorized,
 )
-from bot.fivetran.models import Connection, Group, SchemaSettings
+from bot.fivetran.models import Connection, Group, SchemaSettings, TableColumns
 from bot.keys import source_of
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
@@ -206,6 +206,23 @@ class Sources:
 
     def reload_schemas(self, connection_id: str) -> Coroutine[Any, Any, SchemaSettings]:
         return self._source(connection_id).reload_schemas(connection_id)
+
+    def get_columns(self, connection_id: str, schema: str, table: str) -> Coroutine[Any, Any, TableColumns]:
+        return self._source(connection_id).get_columns(connection_id, schema, table)
+
+    def set_column(
+        self,
+        connection_id: str,
+        schema: str,
+        table: str,
+        column: str,
+        *,
+        enabled: bool,
+        hashed: bool | None = None,
+    ) -> Coroutine[Any, Any, SchemaSettings]:
+        return self._source(connection_id).set_column(
+            connection_id, schema, table, column, enabled=enabled, hashed=hashed
+        )
 
 
 class _Absent:

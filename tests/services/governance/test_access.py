@@ -43,7 +43,18 @@ async def refusal(p: AccessPolicy, who: Actor, action: str) -> Refused:
 
 def test_design_roles_for_each_action() -> None:
     """DESIGN.md's table: who may do each command."""
-    viewer = {"help", "list", "show", "groups", "group", "schemas", "tables", "audit", "access_list"}
+    viewer = {
+        "help",
+        "list",
+        "show",
+        "groups",
+        "group",
+        "schemas",
+        "tables",
+        "columns",
+        "audit",
+        "access_list",
+    }
     viewer |= {"digest_list", "digest_now", "watch_list"}
     admin = {"resync", "bulk", "access_grant", "access_revoke"}
     operator_own = {"digest_add", "digest_remove", "watch_add", "watch_remove"}

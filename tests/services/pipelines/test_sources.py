@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+import respx
 
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError, ServerError
@@ -117,3 +118,29 @@ async def test_a_change_folds_into_its_own_sources_cache(two: Two) -> None:
     assert after is not None and after.connections[key].paused
     staging_twin = key.replace("prod:", "staging:", 1)
     assert not after.connections[staging_twin].paused
+
+
+@respx.mock
+async def test_columns_are_read_and_changed_in_the_account_the_key_names() -> None:
+    config = {"schema_change_handling": "ALLOW_ALL", "schemas": {}}
+    columns = {"columns": {"email": {"name_in_destination": "email", "enabled": True, "hashed": False}}}
+    for host in ("prod", "staging"):
+        respx.get(f"http://{host}/v1/connections/c1/schemas/public/tables/orders/columns").respond(
+            json={"code": "Success", "data": columns}
+        )
+        respx.patch(f"http://{host}/v1/connections/c1/schemas/public/tables/orders/columns/email").respond(
+            json={"code": "Success", "data": config}
+        )
+    async with httpx.AsyncClient() as http:
+        sources = Sources(
+            [_member(name, Simulator(seed=1, connections=1), http) for name in ("prod", "staging")]
+        )
+        found = await sources.get_columns(qualify("staging", "c1"), "public", "orders")
+        await sources.set_column(
+            qualify("staging", "c1"), "public", "orders", "email", enabled=True, hashed=True
+        )
+    assert list(found.columns) == ["email"]
+    hosts = [(call.request.method, call.request.url.host) for call in respx.calls]
+    assert hosts == [("GET", "staging"), ("PATCH", "staging")]
+    with pytest.raises(UnknownSource):
+        await sources.get_columns(qualify("qa", "c1"), "public", "orders")

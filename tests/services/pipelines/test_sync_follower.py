@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,7 +42,12 @@ class Harness:
         self.clock = FakeClock()
         self.sleep = FakeSleep(self.clock)
         self.follower = SyncFollower(
-            self.fivetran.as_client(), cache, policy=policy, sleep=self.sleep, clock=self.clock.timestamp
+            self.fivetran.as_client(),
+            cache,
+            policy=policy,
+            sleep=self.sleep,
+            clock=self.clock.timestamp,
+            now=self.clock,
         )
 
     async def run(
@@ -110,16 +115,20 @@ async def test_without_a_baseline_the_first_end_seen_ends_it(harness: Harness) -
     assert phases(updates) == [Phase.SUCCEEDED]
 
 
-async def test_a_rescheduled_sync_says_when_fivetran_retries(harness: Harness) -> None:
+async def test_a_rescheduled_sync_on_an_auto_schedule_ends_with_when_fivetran_resumes_it(
+    harness: Harness,
+) -> None:
     rescheduled = conn(status={"sync_state": "rescheduled", "rescheduled_for": "2026-05-09T14:00:00Z"})
     updates = await harness.run(rescheduled)
     assert phases(updates) == [Phase.RESCHEDULED]
-    assert updates[0].note == "Fivetran will retry at 2026-05-09T14:00:00+00:00"
+    assert updates[0].resume_at == datetime(2026, 5, 9, 14, tzinfo=UTC)
+    assert (updates[0].manual, updates[0].restarts) == (False, 0)
 
 
-async def test_a_rescheduled_sync_without_a_time_says_later(harness: Harness) -> None:
+async def test_a_rescheduled_sync_without_a_time_ends_without_one(harness: Harness) -> None:
     updates = await harness.run(conn(status={"sync_state": "rescheduled"}))
-    assert updates[0].note == "Fivetran will retry later"
+    assert phases(updates) == [Phase.RESCHEDULED]
+    assert updates[0].resume_at is None
 
 
 @pytest.mark.parametrize("paused", [conn(paused=True), conn(status={"sync_state": "paused"})])
