@@ -20,9 +20,7 @@ URL = "https://bot.example.com/fivetran/webhook"
 
 @pytest.fixture
 async def sim_http() -> AsyncIterator[tuple[Simulator, httpx.AsyncClient]]:
-    # Live Fivetran answers a create with code "Created"; the client accepts it once issue 19's client
-    # half lands (branch botfid): then this pin goes.
-    sim = Simulator(seed=3, connections=5, clock=ManualClock(), created_code="Success")
+    sim = Simulator(seed=3, connections=5, clock=ManualClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim))) as http:
         yield sim, http
 

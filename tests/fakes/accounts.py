@@ -97,8 +97,6 @@ async def simulated_accounts(
             api_key=SimulatedAccounts.key(name),
             api_secret=SimulatedAccounts.secret(name),
             # Live Fivetran answers a create with code "Created"; the client accepts it once issue 19's
-            # client half lands (branch botfid): then this pin goes.
-            created_code="Success",
         )
         for index, name in enumerate(names)
     }

@@ -36,9 +36,7 @@ class SpecCheckingTransport(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 async def setup() -> AsyncIterator[tuple[FivetranClient, Simulator, SpecCheckingTransport]]:
-    # Live Fivetran answers a create with code "Created"; the client accepts it once issue 19's client
-    # half lands (branch botfid): then this pin goes.
-    sim = Simulator(seed=3, groups=5, connections=5_000, clock=ManualClock(), created_code="Success")
+    sim = Simulator(seed=3, groups=5, connections=5_000, clock=ManualClock())
     checking = SpecCheckingTransport(httpx.ASGITransport(app=build_app(sim)))
     async with httpx.AsyncClient(transport=checking) as http:
         client = FivetranClient(
