@@ -9,7 +9,7 @@ from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
 from bot.blocks.show import setup_tests_text
-from bot.blocks.text import clip, duration, stamp
+from bot.blocks.text import clip, duration, moment
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 
@@ -72,7 +72,7 @@ def render_action_result(result: ActionResult, *, actor: str, connection_name: s
     if result.action == "test" and (result.setup_tests or result.ok):
         blocks.append(section(setup_tests_text(result.setup_tests)))
     blocks += actions([button("Show", ids.aid(ids.SHOW), result.connection_id)])
-    blocks.append(context(f"`{clip(result.connection_id, 100)}` · {stamp(now)}"))
+    blocks.append(context(f"`{clip(result.connection_id, 100)}` · {moment(now)}"))
     return Message(text=fallback(text), blocks=blocks)
 
 

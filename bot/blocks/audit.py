@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.blocks.actions import mention
 from bot.blocks.kit import Block, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, stamp
+from bot.blocks.text import ago, clip, moment
 from bot.storage.audit import AuditEntry
 
 MAX_ENTRIES = 40  # one section each, plus a header and a context line: well under 50 blocks
@@ -48,7 +48,7 @@ def render_audit(entries: list[AuditEntry], *, described: str, now: datetime) ->
     for entry in entries[:MAX_ENTRIES]:
         blocks.append(
             section(
-                f"{_line(entry)}\n_{stamp(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
+                f"{_line(entry)}\n_{moment(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
             )
         )
     blocks.append(context("Newest first. `/hvr audit &lt;connector&gt;`, `/hvr audit @someone`, `limit:50`."))

@@ -16,7 +16,7 @@ from bot.blocks import ids
 from bot.blocks.health import EMOJI, LABEL, counts_line
 from bot.blocks.kit import Block, button, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, count, cut, duration, esc, until
+from bot.blocks.text import ago, clip, count, cut, duration, esc, moment, until
 from bot.services.digests.content import (
     Change,
     DigestContent,
@@ -39,9 +39,10 @@ TITLE = "Fivetran digest"
 _USER_ID = re.compile(r"^[UWB][A-Z0-9]{1,20}$")
 
 
-def local(moment: datetime, tz: tzinfo) -> str:
-    """`Mon 02 Mar 09:00 CET`: a time as people in the subscription's zone read it."""
-    return moment.astimezone(tz).strftime("%a %d %b %H:%M %Z")
+def local(at: datetime, tz: tzinfo) -> str:
+    """A date token each reader sees in their own zone; clients without tokens show the time as people
+    in the subscription's zone read it (`Mon 02 Mar 09:00 CET`)."""
+    return moment(at, at.astimezone(tz).strftime("%a %d %b %H:%M %Z"))
 
 
 def _mention(user_id: str) -> str:
@@ -228,7 +229,7 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
 
 def render_digest_unavailable(error_text: str, *, now: datetime, tz: tzinfo | None = None) -> Message:
     """Fivetran could not be reached: say so instead of showing stale or empty health as if it were true."""
-    at = local(now, tz) if tz is not None else now.strftime("%Y-%m-%d %H:%M %Z")
+    at = local(now, tz) if tz is not None else moment(now, now.strftime("%Y-%m-%d %H:%M %Z"))
     text = (
         f":warning: *{TITLE}: the data could not be fetched from Fivetran* at {at}, so this digest shows "
         f"no health rather than wrong health.\nError: {clip(error_text, ERROR_MAX)}\n"

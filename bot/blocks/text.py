@@ -73,6 +73,14 @@ def stamp(then: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def moment(then: datetime, fallback: str | None = None) -> str:
+    """A time for mrkdwn as a Slack date token: each reader sees it in their own zone and locale
+    ("Yesterday 17:45"); clients that cannot render tokens show `fallback` (the UTC stamp by default).
+    plain_text fields cannot carry a token: they keep `stamp`."""
+    shown = esc(fallback if fallback is not None else stamp(then))
+    return f"<!date^{int(then.timestamp())}^{{date_short_pretty}} {{time}}|{shown}>"
+
+
 def until(then: datetime, now: datetime) -> str:
     """A time ahead, as people say it: "in 2h 5m"; "now" once it has passed."""
     seconds = (then - now).total_seconds()
@@ -81,7 +89,7 @@ def until(then: datetime, now: datetime) -> str:
 
 def when(then: datetime | None, now: datetime) -> str:
     """Relative time with the absolute one after it, or "never"."""
-    return "never" if then is None else f"{ago(then, now)} ({stamp(then)})"
+    return "never" if then is None else f"{ago(then, now)} ({moment(then)})"
 
 
 def clip(text: object, limit: int) -> str:
