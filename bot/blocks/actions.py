@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
 from bot.blocks.show import setup_tests_text
-from bot.blocks.text import clip, duration, moment
+from bot.blocks.text import clip, duration, mention, moment
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 NAME_MAX = 200
 DETAIL_MAX = 1000
 NOTE_MAX = 1500
@@ -45,11 +43,6 @@ TRIED = {
     "disable_table": "disable a table of",
     "reload_schemas": "reload the schema config of",
 }
-
-
-def mention(actor: str) -> str:
-    """A Slack user id as a mention; anything else as escaped text, so it can't ping or link."""
-    return f"<@{actor}>" if _USER_ID.match(actor) else clip(actor, 100)
 
 
 def _name(connection_name: str) -> str:

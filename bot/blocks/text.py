@@ -92,6 +92,16 @@ def when(then: datetime | None, now: datetime) -> str:
     return "never" if then is None else f"{ago(then, now)} ({moment(then)})"
 
 
+# Slack user (U…, W… on Enterprise Grid) and bot (B…) ids: the only text wrapped in a mention.
+_SLACK_ID = re.compile(r"^[UWB][A-Z0-9]{1,20}$")
+
+
+def mention(user_id: str) -> str:
+    """A Slack id as a mention (`<@U…>`, shown as the person's name to each reader); anything else as
+    escaped text, so a forged "id" can neither ping nor link."""
+    return f"<@{user_id}>" if _SLACK_ID.match(user_id) else clip(user_id, 100)
+
+
 def clip(text: object, limit: int) -> str:
     """Escaped for mrkdwn, then cut: the limit holds for what is sent, entities included."""
     return cut(esc(text), limit)
