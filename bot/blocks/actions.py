@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
 from bot.blocks.show import setup_tests_text
-from bot.blocks.text import clip, clock_time, duration, stamp
+from bot.blocks.text import clip, clock_time, duration, mention, moment
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 from bot.storage.follows import FollowedSync
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 NAME_MAX = 200
 DETAIL_MAX = 1000
 NOTE_MAX = 1500
@@ -56,11 +54,6 @@ TRIED = {
 }
 
 
-def mention(actor: str) -> str:
-    """A Slack user id as a mention; anything else as escaped text, so it can't ping or link."""
-    return f"<@{actor}>" if _USER_ID.match(actor) else clip(actor, 100)
-
-
 def _name(connection_name: str) -> str:
     return f"*{clip(connection_name, NAME_MAX)}*"
 
@@ -81,7 +74,7 @@ def render_action_result(result: ActionResult, *, actor: str, connection_name: s
     if result.action == "test" and (result.setup_tests or result.ok):
         blocks.append(section(setup_tests_text(result.setup_tests)))
     blocks += actions([button("Show", ids.aid(ids.SHOW), result.connection_id)])
-    blocks.append(context(f"`{clip(result.connection_id, 100)}` · {stamp(now)}"))
+    blocks.append(context(f"`{clip(result.connection_id, 100)}` · {moment(now)}"))
     return Message(text=fallback(text), blocks=blocks)
 
 

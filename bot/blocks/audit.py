@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks.actions import mention
 from bot.blocks.kit import Block, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, stamp
+from bot.blocks.text import ago, clip, count, mention, moment
 from bot.storage.audit import AuditEntry
 
 MAX_ENTRIES = 40  # one section each, plus a header and a context line: well under 50 blocks
@@ -40,19 +39,27 @@ def _line(entry: AuditEntry) -> str:
     return text
 
 
-def render_audit(entries: list[AuditEntry], *, described: str, now: datetime) -> Message:
+def render_audit(
+    entries: list[AuditEntry], *, connector: str | None, user: str | None, now: datetime
+) -> Message:
+    """`connector` is the name asked about, `user` the person: a mention in mrkdwn (each reader sees the
+    name), so the person is said below the header, which is plain text and would show a raw id."""
+    scope = (f" for {clip(connector, 200)}" if connector else "") + (f" by {mention(user)}" if user else "")
     if not entries:
-        text = f"No audit entries {clip(described, 200)}."
+        text = f"No audit entries{scope}."
         return Message(text=fallback(text), blocks=[section(text)])
-    blocks: list[Block] = [header(f"Audit: {described}")]
+    blocks: list[Block] = [header(f"Audit: {connector}" if connector else "Audit")]
+    blocks.append(context(f"{count(len(entries), 'entry', 'entries')}{scope}, newest first"))
     for entry in entries[:MAX_ENTRIES]:
         blocks.append(
             section(
-                f"{_line(entry)}\n_{stamp(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
+                f"{_line(entry)}\n_{moment(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
             )
         )
     blocks.append(context("Newest first. `/hvr audit &lt;connector&gt;`, `/hvr audit @someone`, `limit:50`."))
-    return Message(text=fallback(f"{len(entries)} audit entries {clip(described, 200)}"), blocks=blocks)
+    return Message(
+        text=fallback(f"{count(len(entries), 'audit entry', 'audit entries')}{scope}"), blocks=blocks
+    )
 
 
 def render_audit_mirror(entry: AuditEntry) -> Message:

@@ -7,7 +7,6 @@ subscription's zone, because that is the zone its schedule speaks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
@@ -16,7 +15,7 @@ from bot.blocks import ids
 from bot.blocks.health import EMOJI, LABEL, counts_line
 from bot.blocks.kit import Block, button, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, count, cut, duration, esc, until
+from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment, until
 from bot.services.digests.content import (
     Change,
     DigestContent,
@@ -35,17 +34,12 @@ NAME_MAX = 150
 DETAIL_MAX = 300
 ERROR_MAX = 500
 TITLE = "Fivetran digest"
-# Slack user and bot ids are safe to wrap in a mention; anything else is shown escaped.
-_USER_ID = re.compile(r"^[UWB][A-Z0-9]{1,20}$")
 
 
-def local(moment: datetime, tz: tzinfo) -> str:
-    """`Mon 02 Mar 09:00 CET`: a time as people in the subscription's zone read it."""
-    return moment.astimezone(tz).strftime("%a %d %b %H:%M %Z")
-
-
-def _mention(user_id: str) -> str:
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else clip(user_id, 40)
+def local(at: datetime, tz: tzinfo) -> str:
+    """A date token each reader sees in their own zone; clients without tokens show the time as people
+    in the subscription's zone read it (`Mon 02 Mar 09:00 CET`)."""
+    return moment(at, at.astimezone(tz).strftime("%a %d %b %H:%M %Z"))
 
 
 def _selector_words(selector: Selector) -> str:
@@ -228,7 +222,7 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
 
 def render_digest_unavailable(error_text: str, *, now: datetime, tz: tzinfo | None = None) -> Message:
     """Fivetran could not be reached: say so instead of showing stale or empty health as if it were true."""
-    at = local(now, tz) if tz is not None else now.strftime("%Y-%m-%d %H:%M %Z")
+    at = local(now, tz) if tz is not None else moment(now, now.strftime("%Y-%m-%d %H:%M %Z"))
     text = (
         f":warning: *{TITLE}: the data could not be fetched from Fivetran* at {at}, so this digest shows "
         f"no health rather than wrong health.\nError: {clip(error_text, ERROR_MAX)}\n"
@@ -277,7 +271,7 @@ def render_digest_list(items: Sequence[tuple[Subscription, datetime | None]], *,
         when = f"{local(next_fire, _zone(sub))} ({until(next_fire, now)})" if next_fire else "never"
         text = (
             f"`{clip(sub.id, 20)}` · {_describe(sub)}\n"
-            f"Next: {when} · added by {_mention(sub.created_by)} · `/hvr digest remove {clip(sub.id, 20)}`"
+            f"Next: {when} · added by {mention(sub.created_by)} · `/hvr digest remove {clip(sub.id, 20)}`"
         )
         blocks.append(section(text))
     if len(items) > MAX_LISTED:

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.blocks import ids
-from bot.blocks.actions import mention
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import clip, count, esc
+from bot.blocks.text import clip, count, esc, mention
 
 MAX_LISTED = 25
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks.text import clip, stamp, until
+from bot.blocks.text import clip, moment, until
 from bot.fivetran.models import Connection
 from bot.services.pipelines.health import Health
 
@@ -62,7 +62,7 @@ def next_step(connection: Connection, health: Health, *, now: datetime) -> str:
         if status.rescheduled_for is None:
             return "Waits for the source's API quota; Fivetran retries by itself"
         at = status.rescheduled_for
-        return f"Waits for the source's API quota until {stamp(at)} ({until(at, now)})"
+        return f"Waits for the source's API quota until {moment(at)} ({until(at, now)})"
     if health is Health.DELAYED:
         return "Data is late: check the source, or sync now"
     if health is Health.SYNCING:

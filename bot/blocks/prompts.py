@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot.blocks import ids
-from bot.blocks.actions import mention
 from bot.blocks.help import ALIASES, CONNECTORS, EXTRA_TOPICS, SELECTORS, TOPICS, Topic
 from bot.blocks.kit import Block, actions, button, context, fallback, header, section
 from bot.blocks.message import Message
 from bot.blocks.sources import unreachable_blocks
-from bot.blocks.text import clip, esc
+from bot.blocks.text import clip, esc, mention
 from bot.commands.grammar import UsageError
 from bot.fivetran.models import Connection
 from bot.keys import source_of
@@ -134,8 +133,9 @@ def render_confirm(question: str, *, command_text: str, confirm_label: str, dang
     return Message(text=fallback(text), blocks=blocks)
 
 
-def render_cancelled(what: str) -> Message:
-    text = f":no_entry_sign: Cancelled {clip(what, MESSAGE_MAX)}. Nothing was changed."
+def render_cancelled(what: str = "", *, by: str | None = None) -> Message:
+    said = (f" {clip(what, MESSAGE_MAX)}" if what else "") + (f" by {mention(by)}" if by else "")
+    text = f":no_entry_sign: Cancelled{said}. Nothing was changed."
     return Message(text=fallback(text), blocks=[section(text)])
 
 
@@ -147,10 +147,12 @@ def render_error(message: str, *, reference: str | None = None) -> Message:
     return Message(text=fallback(text), blocks=blocks)
 
 
-def render_refused(reason: str, *, ask: tuple[str, ...] = ()) -> Message:
+def render_refused(reason: str, *, ask: tuple[str, ...] = (), by: str | None = None) -> Message:
     """A refusal; `ask` names who can do it (user ids become mentions, user groups are named, never
     mentioned, since a group mention would notify everyone in it)."""
     text = f":lock: {clip(reason, MESSAGE_MAX)}"
+    if by:
+        text += f" by {mention(by)}."
     if ask:
         who = ", ".join(
             mention(s) if s.startswith(("U", "W")) else f"user group {clip(s, 30)}" for s in ask[:5]

@@ -10,7 +10,7 @@ from bot.blocks.health import EMOJI, LABEL, badge, next_step
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, header, section
 from bot.blocks.message import Message
 from bot.blocks.rows import health_of
-from bot.blocks.text import ago, clip, esc, stamp, until, when
+from bot.blocks.text import ago, clip, esc, moment, until, when
 from bot.fivetran.models import Connection, Notice, SetupTest
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.snapshot import AccountSnapshot
@@ -85,7 +85,7 @@ def _state_fields(
     ]
     if status.rescheduled_for is not None:
         at = status.rescheduled_for
-        items.append(f"*Rescheduled until*\n{stamp(at)} ({until(at, now)})")
+        items.append(f"*Rescheduled until*\n{moment(at)} ({until(at, now)})")
     return items
 
 

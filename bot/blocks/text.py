@@ -80,6 +80,14 @@ def clock_time(then: datetime, now: datetime | None = None) -> str:
     return stamp(then)
 
 
+def moment(then: datetime, fallback: str | None = None) -> str:
+    """A time for mrkdwn as a Slack date token: each reader sees it in their own zone and locale
+    ("Yesterday 17:45"); clients that cannot render tokens show `fallback` (the UTC stamp by default).
+    plain_text fields cannot carry a token: they keep `stamp`."""
+    shown = esc(fallback if fallback is not None else stamp(then))
+    return f"<!date^{int(then.timestamp())}^{{date_short_pretty}} {{time}}|{shown}>"
+
+
 def until(then: datetime, now: datetime) -> str:
     """A time ahead, as people say it: "in 2h 5m"; "now" once it has passed."""
     seconds = (then - now).total_seconds()
@@ -88,7 +96,17 @@ def until(then: datetime, now: datetime) -> str:
 
 def when(then: datetime | None, now: datetime) -> str:
     """Relative time with the absolute one after it, or "never"."""
-    return "never" if then is None else f"{ago(then, now)} ({stamp(then)})"
+    return "never" if then is None else f"{ago(then, now)} ({moment(then)})"
+
+
+# Slack user (U…, W… on Enterprise Grid) and bot (B…) ids: the only text wrapped in a mention.
+_SLACK_ID = re.compile(r"^[UWB][A-Z0-9]{1,20}$")
+
+
+def mention(user_id: str) -> str:
+    """A Slack id as a mention (`<@U…>`, shown as the person's name to each reader); anything else as
+    escaped text, so a forged "id" can neither ping nor link."""
+    return f"<@{user_id}>" if _SLACK_ID.match(user_id) else clip(user_id, 100)
 
 
 def clip(text: object, limit: int) -> str:

@@ -53,6 +53,9 @@ def _link(match: re.Match[str]) -> str:
         return "@" + target[1:].split("|")[0]
     if target.startswith("#"):
         return "#" + (label or target[1:])
+    if target.startswith("!date^"):
+        # a Slack date token: the terminal shows its fallback, the time as the bot wrote it
+        return label
     if target.startswith("!subteam^"):
         return "@" + (label or target.split("^", 1)[1])
     if target.startswith("!"):

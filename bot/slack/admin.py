@@ -61,15 +61,12 @@ class Admin(Flow):
         await self.authorize(turn, "audit")
         repo = self.deps.audit_repo
         connector_id: str | None = None
-        described = "(newest first)"
+        name: str | None = None
         if cmd.connector is not None:
             snapshot = await self.deps.cache.get()
             found = resolve(snapshot, cmd.connector)
             # a deleted connector still has its history: fall back to the text as an id
             connector_id = found.connection.id if isinstance(found, Found) else cmd.connector
             name = found.connection.name if isinstance(found, Found) else cmd.connector
-            described = f"for {name}"
-        if cmd.user is not None:
-            described = f"by {cmd.user}" if connector_id is None else f"{described} by {cmd.user}"
         entries = await repo.query(connector=connector_id, user=cmd.user, limit=cmd.limit)
-        await turn.out.reply(render_audit(entries, described=described, now=self.deps.now()))
+        await turn.out.reply(render_audit(entries, connector=name, user=cmd.user, now=self.deps.now()))

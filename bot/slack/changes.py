@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import NoReturn
 
-from bot.blocks.actions import mention, render_follow
+from bot.blocks.actions import render_follow
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_confirm
@@ -261,10 +261,17 @@ class Changes(Flow):
         )
 
     async def _refuse_decision(
-        self, turn: Turn, reason: str, connectors: list[str], parameters: Mapping[str, object]
+        self,
+        turn: Turn,
+        reason: str,
+        connectors: list[str],
+        parameters: Mapping[str, object],
+        *,
+        by: str | None = None,
     ) -> NoReturn:
-        await self.deps.auditor.refused(turn.audit, "resync", connectors, parameters, reason)
-        raise Refused(reason)
+        refused = Refused(reason, by=by)
+        await self.deps.auditor.refused(turn.audit, "resync", connectors, parameters, str(refused))
+        raise refused
 
     async def approval(self, turn: Turn, request_id: str, *, approve: bool) -> None:
         """Approve or Reject of a stored request: the person pressing must be an admin other than the one
@@ -294,9 +301,10 @@ class Changes(Flow):
         if request.state != "pending":
             await self._refuse_decision(
                 turn,
-                f"That re-sync request was already {request.state} by {mention(request.decided_by or '')}.",
+                f"That re-sync request was already {request.state}",
                 connectors,
                 parameters,
+                by=request.decided_by or "someone",
             )
         if request.expires_at <= self.deps.now():
             await self._refuse_decision(

@@ -165,7 +165,7 @@ class Router:
                 await work
             except Refused as refused:
                 outcome = "refused"
-                await turn.out.reply(render_refused(refused.reason, ask=refused.ask))
+                await turn.out.reply(render_refused(refused.reason, ask=refused.ask, by=refused.by))
             except FivetranError as error:
                 outcome = "fivetran_error"
                 log.warning("fivetran error [%s] during %s: %s", turn.request_id, what, error)
@@ -282,7 +282,7 @@ class Router:
         elif base == ids.CONFIRM:
             await self._confirmed(turn, str(fields.get("cmd", "")))
         elif base == ids.CANCEL:
-            await turn.out.reply(render_cancelled(f"by {turn.actor.user_id}"), replace=True)
+            await turn.out.reply(render_cancelled(by=turn.actor.user_id), replace=True)
         elif base == ids.BULK_CONFIRM:
             await self.bulk.confirm(turn, value)
         elif base == ids.BULK_CANCEL:

@@ -9,8 +9,9 @@ from typing import Any
 from bot.blocks.message import Message
 from bot.slack_double.limits import block_problems, message_problems
 
-# The only `<…>` a view may put into mrkdwn itself: the actor's mention.
-BOT_MADE = re.compile(r"<@U1>")
+# The only `<…>` a view may put into mrkdwn itself: the actor's mention and a date token (its fallback
+# escaped, so it holds no `<` or `>` of its own).
+BOT_MADE = re.compile(r"<@U1>|<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>|]*>")
 
 
 def mrkdwn_texts(node: Any) -> Iterator[str]:

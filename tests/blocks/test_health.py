@@ -36,7 +36,8 @@ def test_rescheduled_next_step_says_until_when() -> None:
     at = NOW + timedelta(hours=2, minutes=5)
     c = connection(status={"sync_state": "rescheduled", "rescheduled_for": at.isoformat()})
     assert next_step(c, Health.RESCHEDULED, now=NOW) == (
-        "Waits for the source's API quota until 2026-05-09 14:05 UTC (in 2h 5m)"
+        "Waits for the source's API quota until "
+        "<!date^1778335500^{date_short_pretty} {time}|2026-05-09 14:05 UTC> (in 2h 5m)"
     )
 
 

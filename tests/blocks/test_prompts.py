@@ -154,3 +154,17 @@ def test_every_prompt_fits_and_escapes_hostile_text() -> None:
     assert_safe(render_cancelled(long))
     assert_safe(render_error(long, reference=long))
     assert_safe(render_refused(long))
+
+
+def test_who_cancelled_or_decided_is_a_mention_and_a_forged_id_is_only_text() -> None:
+    assert render_cancelled(by="U0SHELL01").blocks[0]["text"]["text"] == (
+        ":no_entry_sign: Cancelled by <@U0SHELL01>. Nothing was changed."
+    )
+    assert render_cancelled(by="<!channel>").blocks[0]["text"]["text"] == (
+        ":no_entry_sign: Cancelled by &lt;!channel&gt;. Nothing was changed."
+    )
+    refused = render_refused("That re-sync request was already approved", by="U0ADMIN2")
+    assert (
+        refused.blocks[0]["text"]["text"]
+        == ":lock: That re-sync request was already approved by <@U0ADMIN2>."
+    )

@@ -40,7 +40,7 @@ def test_show_starts_with_the_name_as_header_then_the_facts_as_fields() -> None:
         "*Setup · sync · update*\nconnected · scheduled · on_schedule",
         "*Schedule*\nevery 6h",
         "*Paused*\nno",
-        "*Last success*\n3h ago (2026-05-09 09:00 UTC)",
+        "*Last success*\n3h ago (<!date^1778317200^{date_short_pretty} {time}|2026-05-09 09:00 UTC>)",
         "*Last failure*\nnever",
         "*Historical sync*\nno",
     ]
@@ -49,7 +49,9 @@ def test_show_starts_with_the_name_as_header_then_the_facts_as_fields() -> None:
 def test_rescheduled_connector_shows_until_when() -> None:
     at = (NOW + timedelta(minutes=90)).isoformat()
     fields = _show(status={"sync_state": "rescheduled", "rescheduled_for": at})["blocks"][1]["fields"]
-    assert fields[-1]["text"] == "*Rescheduled until*\n2026-05-09 13:30 UTC (in 1h 30m)"
+    assert fields[-1]["text"] == (
+        "*Rescheduled until*\n<!date^1778333400^{date_short_pretty} {time}|2026-05-09 13:30 UTC> (in 1h 30m)"
+    )
 
 
 def test_force_sync_asks_first_in_a_dialog() -> None:

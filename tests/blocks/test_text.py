@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from bot.blocks.governance import BulkLine, render_bulk_preview
 from bot.blocks.home import render_home
 from bot.blocks.kit import button, header
 from bot.blocks.show import render_show
-from bot.blocks.text import count, esc, plain
+from bot.blocks.text import count, esc, moment, plain, when
 from bot.services.pipelines.selectors import Selector
 from tests.blocks.factory import NOW, connection, snapshot
 
@@ -91,3 +92,16 @@ def test_one_connector_in_a_bulk_preview_and_on_the_home_tab_is_singular() -> No
     assert dialog["style"] == "danger"  # the dialog's button is as dangerous as the button that opens it
     home = json.dumps(render_home(snapshot(connection()), role="viewer", now=NOW))
     assert "1 connector* in 1 group" in home
+
+
+def test_a_time_is_a_slack_date_token_with_the_utc_stamp_as_its_fallback() -> None:
+    assert moment(NOW) == "<!date^1778328000^{date_short_pretty} {time}|2026-05-09 12:00 UTC>"
+    assert moment(NOW, "Sat 09 May 14:00 <CEST>") == (
+        "<!date^1778328000^{date_short_pretty} {time}|Sat 09 May 14:00 &lt;CEST&gt;>"
+    )
+
+
+def test_the_relative_time_keeps_the_absolute_one_beside_it_as_a_token() -> None:
+    then = NOW - timedelta(hours=3)
+    assert when(then, NOW) == "3h ago (<!date^1778317200^{date_short_pretty} {time}|2026-05-09 09:00 UTC>)"
+    assert when(None, NOW) == "never"

@@ -179,7 +179,10 @@ async def test_a_fivetran_outage_posts_that_the_data_could_not_be_fetched_and_co
     clock.set(NINE)
     assert (await replica.scheduler.fire_due()).outcomes() == [FireOutcome.POSTED_UNAVAILABLE]
     post = replica.poster.posts[0]
-    assert "could not be fetched from Fivetran at Mon 02 Mar 09:00 UTC" in post.text
+    assert (
+        "could not be fetched from Fivetran at <!date^1772442000^{date_short_pretty} {time}|Mon 02 Mar 09:00 UTC>"
+        in post.text
+    )
     assert "connection refused" in post.body()
     claim = await replica.claims.get(sub.id, NINE)
     assert claim is not None and claim.done_at is not None

@@ -84,7 +84,10 @@ def test_problems_show_what_is_wrong_and_since_when_with_a_button_to_open_each()
     body = repr(message.blocks)
     assert "Broken: Re-authorize" in body
     assert "Failing since the last success 3h ago · last failure 1h ago" in body
-    assert "Rescheduled until Sat 09 May 16:00 CEST (in 2h)" in body
+    assert (
+        "Rescheduled until <!date^1778335200^{date_short_pretty} {time}|Sat 09 May 16:00 CEST> (in 2h)"
+        in body
+    )
     assert "Paused · no sync for 3d" in body
     assert "Delayed: data is late" in body
     assert "Setup incomplete" in body
@@ -160,7 +163,10 @@ def test_no_matching_connectors_says_so() -> None:
 def test_the_unavailable_digest_says_the_data_could_not_be_fetched_and_when() -> None:
     message = render_digest_unavailable("Could not connect: <refused>", now=NOW, tz=BERLIN)
     assert_safe(message)
-    assert "could not be fetched from Fivetran at Sat 09 May 14:00 CEST" in message.text
+    assert (
+        "could not be fetched from Fivetran at <!date^1778328000^{date_short_pretty} {time}|Sat 09 May 14:00 CEST>"
+        in message.text
+    )
     assert "&lt;refused&gt;" in repr(message.blocks)
 
 
@@ -171,7 +177,7 @@ def test_the_added_answer_shows_the_schedule_selector_and_next_fires_in_the_zone
     assert_safe(message)
     text = message.blocks[0]["text"]["text"]
     assert "every weekday at 09:00 Europe/Berlin · `group:prod` · only when there are problems" in text
-    assert "Mon 11 May 09:00 CEST (in 43h)" in text
+    assert "<!date^1778482800^{date_short_pretty} {time}|Mon 11 May 09:00 CEST> (in 43h)" in text
     assert "`/hvr digest remove 3fk2q9`" in text
 
 
@@ -183,7 +189,7 @@ def test_the_list_shows_each_digest_with_its_next_fire_and_how_to_remove_it() ->
     message = render_digest_list([(first, datetime(2026, 5, 11, 7, 0, tzinfo=UTC)), (second, None)], now=NOW)
     assert_safe(message)
     body = repr(message.blocks)
-    assert "Next: Mon 11 May 09:00 CEST (in 43h)" in body
+    assert "Next: <!date^1778482800^{date_short_pretty} {time}|Mon 11 May 09:00 CEST> (in 43h)" in body
     assert "every 15 minutes UTC · all connectors" in body
     assert "`/hvr digest remove abc`" in body and "added by <@U1>" in body
 

@@ -83,6 +83,7 @@ async def test_a_second_approve_pressed_past_the_dedupe_window_runs_no_second_re
     again = await gov.click(approve["action_id"], approve["value"], ADMIN2)
     assert gov.sent_since(before)[RESYNC] == 1
     assert is_refusal(again.last) and "already approved" in again.last.text
+    assert f"already approved by <@{ADMIN2}>." in again.last.text  # the person, as a mention
     assert await newest_refusal(gov) == ("resync", "refused", ADMIN2)
 
 

@@ -103,10 +103,11 @@ GRANTS_TTL_S = 2.0
 class Refused(Exception):
     """A request the policy does not allow; `reason` says why and who can do it, in plain words."""
 
-    def __init__(self, reason: str, ask: tuple[str, ...] = ()) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, ask: tuple[str, ...] = (), *, by: str | None = None) -> None:
+        super().__init__(reason if by is None else f"{reason} by {by}")
         self.reason = reason
         self.ask = ask  # user or group ids who could do it
+        self.by = by  # the user whose earlier decision stands in the way, said as a mention
 
 
 class GroupMembers(Protocol):
