@@ -44,7 +44,9 @@ def render_audit(
 ) -> Message:
     """`connector` is the name asked about, `user` the person: a mention in mrkdwn (each reader sees the
     name), so the person is said below the header, which is plain text and would show a raw id."""
-    scope = (f" for {clip(connector, 200)}" if connector else "") + (f" by {mention(user)}" if user else "")
+    # Only someone on record is mentioned: a typed id with no entries may be anyone, and must not ping them.
+    who = (mention(user) if entries else f"`{clip(user, 40)}`") if user else ""
+    scope = (f" for {clip(connector, 200)}" if connector else "") + (f" by {who}" if user else "")
     if not entries:
         text = f"No audit entries{scope}."
         return Message(text=fallback(text), blocks=[section(text)])

@@ -44,5 +44,7 @@ def test_a_connector_is_named_in_the_header_and_nothing_found_says_for_whom() ->
     assert message.blocks[1]["elements"][0]["text"] == "2 entries for salesforce_prod, newest first"
     assert "by the bot" in message.blocks[2]["text"]["text"]
     empty = render_audit([], connector="<x>", user="<!here>", now=NOW)
-    assert empty.text == "No audit entries for &lt;x&gt; by &lt;!here&gt;."
+    assert (
+        empty.text == "No audit entries for &lt;x&gt; by `&lt;!here&gt;`."
+    )  # said, never a mention: no entries, so nobody on record
     assert_safe(message)
