@@ -93,6 +93,11 @@ def _candidate_buttons(snapshot: AccountSnapshot, connections: list[Connection])
 def render_not_found(missing: Missing, snapshot: AccountSnapshot) -> Message:
     query = clip(missing.query, QUERY_MAX)
     text = f"No connector named `{query}`."
+    head, sep, _ = missing.query.strip().partition(":")
+    if sep and snapshot.several and head.lower() not in snapshot.sources:
+        # `nope:stripe`: a mistyped source reads as a name nobody has; say which sources there are
+        known = ", ".join(f"`{clip(s, 60)}`" for s in snapshot.sources)
+        text += f" There is no source `{clip(head, 60)}`; the sources are {known}."
     if missing.suggestions:
         blocks = [section(f"{text} Did you mean:"), *_candidate_buttons(snapshot, missing.suggestions)]
     else:

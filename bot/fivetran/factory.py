@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from bot.config import FivetranAccount, Settings
+from bot.config import FivetranAccount
 from bot.fivetran.budget import RequestBudget
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.retry import RetryPolicy
@@ -37,19 +37,3 @@ def client_for_account(
         sleep=sleep,
     )
     return FivetranClient(transport)
-
-
-def client_from_settings(
-    settings: Settings,
-    http: httpx.AsyncClient,
-    *,
-    base_url: str | None = None,
-    retry: RetryPolicy | None = None,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> FivetranClient:
-    """The client of the only account; with several, which one is the caller's to say (client_for_account)."""
-    accounts = settings.accounts()
-    if len(accounts) != 1:
-        names = ", ".join(account.name for account in accounts)
-        raise ValueError(f"{len(accounts)} Fivetran accounts are configured ({names}): build one client each")
-    return client_for_account(accounts[0], http, base_url=base_url, retry=retry, sleep=sleep)

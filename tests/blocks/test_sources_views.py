@@ -108,3 +108,12 @@ def test_a_name_not_found_while_a_source_is_down_says_which_source_could_not_be_
     message = render_not_found(missing, down)
     assert_safe(message)
     assert "Could not reach *staging*: it did not answer in time." in _text(message.blocks)
+
+
+def test_a_mistyped_source_prefix_says_which_sources_there_are() -> None:
+    missing = resolve(BOTH, "stagng:orders")
+    assert isinstance(missing, Missing)
+    message = render_not_found(missing, BOTH)
+    assert_safe(message)
+    assert "There is no source `stagng`; the sources are `prod`, `staging`." in _text(message.blocks)
+    assert "There is no source" not in _text(render_not_found(Missing("a:b", []), _source("fivetran")).blocks)

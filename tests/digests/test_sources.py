@@ -57,6 +57,8 @@ def test_a_source_selector_counts_only_that_source() -> None:
     both = merge(("prod", "staging"), {"prod": PROD, "staging": STAGING}, {})
     content = build_digest(both, parse_selector_text("source:staging"), None, now=NOW, only_problems=False)
     assert content.total == 3 and [p.connection.id for p in content.problems] == ["staging:users"]
+    # the sources the selector leaves out are not listed as having nothing
+    assert [name for name, _, _ in content.per_source] == ["staging"]
 
 
 def test_a_source_that_did_not_answer_is_said_and_its_problems_are_neither_gone_nor_forgotten() -> None:

@@ -391,6 +391,33 @@ async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     return server, task, port
 
 
+def bot_settings(
+    double: SlackDouble,
+    signing_secret: str | None,
+    scratch: str,
+    *,
+    admins: tuple[str, ...] = (ADMIN,),
+    operators: tuple[str, ...] = (OPERATOR,),
+) -> dict[str, Any]:
+    """The Settings every end-to-end bot shares besides its Fivetran accounts: Slack through the double,
+    these roles, no channel limits, no polling watcher, a SQLite file of its own in `scratch`."""
+    return {
+        "slack_bot_token": SecretStr(BOT_TOKEN),
+        "slack_signing_secret": SecretStr(signing_secret) if signing_secret else None,
+        "slack_app_token": None,
+        "slack_api_url": double.api_url,
+        "hvr_admins": list(admins),
+        "hvr_operators": list(operators),
+        "hvr_allowed_channels": [],
+        "hvr_read_only": False,
+        "hvr_audit_channel": None,
+        "hvr_resync_approval": False,
+        # no polling watcher: these tests script Fivetran answers and a poll would take them
+        "hvr_watch_interval": 0,
+        "database_url": f"sqlite+aiosqlite:///{scratch}/hvr-bot.db",
+    }
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     *,
@@ -427,21 +454,14 @@ async def running_bot(
         await stack.enter_async_context(fivetran_http)
         settings = Settings(
             _env_file=None,  # not the developer's .env: everything the test relies on is given here
-            slack_bot_token=SecretStr(BOT_TOKEN),
-            slack_signing_secret=SecretStr(signing_secret) if signed else None,
-            slack_app_token=SecretStr(app_token) if app_token else None,
-            slack_api_url=double.api_url,
             fivetran_api_key=SecretStr(sim.api_key),
             fivetran_api_secret=SecretStr(sim.api_secret),
-            hvr_admins=list(admins),
-            hvr_operators=list(operators),
-            hvr_allowed_channels=[],
-            hvr_read_only=False,
-            hvr_audit_channel=None,
-            hvr_resync_approval=False,
-            # no polling watcher: these tests script Fivetran answers and a poll would take them
-            hvr_watch_interval=0,
-            database_url=f"sqlite+aiosqlite:///{scratch}/hvr-bot.db",
+            **{
+                **bot_settings(
+                    double, signing_secret if signed else None, scratch, admins=admins, operators=operators
+                ),
+                "slack_app_token": SecretStr(app_token) if app_token else None,
+            },
         )
         bot = build_bot(
             settings,

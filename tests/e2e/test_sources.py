@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bot.app import build_bot
 from bot.simulator import build_app
@@ -20,9 +19,9 @@ from tests.e2e.harness import (
     BOT_TOKEN,
     E2E,
     FAST_FOLLOW,
-    OPERATOR,
     Tamper,
     all_text,
+    bot_settings,
     labels,
     serving,
 )
@@ -42,20 +41,7 @@ async def two_accounts() -> AsyncIterator[tuple[E2E, SimulatedAccounts]]:
         double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="hvr-e2e-sources-"))
         signing_secret = secrets.token_hex(16)
-        settings = accounts.settings(
-            slack_bot_token=SecretStr(BOT_TOKEN),
-            slack_signing_secret=SecretStr(signing_secret),
-            slack_app_token=None,
-            slack_api_url=double.api_url,
-            hvr_admins=[ADMIN],
-            hvr_operators=[OPERATOR],
-            hvr_allowed_channels=[],
-            hvr_read_only=False,
-            hvr_audit_channel=None,
-            hvr_resync_approval=False,
-            hvr_watch_interval=0,
-            database_url=f"sqlite+aiosqlite:///{scratch}/hvr-bot.db",
-        )
+        settings = accounts.settings(**bot_settings(double, signing_secret, scratch))
         bot = build_bot(settings, fivetran_http=accounts.http, follow_policy=FAST_FOLLOW)
         prod = accounts.sims["prod"]
         async with serving(

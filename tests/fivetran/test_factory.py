@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import SecretStr
-
-from bot.config import FivetranAccount, Settings
-from bot.fivetran.factory import client_for_account, client_from_settings
+from bot.fivetran.factory import client_for_account
 from tests.fakes.accounts import simulated_accounts
 
 
@@ -40,23 +36,3 @@ async def test_each_account_has_a_budget_of_its_own_at_its_hourly_limit() -> Non
         assert prod.transport.budget.capacity == 500 and staging.transport.budget.capacity == 20_000
         # prod's request spent prod's budget only
         assert prod.transport.budget.available < 500 and staging.transport.budget.available == 20_000
-
-
-async def test_client_from_settings_is_the_single_accounts_client() -> None:
-    async with simulated_accounts("fivetran") as accounts:
-        settings = Settings(
-            _env_file=None, fivetran_api_key="fivetran-key", fivetran_api_secret="fivetran-secret"
-        )
-        client = client_from_settings(settings, accounts.http, base_url="http://fivetran.simulator")
-        await client.account_info()
-        assert accounts.authorizations("fivetran") == {accounts.basic("fivetran")}
-
-
-async def test_client_from_settings_refuses_to_guess_among_several_accounts() -> None:
-    def account(name: str) -> FivetranAccount:
-        return FivetranAccount(name=name, api_key=SecretStr("k"), api_secret=SecretStr("s"))
-
-    settings = Settings(_env_file=None, fivetran_accounts=[account("prod"), account("staging")])
-    async with simulated_accounts("prod") as accounts:
-        with pytest.raises(ValueError, match=r"2 Fivetran accounts are configured \(prod, staging\)"):
-            client_from_settings(settings, accounts.http)

@@ -53,6 +53,7 @@ class Audits:
     """(action, status, parameters) of every entry, in order."""
 
     entries: list[tuple[str, str, Mapping[str, Any]]] = field(default_factory=list)
+    targets: list[list[str]] = field(default_factory=list)  # each entry's connectors, in the same order
 
     async def run(
         self,
@@ -63,8 +64,10 @@ class Audits:
         call: Callable[[], Awaitable[ActionResult]],
     ) -> ActionResult:
         self.entries.append((action, "started", parameters))
+        self.targets.append(list(connectors))
         result = await call()
         self.entries.append((action, "succeeded" if result.ok else "failed", parameters))
+        self.targets.append(list(connectors))
         return result
 
     async def refused(
@@ -76,3 +79,4 @@ class Audits:
         reason: str,
     ) -> None:
         self.entries.append((action, "refused", parameters))
+        self.targets.append(list(connectors))

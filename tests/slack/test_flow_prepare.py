@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
-
 import pytest
 
 from bot.blocks.message import Message
 from bot.fivetran.models import Connection
 from bot.services.governance.access import Actor, Refused, Role
-from bot.services.governance.audit import AuditContext
-from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 from tests.blocks.factory import NOW, connection, snapshot
 from tests.fakes.deps import only
 from tests.fakes.replies import Replies
+from tests.slack.doubles import Audits
 
 ONE = snapshot(connection())
 
@@ -49,39 +45,12 @@ class Once:
         return not seen
 
 
-class Refusals:
-    """The audit log as far as a refusal goes: what was refused, and why."""
-
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, list[str]]] = []
-
-    async def refused(
-        self,
-        ctx: AuditContext,
-        action: str,
-        connectors: Sequence[str],
-        parameters: Mapping[str, Any],
-        reason: str,
-    ) -> None:
-        self.entries.append((action, list(connectors)))
-
-    async def run(
-        self,
-        ctx: AuditContext,
-        action: str,
-        connectors: Sequence[str],
-        parameters: Mapping[str, Any],
-        call: Callable[[], Awaitable[ActionResult]],
-    ) -> ActionResult:
-        return await call()
-
-
-def _flow(policy: Policy, dedupe: Once, audit: Refusals | None = None) -> Flow:
+def _flow(policy: Policy, dedupe: Once, audit: Audits | None = None) -> Flow:
     deps = only(
         cache=Cache(),
         policy=policy,
         dedupe=dedupe,
-        auditor=audit or Refusals(),
+        auditor=audit or Audits(),
         now=lambda: NOW,
     )
     return Flow(deps)
@@ -107,13 +76,13 @@ async def test_prepare_resolves_then_hands_back_the_connector_when_nothing_stops
 
 
 async def test_prepare_refuses_before_asking_to_confirm_or_recording_the_request() -> None:
-    out, once, policy, audit = Replies(), Once(), Policy(False), Refusals()
+    out, once, policy, audit = Replies(), Once(), Policy(False), Audits()
     with pytest.raises(Refused):
         await _flow(policy, once, audit).prepare(
             _turn(out), _first_id(), "pause", confirm=lambda s, c: Message(text="sure?"), once=_key
         )
     assert policy.asked == ["pause"] and out.texts == [] and once.keys == []
-    assert audit.entries == [("pause", [_first_id()])]  # the refusal is on record
+    assert (audit.entries, audit.targets) == ([("pause", "refused", {})], [[_first_id()]])  # on record
 
 
 async def test_prepare_asks_to_confirm_and_does_not_count_the_unconfirmed_request_as_the_first() -> None:

@@ -132,15 +132,16 @@ def build_digest(
         gone=tuple(sorted(gone, key=lambda c: order.get(c.connection_id, 0))),
         has_previous=previous_problems is not None,
         only_problems=only_problems,
-        per_source=_per_source(snapshot, selected),
+        per_source=_per_source(snapshot, selected, selector.sources),
         unreachable=dict(snapshot.unreachable),
         unseen=unseen,
     )
 
 
 def _per_source(
-    snapshot: AccountSnapshot, selected: list[Connection]
+    snapshot: AccountSnapshot, selected: list[Connection], among: tuple[str, ...] = ()
 ) -> tuple[tuple[str, int, Mapping[Health, int]], ...]:
+    """Each source's counts, in configured order; only the sources a `source:` selector names, if any."""
     if not snapshot.several:
         return ()
     counts: dict[str, dict[Health, int]] = {}
@@ -151,7 +152,7 @@ def _per_source(
     return tuple(
         (name, sum(counts.get(name, {}).values()), counts.get(name, {}))
         for name in snapshot.sources
-        if name not in snapshot.unreachable
+        if name not in snapshot.unreachable and (not among or name in among)
     )
 
 

@@ -97,14 +97,6 @@ class Sources:
         """Fetches of every source's snapshot so far (tests and the benchmarks count them)."""
         return sum(m.cache.fetches for m in self._members.values())
 
-    @property
-    def several(self) -> bool:
-        """More than one source: every row then names its source."""
-        return len(self.names) > 1
-
-    def named(self, name: str) -> Member | None:
-        return self._members.get(name)
-
     # --- the snapshot cache's face --------------------------------------------------------------------
 
     async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
