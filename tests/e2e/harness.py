@@ -39,7 +39,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Bot, build_bot
-from bot.clock import Sleep
+from bot.clock import Sleep, utcnow
 from bot.config import Settings
 from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
@@ -432,12 +432,15 @@ async def running_bot(
     follow_policy: FollowPolicy = FAST_FOLLOW,
     app_token: str | None = None,
     signed: bool = True,
+    simulated_now: bool = False,
 ) -> AsyncIterator[E2E]:
     """The whole bot on loopback. `fivetran_url` replaces the in-process simulator with a real HTTP client
     to that URL (e.g. a closed port); `sleep` is the bot's (Fivetran retry backoff, following).
     `app_token` configures Socket Mode (no WebSocket is opened: tests drive Bolt as its handler does);
     `signed=False` leaves SLACK_SIGNING_SECRET unset (e2e.inbound still signs, with a secret the bot
-    does not know)."""
+    does not know). `simulated_now`: the bot's wall clock is the simulated account's, so a time Fivetran
+    names (`rescheduled_for`) is as far ahead of the bot as it is on a live account; left off, the bot
+    reads real time, long past the simulator's fixed start."""
     signing_secret = secrets.token_hex(16)
     clock = ManualClock()
     sim = Simulator(seed=seed, groups=groups, connections=connections, clock=clock, latency_ms=latency_ms)
@@ -469,6 +472,7 @@ async def running_bot(
             fivetran_base_url=fivetran_url or SIM_URL,
             sleep=sleep,
             follow_policy=follow_policy,
+            now=clock.now if simulated_now else utcnow,
         )
         async with serving(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
