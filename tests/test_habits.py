@@ -48,3 +48,21 @@ def test_each_shared_fake_is_defined_once_in_tests_fakes() -> None:
             if isinstance(node, ast.ClassDef) and node.name in SHARED_FAKES:
                 found[node.name].append(str(path.relative_to(ROOT).parent))
     assert dict(found) == {name: ["tests/fakes"] for name in SHARED_FAKES}
+
+
+def test_every_simulator_a_test_of_the_bot_builds_is_watched_for_legacy_alias_requests() -> None:
+    """tests/conftest.py checks the watched ones after each test (DESIGN section 10); tests/simulator/
+    calls the legacy names on purpose."""
+    unwatched: list[str] = []
+    for path in _modules("tests"):
+        if path.is_relative_to(ROOT / "tests" / "simulator"):
+            continue
+        tree = ast.parse(path.read_text())
+        calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+        wrapped = {id(arg) for call in calls if ast.unparse(call.func) == "watched" for arg in call.args}
+        unwatched += [
+            f"{path.relative_to(ROOT)}:{call.lineno}"
+            for call in calls
+            if ast.unparse(call.func) == "Simulator" and id(call) not in wrapped
+        ]
+    assert unwatched == [], "wrap each in tests.simulator.aliases.watched(...)"

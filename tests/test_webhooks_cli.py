@@ -14,13 +14,14 @@ from bot.config import Settings
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.webhooks_cli import EVENTS, run_webhooks
 from tests.fakes.accounts import SimulatedAccounts, simulated_accounts
+from tests.simulator.aliases import watched
 
 URL = "https://bot.example.com/fivetran/webhook"
 
 
 @pytest.fixture
 async def sim_http() -> AsyncIterator[tuple[Simulator, httpx.AsyncClient]]:
-    sim = Simulator(seed=3, connections=5, clock=ManualClock())
+    sim = watched(Simulator(seed=3, connections=5, clock=ManualClock()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim))) as http:
         yield sim, http
 

@@ -17,6 +17,7 @@ from tests.db_fixtures import (  # noqa: F401 (fixtures are found by name)
     sqlite_template,
 )
 from tests.fakes import FakeClock
+from tests.simulator.aliases import watched
 
 from .fakes import Harness, make_harness
 
@@ -29,7 +30,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def sim(clock: FakeClock) -> AsyncIterator[Simulator]:
-    simulator = Simulator(seed=7, groups=4, connections=60, clock=clock)
+    simulator = watched(Simulator(seed=7, groups=4, connections=60, clock=clock))
     yield simulator
     await simulator.aclose()
 

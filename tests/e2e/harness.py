@@ -47,7 +47,7 @@ from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory, SlackRequest
 from bot.slack_double.store import Message
 from bot.web.app import build_web_app
-from tests.simulator.aliases import assert_no_legacy_aliases
+from tests.simulator.aliases import watched
 
 ADMIN = "UADMIN0001"
 OPERATOR = "UOPER00001"
@@ -443,7 +443,9 @@ async def running_bot(
     reads real time, long past the simulator's fixed start."""
     signing_secret = secrets.token_hex(16)
     clock = ManualClock()
-    sim = Simulator(seed=seed, groups=groups, connections=connections, clock=clock, latency_ms=latency_ms)
+    sim = watched(
+        Simulator(seed=seed, groups=groups, connections=connections, clock=clock, latency_ms=latency_ms)
+    )
     tamper = Tamper(build_app(sim))
     async with contextlib.AsyncExitStack() as stack:
         # A database of its own: dedupe windows, audit and grants must not leak between tests.
@@ -478,4 +480,3 @@ async def running_bot(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
         ) as e2e:
             yield e2e
-            assert_no_legacy_aliases(sim)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.slack_double.store import Message
-from tests.e2e.harness import GET_CONNECTION, E2E, SYNC, running_bot
+from tests.e2e.harness import E2E, GET_CONNECTION, SYNC, running_bot
 from tests.e2e.test_sync import start_followed_sync
 
 QUOTA_LASTS_S = 60  # the sync runs this long before the source's API quota is used up
@@ -43,7 +43,9 @@ async def rescheduled_sync(e2e: E2E, schedule_type: str) -> tuple[str, str, Mess
     the channel message once it says so."""
     connection_id, name = e2e.connection_named("healthy")
     e2e.sim.update_connection(connection_id, {"schedule_type": schedule_type})
-    e2e.sim.script_sync_outcome(connection_id, "rescheduled", duration_s=QUOTA_LASTS_S, reschedule_s=QUOTA_BACK_S)
+    e2e.sim.script_sync_outcome(
+        connection_id, "rescheduled", duration_s=QUOTA_LASTS_S, reschedule_s=QUOTA_BACK_S
+    )
     status = await start_followed_sync(e2e, connection_id, name)
     e2e.clock.advance(QUOTA_LASTS_S + 1)
     await e2e.double.wait_for(lambda: "source quota" in status.text or "quota is used up" in status.text)

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.config import FivetranAccount, Settings
 from bot.simulator import ManualClock, Simulator, build_app
+from tests.simulator.aliases import watched
 
 DOMAIN = "simulator"
 
@@ -90,13 +91,14 @@ async def simulated_accounts(
     """`seed`: every account from the same one, so the same connection names and ids exist in each (a
     staging copy of production); by default each account has its own."""
     sims = {
-        name: Simulator(
-            seed=seed if seed is not None else index + 1,
-            connections=connections,
-            clock=ManualClock(),
-            api_key=SimulatedAccounts.key(name),
-            api_secret=SimulatedAccounts.secret(name),
-            # Live Fivetran answers a create with code "Created"; the client accepts it once issue 19's
+        name: watched(
+            Simulator(
+                seed=seed if seed is not None else index + 1,
+                connections=connections,
+                clock=ManualClock(),
+                api_key=SimulatedAccounts.key(name),
+                api_secret=SimulatedAccounts.secret(name),
+            )
         )
         for index, name in enumerate(names)
     }

@@ -14,6 +14,7 @@ from bot.fivetran.transport import Transport
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.simulator.schemas import supports_table_resync
 from tests.openapi_spec import validate_request, validate_response
+from tests.simulator.aliases import watched
 
 
 class SpecCheckingTransport(httpx.AsyncBaseTransport):
@@ -36,7 +37,7 @@ class SpecCheckingTransport(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 async def setup() -> AsyncIterator[tuple[FivetranClient, Simulator, SpecCheckingTransport]]:
-    sim = Simulator(seed=3, groups=5, connections=5_000, clock=ManualClock())
+    sim = watched(Simulator(seed=3, groups=5, connections=5_000, clock=ManualClock()))
     checking = SpecCheckingTransport(httpx.ASGITransport(app=build_app(sim)))
     async with httpx.AsyncClient(transport=checking) as http:
         client = FivetranClient(

@@ -27,6 +27,7 @@ from bot.storage.db import Database
 from bot.storage.follows import FollowRepo
 from bot.storage.migrate import upgrade
 from tests.fakes import FakePoster, FakeSleep
+from tests.simulator.aliases import watched
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Rig:
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    sim = Simulator(seed=5, connections=12, clock=clock)
+    sim = watched(Simulator(seed=5, connections=12, clock=clock))
     url = f"sqlite+aiosqlite:///{tmp_path}/follows.db"
     await upgrade(url)
     database = Database(url)

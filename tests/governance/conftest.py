@@ -44,6 +44,7 @@ from tests.db_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.fakes import FakeClock, FakeSleep
 from tests.integration.conftest import ADMIN, CHANNEL, OPERATOR, VIEWER, RecordingResponder
+from tests.simulator.aliases import watched
 
 __all__ = ["ADMIN", "CHANNEL", "OPERATOR", "VIEWER", "Gov", "RecordingResponder"]
 
@@ -217,7 +218,7 @@ async def make_gov(scratch: Path, request: pytest.FixtureRequest) -> AsyncIterat
                 shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
                 database_url = f"sqlite+aiosqlite:///{path}"
             clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-            sim = Simulator(seed=seed, groups=groups, connections=connections, clock=clock)
+            sim = watched(Simulator(seed=seed, groups=groups, connections=connections, clock=clock))
             sleep = FakeSleep(clock)
             double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
             values: dict[str, Any] = {

@@ -21,6 +21,7 @@ from bot.services.governance.access import Actor
 from bot.services.runtime.posting import MessageRef
 from bot.simulator import Simulator, build_app
 from tests.fakes import FakeClock, FakeSleep
+from tests.simulator.aliases import watched
 
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
 CHANNEL = "CTEST0001"
@@ -90,7 +91,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    sim = Simulator(seed=11, groups=3, connections=40, clock=clock)
+    sim = watched(Simulator(seed=11, groups=3, connections=40, clock=clock))
     sleep = FakeSleep(clock)  # following a sync moves the simulator's time, not the wall clock
     settings = Settings(
         fivetran_api_key="demo",

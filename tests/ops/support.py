@@ -22,6 +22,7 @@ from bot.services.alerts.webhook_events import SIGNATURE_HEADER, sign
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.e2e.harness import ADMIN, E2E, FAST_FOLLOW, OPERATOR, SIM_URL, Tamper, no_wait, serving
+from tests.simulator.aliases import watched
 
 WEBHOOK_SECRET = "whsec-ops-0123456789"
 
@@ -41,7 +42,9 @@ async def ops_bot(
     """Like `running_bot`, with these settings; `retry_sleep=False` makes Fivetran retries instant."""
     signing_secret = signing_secret or secrets.token_hex(16)
     clock = ManualClock()
-    sim = Simulator(seed=7, groups=2, connections=12, clock=clock, api_key=api_key, api_secret=api_secret)
+    sim = watched(
+        Simulator(seed=7, groups=2, connections=12, clock=clock, api_key=api_key, api_secret=api_secret)
+    )
     tamper = Tamper(build_app(sim))
     async with contextlib.AsyncExitStack() as stack:
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="hvr-ops-"))

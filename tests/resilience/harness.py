@@ -27,6 +27,7 @@ from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from tests.e2e.harness import ADMIN, BOT_TOKEN, E2E, OPERATOR, SIM_URL, Tamper, serving
+from tests.simulator.aliases import watched
 
 FAST_FOLLOW = FollowPolicy(first_delay=0.02, max_delay=0.05, give_up_after=60.0, max_consecutive_errors=20)
 
@@ -82,13 +83,15 @@ async def resilient_bot(
 ) -> AsyncIterator[Resilient]:
     signing_secret = "sign-" + secrets.token_hex(12)
     clock = ManualClock()
-    sim = Simulator(
-        seed=7,
-        groups=groups,
-        connections=connections,
-        clock=clock,
-        api_key=FIVETRAN_KEY,
-        api_secret=FIVETRAN_SECRET,
+    sim = watched(
+        Simulator(
+            seed=7,
+            groups=groups,
+            connections=connections,
+            clock=clock,
+            api_key=FIVETRAN_KEY,
+            api_secret=FIVETRAN_SECRET,
+        )
     )
     tamper = Tamper(build_app(sim))
     slack_time = SlackTime()

@@ -26,6 +26,7 @@ from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory
 from bot.slack_double.store import Message
 from tests.e2e.harness import ADMIN, BOT_TOKEN, CHANNEL, OPERATOR, _serve, buttons, closed_port
+from tests.simulator.aliases import watched
 
 SIGNING_SECRET = "sign-process-4f1c2a"
 
@@ -171,7 +172,7 @@ class Deployment:
 @contextlib.asynccontextmanager
 async def deployment(tmp: Path, *, connections: int = 12) -> AsyncIterator[Deployment]:
     clock = ManualClock()
-    sim = Simulator(seed=7, groups=2, connections=connections, clock=clock)
+    sim = watched(Simulator(seed=7, groups=2, connections=connections, clock=clock))
     gate = Gate(build_app(sim))
     async with contextlib.AsyncExitStack() as stack:
         double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))

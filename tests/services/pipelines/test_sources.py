@@ -21,6 +21,7 @@ from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources, UnknownSource
 from bot.simulator import Simulator, build_app
 from tests.fakes import FakeClock
+from tests.simulator.aliases import watched
 
 
 @dataclass
@@ -46,8 +47,12 @@ def _member(name: str, sim: Simulator, http: httpx.AsyncClient) -> Member:
 async def two() -> AsyncIterator[Two]:
     # the same seed: the same connection names and ids in both accounts, as a staging copy of prod has
     clock = FakeClock()
-    prod = Simulator(seed=5, groups=2, connections=8, clock=clock, api_key="prod-key", api_secret="prod-s")
-    staging = Simulator(seed=5, groups=2, connections=8, clock=clock, api_key="stg-key", api_secret="stg-s")
+    prod = watched(
+        Simulator(seed=5, groups=2, connections=8, clock=clock, api_key="prod-key", api_secret="prod-s")
+    )
+    staging = watched(
+        Simulator(seed=5, groups=2, connections=8, clock=clock, api_key="stg-key", api_secret="stg-s")
+    )
     mounts = {
         "http://prod": httpx.ASGITransport(app=build_app(prod)),
         "http://staging": httpx.ASGITransport(app=build_app(staging)),
@@ -133,7 +138,7 @@ async def test_columns_are_read_and_changed_in_the_account_the_key_names() -> No
         )
     async with httpx.AsyncClient() as http:
         sources = Sources(
-            [_member(name, Simulator(seed=1, connections=1), http) for name in ("prod", "staging")]
+            [_member(name, watched(Simulator(seed=1, connections=1)), http) for name in ("prod", "staging")]
         )
         found = await sources.get_columns(qualify("staging", "c1"), "public", "orders")
         await sources.set_column(
