@@ -20,8 +20,8 @@ TEST = "POST /v1/connections/{connection_id}/test"
 GET_SCHEMAS = "GET /v1/connections/{connection_id}/schemas"
 RELOAD = "POST /v1/connections/{connection_id}/schemas/reload"
 PATCH_TABLE = "PATCH /v1/connections/{connection_id}/schemas/{schema}/tables/{table}"
-# The column cases name no operation they send (yet): the simulator serves the column endpoints from
-# issue 19's simulator half on, and their operations belong in those cases' `sends` once it does.
+GET_COLUMNS = "GET /v1/connections/{connection_id}/schemas/{schema}/tables/{table}/columns"
+PATCH_COLUMN = "PATCH /v1/connections/{connection_id}/schemas/{schema}/tables/{table}/columns/{column}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ COMMANDS: list[CommandCase] = [
     _c("group {group}", "group", VW),
     _c("schemas {healthy}", "schemas", VW, GET_SCHEMAS),
     _c("tables {healthy}", "tables", VW, GET_SCHEMAS),
-    _c("columns {healthy} {table}", "columns", VW),
+    _c("columns {healthy} {table}", "columns", VW, GET_COLUMNS),
     _c("sync {healthy}", "sync", OP, SYNC),
     _c("sync {healthy} --force", "force_sync", OP, SYNC),
     _c("pause {healthy}", "pause", OP, PATCH_CONNECTION),
@@ -127,7 +127,10 @@ def _table(t: Target, paused: str, gov: Gov) -> str:
 
 
 def _column(t: Target, paused: str, gov: Gov) -> str:
-    return ids.pack(c=t.id, s=t.schema, t=t.table, k="id")
+    """A column of the target's table that Fivetran lets be changed (not its primary key)."""
+    columns = gov.sim.columns(t.id, t.schema, t.table)["columns"]
+    name = next(n for n, c in columns.items() if c["enabled_patch_settings"]["allowed"])
+    return ids.pack(c=t.id, s=t.schema, t=t.table, k=name)
 
 
 @dataclass(frozen=True)
@@ -137,14 +140,18 @@ class ButtonCase:
     action: str
     needed: Role | None
     sends: frozenset[str] = field(default_factory=frozenset)
+    # the button carries a confirm dialog wherever it is drawn (Slack asks before it sends the press)
+    confirms: bool = False
 
     @property
     def changes_fivetran(self) -> bool:
         return self.action in CHANGES
 
 
-def _b(action_id: str, value: Value, action: str, needed: Role | None, *sends: str) -> ButtonCase:
-    return ButtonCase(action_id, value, action, needed, frozenset(sends))
+def _b(
+    action_id: str, value: Value, action: str, needed: Role | None, *sends: str, confirms: bool = False
+) -> ButtonCase:
+    return ButtonCase(action_id, value, action, needed, frozenset(sends), confirms)
 
 
 BUTTONS: list[ButtonCase] = [
@@ -161,11 +168,20 @@ BUTTONS: list[ButtonCase] = [
     _b(ids.ENABLE_TABLE, _fixed(_table), "enable_table", OP, PATCH_TABLE),
     _b(ids.DISABLE_TABLE, _fixed(_table), "disable_table", OP, PATCH_TABLE),
     _b(ids.RELOAD_SCHEMAS, _fixed(lambda t, p, g: t.id), "reload_schemas", OP, RELOAD),
-    _b(ids.COLUMNS, _fixed(lambda t, p, g: ids.pack(c=t.id, s=t.schema, t=t.table, p=1)), "columns", VW),
-    _b(ids.ENABLE_COLUMN, _fixed(_column), "enable_column", OP),
-    _b(ids.DISABLE_COLUMN, _fixed(_column), "disable_column", OP),
-    _b(ids.HASH_COLUMN, _fixed(_column), "hash_column", OP),
-    _b(ids.UNHASH_COLUMN, _fixed(_column), "unhash_column", OP),
+    _b(
+        ids.COLUMNS,
+        _fixed(lambda t, p, g: ids.pack(c=t.id, s=t.schema, t=t.table, p=1)),
+        "columns",
+        VW,
+        GET_COLUMNS,
+    ),
+    # A column change reads the column first (Fivetran wants its `enabled` with every change) and shows
+    # the list again after; switching a column off, or hashing it or not, changes what reaches the
+    # destination, so those ask first.
+    _b(ids.ENABLE_COLUMN, _fixed(_column), "enable_column", OP, PATCH_COLUMN, GET_COLUMNS),
+    _b(ids.DISABLE_COLUMN, _fixed(_column), "disable_column", OP, PATCH_COLUMN, GET_COLUMNS, confirms=True),
+    _b(ids.HASH_COLUMN, _fixed(_column), "hash_column", OP, PATCH_COLUMN, GET_COLUMNS, confirms=True),
+    _b(ids.UNHASH_COLUMN, _fixed(_column), "unhash_column", OP, PATCH_COLUMN, GET_COLUMNS, confirms=True),
     _b(ids.LIST_PAGE, _fixed(lambda t, p, g: ids.pack(q="", p=2)), "list", VW),
     # The overflow menu of a list row: the option's value names the action it stands for.
     _b(ids.ROW_MENU, _fixed(lambda t, p, g: ids.menu_value(ids.RESUME, p)), "resume", OP, PATCH_CONNECTION),
