@@ -15,7 +15,7 @@ from tests.simulator.conftest import Api, client_for, first_with, send
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.mark.parametrize("action", ["sync", "resync", "test", "schemas/reload"])
+@pytest.mark.parametrize("action", ["sync", "force", "resync", "test", "schemas/reload"])
 async def test_optional_body_posts_need_no_body_and_no_content_type(
     client: httpx.AsyncClient, sim: Simulator, action: str
 ) -> None:
@@ -83,7 +83,39 @@ async def test_force_is_a_forced_sync(api: Api, sim: Simulator, clock: ManualClo
     assert datetime.fromisoformat((await api.connection(healthy_id))["succeeded_at"]) == clock.now()
 
 
+async def test_a_trailing_slash_is_the_same_path_for_destinations_columns_and_legacy_names(
+    client: httpx.AsyncClient, sim: Simulator, healthy_id: str
+) -> None:
+    schema, table, column = _column_of(sim, healthy_id)
+    table_path = f"/v1/connections/{healthy_id}/schemas/{schema}/tables/{table}/columns"
+    for path in (f"/v1/destinations/{next(iter(sim.groups))}", table_path, f"/v1/connectors/{healthy_id}"):
+        plain, slashed = await send(client, "GET", path), await send(client, "GET", path + "/")
+        assert slashed.status_code == 200, slashed.text
+        assert slashed.json() == plain.json()
+    body = b'{"enabled": true, "hashed": true}'
+    patched = await send(client, "PATCH", f"{table_path}/{column}/", content=body, headers=JSON)
+    assert patched.status_code == 200, patched.text
+    assert sim.requests_by_operation["PATCH /v1/connections/{connection_id}/schemas/{schema}/tables/{table}"
+                                     "/columns/{column}"] == 1  # fmt: skip
+    # the slashed legacy name is still the legacy name, and counted as one
+    assert dict(sim.legacy_aliases) == {"GET /v1/connectors/{connection_id}": 2}
+
+
+def _column_of(sim: Simulator, cid: str) -> tuple[str, str, str]:
+    """A patchable table of `cid` (schema, table) and a column of it that may change."""
+    schema, table = next(
+        (s, t)
+        for s, config in sim.schema_config(cid)["schemas"].items()
+        for t, settings in config["tables"].items()
+        if settings["enabled_patch_settings"]["allowed"]
+    )
+    columns = sim.columns(cid, schema, table)["columns"]
+    column = next(n for n, c in columns.items() if c["enabled_patch_settings"]["allowed"])
+    return schema, table, column
+
+
 C, G = "{connection_id}", "{group_id}"
+COLUMNS = f"/v1/connections/{C}/schemas/{{schema}}/tables/{{table}}/columns"
 
 
 @pytest.mark.parametrize(
@@ -97,6 +129,9 @@ C, G = "{connection_id}", "{group_id}"
         ("POST", f"/v1/connections/{C}/sync", {"force": False}),
         ("POST", f"/v1/connections/{C}/force", None),
         ("POST", f"/v1/connections/{C}/test", None),
+        ("POST", f"/v1/connections/{C}/schemas/reload", None),
+        ("GET", COLUMNS, None),
+        ("PATCH", COLUMNS + "/{column}", {"enabled": True, "hashed": True}),
     ],
 )
 async def test_legacy_connectors_names_answer_like_connections_and_are_counted(
@@ -106,7 +141,10 @@ async def test_legacy_connectors_names_answer_like_connections_and_are_counted(
     answers = []
     for template in (canonical, alias):
         own = Simulator(seed=7, groups=4, connections=60, clock=ManualClock())  # each from the same start
-        path = template.replace(C, first_with(own, "healthy")).replace(G, next(iter(own.groups)))
+        cid = first_with(own, "healthy")
+        schema, table, column = _column_of(own, cid)
+        path = template.replace(C, cid).replace(G, next(iter(own.groups)))
+        path = path.replace("{schema}", schema).replace("{table}", table).replace("{column}", column)
         async with client_for(own) as client:
             answers.append((await Api(client).call(method, path, body, unofficial=True)).json())
         assert own.requests_by_operation[f"{method} {canonical}"] == 1  # the same operation either way
