@@ -8,6 +8,8 @@ live account, and the test alone decides when that time has come.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.slack_double.store import Message
@@ -32,10 +34,21 @@ def rescheduled_for(e2e: E2E, connection_id: str) -> datetime:
     return run.phase_ends_at
 
 
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    """Returns once `condition` over the simulator holds (the Slack double's waits wake only on what
+    reaches Slack, and a follow that waits for the source posts nothing)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"not within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
 async def polled(e2e: E2E, times: int) -> None:
     """Returns once the bot has asked Fivetran for the connection `times` more times."""
     target = e2e.sim_count(GET_CONNECTION) + times
-    await e2e.double.wait_for(lambda: e2e.sim_count(GET_CONNECTION) >= target)
+    await until(lambda: e2e.sim_count(GET_CONNECTION) >= target)
 
 
 async def rescheduled_sync(e2e: E2E, schedule_type: str) -> tuple[str, str, Message]:
@@ -68,7 +81,7 @@ async def test_a_manual_connectors_rescheduled_sync_is_started_again_by_the_bot_
 
         # At the time: the bot asks for the sync again, once, and says so in the same message.
         e2e.clock.set(resume_at)
-        await e2e.double.wait_for(lambda: e2e.sim_count(SYNC) == 2)
+        await until(lambda: e2e.sim_count(SYNC) == 2)
         await e2e.double.wait_for(lambda: f"I started the sync of *{name}* again" in status.text)
         run = e2e.sim.connections[connection_id].run
         assert run is not None and run.phase == "syncing"
