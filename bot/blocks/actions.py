@@ -19,6 +19,7 @@ NOTE_MAX = 1500
 
 # Past tense for a done action ("<@U1> paused *x*"), and the infinitive for a refused one.
 DONE = {
+    "schedule": "changed the schedule of",
     "sync": "started a sync of",
     "force_sync": "forced a sync of",
     "pause": "paused",
@@ -36,6 +37,8 @@ DONE = {
     "unhash_column": "stopped hashing a column of",
 }
 TRIED = {
+    "schedule": "change the schedule of",
+    "reconnect": "create a Connect Card for",
     "sync": "sync",
     "force_sync": "force a sync of",
     "pause": "pause",

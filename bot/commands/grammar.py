@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.commands.digest_commands import DigestCommand, parse_digest
+from bot.commands.schedule_commands import ScheduleCmd, parse_schedule_command
 from bot.commands.usage import UsageError as UsageError  # re-exported: callers catch it from here
 from bot.commands.watch_commands import WatchCommand, parse_watch
 from bot.services.pipelines.selectors import (
@@ -126,6 +127,11 @@ class AuditCmd:
     limit: int = 20
 
 
+@dataclass(frozen=True)
+class ReconnectCmd:
+    connector: str
+
+
 Command = (
     HelpCmd
     | ListCmd
@@ -144,6 +150,8 @@ Command = (
     | BulkCmd
     | AccessCmd
     | AuditCmd
+    | ScheduleCmd
+    | ReconnectCmd
     | DigestCommand
     | WatchCommand
 )
@@ -167,6 +175,8 @@ VERBS = (
     "resync",
     "access",
     "audit",
+    "schedule",
+    "reconnect",
     "digest",
     "watch",
     "unwatch",
@@ -288,6 +298,10 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
                 "`resync` needs a connector: `/hvr resync <connector> [<schema>.<table> …]`.", verb
             )
         return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
+    if verb == "schedule":
+        return parse_schedule_command(args, default_tz=default_tz)
+    if verb == "reconnect":
+        return ReconnectCmd(_one(args, verb))
     if verb == "digest":
         return parse_digest(args, default_tz=default_tz)
     if verb in ("watch", "unwatch"):
