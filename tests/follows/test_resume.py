@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.blocks.actions import render_followed
+from bot.blocks.actions import follow_notice, render_followed
 from bot.blocks.message import Message
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
@@ -48,6 +48,7 @@ class Rig:
             background,
             poster,
             render_followed,
+            notice=follow_notice,
             actions=ConnectorActions(self.client, SnapshotCache(self.client)),
             auditor=Auditor(AuditRepo(self.database)),
             holder=holder,
