@@ -10,9 +10,10 @@ from bot.blocks import ids
 from bot.blocks.actions import follow_notice
 from bot.blocks.schedule import render_connect_card, render_schedule
 from bot.blocks.show import render_show
-from bot.commands.grammar import UsageError, parse
+from bot.commands.grammar import BulkCmd, UsageError, parse
 from bot.commands.schedule_commands import ScheduleCmd
 from bot.fivetran.models import ConnectCard
+from bot.services.governance.bulk import decode_schedule, encode_schedule
 from bot.services.pipelines.schedule import ScheduleChange, ScheduleError, plan_schedule
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 from bot.storage.follows import FollowedSync
@@ -136,3 +137,18 @@ def test_a_followed_sync_pings_its_requester_when_it_fails_or_took_over_a_minute
     for update in (slow_ok, quick_fail):
         notice = follow_notice(update, record())
         assert notice is not None and "<@U1>" in notice.text
+
+
+def test_a_schedule_on_a_selector_is_the_bulk_form_and_its_patch_survives_storage() -> None:
+    cmd = parse("schedule group:finance status:failing daily 02:00 tz:Europe/Berlin")
+    assert isinstance(cmd, BulkCmd) and cmd.action == "schedule"
+    assert cmd.schedule == ScheduleChange("daily", at="02:00", tz="Europe/Berlin")
+    patch = plan_schedule(cmd.schedule, date(2026, 12, 2))
+    stored = encode_schedule(patch)
+    assert stored == "schedule:f=1440@01:00" and len(stored) <= 64
+    assert decode_schedule(stored).fields == patch.fields
+    assert decode_schedule(
+        encode_schedule(plan_schedule(ScheduleChange("manual"), date(2026, 12, 2)))
+    ).fields == {"schedule_type": "manual"}
+    with pytest.raises(UsageError):
+        parse("schedule group:finance")
