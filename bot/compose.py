@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.actions import render_followed
+from bot.blocks.actions import follow_notice, render_followed
 from bot.clock import Sleep
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
@@ -271,6 +271,7 @@ def follow_keeper(
         background,
         poster,
         render_followed,
+        notice=follow_notice,
         actions=pipes.actions,
         auditor=gov.auditor,
         holder=holder,

@@ -19,6 +19,7 @@ NOTE_MAX = 1500
 
 # Past tense for a done action ("<@U1> paused *x*"), and the infinitive for a refused one.
 DONE = {
+    "schedule": "changed the schedule of",
     "sync": "started a sync of",
     "force_sync": "forced a sync of",
     "pause": "paused",
@@ -36,6 +37,8 @@ DONE = {
     "unhash_column": "stopped hashing a column of",
 }
 TRIED = {
+    "schedule": "change the schedule of",
+    "reconnect": "create a Connect Card for",
     "sync": "sync",
     "force_sync": "force a sync of",
     "pause": "pause",
@@ -179,3 +182,27 @@ def render_followed(update: FollowUpdate | None, record: FollowedSync) -> Messag
         connection_id=record.connection_id,
         force=record.force,
     )
+
+
+# A followed sync that ends after this long has outlived the person's attention: they are told in the
+# message's thread, with a mention, so Slack notifies them. A failure is told however quick it was.
+NOTIFY_AFTER_S = 60.0
+_FAILED = frozenset({Phase.FAILED, Phase.BROKEN, Phase.GAVE_UP, Phase.LOST})
+
+
+def follow_notice(update: FollowUpdate | None, record: FollowedSync) -> Message | None:
+    """The thread reply that pings the requester when a followed sync ends; None when it needs none."""
+    if update is None or not update.phase.final:
+        return None
+    failed = update.phase in _FAILED
+    if not failed and update.elapsed <= NOTIFY_AFTER_S:
+        return None
+    name = _name(record.connection_name)
+    took = duration(update.elapsed)
+    if failed:
+        text = f":warning: {mention(record.user_id)} the sync of {name} you asked for did not succeed ({clip(update.phase.value, 20)}, after {took})."
+    elif update.phase == Phase.SUCCEEDED:
+        text = f":white_check_mark: {mention(record.user_id)} the sync of {name} you asked for succeeded after {took}."
+    else:
+        text = f"{mention(record.user_id)} the sync of {name} you asked for ended: {clip(update.phase.value, 20)} after {took}."
+    return Message(text=fallback(text), blocks=[section(text)])

@@ -53,7 +53,7 @@ class BulkLine:
     reason: str = ""
 
 
-_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume"}
+_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume", "schedule": "Set the schedule"}
 
 
 def _names(lines: Sequence[BulkLine], limit: int = 40) -> str:

@@ -98,6 +98,25 @@ TOPICS: dict[str, Topic] = {
         ("access list", "access grant <@U0123ABCD> operator", "access revoke <@U0123ABCD>"),
         "viewer (grant and revoke: admin)",
     ),
+    "schedule": Topic(
+        "schedule <connector> [every <n>m|<n>h | daily [HH:MM] | manual | auto] [tz:<Area/City>]",
+        "Show when a connector syncs, or change it. Fivetran syncs every 1m, 5m, 15m, 30m, 1h, 2h, 3h, 6h, "
+        "8h, 12h or 24h; a daily time is kept in UTC, so one given in your `tz:` is converted (and said).",
+        (
+            "schedule salesforce_prod",
+            "schedule salesforce_prod every 6h",
+            "schedule salesforce_prod daily 02:00 tz:Europe/Berlin",
+            "schedule salesforce_prod manual",
+        ),
+        "viewer to see, operator to change",
+    ),
+    "reconnect": Topic(
+        "reconnect <connector>",
+        "A Connect Card link, for you alone, to re-enter a broken connector's credentials or finish its "
+        "setup; it expires soon. The Reconnect button on `/hvr show` does the same.",
+        ("reconnect salesforce_prod",),
+        "operator",
+    ),
     "audit": Topic(
         "audit [<connector>|<@user>] [limit:<n>]",
         "Who changed what, when, and what came of it, newest first; refusals are on record too.",

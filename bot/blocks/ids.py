@@ -34,6 +34,8 @@ CONFIRM = "hvr.confirm"  # value: pack(cmd=<command text to run>)
 CANCEL = "hvr.cancel"  # value: anything
 BULK_CONFIRM = "hvr.bulk_confirm"  # value: bulk run id
 BULK_CANCEL = "hvr.bulk_cancel"  # value: bulk run id
+SCHEDULE = "hvr.schedule"  # value: connection id: shows the schedule and how to change it
+RECONNECT = "hvr.reconnect"  # value: connection id: a Connect Card link for the presser only
 APPROVE = "hvr.approve"  # value: id of the stored approval request
 REJECT = "hvr.reject"  # value: id of the stored approval request
 
@@ -63,6 +65,8 @@ ALL = (
     CANCEL,
     BULK_CONFIRM,
     BULK_CANCEL,
+    SCHEDULE,
+    RECONNECT,
     APPROVE,
     REJECT,
 )

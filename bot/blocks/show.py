@@ -12,7 +12,7 @@ from bot.blocks.message import Message
 from bot.blocks.rows import health_of
 from bot.blocks.text import ago, clip, esc, moment, until, when
 from bot.fivetran.models import Connection, Notice, SetupTest
-from bot.services.pipelines.health import Health
+from bot.services.pipelines.health import Health, needs_reconnect
 from bot.services.pipelines.snapshot import AccountSnapshot
 
 # A section holds 3,000 characters: ten notices of 220 fit with their codes, ten tests with their
@@ -104,9 +104,16 @@ def action_buttons(connection: Connection, health: Health) -> list[Block]:
             else None
         )
         pause = button("Pause", ids.aid(ids.PAUSE), cid, ask=ask)
+    # where credentials or the setup are what broke it, the fix is a Connect Card, first in the row
+    reconnect = (
+        [button("Reconnect", ids.aid(ids.RECONNECT), cid, style="primary")]
+        if needs_reconnect(connection)
+        else []
+    )
     return actions(
         [
-            button("Sync", ids.aid(ids.SYNC), cid, style="primary"),
+            *reconnect,
+            button("Sync", ids.aid(ids.SYNC), cid, style=None if reconnect else "primary"),
             button(
                 "Force sync",
                 ids.aid(ids.FORCE_SYNC),
@@ -120,6 +127,7 @@ def action_buttons(connection: Connection, health: Health) -> list[Block]:
             pause,
             button("Run tests", ids.aid(ids.TEST), cid),
             button("Schemas", ids.aid(ids.SCHEMAS), cid),
+            button("Schedule", ids.aid(ids.SCHEDULE), cid),
             button(
                 "Re-sync",
                 ids.aid(ids.RESYNC),

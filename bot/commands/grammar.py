@@ -13,8 +13,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.commands.digest_commands import DigestCommand, parse_digest
+from bot.commands.schedule_commands import ScheduleCmd, parse_schedule_command
 from bot.commands.usage import UsageError as UsageError  # re-exported: callers catch it from here
 from bot.commands.watch_commands import WatchCommand, parse_watch
+from bot.services.pipelines.schedule import ScheduleChange
 from bot.services.pipelines.selectors import (
     Selector,
     SelectorError,
@@ -107,9 +109,10 @@ class ResyncCmd:
 
 @dataclass(frozen=True)
 class BulkCmd:
-    action: str  # sync | pause | resume
+    action: str  # sync | pause | resume | schedule
     selector: Selector
     force: bool = False
+    schedule: ScheduleChange | None = None  # the change, for `schedule`
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ class AuditCmd:
     connector: str | None = None
     user: str | None = None
     limit: int = 20
+
+
+@dataclass(frozen=True)
+class ReconnectCmd:
+    connector: str
 
 
 Command = (
@@ -144,6 +152,8 @@ Command = (
     | BulkCmd
     | AccessCmd
     | AuditCmd
+    | ScheduleCmd
+    | ReconnectCmd
     | DigestCommand
     | WatchCommand
 )
@@ -167,6 +177,8 @@ VERBS = (
     "resync",
     "access",
     "audit",
+    "schedule",
+    "reconnect",
     "digest",
     "watch",
     "unwatch",
@@ -288,6 +300,22 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
                 "`resync` needs a connector: `/hvr resync <connector> [<schema>.<table> …]`.", verb
             )
         return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
+    if verb == "schedule":
+        terms = 0
+        while terms < len(args) and is_selector_term(args[terms]):
+            terms += 1
+        if terms:  # `schedule group:finance every 6h`: the bulk form
+            selector = _selector(args[:terms], verb, allow_text=False)
+            change = parse_schedule_command(["_", *args[terms:]], default_tz=default_tz).change
+            if change is None:
+                raise UsageError(
+                    "A schedule for many connectors needs the change: `/hvr schedule group:finance every 6h`.",
+                    verb,
+                )
+            return BulkCmd("schedule", selector, schedule=change)
+        return parse_schedule_command(args, default_tz=default_tz)
+    if verb == "reconnect":
+        return ReconnectCmd(_one(args, verb))
     if verb == "digest":
         return parse_digest(args, default_tz=default_tz)
     if verb in ("watch", "unwatch"):

@@ -16,7 +16,15 @@ from pydantic import BaseModel
 
 from bot.fivetran.envelope import Envelope
 from bot.fivetran.errors import DecodeError
-from bot.fivetran.models import AccountInfo, Connection, Group, SchemaSettings, TableColumns, Webhook
+from bot.fivetran.models import (
+    AccountInfo,
+    ConnectCard,
+    Connection,
+    Group,
+    SchemaSettings,
+    TableColumns,
+    Webhook,
+)
 from bot.fivetran.transport import Transport
 
 PAGE_LIMIT = 1000
@@ -142,6 +150,37 @@ class FivetranClient:
 
     async def resume(self, connection_id: str) -> Connection:
         return await self.update_connection(connection_id, {"paused": False})
+
+    async def set_schedule(
+        self,
+        connection_id: str,
+        *,
+        schedule_type: str | None = None,
+        sync_frequency: int | None = None,
+        daily_sync_time: str | None = None,
+    ) -> Connection:
+        """Change when the connection syncs: `sync_frequency` in minutes (one of the spec's values),
+        `daily_sync_time` as "HH:MM" in UTC (only with 1440), `schedule_type` auto or manual. Only what is
+        given is sent."""
+        fields: dict[str, Any] = {}
+        if schedule_type is not None:
+            fields["schedule_type"] = schedule_type
+        if sync_frequency is not None:
+            fields["sync_frequency"] = sync_frequency
+        if daily_sync_time is not None:
+            fields["daily_sync_time"] = daily_sync_time
+        return await self.update_connection(connection_id, fields)
+
+    async def connect_card(
+        self, connection_id: str, *, redirect_uri: str, hide_setup_guide: bool = False
+    ) -> ConnectCard:
+        """A Connect Card: a Fivetran-hosted page where a person re-authorises the connection or finishes
+        its setup. `redirect_uri` (http or https) is where they land afterwards."""
+        body = {"connect_card_config": {"redirect_uri": redirect_uri, "hide_setup_guide": hide_setup_guide}}
+        envelope = await self.transport.request(
+            "connect_card", "POST", f"/v1/connections/{_seg(connection_id)}/connect-card", json=body
+        )
+        return _parse(ConnectCard, envelope.data, "connect_card")
 
     async def sync(self, connection_id: str, *, force: bool = False) -> str:
         """Trigger a sync; `force` stops a running one and starts again. Fivetran returns no run id."""

@@ -7,7 +7,9 @@ sends as null (never synced, never failed, no daily time) are optional.
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -142,3 +144,37 @@ class AccountInfo(FivetranModel):
     account_name: str | None = None
     user_id: str | None = None
     system_key_id: str | None = None
+
+
+class ConnectCardLink(FivetranModel):
+    token: str = ""  # a short-lived JWT; the `uri` embeds it, so neither is ever logged
+    uri: str = ""
+
+
+class ConnectCard(FivetranModel):
+    """`POST /v1/connections/{id}/connect-card`: the link where a person re-enters credentials or
+    finishes the setup, without the Fivetran dashboard."""
+
+    connector_id: str = ""
+    connect_card: ConnectCardLink = Field(default_factory=ConnectCardLink)
+
+    @property
+    def uri(self) -> str:
+        return self.connect_card.uri
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The token's `exp` claim: Fivetran's answer carries no expiry of its own. The token is not
+        verified (it is Fivetran's to check); a token without a readable claim gives None."""
+        parts = self.connect_card.token.split(".")
+        if len(parts) != 3:
+            return None
+        try:
+            padded = parts[1] + "=" * (-len(parts[1]) % 4)
+            claims = json.loads(base64.urlsafe_b64decode(padded))
+            exp = claims.get("exp") if isinstance(claims, dict) else None
+            if isinstance(exp, int | float) and not isinstance(exp, bool):
+                return datetime.fromtimestamp(exp, UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
+        return None

@@ -86,6 +86,11 @@ async def patch_connection(sim: Simulator, request: Request, body: Any) -> Answe
     return _ok(render.connection(conn), "Connection has been updated")
 
 
+async def connect_card(sim: Simulator, request: Request, body: Any) -> Answer:
+    card = sim.connect_card(request.path_params["connection_id"], _object(body))
+    return _ok(card, "Connection Connect Card has been created")
+
+
 async def sync(sim: Simulator, request: Request, body: Any) -> Answer:
     cid = request.path_params["connection_id"]
     force = _object(body, required=False).get("force", False)
@@ -198,6 +203,7 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
     f"{C}/schemas/tables/resync": {"POST": resync_tables},
     f"{C}/force": {"POST": force_sync},
     f"{C}/test": {"POST": run_setup_tests},
+    f"{C}/connect-card": {"POST": connect_card},
     f"{C}/schemas": {"GET": get_schemas},
     f"{C}/schemas/reload": {"POST": reload_schemas},
     f"{C}/schemas/{{schema}}/tables/{{table}}": {"PATCH": patch_table},

@@ -44,6 +44,7 @@ import bot.simulator.state as state
 from bot.simulator.account import generate_account
 from bot.simulator.clock import Clock, ManualClock, sleep_until
 from bot.simulator.columns import patch_column
+from bot.simulator.connect_card import build_connect_card
 from bot.simulator.errors import ApiError, invalid, not_found
 from bot.simulator.faults import Faults
 from bot.simulator.limits import ClassLimit, RateLimits
@@ -208,6 +209,9 @@ class Simulator:
         daily = body.get("daily_sync_time")
         if daily is not None and (not isinstance(daily, str) or not _DAILY_TIME.match(daily)):
             raise invalid("daily_sync_time must be a whole hour between 00:00 and 23:00")
+        frequency = body.get("sync_frequency", conn.sync_frequency)
+        if daily is not None and frequency != 1440:
+            raise invalid("daily_sync_time can only be set when sync_frequency is 1440")
         for flag in ("paused", "is_historical_sync"):
             if flag in body and not isinstance(body[flag], bool):
                 raise invalid(f"{flag} must be a boolean")
@@ -216,6 +220,8 @@ class Simulator:
             if key in body and getattr(conn, key) != body[key]:
                 setattr(conn, key, body[key])
                 edited = True
+        if conn.sync_frequency != 1440:
+            conn.daily_sync_time = None  # answered only with a daily frequency, as on Fivetran
         if edited:
             self._emit("edit_connector", conn, self.clock.now(), None, {})
             run = conn.run
@@ -231,6 +237,9 @@ class Simulator:
             else:
                 self._start(conn, historical=True)
         return conn
+
+    def connect_card(self, connection_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return build_connect_card(self.connection(connection_id), body, self.clock.now())
 
     def _set_paused(self, conn: Connection, paused: bool) -> None:
         conn.paused = paused

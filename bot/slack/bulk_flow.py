@@ -12,6 +12,7 @@ from bot.commands.grammar import BulkCmd
 from bot.services.governance.bulk import BulkService, plan_bulk
 from bot.services.governance.bulk_recovery import bulk_lines, run_summary
 from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.schedule import ScheduleError, plan_schedule
 from bot.services.runtime.posting import MessageRef
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
@@ -26,16 +27,28 @@ class Bulk(Flow):
         return {} if snapshot is None else {cid: snapshot.label(c) for cid, c in snapshot.connections.items()}
 
     async def preview(self, turn: Turn, cmd: BulkCmd) -> None:
-        parameters = {"action": cmd.action, "selector": cmd.selector.as_text(), "force": cmd.force}
+        parameters: dict[str, object] = {
+            "action": cmd.action,
+            "selector": cmd.selector.as_text(),
+            "force": cmd.force,
+        }
+        patch = None
+        if cmd.schedule is not None:
+            parameters["schedule"] = cmd.schedule.as_text()
+            try:
+                patch = plan_schedule(cmd.schedule, self.deps.now().date())
+            except ScheduleError as error:
+                await turn.out.reply(render_error(str(error)))
+                return
         await self.authorize(turn, "bulk", [], parameters)
         service = self.deps.bulk
         snapshot = await self.deps.cache.get()
-        plan = plan_bulk(snapshot, cmd.action, cmd.selector, force=cmd.force)
+        plan = plan_bulk(snapshot, cmd.action, cmd.selector, force=cmd.force, schedule=patch)
         run_id = ""
         if plan.targets:
             run_id = (await service.prepare(turn.actor.user_id, turn.actor.channel_id, plan)).id
         message = render_bulk_preview(
-            cmd.action,
+            cmd.action if patch is None else f"Schedule {patch.said} for",
             cmd.selector.describe(),
             [BulkLine(snapshot.label(c), "pending") for c in plan.targets],
             [BulkLine(snapshot.label(c), "skipped", reason) for c, reason in plan.skipped],

@@ -34,6 +34,7 @@ from bot.commands.grammar import (
     HelpCmd,
     ListCmd,
     PauseCmd,
+    ReconnectCmd,
     ResumeCmd,
     ResyncCmd,
     SchemasCmd,
@@ -45,6 +46,7 @@ from bot.commands.grammar import (
     UsageError,
     parse,
 )
+from bot.commands.schedule_commands import ScheduleCmd
 from bot.commands.watch_commands import Unwatch, WatchAdd, WatchList
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
@@ -59,6 +61,7 @@ from bot.slack.columns import Columns
 from bot.slack.flow import Deps
 from bot.slack.reads import Reads
 from bot.slack.reload import Reloads
+from bot.slack.schedules import Schedules
 from bot.slack.subscriptions import Subscriptions
 from bot.slack.turn import Responder, Turn, reference_id
 
@@ -128,6 +131,7 @@ class Router:
         self.admin = Admin(deps)
         self.bulk = Bulk(deps)
         self.subscriptions = Subscriptions(deps)
+        self.schedules = Schedules(deps)
         self.inflight = 0  # requests being handled now; the shell waits for 0 before the next line
 
     # --- entry points ----------------------------------------------------------------------------------
@@ -234,6 +238,12 @@ class Router:
             )
         elif isinstance(cmd, ResyncCmd):
             return self.changes.resync(turn, cmd.connector, cmd.tables, confirmed=confirmed)
+        elif isinstance(cmd, ScheduleCmd):
+            if cmd.change is None:
+                return self.schedules.show(turn, cmd.connector)
+            return self.schedules.set(turn, cmd.connector, cmd.change)
+        elif isinstance(cmd, ReconnectCmd):
+            return self.schedules.reconnect(turn, cmd.connector)
         elif isinstance(cmd, BulkCmd):
             return self.bulk.preview(turn, cmd)
         elif isinstance(cmd, AccessCmd):
@@ -275,6 +285,10 @@ class Router:
             await self.changes.resync(turn, value, (), confirmed=True)
         elif base in (ids.RESYNC_TABLE, ids.ENABLE_TABLE, ids.DISABLE_TABLE):
             await self._table_button(turn, base, fields)
+        elif base == ids.SCHEDULE:
+            await self.schedules.show(turn, value)
+        elif base == ids.RECONNECT:
+            await self.schedules.reconnect(turn, value)
         elif base == ids.RELOAD_SCHEMAS:
             await self.reloads.reload(turn, value)
         elif base == ids.COLUMNS or base in COLUMN_BUTTONS:

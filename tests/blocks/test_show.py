@@ -74,7 +74,15 @@ def test_force_sync_asks_first_in_a_dialog() -> None:
 
 def test_buttons_carry_the_connection_id_and_sync_is_primary() -> None:
     buttons = _buttons(_show())
-    assert set(buttons) == {ids.SYNC, ids.FORCE_SYNC, ids.PAUSE, ids.TEST, ids.SCHEMAS, ids.RESYNC}
+    assert set(buttons) == {
+        ids.SYNC,
+        ids.FORCE_SYNC,
+        ids.PAUSE,
+        ids.TEST,
+        ids.SCHEMAS,
+        ids.SCHEDULE,
+        ids.RESYNC,
+    }
     assert {b["value"] for b in buttons.values()} == {"decidedly_conventional"}
     assert buttons[ids.SYNC]["style"] == "primary"
 

@@ -29,7 +29,7 @@ async def test_show_answers_with_the_connector_view_and_its_action_buttons(e2e: 
     assert answer.ephemeral and answer.user == OPERATOR
     assert answer.blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": name, "emoji": True}}
     assert connection_id in all_text(answer)
-    assert labels(answer) == ["Sync", "Force sync", "Pause", "Run tests", "Schemas", "Re-sync"]
+    assert labels(answer) == ["Sync", "Force sync", "Pause", "Run tests", "Schemas", "Schedule", "Re-sync"]
     assert all(b["value"] == connection_id for b in answer.blocks[-2]["elements"])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.blocks.actions import render_followed
+from bot.blocks.actions import follow_notice, render_followed
 from bot.blocks.message import Message
 from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
@@ -64,6 +64,7 @@ class Rig:
             background,
             poster,
             render_followed,
+            notice=follow_notice,
             actions=ConnectorActions(self.account, SnapshotCache(self.account)),  # type: ignore[arg-type]
             auditor=Auditor(AuditRepo(self.database, clock=self.clock)),
             holder=holder,

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.blocks.actions import render_followed
+from bot.blocks.actions import follow_notice, render_followed
 from bot.blocks.message import Message
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
@@ -39,8 +39,10 @@ class Rig:
 
     def keeper(self, holder: str, poster: FakePoster, background: Background) -> FollowKeeper:
         sleep = FakeSleep(self.clock)
+        # one clock for the follower and the keeper: how long a sync took is then the simulated time
+        elapsed = lambda: self.clock.now().timestamp()  # noqa: E731
         follower = SyncFollower(
-            self.client, policy=FollowPolicy(first_delay=5, max_delay=30), sleep=sleep, clock=lambda: 0.0
+            self.client, policy=FollowPolicy(first_delay=5, max_delay=30), sleep=sleep, clock=elapsed
         )
         repo = FollowRepo(self.database, clock=self.clock.now)
         return FollowKeeper(
@@ -49,10 +51,12 @@ class Rig:
             background,
             poster,
             render_followed,
+            notice=follow_notice,
             actions=ConnectorActions(self.client, SnapshotCache(self.client)),
             auditor=Auditor(AuditRepo(self.database)),
             holder=holder,
             now=self.clock.now,
+            clock=elapsed,
             sleep=sleep,
         )
 
@@ -162,9 +166,11 @@ async def test_a_follow_that_died_before_its_message_posts_one_and_updates_it(ri
     await rig.keeper("replica-b", poster, background).resume()
     await background.drain(5)
     # the first news it has (here already the outcome) becomes the channel message; later ones update it
-    assert len(poster.posts) == 1 and poster.posts[0].channel == "C1"
-    assert "succeeded" in poster.posts[0].text
-    assert {ts for _, ts, _ in poster.updates} <= {poster.posts[0].ts}
+    top = poster.top_level("C1")
+    assert len(top) == 1 and "succeeded" in top[0].text
+    assert {ts for _, ts, _ in poster.updates} <= {top[0].ts}
+    # and the end of a 5-minute sync is replied in that message's thread
+    assert [p.thread_ts for p in poster.posts if p.thread_ts] == [top[0].ts]
 
 
 async def test_a_resumed_follow_whose_message_was_deleted_posts_it_anew_and_keeps_that_one(rig: Rig) -> None:
@@ -175,7 +181,8 @@ async def test_a_resumed_follow_whose_message_was_deleted_posts_it_anew_and_keep
     successor = rig.keeper("replica-b", poster, background)
     await successor.resume()
     await background.drain(5)
-    (anew,) = poster.posts
+    (anew,) = poster.top_level("C1")
+    assert [p.thread_ts for p in poster.posts if p.thread_ts] == [anew.ts]  # the reply follows it too
     last = poster.updates[-1][2].text if poster.updates else anew.text
     assert anew.channel == "C1" and "succeeded" in last
     assert {ts for _, ts, _ in poster.updates} <= {anew.ts}
@@ -197,3 +204,29 @@ async def test_a_resumed_follow_where_the_bot_cannot_post_is_told_to_its_person_
 
 def test_the_lease_outlasts_the_longest_pause_between_polls() -> None:
     assert timedelta(seconds=FollowPolicy().max_delay * 2) < LEASE
+
+
+async def test_a_long_sync_ends_with_a_thread_reply_that_mentions_who_asked(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=600)
+    await _left_by_a_dead_process(rig, cid)
+    poster, background = FakePoster(), Background()
+
+    await rig.keeper("replica-b", poster, background).resume()
+    await background.drain(5)
+
+    replies = [p for p in poster.posts if p.thread_ts == "1700000000.000100"]
+    assert len(replies) == 1 and "<@U1>" in replies[0].text and "succeeded" in replies[0].text
+    assert not [p for p in poster.posts if p.thread_ts is None]  # the status itself stays an edit
+
+
+async def test_a_failed_sync_is_replied_in_its_thread_however_quick(rig: Rig) -> None:
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "failure", duration_s=10)
+    poster, background = FakePoster(), Background()
+
+    await _start_follow(rig, rig.keeper("replica-a", poster, background), cid)
+    await background.drain(5)
+
+    replies = [p for p in poster.posts if p.thread_ts == "1700000000.000100"]
+    assert len(replies) == 1 and "<@U1>" in replies[0].text and "did not succeed" in replies[0].text

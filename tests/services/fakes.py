@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError
-from bot.fivetran.models import Connection, Group, SchemaSettings, TableColumns
+from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from tests.blocks.factory import schema_settings
 
 Scripted = Connection | FivetranError
@@ -117,6 +117,40 @@ class FakeFivetran:
     async def resync_tables(self, connection_id: str, tables: Any) -> str:
         self._call("resync_tables", (connection_id, tables))
         return self.message
+
+    async def set_schedule(
+        self,
+        connection_id: str,
+        *,
+        schedule_type: str | None = None,
+        sync_frequency: int | None = None,
+        daily_sync_time: str | None = None,
+    ) -> Connection:
+        fields = {
+            k: v
+            for k, v in (
+                ("schedule_type", schedule_type),
+                ("sync_frequency", sync_frequency),
+                ("daily_sync_time", daily_sync_time),
+            )
+            if v is not None
+        }
+        self._call("set_schedule", (connection_id, fields))
+        return self._patched(connection_id, **fields)
+
+    async def connect_card(
+        self, connection_id: str, *, redirect_uri: str, hide_setup_guide: bool = False
+    ) -> ConnectCard:
+        self._call("connect_card", (connection_id, redirect_uri, hide_setup_guide))
+        return ConnectCard.model_validate(
+            {
+                "connector_id": connection_id,
+                "connect_card": {
+                    "token": "a.b.c",
+                    "uri": f"https://fivetran.com/connect-card/setup?auth={connection_id}",
+                },
+            }
+        )
 
     async def run_setup_tests(self, connection_id: str) -> Connection:
         self._call("run_setup_tests", connection_id)

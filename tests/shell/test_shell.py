@@ -176,3 +176,12 @@ def test_the_shell_drives_a_separately_started_simulator(tmp_path: Path, simulat
     )
     assert "requested by @U0SHELL01" in run.stdout, run.stdout
     assert re.search(r"(succeeded|failed) (in|after)", run.stdout), run.stdout
+
+
+def test_show_through_a_pipe_prints_the_name_exactly_as_fivetran_spells_it(tmp_path: Path) -> None:
+    # `postgres_ops` is in the seed-7 demo account once; a shell that upper-cased headers printed POSTGRES_OPS
+    run = _shell(tmp_path, ["/hvr show postgres_ops", "quit"], "--demo")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "postgres_ops" in lines, run.stdout
+    assert "POSTGRES_OPS" not in run.stdout

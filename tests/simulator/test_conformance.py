@@ -195,3 +195,41 @@ async def test_requests_are_counted_per_operation(
     assert sim.request_count == 3
     assert sim.requests_by_operation["GET /v1/connections/{connection_id}"] == 2
     assert sim.requests_by_operation["GET /v1/groups"] == 1
+
+
+async def test_connect_card_answers_a_link_with_its_config_as_the_spec_says(api: Api, sim: Simulator) -> None:
+    cid = first_with(sim, "broken")
+    body = {
+        "connect_card_config": {"redirect_uri": "https://slack.com/app_redirect", "hide_setup_guide": False}
+    }
+
+    response = await api.post(f"/v1/connections/{cid}/connect-card", body)
+
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["connector_id"] == cid
+    assert data["connect_card"]["uri"].startswith("https://fivetran.com/connect-card/setup?")
+    assert data["connect_card_config"] == body["connect_card_config"]
+
+
+async def test_connect_card_without_its_config_or_with_a_bad_redirect_is_400(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    cid = first_with(sim, "broken")
+    for body in ({}, {"connect_card_config": {"redirect_uri": "slack://x"}}):
+        response = await client.post(f"/v1/connections/{cid}/connect-card", json=body)
+        assert response.status_code == 400, body
+
+
+async def test_a_daily_time_without_a_daily_frequency_is_400_and_leaving_daily_clears_it(
+    api: Api, sim: Simulator
+) -> None:
+    cid = first_with(sim, "healthy")
+    await api.patch(f"/v1/connections/{cid}", {"sync_frequency": 360})
+
+    refused = await api.patch(f"/v1/connections/{cid}", {"daily_sync_time": "03:00"})
+    await api.patch(f"/v1/connections/{cid}", {"sync_frequency": 1440, "daily_sync_time": "03:00"})
+    left = await api.patch(f"/v1/connections/{cid}", {"sync_frequency": 60})
+
+    assert refused.status_code == 400
+    assert left.json()["data"]["daily_sync_time"] is None

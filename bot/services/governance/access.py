@@ -52,6 +52,8 @@ REQUIRED: dict[str, Role] = {
     "disable_column": Role.OPERATOR,
     "hash_column": Role.OPERATOR,
     "unhash_column": Role.OPERATOR,
+    "schedule": Role.OPERATOR,
+    "reconnect": Role.OPERATOR,
     "resync": Role.ADMIN,
     "bulk": Role.ADMIN,
     "audit": Role.VIEWER,
@@ -85,6 +87,8 @@ CHANGES = frozenset(
         "unhash_column",
         "resync",
         "bulk",
+        "schedule",
+        "reconnect",
     }
 )
 

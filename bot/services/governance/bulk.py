@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.fivetran.models import Connection
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.health import Health
+from bot.services.pipelines.schedule import SchedulePatch
 from bot.services.pipelines.selectors import Selector, select
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.services.runtime.holders import holder_is_gone
@@ -34,9 +35,28 @@ class BulkPlan:
     force: bool
     targets: list[Connection]
     skipped: list[tuple[Connection, str]]
+    schedule: SchedulePatch | None = None
+
+
+def encode_schedule(patch: SchedulePatch) -> str:
+    """The change as the run's stored action (64 characters at most): `schedule:auto`, `schedule:f=1440@01:00`."""
+    if patch.schedule_type is not None:
+        return f"schedule:{patch.schedule_type}"
+    at = f"@{patch.daily_sync_time}" if patch.daily_sync_time else ""
+    return f"schedule:f={patch.sync_frequency}{at}"
+
+
+def decode_schedule(action: str) -> SchedulePatch:
+    value = action.removeprefix("schedule:")
+    if value in ("auto", "manual"):
+        return SchedulePatch(schedule_type=value, said=value)
+    frequency, _, at = value.removeprefix("f=").partition("@")
+    return SchedulePatch(sync_frequency=int(frequency), daily_sync_time=at or None, said=value)
 
 
 def _skip_reason(action: str, health: Health, connection: Connection, force: bool) -> str | None:
+    if action == "schedule":
+        return None  # a schedule is set whatever the connector is doing
     if action == "pause":
         return "already paused" if connection.paused else None
     if action == "resume":
@@ -52,7 +72,14 @@ def _skip_reason(action: str, health: Health, connection: Connection, force: boo
     return None
 
 
-def plan_bulk(snapshot: AccountSnapshot, action: str, selector: Selector, *, force: bool = False) -> BulkPlan:
+def plan_bulk(
+    snapshot: AccountSnapshot,
+    action: str,
+    selector: Selector,
+    *,
+    force: bool = False,
+    schedule: SchedulePatch | None = None,
+) -> BulkPlan:
     """Which matching connectors the action applies to, and why the others are skipped."""
     targets: list[Connection] = []
     skipped: list[tuple[Connection, str]] = []
@@ -62,7 +89,7 @@ def plan_bulk(snapshot: AccountSnapshot, action: str, selector: Selector, *, for
             targets.append(connection)
         else:
             skipped.append((connection, reason))
-    return BulkPlan(action, selector, force, targets, skipped)
+    return BulkPlan(action, selector, force, targets, skipped, schedule)
 
 
 class BulkService:
@@ -90,11 +117,15 @@ class BulkService:
 
     async def prepare(self, user_id: str, channel_id: str, plan: BulkPlan) -> BulkRun:
         action = f"{plan.action}:force" if plan.force else plan.action
+        if plan.schedule is not None:
+            action = encode_schedule(plan.schedule)
         return await self.repo.create(
             user_id=user_id, channel_id=channel_id, action=action, connection_ids=[c.id for c in plan.targets]
         )
 
     async def _one(self, action: str, connection_id: str) -> ActionResult:
+        if action.startswith("schedule:"):
+            return await self._actions.set_schedule(connection_id, decode_schedule(action))
         if action.startswith("sync"):
             return await self._actions.sync(connection_id, force=action.endswith(":force"), refresh=False)
         if action == "pause":

@@ -25,7 +25,8 @@ from bot.fivetran.errors import (
     TransportError,
     Unauthorized,
 )
-from bot.fivetran.models import Connection, SchemaSettings, SetupTest, TableColumns
+from bot.fivetran.models import ConnectCard, Connection, SchemaSettings, SetupTest, TableColumns
+from bot.services.pipelines.schedule import SchedulePatch
 from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
 
@@ -52,6 +53,7 @@ class ActionResult:
     detail: str = ""  # Fivetran's own words, when it said something
     code: str = ""  # Fivetran's error code, for the audit log
     connection: Connection | None = None
+    connect_card: ConnectCard | None = None
     setup_tests: list[SetupTest] = field(default_factory=list)
     schemas: SchemaSettings | None = None
 
@@ -172,6 +174,31 @@ class ConnectorActions:
             connection_id,
             lambda: self._client.resume(connection_id),
             lambda c: self._changed("resume", c, "Resumed: syncs run on schedule again."),
+        )
+
+    def set_schedule(self, connection_id: str, patch: SchedulePatch) -> Coroutine[Any, Any, ActionResult]:
+        summary = f"Schedule set: {patch.said}." + (f" {patch.note}" if patch.note else "")
+        return self._run(
+            "schedule",
+            connection_id,
+            lambda: self._client.set_schedule(
+                connection_id,
+                schedule_type=patch.schedule_type,
+                sync_frequency=patch.sync_frequency,
+                daily_sync_time=patch.daily_sync_time,
+            ),
+            lambda c: self._changed("schedule", c, summary),
+        )
+
+    def connect_card(self, connection_id: str, redirect_uri: str) -> Coroutine[Any, Any, ActionResult]:
+        return self._run(
+            "reconnect",
+            connection_id,
+            lambda: self._client.connect_card(connection_id, redirect_uri=redirect_uri),
+            lambda card: ActionResult(
+                True, "reconnect", connection_id, "Connect Card created.", connect_card=card
+            ),
+            refresh=False,
         )
 
     def run_setup_tests(self, connection_id: str) -> Coroutine[Any, Any, ActionResult]:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Deliver = Callable[[Message], Awaitable[None]]
 Render = Callable[[FollowUpdate | None, FollowedSync], Message]
+Notice = Callable[[FollowUpdate | None, FollowedSync], Message | None]
 
 LEASE = timedelta(minutes=3)  # longer than the follower's longest pause between polls (60 s)
 
@@ -44,6 +45,7 @@ class FollowKeeper:
         poster: FallbackPoster,
         render: Render,
         *,
+        notice: Notice,
         actions: ConnectorActions,
         auditor: AuditLog,
         holder: str,
@@ -57,6 +59,7 @@ class FollowKeeper:
         self._background = background
         self._poster = poster
         self._render = render
+        self._notice = notice
         self._actions = actions
         self._auditor = auditor
         self._holder = holder
@@ -110,6 +113,7 @@ class FollowKeeper:
         self, record: FollowedSync, started: float, deliver: Deliver, *, resumed: bool = False
     ) -> None:
         outcome = "unknown"
+        last: FollowUpdate | None = None
 
         async def heartbeat() -> None:
             if not await self.repo.renew(record.id, self._holder, LEASE):
@@ -127,8 +131,10 @@ class FollowKeeper:
                 restarts=done,
             ):
                 outcome = update.phase.value
+                last = update
                 await deliver(self._render(update, record))
             await self.repo.finish(record.id, outcome)
+            await self._tell_requester(record, last)
         except _TakenOver:
             log.info("follow %s of %s was taken over by another process", record.id, record.connection_id)
         except asyncio.CancelledError:
@@ -143,6 +149,28 @@ class FollowKeeper:
                 await deliver(self._render(lost, record))
             except Exception:
                 log.warning("could not tell that following %s failed", record.connection_id, exc_info=True)
+
+    async def _tell_requester(self, record: FollowedSync, last: FollowUpdate | None) -> None:
+        """Edits notify nobody: a long sync's end, or any failure, is replied in the status message's
+        thread with a mention of the person who asked. Without a channel message, the fallback poster
+        decides where it goes (a post, else the person alone)."""
+        message = self._notice(last, record)
+        if message is None:
+            return
+        current = await self.repo.get(record.id)
+        ts = current.message_ts if current is not None else record.message_ts
+        try:
+            if ts is not None:
+                await self._poster.post(record.channel_id, message, thread_ts=ts)
+            else:
+                await self._poster.show(record.channel_id, record.user_id, message)
+        except (PostError, SlackUnavailable) as error:
+            log.warning(
+                "could not tell %s that the sync of %s ended: %s",
+                record.user_id,
+                record.connection_id,
+                error.code,
+            )
 
     async def resume(self) -> int:
         """Take over every follow whose holder stopped renewing it; returns how many."""

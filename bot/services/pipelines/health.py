@@ -64,3 +64,20 @@ def parse_health(text: str) -> Health | None:
         return Health(text.strip().lower())
     except ValueError:
         return None
+
+
+# Task codes (and words in them) that mean the credentials or the setup need a person: a Connect Card
+# fixes those. A host that does not answer or a failing query does not.
+_RECONNECT_WORDS = ("reconnect", "auth", "credential", "permission", "password", "token", "certificate")
+
+
+def needs_reconnect(connection: Connection) -> bool:
+    """The broken state comes from credentials or setup: setup incomplete, or broken (or failing) with a
+    task about credentials; broken with no task named is a setup problem too."""
+    status = connection.status
+    if status.setup_state == "incomplete":
+        return True
+    credential = any(word in (task.code or "").lower() for task in status.tasks for word in _RECONNECT_WORDS)
+    if status.setup_state == "broken":
+        return credential or not status.tasks
+    return credential

@@ -12,7 +12,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.fivetran.client import FivetranClient
-from bot.fivetran.models import Connection, Group, SchemaSettings, TableColumns
+from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.keys import DEFAULT_SOURCE, qualify, remote_id
 
 
@@ -28,6 +28,17 @@ class PipelineSource(Protocol):
     async def resync(self, connection_id: str, scope: Mapping[str, Sequence[str]] | None = None) -> str: ...
     async def resync_tables(self, connection_id: str, tables: Mapping[str, Sequence[str]]) -> str: ...
     async def run_setup_tests(self, connection_id: str) -> Connection: ...
+    async def set_schedule(
+        self,
+        connection_id: str,
+        *,
+        schedule_type: str | None = None,
+        sync_frequency: int | None = None,
+        daily_sync_time: str | None = None,
+    ) -> Connection: ...
+    async def connect_card(
+        self, connection_id: str, *, redirect_uri: str, hide_setup_guide: bool = False
+    ) -> ConnectCard: ...
     async def get_schemas(self, connection_id: str) -> SchemaSettings: ...
     async def set_table_enabled(
         self, connection_id: str, schema: str, table: str, enabled: bool
@@ -100,6 +111,31 @@ class FivetranSource:
 
     async def run_setup_tests(self, connection_id: str) -> Connection:
         return self._own(await self.client.run_setup_tests(remote_id(connection_id)))
+
+    async def set_schedule(
+        self,
+        connection_id: str,
+        *,
+        schedule_type: str | None = None,
+        sync_frequency: int | None = None,
+        daily_sync_time: str | None = None,
+    ) -> Connection:
+        return self._own(
+            await self.client.set_schedule(
+                remote_id(connection_id),
+                schedule_type=schedule_type,
+                sync_frequency=sync_frequency,
+                daily_sync_time=daily_sync_time,
+            )
+        )
+
+    async def connect_card(
+        self, connection_id: str, *, redirect_uri: str, hide_setup_guide: bool = False
+    ) -> ConnectCard:
+        card = await self.client.connect_card(
+            remote_id(connection_id), redirect_uri=redirect_uri, hide_setup_guide=hide_setup_guide
+        )
+        return card.model_copy(update={"connector_id": connection_id})
 
     def get_schemas(self, connection_id: str) -> Coroutine[Any, Any, SchemaSettings]:
         return self.client.get_schemas(remote_id(connection_id))

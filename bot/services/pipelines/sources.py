@@ -26,7 +26,7 @@ from bot.fivetran.errors import (
     TransportError,
     Unauthorized,
 )
-from bot.fivetran.models import Connection, Group, SchemaSettings, TableColumns
+from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.keys import source_of
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
@@ -187,6 +187,28 @@ class Sources:
 
     def run_setup_tests(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
         return self._source(connection_id).run_setup_tests(connection_id)
+
+    def set_schedule(
+        self,
+        connection_id: str,
+        *,
+        schedule_type: str | None = None,
+        sync_frequency: int | None = None,
+        daily_sync_time: str | None = None,
+    ) -> Coroutine[Any, Any, Connection]:
+        return self._source(connection_id).set_schedule(
+            connection_id,
+            schedule_type=schedule_type,
+            sync_frequency=sync_frequency,
+            daily_sync_time=daily_sync_time,
+        )
+
+    def connect_card(
+        self, connection_id: str, *, redirect_uri: str, hide_setup_guide: bool = False
+    ) -> Coroutine[Any, Any, ConnectCard]:
+        return self._source(connection_id).connect_card(
+            connection_id, redirect_uri=redirect_uri, hide_setup_guide=hide_setup_guide
+        )
 
     def get_schemas(self, connection_id: str) -> Coroutine[Any, Any, SchemaSettings]:
         return self._source(connection_id).get_schemas(connection_id)

@@ -44,8 +44,9 @@ class ChannelPoster(Protocol):
     async def update(self, channel: str, ts: str, message: Message) -> None: ...
 
 
-class FallbackPoster(Protocol):
-    """News for one person about something they asked for (followed syncs tell their asker)."""
+class FallbackPoster(ChannelPoster, Protocol):
+    """News for one person about something they asked for (followed syncs tell their asker, in the
+    status message's thread when it ends)."""
 
     async def show(
         self, channel: str, user: str, message: Message, *, ref: MessageRef | None = None
