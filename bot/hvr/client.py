@@ -179,13 +179,15 @@ class HvrClient:
         data = await self._json("query_status", "GET", self._hub_path("query/status"))
         return _parse(HubStatus, data, "query_status")
 
-    async def channels(self) -> list[Channel]:
+    async def channels(self, channel: str | None = None) -> list[Channel]:
         params = [
             ("fetch", "tables"),
             ("fetch", "loc_groups"),
             ("fetch", "members"),
             ("fetch", "channel_actions"),
         ]
+        if channel:
+            params.append(("channel", channel))
         found = await self._map("definition_channels", self._hub_path("definition/channels"), params)
         out = []
         for name, body in found.items():
@@ -256,7 +258,7 @@ class HvrClient:
         )
 
     async def start_jobs(
-        self, jobs: Sequence[str], *, trigger_failed: bool = True, unsuspend: bool = False
+        self, jobs: Sequence[str], trigger_failed: bool = True, *, unsuspend: bool = False
     ) -> list[StartResult]:
         """Run now. The definition says 204, yet a job that could not start is reported in a 200 body."""
         body = {"jobs": list(jobs), "trigger_failed": trigger_failed, "unsuspend": unsuspend}
@@ -273,32 +275,38 @@ class HvrClient:
         channel: str,
         tables: Sequence[str] | None = None,
         *,
-        source_loc: str,
-        target_loc: str,
+        source_loc: str | None = None,
+        target_loc: str | None = None,
         granularity: str = "bulk",
-    ) -> PostedEvent:
-        return await self._post_event("refresh", channel, tables, source_loc, target_loc, granularity)
+    ) -> str:
+        """Post a Refresh event and return its `ev_id`; follow it with `events(ev_id)`."""
+        posted = await self._post_event("refresh", channel, tables, source_loc, target_loc, granularity)
+        return posted.posted_ev_id
 
     async def compare(
         self,
         channel: str,
         tables: Sequence[str] | None = None,
         *,
-        source_loc: str,
-        target_loc: str,
+        source_loc: str | None = None,
+        target_loc: str | None = None,
         granularity: str = "bulk",
-    ) -> PostedEvent:
-        return await self._post_event("compare", channel, tables, source_loc, target_loc, granularity)
+    ) -> str:
+        """Post a Compare event and return its `ev_id`; follow it with `events(ev_id)`."""
+        posted = await self._post_event("compare", channel, tables, source_loc, target_loc, granularity)
+        return posted.posted_ev_id
 
     async def _post_event(
         self,
         kind: str,
         channel: str,
         tables: Sequence[str] | None,
-        source: str,
-        target: str,
+        source: str | None,
+        target: str | None,
         granularity: str,
     ) -> PostedEvent:
+        if source is None or target is None:
+            source, target = await self._ends(channel, source, target)
         body: dict[str, Any] = {
             "source_loc": source,
             "target_loc": target,
@@ -309,6 +317,23 @@ class HvrClient:
             body["tables"] = list(tables)
         data = await self._json(kind, "POST", self._hub_path(f"channels/{_seg(channel)}/{kind}"), json=body)
         return _parse(PostedEvent, data, kind)
+
+    async def _ends(self, channel: str, source: str | None, target: str | None) -> tuple[str, str]:
+        """The channel's one source and one target from its definition, when the caller named none."""
+        found = [c for c in await self.channels(channel) if c.name == channel]
+        if not found:
+            raise errors.NotFound(f"The hub has no channel {channel}", operation="refresh")
+        sources, targets = (
+            [source] if source else found[0].source_locs,
+            [target] if target else found[0].target_locs,
+        )
+        if len(sources) != 1 or len(targets) != 1:
+            raise errors.HvrError(
+                f"Channel {channel} has sources {sources or 'none'} and targets {targets or 'none'}: "
+                "name the source and target location",
+                operation="refresh",
+            )
+        return sources[0], targets[0]
 
     async def test_location(self, loc: str, channel: str | None = None) -> dict[str, Any]:
         body = {"channel": channel} if channel else {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.hvr import JobKind
 from tests.hvr.fake_hub import FakeHub
 from tests.hvr.test_client import BASE, make
 
-CHANNELS = {
+CHANNELS: dict[str, Any] = {
     "orders": {
         "description": "Orders to the warehouse",
         "loc_groups": {"SOURCE": {"members": ["src"]}, "TARGET": {"members": ["tgt", "tgt2"]}},
@@ -93,7 +95,7 @@ async def test_refresh_and_compare_post_events_and_results_follow() -> None:
     client = make(hub)
     compare = await client.compare("orders", ["order_lines"], source_loc="src", target_loc="tgt")
     refresh = await client.refresh("orders", source_loc="src", target_loc="tgt")
-    assert compare.posted_ev_id == posted["posted_ev_id"] and refresh.job == "orders-refr-src-tgt"
+    assert compare == refresh == posted["posted_ev_id"]
     assert hub.sent[1].body == {
         "source_loc": "src",
         "target_loc": "tgt",
@@ -102,7 +104,7 @@ async def test_refresh_and_compare_post_events_and_results_follow() -> None:
         "tables": ["order_lines"],
     }
     assert "tables" not in hub.sent[2].body
-    (done,) = await client.events(compare.posted_ev_id)
+    (done,) = await client.events(compare)
     assert hub.sent[-1].params["ev_id"] == [posted["posted_ev_id"]]
     assert done.ended and done.table_results()["customers"] == {"compare_state": "different"}
 
@@ -129,3 +131,33 @@ def test_models_take_nulls_and_unknown_fields() -> None:
         0,
         [],
     )
+
+
+async def test_refresh_without_locations_reads_them_from_the_definition() -> None:
+    one_target = {
+        "orders": {
+            **CHANNELS["orders"],
+            "loc_groups": {"SOURCE": {"members": ["src"]}, "TARGET": {"members": ["tgt"]}},
+        }
+    }
+    posted = {"posted_ev_id": "2026-12-02T10:00:00.123456Z", "job": "orders-refr-src-tgt"}
+    hub = FakeHub(
+        defaults={
+            f"GET {BASE}/definition/channels": (200, one_target),
+            f"POST {BASE}/channels/orders/refresh": (201, posted),
+        }
+    )
+    assert await make(hub).refresh("orders", ["customers"]) == posted["posted_ev_id"]
+    assert hub.sent[-2].params["channel"] == ["orders"]
+    assert (hub.sent[-1].body["source_loc"], hub.sent[-1].body["target_loc"]) == ("src", "tgt")
+
+
+async def test_refresh_with_two_targets_asks_which() -> None:
+    import pytest
+
+    from bot.hvr import HvrError
+
+    hub = FakeHub(defaults={f"GET {BASE}/definition/channels": (200, {"orders": CHANNELS["orders"]})})
+    with pytest.raises(HvrError, match="name the source and target"):
+        await make(hub).refresh("orders")
+    assert not [s for s in hub.sent if s.method == "POST" and "refresh" in s.path]
