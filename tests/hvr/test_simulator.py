@@ -87,3 +87,19 @@ async def test_suspend_and_compare_to_done(world: tuple[Hub, HvrClient, ManualCl
     clock.advance(31)
     (done,) = await client.events(ev_id)
     assert done.ended and len(done.table_results()) == 3
+
+
+async def test_controls_fail_and_recover_a_job_and_stats_count_paths() -> None:
+    clock = ManualClock(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
+    hub = Hub(clock=clock, channels=8, seed=7)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_app(hub)), base_url="http://sim"
+    ) as http:
+        failed = await http.post("/_sim/fail", json={"job": "orders-integ-dwh", "error": "F_JD0001E: boom"})
+        assert failed.status_code == 204 and hub.jobs["orders-integ-dwh"]["state"] == "FAILED"
+        assert hub.errors["orders-integ-dwh"] == "F_JD0001E: boom"
+        assert (await http.post("/_sim/recover", json={"job": "orders-integ-dwh"})).status_code == 204
+        assert hub.jobs["orders-integ-dwh"]["state"] == "RUNNING"
+        assert (await http.get("/api/latest/hubs/hvrhub/jobs")).status_code == 401  # no token
+        stats = (await http.get("/_sim/stats")).json()
+    assert stats["/api/{version}/hubs/{hub}/jobs"] == 1 and stats["/_sim/{action}"] == 2
