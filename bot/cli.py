@@ -44,9 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --demo: simulated Fivetran accounts, 1 to 5, with the same connector names (default 1)",
     )
 
-    sim = sub.add_parser("simulator", help="serve a fake Fivetran API on loopback")
+    sim = sub.add_parser("simulator", help="serve a fake Fivetran API or HVR 6 hub on loopback")
+    sim.add_argument("--kind", choices=("fivetran", "hvr6"), default="fivetran")
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--port", type=int, default=None, help="default 8765 (fivetran), 4340 (hvr6)")
+    sim.add_argument("--channels", type=int, default=8, help="hvr6: channels in the hub")
+    sim.add_argument("--token-seconds", type=int, default=900, help="hvr6: access token lifetime")
     sim.add_argument("--connections", type=int, default=60, help="connections in the account")
     sim.add_argument("--groups", type=int, default=4, help="groups (destinations)")
     sim.add_argument("--seed", type=int, default=7, help="seed of the generated account")
@@ -107,8 +110,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return asyncio.run(run_check())
     if args.command == "simulator":
+        if args.kind == "hvr6":
+            from bot.simulator.hvr6.main import run_hvr6
+
+            return run_hvr6(args)
         from bot.simulator.main import run_simulator
 
+        if args.port is None:
+            args.port = 8765
         return run_simulator(args)
     if args.command == "shell":
         from bot.app import build_bot

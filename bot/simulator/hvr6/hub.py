@@ -1,0 +1,172 @@
+"""The simulated hub's state: channels, locations, jobs and events, deterministic from a seed.
+
+The mix, in order over the channels: a failing integrate job (with a last error), a retrying job, a
+suspended channel, a not-activated channel (no jobs), a delayed channel (latency over its SLA), a refresh
+running; the rest healthy. Refresh and compare events end DONE `EVENT_SECONDS` simulated seconds later.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.simulator.clock import Clock
+
+HUB = "hvrhub"
+USERNAME = PASSWORD = "demo"
+EVENT_SECONDS = 30.0
+SLA_SECONDS = 600
+_WORDS = ("orders", "billing", "crm", "inventory", "hr", "ledger", "events", "shipping", "claims", "payroll")
+
+
+def stamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class SimEvent:
+    ev_id: str
+    type: str
+    channel: str
+    job: str
+    tables: list[str]
+    ends_at: datetime
+    state: str = "ACTIVE"
+
+
+@dataclass
+class Hub:
+    clock: Clock
+    channels: int = 8
+    seed: int = 7
+    token_seconds: int = 900
+    defs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    events: dict[str, SimEvent] = field(default_factory=dict)
+    tokens: dict[str, datetime] = field(default_factory=dict)
+    refresh_tokens: set[str] = field(default_factory=set)
+    stats: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        rng = random.Random(self.seed)
+        for index in range(self.channels):
+            name = _WORDS[index % len(_WORDS)] + (str(index // len(_WORDS)) if index >= len(_WORDS) else "")
+            tables = sorted(rng.sample(["customers", "orders", "lines", "items", "accounts", "notes"], 3))
+            self.defs[name] = {
+                "description": f"{name} to the warehouse",
+                "loc_groups": {"SOURCE": {"members": [f"{name}_src"]}, "TARGET": {"members": ["dwh"]}},
+                "tables": {t: {"base_name": t.upper()} for t in tables},
+                "actions": [
+                    {"loc_scope": "SOURCE", "table_scope": "*", "type": "Capture"},
+                    {"loc_scope": "TARGET", "table_scope": "*", "type": "Integrate"},
+                    {
+                        "loc_scope": "*",
+                        "table_scope": "*",
+                        "type": "Scheduling",
+                        "params": {"LatencySLA": SLA_SECONDS},
+                    },
+                ],
+            }
+            role = index % 7
+            if role == 3:  # not activated: no jobs
+                continue
+            cap, integ = f"{name}-cap-{name}_src", f"{name}-integ-dwh"
+            self.jobs[cap] = {"state": "RUNNING", "num_retries": 0, "latency": rng.randint(1, 30)}
+            self.jobs[integ] = {"state": "RUNNING", "num_retries": 0, "latency": rng.randint(1, 60)}
+            if role == 1:
+                self.fail(integ, "F_JD0A2E: ORA-01017: invalid username/password; logon denied")
+            elif role == 2:
+                self.jobs[integ].update(state="RETRY", num_retries=2)
+            elif role == 4:
+                self.jobs[cap]["state"] = self.jobs[integ]["state"] = "SUSPEND"
+            elif role == 5:
+                self.jobs[integ]["latency"] = SLA_SECONDS * 3
+            elif role == 6:
+                self.post_event("Refresh", name, tables, "refr")
+
+    def locations(self) -> dict[str, Any]:
+        locs: dict[str, Any] = {
+            "dwh": {"props": {"Class": "snowflake", "Agent_Host": "dwh-agent", "Agent_Port": 4343}}
+        }
+        for name in self.defs:
+            locs[f"{name}_src"] = {
+                "props": {"Class": "oracle", "Agent_Host": f"{name}-db", "Agent_Port": 4343}
+            }
+        return locs
+
+    def fail(self, job: str, error: str) -> None:
+        self.jobs[job].update(state="FAILED", num_retries=self.jobs[job].get("num_retries", 0) + 1)
+        self.jobs[job]["log_job_err_tstamp"] = stamp(self.clock.now())
+        self.errors[job] = error
+
+    def recover(self, job: str) -> None:
+        self.jobs[job].update(state="RUNNING", num_retries=0)
+        self.errors.pop(job, None)
+
+    def login(self) -> dict[str, Any]:
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        self.tokens[access] = self.clock.now() + timedelta(seconds=self.token_seconds)
+        self.refresh_tokens.add(refresh)
+        return {
+            "token_type": "bearer",
+            "access_token": access,
+            "expires_in": self.token_seconds,
+            "refresh_token": refresh,
+        }
+
+    def valid(self, access: str) -> bool:
+        expires = self.tokens.get(access)
+        return expires is not None and self.clock.now() < expires
+
+    def expire_tokens(self) -> None:
+        for access in self.tokens:
+            self.tokens[access] = self.clock.now()
+
+    def post_event(self, kind: str, channel: str, tables: list[str], short: str) -> SimEvent:
+        now = self.clock.now()
+        ev_id = stamp(now + timedelta(microseconds=len(self.events)))
+        event = SimEvent(
+            ev_id,
+            kind,
+            channel,
+            f"{channel}-{short}-{channel}_src-dwh",
+            tables,
+            now + timedelta(seconds=EVENT_SECONDS),
+        )
+        self.events[ev_id] = event
+        return event
+
+    def tick(self) -> None:
+        for event in self.events.values():
+            if event.state == "ACTIVE" and self.clock.now() >= event.ends_at:
+                event.state = "DONE"
+
+    def refreshing(self, channel: str) -> bool:
+        self.tick()
+        return any(
+            e.state == "ACTIVE" and e.type == "Refresh" and e.channel == channel for e in self.events.values()
+        )
+
+    def event_json(self, event: SimEvent) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": event.type,
+            "state": event.state,
+            "channel": event.channel,
+            "job": event.job,
+            "user": USERNAME,
+            "description": f"{event.type} of {event.channel}",
+            "start_tstamp": stamp(event.ends_at - timedelta(seconds=EVENT_SECONDS)),
+        }
+        if event.state != "ACTIVE":
+            body["finish_tstamp"] = stamp(event.ends_at)
+            if event.type == "Compare":
+                body["results"] = [
+                    {"table": t, "result": "compare_state", "value": "different" if i == 0 else "identical"}
+                    for i, t in enumerate(event.tables)
+                ]
+        return body

@@ -1,0 +1,105 @@
+"""The client against the simulated hub; every simulator answer validated against the definition."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from bot.hvr import HvrClient
+from bot.simulator.clock import ManualClock
+from bot.simulator.hvr6.app import build_app
+from bot.simulator.hvr6.hub import Hub
+from tests.hvr.hvr_spec import validate_request, validate_response
+
+
+class Checked(httpx.AsyncBaseTransport):
+    def __init__(self, app: httpx.ASGITransport) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import json
+        from urllib.parse import parse_qs
+
+        response = await self.app.handle_async_request(request)
+        if not request.url.path.startswith("/_sim"):
+            body = json.loads(request.content) if request.content else None
+            validate_request(request.method, request.url.path, body, parse_qs(request.url.query.decode()))
+            content = await response.aread()
+            if response.status_code < 400 and content:
+                validate_response(request.method, request.url.path, response.status_code, json.loads(content))
+        return response
+
+
+async def _noop(seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+def world() -> tuple[Hub, HvrClient, ManualClock]:
+    clock = ManualClock(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
+    hub = Hub(clock=clock, channels=8, seed=7, token_seconds=900)
+    transport = Checked(httpx.ASGITransport(app=build_app(hub)))
+    client = HvrClient(
+        "http://sim",
+        "demo",
+        "demo",
+        "hvrhub",
+        clock=lambda: clock.now().timestamp(),
+        sleep=_noop,
+        transport=transport,
+    )
+    return hub, client, clock
+
+
+async def test_the_mix_is_there(world: tuple[Hub, HvrClient, ManualClock]) -> None:
+    _, client, _ = world
+    channels = await client.channels()
+    jobs = await client.jobs()
+    states = {j.name: j.state for j in jobs}
+    assert len(channels) == 8 and (await client.status()).live and await client.locations()
+    assert states["billing-integ-dwh"] == "FAILED" and states["crm-integ-dwh"] == "RETRY"
+    assert not [j for j in jobs if j.channel == "inventory"]  # not activated
+    assert states["hr-cap-hr_src"] == "SUSPEND"
+    assert next(j for j in jobs if j.name == "ledger-integ-dwh").latency_seconds == 1800
+    assert [e.type for e in await client.events()] == ["Refresh"]
+
+
+async def test_forced_expiry_is_survived_and_start_retries_failed(
+    world: tuple[Hub, HvrClient, ManualClock],
+) -> None:
+    hub, client, _ = world
+    await client.jobs()
+    hub.expire_tokens()
+    started = await client.start_jobs(["billing-integ-dwh"])
+    assert started[0].trigger_ctrl_id and hub.jobs["billing-integ-dwh"]["state"] == "RUNNING"
+    assert hub.stats["/auth/v1/refresh"] == 1
+
+
+async def test_suspend_and_compare_to_done(world: tuple[Hub, HvrClient, ManualClock]) -> None:
+    hub, client, clock = world
+    await client.suspend_jobs(["orders-cap-orders_src", "orders-integ-dwh"])
+    assert hub.jobs["orders-integ-dwh"]["state"] == "SUSPEND"
+    ev_id = await client.compare("orders")
+    (active,) = await client.events(ev_id)
+    assert active.state == "ACTIVE"
+    clock.advance(31)
+    (done,) = await client.events(ev_id)
+    assert done.ended and len(done.table_results()) == 3
+
+
+async def test_controls_fail_and_recover_a_job_and_stats_count_paths() -> None:
+    clock = ManualClock(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
+    hub = Hub(clock=clock, channels=8, seed=7)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_app(hub)), base_url="http://sim"
+    ) as http:
+        failed = await http.post("/_sim/fail", json={"job": "orders-integ-dwh", "error": "F_JD0001E: boom"})
+        assert failed.status_code == 204 and hub.jobs["orders-integ-dwh"]["state"] == "FAILED"
+        assert hub.errors["orders-integ-dwh"] == "F_JD0001E: boom"
+        assert (await http.post("/_sim/recover", json={"job": "orders-integ-dwh"})).status_code == 204
+        assert hub.jobs["orders-integ-dwh"]["state"] == "RUNNING"
+        assert (await http.get("/api/latest/hubs/hvrhub/jobs")).status_code == 401  # no token
+        stats = (await http.get("/_sim/stats")).json()
+    assert stats["/api/{version}/hubs/{hub}/jobs"] == 1 and stats["/_sim/{action}"] == 2
