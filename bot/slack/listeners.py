@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.prompts import render_error
@@ -94,6 +95,26 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
             await home.publish(client, str(event.get("user", "")))
+
+    @app.event("link_shared")
+    async def on_link_shared(event: dict[str, Any], client: AsyncWebClient) -> None:
+        actor = Actor(str(event.get("user", "")), str(event.get("channel", "")))
+        urls = [str(link.get("url", "")) for link in event.get("links") or [] if isinstance(link, dict)]
+        unfurls = await router.unfurls.unfurls(actor, urls)
+        if not unfurls:
+            return  # nothing the bot knows: Slack's own preview stays
+        # A link still in the composer is known only by its unfurl_id; a posted one by channel and ts too,
+        # and Slack documents unfurl_id + source as the way that works for both.
+        unfurl_id, source = event.get("unfurl_id"), event.get("source")
+        target = (
+            {"unfurl_id": str(unfurl_id), "source": str(source)}
+            if unfurl_id and source
+            else {"channel": actor.channel_id, "ts": str(event.get("message_ts", ""))}
+        )
+        try:
+            await client.chat_unfurl(unfurls=unfurls, **target)
+        except SlackApiError as error:
+            log.warning("chat.unfurl refused in %s: %s", actor.channel_id, error.response.get("error"))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:

@@ -61,6 +61,7 @@ from bot.slack.reads import Reads
 from bot.slack.reload import Reloads
 from bot.slack.subscriptions import Subscriptions
 from bot.slack.turn import Responder, Turn, reference_id
+from bot.slack.unfurls import Unfurls
 
 __all__ = ["Responder", "Router", "reference_id"]
 
@@ -128,6 +129,7 @@ class Router:
         self.admin = Admin(deps)
         self.bulk = Bulk(deps)
         self.subscriptions = Subscriptions(deps)
+        self.unfurls = Unfurls(deps)
         self.inflight = 0  # requests being handled now; the shell waits for 0 before the next line
 
     # --- entry points ----------------------------------------------------------------------------------
