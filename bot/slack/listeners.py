@@ -22,11 +22,13 @@ from bot.services.governance.replay import ReplayGuard
 from bot.slack.home import HomeTab
 from bot.slack.responder import SlackResponder
 from bot.slack.router import Router, reference_id
+from bot.slack.turn import ModalOpener
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/hvr"
 BUTTON = re.compile(r"^hvr\.")
+FORM = re.compile(r"^hvr\.form\.")
 
 
 def _first(headers: dict[str, Any], name: str) -> str | None:
@@ -44,6 +46,22 @@ def _retry_number(headers: dict[str, Any]) -> int:
         return int(value) if value is not None else 0
     except ValueError:
         return 0
+
+
+def _modal_opener(client: AsyncWebClient, trigger_id: str) -> ModalOpener | None:
+    if not trigger_id:
+        return None
+
+    async def open_modal(view: dict[str, Any]) -> bool:
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as error:
+            # Most often the trigger's 3 seconds ran out while Fivetran or the database was slow.
+            log.warning("views.open refused: %s", error.response.get("error"))
+            return False
+        return True
+
+    return open_modal
 
 
 def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard | None = None) -> None:
@@ -75,7 +93,24 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
         await ack()
         actor = Actor(str(body.get("user_id", "")), str(body.get("channel_id", "")))
         out = SlackResponder(client, respond, channel_id=actor.channel_id, user_id=actor.user_id)
-        await router.command(str(body.get("text", "")), actor, out)
+        modal = _modal_opener(client, str(body.get("trigger_id") or ""))
+        await router.command(str(body.get("text", "")), actor, out, modal=modal)
+
+    @app.view(FORM)
+    async def on_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body.get("view") or {}
+        user = str((body.get("user") or {}).get("id", ""))
+
+        def out(channel: str) -> SlackResponder:
+            return SlackResponder(client, None, channel_id=channel, user_id=user)
+
+        submitted = await router.forms.submit(str(view.get("callback_id", "")), view, user, out)
+        if submitted.errors:
+            await ack(response_action="errors", errors=submitted.errors)
+            return
+        await ack()
+        if submitted.then is not None:
+            await submitted.then()
 
     @app.action(BUTTON)
     async def on_button(
