@@ -80,7 +80,8 @@ def _selector_input(*, free_text: bool) -> dict[str, Any]:
         ids.FIELD_SELECTOR,
         "Connectors",
         _text_input("selector", placeholder='group:"Redshift Finance" status:failing'),
-        hint=f"Empty for every connector, or any of {terms}" + (" and words of a name." if free_text else "."),
+        hint=f"Empty for every connector, or any of {terms}"
+        + (" and words of a name." if free_text else "."),
         optional=True,
     )
 

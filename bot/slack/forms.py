@@ -78,10 +78,14 @@ class Forms(Flow):
             return Submitted({first: str(refused.reason if isinstance(refused, Refused) else refused)})
         except FivetranError as error:
             log.warning("fivetran error [%s] in a %s submission: %s", turn.request_id, callback_id, error)
-            return Submitted({first: f"Fivetran did not answer; nothing was saved. Try again (ref {turn.request_id})."})
+            return Submitted(
+                {first: f"Fivetran did not answer; nothing was saved. Try again (ref {turn.request_id})."}
+            )
         except Exception:
             log.exception("unexpected error [%s] in a %s submission", turn.request_id, callback_id)
-            return Submitted({first: f"Something went wrong on my side; nothing was saved (ref {turn.request_id})."})
+            return Submitted(
+                {first: f"Something went wrong on my side; nothing was saved (ref {turn.request_id})."}
+            )
 
         async def announce() -> None:
             await turn.out.reply(message, in_channel=True)
@@ -95,4 +99,6 @@ class Forms(Flow):
             return await self._subscriptions.create_digest(turn, cmd)
         if callback_id == ids.WATCH_FORM:
             return await self._subscriptions.create_watch(turn, parse_watch_form(fields))
-        raise FormErrors({_FIRST[ids.WATCH_FORM]: "That form is from an older version of me; type the command again."})
+        raise FormErrors(
+            {_FIRST[ids.WATCH_FORM]: "That form is from an older version of me; type the command again."}
+        )

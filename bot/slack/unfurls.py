@@ -28,7 +28,9 @@ MAX_LINKS = 10
 class Unfurls(Flow):
     async def unfurls(self, actor: Actor, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The unfurl of each URL the bot can show, keyed by the URL; empty when it shows none."""
-        links = {url: link for url in list(urls)[:MAX_LINKS] if (link := parse_dashboard_url(url)) is not None}
+        links = {
+            url: link for url in list(urls)[:MAX_LINKS] if (link := parse_dashboard_url(url)) is not None
+        }
         if not links:
             return {}
         try:

@@ -72,6 +72,10 @@ def ack_problems(view: View, body: dict[str, Any] | None) -> list[str]:
     if not isinstance(errors, dict) or not errors:
         return ["response_action errors needs a non-empty errors object"]
     inputs = input_blocks(view.view)
-    problems = [f"errors names {k!r}, which is not an input block of the view" for k in errors if k not in inputs]
-    problems += [f"the error for {k!r} is not a message" for k, v in errors.items() if not v or not isinstance(v, str)]
+    problems = [
+        f"errors names {k!r}, which is not an input block of the view" for k in errors if k not in inputs
+    ]
+    problems += [
+        f"the error for {k!r} is not a message" for k, v in errors.items() if not v or not isinstance(v, str)
+    ]
     return problems

@@ -22,13 +22,22 @@ async def test_a_bare_digest_add_opens_a_form_whose_submission_creates_the_diges
 
     response = await e2e.submit(
         form.id,
-        {"schedule": "weekdays 09:00", "tz": "Europe/Berlin", "selector": "status:failing", "only": ["only_problems"]},
+        {
+            "schedule": "weekdays 09:00",
+            "tz": "Europe/Berlin",
+            "selector": "status:failing",
+            "only": ["only_problems"],
+        },
     )
 
     assert response.status_code == 200 and response.text == ""  # an empty ack closes the modal
     assert e2e.double.modals()[-1].closed
     [digest] = await e2e.bot.digests.subscriptions.list_for_channel(CHANNEL, "digest")
-    assert (digest.schedule, digest.timezone, digest.selector) == ("weekdays 09:00", "Europe/Berlin", "status:failing")
+    assert (digest.schedule, digest.timezone, digest.selector) == (
+        "weekdays 09:00",
+        "Europe/Berlin",
+        "status:failing",
+    )
     assert (digest.created_by, digest.options) == (OPERATOR, {"only_problems": True})
     told = await e2e.wait_for_text("added", since=None)
     assert not told.ephemeral and told.channel == CHANNEL and digest.id in all_text(told)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.slack_double import Share
-from tests.e2e.harness import CHANNEL, E2E, OPERATOR, labels
 from bot.slack_double.store import Message
+from tests.e2e.harness import CHANNEL, E2E, OPERATOR, labels
 
 
 def card(share: Share, url: str) -> Message:

@@ -39,11 +39,16 @@ async def test_no_dashboard_link_asks_nobody_anything() -> None:
 def test_render_unfurls_keys_each_card_by_the_url_as_pasted() -> None:
     snap = snapshot(connection())
     group = next(iter(snap.groups.values()))
-    cards = render_unfurls(snap, {URL: connection(), "https://fivetran.com/dashboard/destinations/w": group}, now=NOW)
+    cards = render_unfurls(
+        snap, {URL: connection(), "https://fivetran.com/dashboard/destinations/w": group}, now=NOW
+    )
 
     assert list(cards) == [URL, "https://fivetran.com/dashboard/destinations/w"]
     assert cards[URL]["blocks"][0] == {
         "type": "header",
         "text": {"type": "plain_text", "text": "salesforce_prod", "emoji": True},
     }
-    assert cards["https://fivetran.com/dashboard/destinations/w"]["blocks"][0]["text"]["text"] == "Group warehouse"
+    assert (
+        cards["https://fivetran.com/dashboard/destinations/w"]["blocks"][0]["text"]["text"]
+        == "Group warehouse"
+    )

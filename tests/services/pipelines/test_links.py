@@ -18,19 +18,37 @@ from tests.blocks.factory import connection, group, snapshot
 @pytest.mark.parametrize(
     ("url", "link"),
     [
-        ("https://fivetran.com/dashboard/connectors/decidedly_conventional/status", ConnectionLink("decidedly_conventional")),
+        (
+            "https://fivetran.com/dashboard/connectors/decidedly_conventional/status",
+            ConnectionLink("decidedly_conventional"),
+        ),
         (
             "https://fivetran.com/dashboard/connectors/huddling_comfy/status?groupId=fortitude_fawn&service=monday",
             ConnectionLink("huddling_comfy"),
         ),
-        ("https://fivetran.com/dashboard/connections/sanctity_finally/status", ConnectionLink("sanctity_finally")),
+        (
+            "https://fivetran.com/dashboard/connections/sanctity_finally/status",
+            ConnectionLink("sanctity_finally"),
+        ),
         ("https://fivetran.com/dashboard/connections/buck_scalp", ConnectionLink("buck_scalp")),
         ("https://fivetran.com/dashboard/connections/buck_scalp/", ConnectionLink("buck_scalp")),
         ("https://fivetran.com/dashboard/connectors/conn_456", ConnectionLink("conn_456")),
-        ("https://www.fivetran.com/dashboard/connections/buck_scalp/schema#tables", ConnectionLink("buck_scalp")),
-        ("https://fivetran.com/dashboard/connectors/salesforce/salesforce_prod/logs", NamedConnectionLink("salesforce", "salesforce_prod")),
-        ("https://fivetran.com/dashboard/connectors/mysql_rds/orders", NamedConnectionLink("mysql_rds", "orders")),
-        ("https://fivetran.com/dashboard/destinations/warehouse_id/connectors", DestinationLink("warehouse_id")),
+        (
+            "https://www.fivetran.com/dashboard/connections/buck_scalp/schema#tables",
+            ConnectionLink("buck_scalp"),
+        ),
+        (
+            "https://fivetran.com/dashboard/connectors/salesforce/salesforce_prod/logs",
+            NamedConnectionLink("salesforce", "salesforce_prod"),
+        ),
+        (
+            "https://fivetran.com/dashboard/connectors/mysql_rds/orders",
+            NamedConnectionLink("mysql_rds", "orders"),
+        ),
+        (
+            "https://fivetran.com/dashboard/destinations/warehouse_id/connectors",
+            DestinationLink("warehouse_id"),
+        ),
         ("https://fivetran.com/dashboard/destinations/warehouse_id", DestinationLink("warehouse_id")),
     ],
 )
