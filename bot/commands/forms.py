@@ -18,6 +18,7 @@ from bot.commands.grammar import normalise, tokenize
 from bot.commands.usage import UsageError
 from bot.commands.watch_commands import WatchAdd, events_of
 from bot.scheduler.schedule import ACCEPTED
+from bot.services.alerts.events import WatchEvent
 from bot.services.pipelines.selectors import Selector, SelectorError, parse_selector
 
 Fields = Mapping[str, str | list[str] | None]
@@ -102,7 +103,7 @@ def parse_digest_form(fields: Fields, *, default_tz: str) -> DigestAdd:
 def parse_watch_form(fields: Fields) -> WatchAdd:
     errors: dict[str, str] = {}
     chosen = _chosen(fields, ids.FIELD_EVENTS)
-    events = ()
+    events: tuple[WatchEvent, ...] = ()
     if not chosen:
         errors[ids.FIELD_EVENTS] = "Tick at least one kind of alert."
     else:

@@ -141,13 +141,12 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
         # A link still in the composer is known only by its unfurl_id; a posted one by channel and ts too,
         # and Slack documents unfurl_id + source as the way that works for both.
         unfurl_id, source = event.get("unfurl_id"), event.get("source")
-        target = (
-            {"unfurl_id": str(unfurl_id), "source": str(source)}
-            if unfurl_id and source
-            else {"channel": actor.channel_id, "ts": str(event.get("message_ts", ""))}
-        )
         try:
-            await client.chat_unfurl(unfurls=unfurls, **target)
+            if unfurl_id and source:
+                await client.chat_unfurl(unfurls=unfurls, unfurl_id=str(unfurl_id), source=str(source))
+            else:
+                ts = str(event.get("message_ts", ""))
+                await client.chat_unfurl(unfurls=unfurls, channel=actor.channel_id, ts=ts)
         except SlackApiError as error:
             log.warning("chat.unfurl refused in %s: %s", actor.channel_id, error.response.get("error"))
 
