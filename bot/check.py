@@ -30,7 +30,15 @@ Printer = Callable[[str], None]
 
 # The bot scopes of manifest.yml (tests/test_check.py keeps the two equal). A copy, because the manifest
 # is not part of the installed package and `check` must work from the Docker image.
-REQUIRED_SCOPES = ("commands", "chat:write", "chat:write.public", "usergroups:read")
+REQUIRED_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "usergroups:read",
+    "links:read",
+    "links:write",
+    "users:read",
+)
 # A probe is one question, asked at most twice: a doctor must not sit in a minute of retries.
 PROBE_RETRY = RetryPolicy(max_attempts=2, base_delay=0.2)
 

@@ -124,7 +124,10 @@ async def test_missing_slack_scopes_are_named(tmp_path: Path, slack: SlackDouble
     code, text = await _check(settings)
 
     assert code == 1
-    assert "✗ Slack: the token lacks the scopes chat:write.public, usergroups:read" in text
+    assert (
+        "✗ Slack: the token lacks the scopes chat:write.public, usergroups:read, links:read, links:write, users:read"
+        in text
+    )
 
 
 def test_the_scopes_checked_are_the_manifests() -> None:

@@ -15,7 +15,15 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_NAME = "slack-manifest.schema.1.0.0.json"
-NEEDED_SCOPES = {"commands", "chat:write", "chat:write.public", "usergroups:read"}
+NEEDED_SCOPES = {
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "usergroups:read",
+    "links:read",
+    "links:write",
+    "users:read",
+}
 
 
 def shared_dir() -> Path:
@@ -92,7 +100,7 @@ def test_the_home_tab_is_on_and_the_messages_tab_off(manifest: dict[str, Any]) -
     app_home = manifest["features"]["app_home"]
 
     assert (app_home["home_tab_enabled"], app_home["messages_tab_enabled"]) == (True, False)
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "link_shared"]
     assert manifest["features"]["bot_user"]["display_name"] == "hvr-bot"
 
 
@@ -119,3 +127,9 @@ def test_the_display_colour_is_a_hex_colour(manifest: dict[str, Any]) -> None:
     assert re.fullmatch(
         r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", manifest["display_information"]["background_color"]
     )
+
+
+def test_dashboard_links_unfurl_and_the_bot_hears_of_them(manifest: dict[str, Any]) -> None:
+    assert manifest["features"]["unfurl_domains"] == ["fivetran.com"]
+    assert "link_shared" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])

@@ -39,6 +39,17 @@ RECONNECT = "hvr.reconnect"  # value: connection id: a Connect Card link for the
 APPROVE = "hvr.approve"  # value: id of the stored approval request
 REJECT = "hvr.reject"  # value: id of the stored approval request
 
+# Modals: the callback_id of each form (its view_submission listener) and the block_ids of its inputs,
+# which are also the keys of `response_action: errors`. Input elements dispatch nothing, so their
+# action_ids stay outside the `hvr.` namespace the button listener matches.
+DIGEST_FORM = "hvr.form.digest"
+WATCH_FORM = "hvr.form.watch"
+FIELD_SCHEDULE = "schedule"
+FIELD_TZ = "tz"
+FIELD_SELECTOR = "selector"
+FIELD_ONLY = "only"
+FIELD_EVENTS = "events"
+
 ALL = (
     SHOW,
     SYNC,

@@ -47,6 +47,11 @@ class DigestAdd:
 
 
 @dataclass(frozen=True)
+class DigestForm:
+    """`digest add` with nothing after it: the form, in a modal, instead of a usage error."""
+
+
+@dataclass(frozen=True)
 class DigestList:
     pass
 
@@ -61,7 +66,7 @@ class DigestNow:
     selector: Selector = field(default_factory=Selector)
 
 
-DigestCommand = DigestAdd | DigestList | DigestRemove | DigestNow
+DigestCommand = DigestAdd | DigestForm | DigestList | DigestRemove | DigestNow
 
 
 def _error(message: str) -> UsageError:
@@ -75,7 +80,7 @@ def parse_digest(args: list[str], *, default_tz: str) -> DigestCommand:
     sub, rest = args[0].lower(), args[1:]
     sub = _ALIASES.get(sub, sub)
     if sub == "add":
-        return _parse_add(rest, default_tz)
+        return _parse_add(rest, default_tz) if rest else DigestForm()
     if sub == "list":
         if rest:
             raise _error(
@@ -142,10 +147,10 @@ def _parse_add(tokens: list[str], default_tz: str) -> DigestAdd:
         selector = parse_selector(selector_terms, allow_text=False)
     except SelectorError as error:
         raise _error(str(error)) from None
-    return DigestAdd(_parse_schedule_words(schedule_words, tz), selector, only_problems)
+    return DigestAdd(parse_schedule_words(schedule_words, tz), selector, only_problems)
 
 
-def _parse_schedule_words(words: list[str], tz: ZoneInfo) -> Schedule:
+def parse_schedule_words(words: list[str], tz: ZoneInfo) -> Schedule:
     try:
         return parse_schedule(" ".join(words), tz)
     except ScheduleError as error:

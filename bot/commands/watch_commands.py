@@ -32,6 +32,11 @@ class WatchAdd:
 
 
 @dataclass(frozen=True)
+class WatchForm:
+    """`watch` with nothing after it: the form, in a modal (where none can open, it watches everything)."""
+
+
+@dataclass(frozen=True)
 class WatchList:
     pass
 
@@ -41,7 +46,7 @@ class Unwatch:
     id: str
 
 
-WatchCommand = WatchAdd | WatchList | Unwatch
+WatchCommand = WatchAdd | WatchForm | WatchList | Unwatch
 
 
 def _event(name: str) -> tuple[WatchEvent, ...]:
@@ -63,7 +68,7 @@ def _event(name: str) -> tuple[WatchEvent, ...]:
     )
 
 
-def _events(values: list[str]) -> tuple[WatchEvent, ...]:
+def events_of(values: list[str]) -> tuple[WatchEvent, ...]:
     found: list[WatchEvent] = []
     for value in values:
         names = [n.strip().lower() for n in value.split(",") if n.strip()]
@@ -85,7 +90,9 @@ def parse_watch(verb: str, args: list[str]) -> WatchCommand:
         return Unwatch(args[0].strip().lower())
     if verb != "watch":
         raise UsageError(f"`{verb[:40]}` is not a watch command; use `watch` or `unwatch`.", TOPIC)
-    if args and args[0].lower() == "list":
+    if not args:
+        return WatchForm()
+    if args[0].lower() == "list":
         if len(args) > 1:
             raise UsageError(
                 f"`watch list` takes nothing more; I don't know what to do with `{' '.join(args[1:])[:80]}`.",
@@ -94,7 +101,7 @@ def parse_watch(verb: str, args: list[str]) -> WatchCommand:
         return WatchList()
     event_values = [a.partition(":")[2] for a in args if a.lower().startswith("events:")]
     rest = [a for a in args if not a.lower().startswith("events:")]
-    events = _events(event_values) if event_values else DEFAULT_WATCH_EVENTS
+    events = events_of(event_values) if event_values else DEFAULT_WATCH_EVENTS
     try:
         selector = parse_selector(rest, allow_text=True)
     except SelectorError as error:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from bot.shell.render import BlockPrinter, Control
 from bot.slack.router import Router
-from bot.slack_double import Deleted, Event, Posted, SlackDouble, Updated, ViewPublished
+from bot.slack_double import Deleted, Event, Posted, SlackDouble, Updated, ViewOpened, ViewPublished
 from bot.slack_double.inbound import InboundFactory
 from bot.slack_double.store import Message
 
@@ -70,6 +70,9 @@ class ShellSession:
             self._write(f"── (a message was deleted) {'─' * 20}")
         elif isinstance(event, ViewPublished) and event.user == self.user:
             self._write("── (your Home tab was refreshed) " + "─" * 14)
+        elif isinstance(event, ViewOpened) and event.view.user in (None, self.user):
+            title = str((event.view.view.get("title") or {}).get("text", "a form"))
+            self._write(f"── (a form opened in Slack: {title}; here, type the command with its arguments) ──")
 
     def _show(self, message: Message, *, updated: bool) -> None:
         if message.ephemeral and message.user not in (None, self.user):

@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.prompts import render_error
@@ -21,11 +22,13 @@ from bot.services.governance.replay import ReplayGuard
 from bot.slack.home import HomeTab
 from bot.slack.responder import SlackResponder
 from bot.slack.router import Router, reference_id
+from bot.slack.turn import ModalOpener
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/hvr"
 BUTTON = re.compile(r"^hvr\.")
+FORM = re.compile(r"^hvr\.form\.")
 
 
 def _first(headers: dict[str, Any], name: str) -> str | None:
@@ -43,6 +46,22 @@ def _retry_number(headers: dict[str, Any]) -> int:
         return int(value) if value is not None else 0
     except ValueError:
         return 0
+
+
+def _modal_opener(client: AsyncWebClient, trigger_id: str) -> ModalOpener | None:
+    if not trigger_id:
+        return None
+
+    async def open_modal(view: dict[str, Any]) -> bool:
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as error:
+            # Most often the trigger's 3 seconds ran out while Fivetran or the database was slow.
+            log.warning("views.open refused: %s", error.response.get("error"))
+            return False
+        return True
+
+    return open_modal
 
 
 def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard | None = None) -> None:
@@ -74,7 +93,24 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
         await ack()
         actor = Actor(str(body.get("user_id", "")), str(body.get("channel_id", "")))
         out = SlackResponder(client, respond, channel_id=actor.channel_id, user_id=actor.user_id)
-        await router.command(str(body.get("text", "")), actor, out)
+        modal = _modal_opener(client, str(body.get("trigger_id") or ""))
+        await router.command(str(body.get("text", "")), actor, out, modal=modal)
+
+    @app.view(FORM)
+    async def on_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body.get("view") or {}
+        user = str((body.get("user") or {}).get("id", ""))
+
+        def out(channel: str) -> SlackResponder:
+            return SlackResponder(client, None, channel_id=channel, user_id=user)
+
+        submitted = await router.forms.submit(str(view.get("callback_id", "")), view, user, out)
+        if submitted.errors:
+            await ack(response_action="errors", errors=submitted.errors)
+            return
+        await ack()
+        if submitted.then is not None:
+            await submitted.then()
 
     @app.action(BUTTON)
     async def on_button(
@@ -94,6 +130,25 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
             await home.publish(client, str(event.get("user", "")))
+
+    @app.event("link_shared")
+    async def on_link_shared(event: dict[str, Any], client: AsyncWebClient) -> None:
+        actor = Actor(str(event.get("user", "")), str(event.get("channel", "")))
+        urls = [str(link.get("url", "")) for link in event.get("links") or [] if isinstance(link, dict)]
+        unfurls = await router.unfurls.unfurls(actor, urls)
+        if not unfurls:
+            return  # nothing the bot knows: Slack's own preview stays
+        # A link still in the composer is known only by its unfurl_id; a posted one by channel and ts too,
+        # and Slack documents unfurl_id + source as the way that works for both.
+        unfurl_id, source = event.get("unfurl_id"), event.get("source")
+        try:
+            if unfurl_id and source:
+                await client.chat_unfurl(unfurls=unfurls, unfurl_id=str(unfurl_id), source=str(source))
+            else:
+                ts = str(event.get("message_ts", ""))
+                await client.chat_unfurl(unfurls=unfurls, channel=actor.channel_id, ts=ts)
+        except SlackApiError as error:
+            log.warning("chat.unfurl refused in %s: %s", actor.channel_id, error.response.get("error"))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:

@@ -22,7 +22,7 @@ from bot.blocks.prompts import (
     render_usage_error,
 )
 from bot.clock import Sleep
-from bot.commands.digest_commands import DigestAdd, DigestList, DigestNow, DigestRemove
+from bot.commands.digest_commands import DigestAdd, DigestForm, DigestList, DigestNow, DigestRemove
 from bot.commands.grammar import (
     AccessCmd,
     AuditCmd,
@@ -47,7 +47,7 @@ from bot.commands.grammar import (
     parse,
 )
 from bot.commands.schedule_commands import ScheduleCmd
-from bot.commands.watch_commands import Unwatch, WatchAdd, WatchList
+from bot.commands.watch_commands import Unwatch, WatchAdd, WatchForm, WatchList
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.governance.access import Actor, Refused
@@ -59,11 +59,13 @@ from bot.slack.changes import Changes
 from bot.slack.columns import BUTTONS as COLUMN_BUTTONS
 from bot.slack.columns import Columns
 from bot.slack.flow import Deps
+from bot.slack.forms import Forms
 from bot.slack.reads import Reads
 from bot.slack.reload import Reloads
 from bot.slack.schedules import Schedules
 from bot.slack.subscriptions import Subscriptions
-from bot.slack.turn import Responder, Turn, reference_id
+from bot.slack.turn import ModalOpener, Responder, Turn, reference_id
+from bot.slack.unfurls import Unfurls
 
 __all__ = ["Responder", "Router", "reference_id"]
 
@@ -132,13 +134,23 @@ class Router:
         self.bulk = Bulk(deps)
         self.subscriptions = Subscriptions(deps)
         self.schedules = Schedules(deps)
+        self.unfurls = Unfurls(deps)
+        self.forms = Forms(self.subscriptions)
         self.inflight = 0  # requests being handled now; the shell waits for 0 before the next line
 
     # --- entry points ----------------------------------------------------------------------------------
 
-    async def command(self, text: str, actor: Actor, out: Responder, *, confirmed: bool = False) -> None:
+    async def command(
+        self,
+        text: str,
+        actor: Actor,
+        out: Responder,
+        *,
+        confirmed: bool = False,
+        modal: ModalOpener | None = None,
+    ) -> None:
         heard = _Heard(out)
-        turn = Turn(actor, heard, "command", reference_id())
+        turn = Turn(actor, heard, "command", reference_id(), modal)
         verb = text.split(maxsplit=1)[0].lower() if text.strip() else "help"
         work = self._command(turn, text, confirmed=confirmed)
         await self._guard(turn, heard, work, f"command {text[:80]!r}", verb)
@@ -250,6 +262,10 @@ class Router:
             return self.admin.access(turn, cmd)
         elif isinstance(cmd, AuditCmd):
             return self.admin.audit(turn, cmd)
+        elif isinstance(cmd, DigestForm):
+            return self.forms.open_digest(turn)
+        elif isinstance(cmd, WatchForm):
+            return self.forms.open_watch(turn)
         elif isinstance(cmd, DigestAdd | DigestList | DigestRemove | DigestNow):
             return self.subscriptions.digest(turn, cmd)
         elif isinstance(cmd, WatchAdd | WatchList | Unwatch):

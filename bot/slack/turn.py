@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.blocks.message import Message
 from bot.services.governance.access import Actor
@@ -23,6 +23,12 @@ class Responder(Protocol):
     async def update(self, ref: MessageRef, message: Message) -> None: ...
 
 
+class ModalOpener(Protocol):
+    async def __call__(self, view: dict[str, Any]) -> bool:
+        """Opens `view` as a modal for the person who asked (with the request's trigger_id); False
+        when it could not be opened (the trigger expired, Slack refused it)."""
+
+
 def reference_id() -> str:
     return uuid.uuid4().hex[:10]
 
@@ -33,6 +39,7 @@ class Turn:
     out: Responder
     source: AuditSource
     request_id: str
+    modal: ModalOpener | None = None  # a command's trigger, for the forms; None where none can open
 
     @property
     def audit(self) -> AuditContext:

@@ -10,7 +10,9 @@ from bot.slack_double.events import (
     Deleted,
     Event,
     Posted,
+    Unfurled,
     Updated,
+    ViewClosed,
     ViewOpened,
     ViewPublished,
     ViewUpdated,
@@ -19,6 +21,7 @@ from bot.slack_double.faults import PacingViolation
 from bot.slack_double.limits import block_problems, message_problems, view_problems
 from bot.slack_double.server import SlackDouble
 from bot.slack_double.store import Call, Message
+from bot.slack_double.unfurls import Share
 from bot.slack_double.views import View
 
 __all__ = [
@@ -29,9 +32,12 @@ __all__ = [
     "Message",
     "PacingViolation",
     "Posted",
+    "Share",
     "SlackDouble",
+    "Unfurled",
     "Updated",
     "View",
+    "ViewClosed",
     "ViewOpened",
     "ViewPublished",
     "ViewUpdated",

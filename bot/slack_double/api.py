@@ -8,10 +8,20 @@ from typing import Any
 
 from bot.slack_double.directory import Directory, Identity
 from bot.slack_double.errors import ApiError, RateLimited
-from bot.slack_double.events import Deleted, EventBus, Posted, Updated, ViewOpened, ViewPublished, ViewUpdated
+from bot.slack_double.events import (
+    Deleted,
+    EventBus,
+    Posted,
+    Unfurled,
+    Updated,
+    ViewOpened,
+    ViewPublished,
+    ViewUpdated,
+)
 from bot.slack_double.faults import Pacer
 from bot.slack_double.limits import message_problems, view_problems
 from bot.slack_double.store import Message, MessageStore
+from bot.slack_double.unfurls import Shares
 from bot.slack_double.views import Triggers, Views
 
 Params = dict[str, Any]
@@ -55,6 +65,7 @@ class WebApi:
         views: Views,
         triggers: Triggers,
         directory: Directory,
+        shares: Shares,
         bus: EventBus,
         pacer: Pacer | None,
         strict_blocks: bool,
@@ -64,6 +75,7 @@ class WebApi:
         self._views = views
         self._triggers = triggers
         self._directory = directory
+        self._shares = shares
         self._bus = bus
         self._pacer = pacer
         self._strict = strict_blocks
@@ -73,6 +85,7 @@ class WebApi:
             "chat.update": self.chat_update,
             "chat.postEphemeral": self.chat_post_ephemeral,
             "chat.delete": self.chat_delete,
+            "chat.unfurl": self.chat_unfurl,
             "views.open": self.views_open,
             "views.update": self.views_update,
             "views.publish": self.views_publish,
@@ -171,6 +184,19 @@ class WebApi:
         message.deleted = True
         await self._bus.publish(Deleted(message.snapshot()))
         return {"channel": message.channel, "ts": message.ts}
+
+    async def chat_unfurl(self, params: Params) -> dict[str, Any]:
+        share = self._shares.target(params)
+        unfurls = json_param(params, "unfurls", "invalid_arguments")
+        if self._strict and isinstance(unfurls, dict):
+            for unfurl in unfurls.values():
+                blocks = unfurl.get("blocks") if isinstance(unfurl, dict) else None
+                problems = message_problems(blocks=blocks) if isinstance(blocks, list) else []
+                if problems:
+                    raise ApiError("invalid_blocks", errors=problems)
+        self._shares.attach(share, unfurls)
+        await self._bus.publish(Unfurled(share.snapshot()))
+        return {}
 
     def _view(self, params: Params, *, kind: str) -> dict[str, Any]:
         view = json_param(params, "view", "invalid_arguments")

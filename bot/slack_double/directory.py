@@ -25,7 +25,15 @@ class Identity:
     user_id: str = "U0HVRBOT"
     user: str = "hvr-bot"
     bot_id: str = "B0HVRBOT"
-    scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "usergroups:read")
+    scopes: tuple[str, ...] = (
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "usergroups:read",
+        "links:read",
+        "links:write",
+        "users:read",
+    )
 
 
 @dataclass

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.slack_double.store import Message
+from bot.slack_double.unfurls import Share
 from bot.slack_double.views import View
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,19 @@ class ViewPublished:
     view: View
 
 
-Event = Posted | Updated | Deleted | ViewOpened | ViewUpdated | ViewPublished
+@dataclass(frozen=True)
+class Unfurled:
+    share: Share
+
+
+@dataclass(frozen=True)
+class ViewClosed:
+    """A modal the app closed by acking its submission without errors."""
+
+    view: View
+
+
+Event = Posted | Updated | Deleted | ViewOpened | ViewUpdated | ViewPublished | ViewClosed | Unfurled
 Callback = Callable[[Event], None] | Callable[[Event], Awaitable[None]]
 
 

@@ -33,13 +33,19 @@ class InboundFactory:
     def __init__(self, signing_secret: str, *, clock: Callable[[], float] = time.time) -> None:
         self._secret = signing_secret
         self._clock = clock
+        self._events = 0
 
     def _signed(
-        self, body: bytes, *, timestamp: float | None = None, retry: int | None = None
+        self,
+        body: bytes,
+        *,
+        timestamp: float | None = None,
+        retry: int | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> SlackRequest:
         ts = str(int(self._clock() if timestamp is None else timestamp))
         headers = {
-            "content-type": "application/x-www-form-urlencoded",
+            "content-type": content_type,
             "x-slack-request-timestamp": ts,
             "x-slack-signature": sign(self._secret, ts, body),
         }
@@ -106,6 +112,45 @@ class InboundFactory:
             "message": message,
             "response_url": response_url,
             "actions": [{**action, "action_ts": f"{self._clock():.6f}"}],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self._signed(body, timestamp=timestamp)
+
+    def event(self, event: dict[str, Any], *, timestamp: float | None = None) -> SlackRequest:
+        """An Events API `event_callback` carrying `event` (a `link_shared`, an `app_home_opened`)."""
+        now = self._clock()
+        self._events += 1
+        envelope = {
+            "token": "deprecated-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0DOUBLE1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{int(now)}{self._events:06d}",
+            "event_time": int(now),
+            "authorizations": [
+                {"team_id": TEAM_ID, "user_id": "U0HVRBOT", "is_bot": True, "is_enterprise_install": False}
+            ],
+            "is_ext_shared_channel": False,
+        }
+        body = json.dumps(envelope).encode()
+        return self._signed(body, timestamp=timestamp, content_type="application/json")
+
+    def view_submission(
+        self, *, user: str, view: dict[str, Any], trigger_id: str, timestamp: float | None = None
+    ) -> SlackRequest:
+        """A `view_submission` payload: `view` as `SlackDouble.fill_in` gives it (state filled in)."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "double"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0DOUBLE1",
+            "token": "deprecated-verification-token",
+            "trigger_id": trigger_id,
+            "view": view,
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
         }
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self._signed(body, timestamp=timestamp)

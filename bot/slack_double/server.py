@@ -18,10 +18,12 @@ from aiohttp import web
 from bot.slack_double.api import WebApi
 from bot.slack_double.directory import Directory, Identity
 from bot.slack_double.errors import ApiError, RateLimited
-from bot.slack_double.events import Callback, Event, EventBus
+from bot.slack_double.events import Callback, Event, EventBus, ViewClosed
 from bot.slack_double.faults import Faults, Pacer, PacingViolation
 from bot.slack_double.response_urls import Refused, ResponseUrls
 from bot.slack_double.store import Call, Message, MessageStore
+from bot.slack_double.submissions import Answer, ack_problems, state_values
+from bot.slack_double.unfurls import Share, Shares
 from bot.slack_double.views import Triggers, View, Views
 from bot.slack_double.wire import ack_payload, fault_response, ok_false, rate_limited, read_params
 
@@ -48,6 +50,7 @@ class SlackDouble:
         self._triggers = Triggers(clock, strict=strict_triggers)
         self._directory = Directory(clock)
         self._faults = Faults()
+        self._shares = Shares()
         self._pacer = Pacer(clock) if enforce_pacing else None
         self._api = WebApi(
             identity=self.identity,
@@ -55,6 +58,7 @@ class SlackDouble:
             views=self._views,
             triggers=self._triggers,
             directory=self._directory,
+            shares=self._shares,
             bus=self._bus,
             pacer=self._pacer,
             strict_blocks=strict_blocks,
@@ -150,6 +154,56 @@ class SlackDouble:
             return await self._responses.deliver(self._token_of(response_url), payload, counts=False)
         except Refused as e:
             raise ValueError(f"Slack would refuse this ack: {e.error}") from None
+
+    def share_links(
+        self,
+        *,
+        channel: str,
+        user: str,
+        urls: list[str],
+        source: str = "conversations_history",
+        thread_ts: str | None = None,
+    ) -> Share:
+        """A person posts (or, with `source="composer"`, is still typing) a message with `urls`; the
+        share's `event()` is the `link_shared` event Slack then sends the app."""
+        return self._shares.add(
+            channel=channel,
+            user=user,
+            message_ts=self._store.next_ts(),
+            urls=urls,
+            source=source,
+            thread_ts=thread_ts,
+        )
+
+    def shares(self) -> list[Share]:
+        return self._shares.all()
+
+    def fill_in(self, view_id: str, answers: dict[str, Answer]) -> dict[str, Any]:
+        """The view as a `view_submission` carries it once a person typed `answers` into its inputs."""
+        record = self._views.get(view_id=view_id)
+        if record.closed:
+            raise ValueError("that modal is closed")
+        payload = record.as_payload()
+        payload["state"] = {"values": state_values(record.view, answers)}
+        return payload
+
+    async def answer_submission(self, view_id: str, body: dict[str, Any] | str) -> View:
+        """What Slack does with the app's answer to a submission: errors under their fields, or the
+        modal closed (an empty ack, or `clear`). Raises ValueError for an answer Slack would refuse."""
+        record = self._views.get(view_id=view_id)
+        payload = ack_payload(body)
+        problems = ack_problems(record, payload)
+        if problems:
+            raise ValueError("; ".join(problems))
+        if payload and payload.get("response_action") == "errors":
+            record.errors = dict(payload["errors"])
+        elif payload and payload.get("response_action") == "update":
+            self._views.update(record, payload["view"])
+        else:
+            record.errors, record.closed = {}, True
+            await self._bus.publish(ViewClosed(record.snapshot()))
+        self._bus.changed()
+        return record
 
     # --- what happened -----------------------------------------------------------------------------------
 

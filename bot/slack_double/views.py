@@ -22,13 +22,16 @@ class View:
     user: str | None
     hash: str
     updates: int = 0
+    # What the app said to the last submission: errors shown under fields, or the modal closed.
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    closed: bool = False
 
     @property
     def type(self) -> str:
         return str(self.view.get("type", ""))
 
     def snapshot(self) -> View:
-        return dataclasses.replace(self, view=dict(self.view))
+        return dataclasses.replace(self, view=dict(self.view), errors=dict(self.errors))
 
     def as_payload(self) -> dict[str, Any]:
         """The view object Slack answers views.* with: what was sent plus Slack's own fields."""

@@ -26,7 +26,7 @@ def ev(h: Harness, cid: str, kind: AlertKind, message: str | None = "Source API 
 
 
 async def watch(h: Harness, *args: str, channel: str = CHANNEL) -> str:
-    cmd = parse_watch("watch", list(args))
+    cmd = parse_watch("watch", list(args)) if args else WatchAdd()  # bare: the form's defaults
     assert isinstance(cmd, WatchAdd)
     return (await h.service.add_watch(channel, USER, cmd)).id
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 import pytest
 
 from bot.commands.grammar import UsageError
-from bot.commands.watch_commands import Unwatch, WatchAdd, WatchList, parse_watch
+from bot.commands.watch_commands import Unwatch, WatchAdd, WatchForm, WatchList, parse_watch
 from bot.services.alerts.events import WatchEvent
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.selectors import load_selector, store_selector
 
 
-def test_a_bare_watch_is_every_connector_for_failures_and_recoveries() -> None:
-    cmd = parse_watch("watch", [])
+def test_a_bare_watch_asks_for_the_form() -> None:
+    assert parse_watch("watch", []) == WatchForm()
+
+
+def test_a_watch_with_only_events_is_every_connector() -> None:
+    cmd = parse_watch("watch", ["events:failures,recoveries"])
     assert isinstance(cmd, WatchAdd)
     assert cmd.selector.is_empty
     assert cmd.events == (WatchEvent.FAILURES, WatchEvent.RECOVERIES)
+    assert cmd == WatchAdd()  # what a bare watch means where no form can open
 
 
 def test_a_selector_and_an_event_list_are_read() -> None:
@@ -86,4 +91,4 @@ def test_a_stored_selector_reads_back_the_same_even_with_spaces_in_names() -> No
     cmd = parse_watch("watch", ["group:BigQuery Staging", "status:broken", "service:salesforce", "prod db"])
     assert isinstance(cmd, WatchAdd)
     assert load_selector(store_selector(cmd.selector)) == cmd.selector
-    assert load_selector("") == parse_watch("watch", []).selector  # type: ignore[union-attr]
+    assert load_selector("") == WatchAdd().selector

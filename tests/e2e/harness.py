@@ -224,6 +224,25 @@ class E2E:
             await self.double.deliver_ack(response_url, body)
         return Sent(request, response, seconds, response_url, mark)
 
+    async def event(self, event: dict[str, Any]) -> httpx.Response:
+        """Delivers an Events API event (a `link_shared`, say) as Slack does: signed JSON; Bolt acks it
+        at once and handles it after."""
+        request = self.inbound.event(event)
+        return await self.http.post("/slack/events", content=request.body, headers=request.headers)
+
+    async def submit(self, view_id: str, answers: dict[str, Any], *, user: str = OPERATOR) -> httpx.Response:
+        """The person fills in the modal `view_id` and presses Submit; Slack applies the bot's answer
+        (errors under fields, or the modal closed) as the double shows it."""
+        request = self.inbound.view_submission(
+            user=user,
+            view=self.double.fill_in(view_id, answers),
+            trigger_id=self.double.new_trigger_id(user=user),
+        )
+        response = await self.http.post("/slack/events", content=request.body, headers=request.headers)
+        if response.status_code == 200:
+            await self.double.answer_submission(view_id, response.text)
+        return response
+
     # --- what the bot did -----------------------------------------------------------------------------
 
     def since(self, sent: Sent | None) -> list[Message]:

@@ -124,7 +124,7 @@ async def test_a_failure_webhook_to_staging_signed_by_staging_alerts_and_other_s
 ) -> None:
     e2e, accounts = both
     cid, name = _shared_healthy_name(accounts)
-    watched = await e2e.command("watch", user=ADMIN)
+    watched = await e2e.command("watch events:failures,recoveries", user=ADMIN)
     await e2e.wait_for_text("Watching", since=watched)
     body = webhook_body(cid, sync_id="stg-1")
     assert (await _post(e2e, "/fivetran/webhook/staging", body, "prod-webhook-secret")).status_code == 401

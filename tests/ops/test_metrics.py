@@ -22,7 +22,7 @@ async def test_metrics_count_commands_clicks_fivetran_calls_webhooks_digests_and
         show = await e2e.wait_for_message(lambda m: "Sync" in labels(m), since=shown)
         refused = await e2e.click(show, "Sync", user=VIEWER)
         await e2e.wait_for_text("operator", since=refused)
-        watched = await e2e.command("watch")
+        watched = await e2e.command("watch events:failures,recoveries")
         await e2e.wait_for_text("Watching", since=watched)
         accepted = await post_webhook(e2e, webhook_body(connection_id, sync_id="ops-1"))
         forged = await post_webhook(

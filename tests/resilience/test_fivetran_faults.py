@@ -158,7 +158,7 @@ async def test_a_ten_minute_outage_gives_errors_digests_that_say_so_and_no_alert
 ) -> None:
     e2e = rb.e2e
     bot = e2e.bot
-    await ask(rb, "watch", "watch")
+    await ask(rb, "watch events:failures,recoveries", "watch")
     await ask(rb, "digest add every 15m", "every 15")
     (sub, _), *_ = await bot.digests.list(CHANNEL)
     baseline = await bot.watcher.poll_once()

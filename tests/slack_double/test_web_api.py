@@ -9,6 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.check import REQUIRED_SCOPES
 from bot.slack_double import SlackDouble
 from tests.fakes import FakeClock
 
@@ -22,7 +23,7 @@ async def test_auth_test_names_the_bot_and_its_scopes(client: AsyncWebClient, do
     assert answer["user_id"] == double.identity.user_id
     assert answer["bot_id"] == double.identity.bot_id
     assert answer["team_id"] == double.identity.team_id
-    assert answer.headers["x-oauth-scopes"] == "commands,chat:write,chat:write.public,usergroups:read"
+    assert answer.headers["x-oauth-scopes"] == ",".join(REQUIRED_SCOPES)  # what the manifest asks for
 
 
 async def test_a_wrong_token_is_refused_with_invalid_auth(double: SlackDouble) -> None:
