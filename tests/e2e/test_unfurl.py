@@ -31,7 +31,7 @@ async def test_a_pasted_connection_url_unfurls_into_its_health_card_with_its_but
     assert (call.params["unfurl_id"], call.params["source"]) == (share.unfurl_id, "conversations_history")
     shown = card(found, url)
     assert shown.blocks[0]["text"]["text"] == name
-    assert labels(shown) == ["Sync", "Force sync", "Pause", "Run tests", "Schemas", "Re-sync"]
+    assert labels(shown) == ["Sync", "Force sync", "Pause", "Run tests", "Schemas", "Schedule", "Re-sync"]
 
 
 async def test_a_link_still_in_the_composer_unfurls_by_its_unfurl_id(e2e: E2E) -> None:
