@@ -21,6 +21,7 @@ from sqlalchemy.pool import StaticPool
 # Several asyncio tasks (scheduler, watcher, request handlers) write at once; SQLite serialises writers,
 # so a writer waits this long for the lock instead of failing at once with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "hvr_read_only"  # execution option of `Database.read`'s transactions
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -86,6 +87,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        # The same pool; its transactions are marked so that `_on_begin` does not take the write lock.
+        self._reader: AsyncEngine = self.engine.execution_options(**{READ_ONLY: True})
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
@@ -99,6 +102,14 @@ class Database:
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside one transaction: committed on exit, rolled back on error."""
         async with self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside a transaction that only reads: on SQLite a deferred one, which does not
+        take the write lock (WAL readers see the last commit while a writer works), so a big read never
+        queues the writers behind it and never waits for them."""
+        async with self._reader.begin() as connection:
             yield connection
 
     async def ping(self) -> None:
@@ -141,4 +152,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY (no waiting) when
         # another writer committed in between; taking the write lock up front makes it wait instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # One that only reads (`Database.read`) needs no lock and must not wait for one.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

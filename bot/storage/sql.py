@@ -27,3 +27,15 @@ def upsert(connection: AsyncConnection, table: Table, values: dict[str, Any], ke
         return pg.on_conflict_do_update(index_elements=key, set_=update)
     lite = sqlite.insert(table).values(**values)
     return lite.on_conflict_do_update(index_elements=key, set_=update)
+
+
+def upsert_many(connection: AsyncConnection, table: Table, columns: list[str], key: list[str]) -> Any:
+    """`upsert` for many rows in one executemany: execute it with a list of dicts naming `columns`.
+
+    The update takes each row's own values (`excluded`), so one compiled statement serves every row
+    instead of one statement built and compiled per row.
+    """
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    update = {name: statement.excluded[name] for name in columns if name not in key}
+    return statement.on_conflict_do_update(index_elements=key, set_=update)

@@ -382,3 +382,16 @@ async def test_a_subscription_added_through_another_replica_is_scheduled_after_a
         assert a.scheduler.job_ids() == set()
     finally:
         await other_db.dispose()
+
+
+async def test_a_snapshot_builds_each_distinct_digest_once(replica: Replica) -> None:
+    replica.fivetran.set(connection(id="a"))
+    snapshot = await replica.cache.get()
+    everything, previous = Selector(), {"a": "failing"}
+
+    first = replica.service.content(snapshot, everything, previous, False)
+    assert replica.service.content(snapshot, everything, dict(previous), False) is first
+    assert replica.service.content(snapshot, everything, None, False) is not first
+    assert replica.service.content(snapshot, everything, previous, True) is not first
+    fresher = snapshot.with_connection(snapshot.connections["a"])
+    assert replica.service.content(fresher, everything, previous, False) is not first

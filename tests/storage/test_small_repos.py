@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.bulk import BulkRepo
@@ -10,7 +12,7 @@ from bot.storage.db import Database
 from bot.storage.dedupe import DedupeRepo
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.subscriptions import SubscriptionRepo
-from bot.storage.watch_state import WatchStateRepo
+from bot.storage.watch_state import WRITE_CHUNK, WatchStateRepo
 from tests.fakes import FakeClock
 
 
@@ -121,3 +123,30 @@ async def test_a_bulk_run_records_where_it_stopped(database: Database) -> None:
         ("b", "failed", "NotFound_Connector"),
         ("c", "cancelled", "the bot restarted"),
     ]
+
+
+async def test_watch_state_sees_another_replicas_write_and_stores_more_than_a_chunk(
+    database: Database,
+) -> None:
+    clock = FakeClock()
+    mine, theirs = WatchStateRepo(database, clock=clock), WatchStateRepo(database, clock=clock)
+    many = {f"c{i}": {"health": "healthy", "n": i} for i in range(WRITE_CHUNK * 2 + 3)}
+    await mine.put_many(many)
+    first = await mine.get_all()
+    assert {k: dict(v.state) for k, v in first.items()} == many
+
+    clock.advance(60)
+    await theirs.put_many({"c7": {"health": "failing", "n": 7}})  # a replica's write: not in my memo
+    again = await mine.get_all()
+    assert dict(again["c7"].state) == {"health": "failing", "n": 7}
+    assert again["c7"].seen_at == clock()
+    assert again["c8"] is first["c8"]  # unchanged rows are not decoded again
+
+
+async def test_a_read_does_not_wait_for_a_writer(database: Database) -> None:
+    repo = WatchStateRepo(database)
+    await repo.put_many({"a": {"health": "healthy"}})
+    async with database.begin() as writing:  # a writer holds the lock (SQLite: BEGIN IMMEDIATE)
+        await writing.execute(text("UPDATE watch_state SET source = source"))
+        states = await asyncio.wait_for(repo.get_all(), timeout=5)
+    assert list(states) == ["a"]

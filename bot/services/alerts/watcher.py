@@ -64,20 +64,20 @@ class PollResult:
     baselined: int = 0  # connections seen for the first time, stored without an alert
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def observe(connection: Connection, health: Health) -> dict[str, Any]:
-    """The part of a connection whose change is news. sync_state is left out: it flips every sync."""
+    """The part of a connection whose change is news. sync_state is left out: it flips every sync.
+
+    Runs for every connection on every poll: written out plainly, it is most of a quiet poll's work."""
     status = connection.status
+    failed_at = connection.failed_at
+    succeeded_at = connection.succeeded_at
     return {
         "health": health.value,
         "setup_state": status.setup_state,
         "update_state": status.update_state,
         "paused": bool(connection.paused),
-        "failed_at": _iso(connection.failed_at),
-        "succeeded_at": _iso(connection.succeeded_at),
+        "failed_at": None if failed_at is None else failed_at.isoformat(),
+        "succeeded_at": None if succeeded_at is None else succeeded_at.isoformat(),
     }
 
 
@@ -197,7 +197,7 @@ class Watcher:
             previous = seen.get(cid)
             if previous is None:
                 new[cid] = current  # first sight (first run, or a new connector): a baseline, not news
-            elif dict(previous.state) != current:
+            elif previous.state != current:
                 changed[cid] = current
                 events += transitions(previous, current, connection, snapshot.fetched_at)
         return events, changed, new
