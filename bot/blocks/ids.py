@@ -36,6 +36,8 @@ BULK_CONFIRM = "hvr.bulk_confirm"  # value: bulk run id
 BULK_CANCEL = "hvr.bulk_cancel"  # value: bulk run id
 APPROVE = "hvr.approve"  # value: id of the stored approval request
 REJECT = "hvr.reject"  # value: id of the stored approval request
+ACKNOWLEDGE = "hvr.acknowledge"  # value: connection id (the open alert in this channel)
+SNOOZE = "hvr.snooze"  # select; option value: "<1h|4h|24h|recovery>|<connection id>"
 
 ALL = (
     SHOW,
@@ -65,6 +67,8 @@ ALL = (
     BULK_CANCEL,
     APPROVE,
     REJECT,
+    ACKNOWLEDGE,
+    SNOOZE,
 )
 
 

@@ -170,6 +170,7 @@ VERBS = (
     "digest",
     "watch",
     "unwatch",
+    "unsnooze",
 )
 
 _SLACK_WRAPPED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -290,7 +291,7 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
         return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
     if verb == "digest":
         return parse_digest(args, default_tz=default_tz)
-    if verb in ("watch", "unwatch"):
+    if verb in ("watch", "unwatch", "unsnooze"):
         return parse_watch(verb, args)
     if verb == "access":
         return _access(args)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from bot.blocks.alerts import render_unwatched, render_watch_added, render_watch_list
 from bot.blocks.digest import render_digest_added, render_digest_list, render_digest_removed
+from bot.blocks.incidents import snooze_lines
 from bot.blocks.prompts import render_error
 from bot.commands.digest_commands import DigestAdd, DigestCommand, DigestList, DigestNow, DigestRemove
 from bot.commands.watch_commands import Unwatch, WatchAdd, WatchCommand, WatchList
+from bot.fivetran.errors import FivetranError
 from bot.services.digests.service import DigestError
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
@@ -39,14 +41,30 @@ class Subscriptions(Flow):
     async def watch(self, turn: Turn, cmd: WatchCommand) -> None:
         service = self.deps.alerts
         channel, user = turn.actor.channel_id, turn.actor.user_id
-        action = {WatchAdd: "watch_add", WatchList: "watch_list", Unwatch: "watch_remove"}[type(cmd)]
+        action = {WatchAdd: "watch_add", WatchList: "watch_list", Unwatch: "watch_remove"}.get(
+            type(cmd), "unsnooze"
+        )
         await self.authorize(turn, action)
         if isinstance(cmd, WatchAdd):
             await turn.out.reply(
                 render_watch_added(await service.add_watch(channel, user, cmd)), in_channel=True
             )
         elif isinstance(cmd, WatchList):
-            await turn.out.reply(render_watch_list(await service.list_watches(channel)))
-        else:
+            snoozes = await service.incidents.snoozes_in(channel)
+            names = await self._names([s.connection_id for s in snoozes])
+            await turn.out.reply(
+                render_watch_list(await service.list_watches(channel), snooze_lines(snoozes, names))
+            )
+        elif isinstance(cmd, Unwatch):
             found = await service.remove_watch(cmd.id, channel)
             await turn.out.reply(render_unwatched(cmd.id, found=found), in_channel=found)
+
+    async def _names(self, keys: list[str]) -> dict[str, str]:
+        """Names of the snoozed pipelines, best effort: a snooze still shows by its key without Fivetran."""
+        if not keys:
+            return {}
+        try:
+            snapshot = await self.deps.cache.get()
+        except FivetranError:
+            return {}
+        return {k: snapshot.connections[k].name for k in keys if k in snapshot.connections}
