@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.blocks import ids
 from bot.slack_double.store import Message
@@ -81,5 +82,5 @@ async def test_a_snoozed_pipeline_failing_again_posts_nothing_in_the_channel() -
         assert "1 held" in all_text(shown)
 
 
-def _elements(message: Message) -> list[dict[str, object]]:
+def _elements(message: Message) -> list[dict[str, Any]]:
     return [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
