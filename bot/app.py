@@ -134,6 +134,7 @@ class Bot:
         if jobs:
             await self.scheduler.start()
             self.watcher.start()
+            self.channels.incidents.start()  # reminders and snooze ends
             self.follows.start_monitor()  # resumes follows a previous process left, then keeps looking
             self.interrupted.start()
             self._jobs = True
@@ -146,6 +147,7 @@ class Bot:
         if jobs:
             await self.interrupted.stop()
             await self.watcher.stop()
+            await self.channels.incidents.stop()
             await self.scheduler.stop()
         if not await self.background.drain(drain_seconds):
             log.info("stopping %d unfinished background tasks", self.background.pending)
@@ -216,7 +218,14 @@ def build_bot(
         lambda: background.pending,
     )
     app = bolt_app(web, settings)
-    home = HomeTab(pipes.sources, gov.policy, now, subscriptions=out.subscriptions, audit=gov.audit_repo)
+    home = HomeTab(
+        pipes.sources,
+        gov.policy,
+        now,
+        subscriptions=out.subscriptions,
+        audit=gov.audit_repo,
+        incidents=out.incidents,
+    )
     # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
     replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)
     register(app, router, home, replay)

@@ -25,6 +25,7 @@ from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_for_account
 from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
+from bot.services.alerts.incidents import IncidentService
 from bot.services.alerts.service import AlertService
 from bot.services.alerts.watcher import KINDS_WITH_WEBHOOKS, KINDS_WITHOUT_WEBHOOKS, Watcher
 from bot.services.digests.service import DigestService
@@ -51,6 +52,7 @@ from bot.storage.dedupe import DedupeRepo
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.follows import FollowRepo
+from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
 
@@ -205,6 +207,7 @@ class Channels:
     scheduler: DigestScheduler
     alerts: AlertService
     watcher: Watcher
+    incidents: IncidentService
 
 
 def channels(
@@ -229,12 +232,24 @@ def channels(
         now=now,
         observer=metrics,
     )
-    alerts = AlertService(
-        subscriptions=subscriptions,
-        claims=EventClaimRepo(database),
-        alert_messages=AlertMessageRepo(database),
+    claims, alert_messages = EventClaimRepo(database), AlertMessageRepo(database)
+    incidents = IncidentService(
+        alert_messages=alert_messages,
+        snoozes=SnoozeRepo(database),
+        claims=claims,
         snapshots=cache,
         poster=poster,
+        renotify=settings.hvr_alert_renotify,
+        now=now,
+        holder=holder,
+    )
+    alerts = AlertService(
+        subscriptions=subscriptions,
+        claims=claims,
+        alert_messages=alert_messages,
+        snapshots=cache,
+        poster=poster,
+        incidents=incidents,
         now=now,
         holder=holder,
         timezone=tz,
@@ -251,7 +266,7 @@ def channels(
         kinds=KINDS_WITH_WEBHOOKS if all_send_webhooks else KINDS_WITHOUT_WEBHOOKS,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
-    return Channels(subscriptions, digests, scheduler, alerts, watcher)
+    return Channels(subscriptions, digests, scheduler, alerts, watcher, incidents)
 
 
 def follow_keeper(

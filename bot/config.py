@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,6 +94,22 @@ def normalise_database_url(url: str) -> str:
     return driver + url[len(match.group(1)) :]
 
 
+_PERIOD_PART = re.compile(r"([0-9]+)\s*([dhms])")
+_PERIOD_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_period(value: str | int) -> timedelta:
+    """`4h`, `90m`, `1h30m`, `45s`, `2d`, or bare seconds (`0`: off) as a timedelta; anything else is a
+    ValueError whose words say what to write."""
+    text = str(value).strip().lower()
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    parts = _PERIOD_PART.findall(text)
+    if not text or not parts or _PERIOD_PART.sub("", text).strip():
+        raise ValueError("is not a period: write it like 4h, 90m, 1h30m or 45s (0 turns it off)")
+    return timedelta(seconds=sum(int(n) * _PERIOD_UNITS[unit] for n, unit in parts))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -125,6 +142,8 @@ class Settings(BaseSettings):
     hvr_audit_channel: str | None = None
     hvr_resync_approval: bool = False
     hvr_watch_interval: int = Field(default=120, ge=0)
+    # HVR_ALERT_RENOTIFY: `4h`, `90m`, `1h30m`, `45s`, `1d`, or bare seconds; `0` turns reminders off.
+    hvr_alert_renotify: timedelta = timedelta(hours=4)
 
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -195,6 +214,11 @@ class Settings(BaseSettings):
         if where:
             raise ValueError(f"{where} not a channel ID (C…/G…); open the channel's details to copy its ID")
         return value
+
+    @field_validator("hvr_alert_renotify", mode="before")
+    @classmethod
+    def _renotify_period(cls, value: object) -> object:
+        return parse_period(value) if isinstance(value, str | int) else value
 
     @field_validator("database_url")
     @classmethod

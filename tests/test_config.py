@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,38 @@ def test_a_bad_admin_id_is_named_by_its_position_never_echoed(monkeypatch: pytes
     assert "HVR_ALLOWED_CHANNELS: item 2 is not a channel ID" in text
     for value in ("xoxb-pasted-secret-123", "oops1", "oops2", "#general"):
         assert value not in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "period"),
+    [
+        ("4h", timedelta(hours=4)),
+        ("90m", timedelta(minutes=90)),
+        ("1h30m", timedelta(minutes=90)),
+        ("45s", timedelta(seconds=45)),
+        ("2d", timedelta(days=2)),
+        ("600", timedelta(minutes=10)),
+        ("0", timedelta(0)),
+    ],
+)
+def test_the_renotify_period_reads_like_a_duration(
+    monkeypatch: pytest.MonkeyPatch, raw: str, period: timedelta
+) -> None:
+    monkeypatch.setenv("HVR_ALERT_RENOTIFY", raw)
+    assert load_settings(env_file=None).hvr_alert_renotify == period
+
+
+def test_renotify_defaults_to_four_hours() -> None:
+    assert load_settings(env_file=None).hvr_alert_renotify == timedelta(hours=4)
+
+
+@pytest.mark.parametrize("raw", ["soon", "4 hours", "-1h", "h", "4x"])
+def test_a_bad_renotify_period_is_a_configuration_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv("HVR_ALERT_RENOTIFY", raw)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(env_file=None)
+    (line,) = caught.value.problems
+    assert line.startswith("HVR_ALERT_RENOTIFY: is not a period: write it like 4h")
+    assert "soon" not in line  # the value is never echoed

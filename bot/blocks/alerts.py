@@ -7,19 +7,20 @@ must not ping anyone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.blocks import ids
+from bot.blocks.incidents import Incident, incident_elements, incident_line
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, duration, esc, stamp
+from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment, stamp
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.pipelines.selectors import SelectorError, load_selector
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.alert_messages import AlertMessage
+from bot.storage.snoozes import Snooze
 from bot.storage.subscriptions import Subscription
 
 REASON_MAX = 600
@@ -27,7 +28,6 @@ NAME_MAX = 150
 NAME_IN_DIALOG = 80
 SECTION_BUDGET = 2_800  # under the 3,000 of a section, with room for the line that says more were left out
 MAX_LIST_SECTIONS = 40
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 
 _HEADLINE: dict[AlertKind, tuple[str, str]] = {
     AlertKind.BROKE: (":red_circle:", "broke"),
@@ -40,11 +40,6 @@ _HEADLINE: dict[AlertKind, tuple[str, str]] = {
     AlertKind.RESUMED: (":arrow_forward:", "was resumed"),
 }
 _SOURCE = {"webhook": "Fivetran webhook", "poll": "polling"}
-
-
-def mention(user: str) -> str:
-    """`<@U…>` for a real Slack user id; anything else is shown escaped, so it cannot forge a mention."""
-    return f"<@{user}>" if _SLACK_USER.match(user) else esc(user)
 
 
 def _name(event: AlertEvent, connection: Connection | None) -> str:
@@ -69,7 +64,9 @@ def _reason(event: AlertEvent, connection: Connection | None) -> str | None:
     return None
 
 
-def _buttons(event: AlertEvent, connection: Connection | None, name: str) -> list[Block]:
+def _buttons(
+    event: AlertEvent, connection: Connection | None, name: str, incident: Incident | None = None
+) -> list[Block]:
     cid = event.connection_id
     show = button("Show", ids.aid(ids.SHOW), cid)
     paused = connection.paused if connection is not None else event.kind is AlertKind.PAUSED
@@ -87,6 +84,7 @@ def _buttons(event: AlertEvent, connection: Connection | None, name: str) -> lis
             show,
             button("Sync", ids.aid(ids.SYNC), cid, style="primary"),
             button("Pause", ids.aid(ids.PAUSE), cid, ask=ask),
+            *(incident_elements(cid, incident) if event.kind.is_failure else []),
         ]
     )
 
@@ -102,12 +100,17 @@ def render_alert(
     *,
     now: datetime,
     since: datetime | None = None,
+    incident: Incident | None = None,
 ) -> Message:
-    """`since`: when the open alert this event repeats was first posted ("failing since")."""
+    """`since`: when the open alert this event repeats was first posted ("failing since"); `incident`: who
+    took it and the snooze in force, said under the headline."""
     name = _name(event, connection)
     emoji, verb = _HEADLINE[event.kind]
     by = f" by {esc(event.actor)}" if event.actor else ""
     blocks: list[Block] = [section(f"{emoji} *{clip(name, NAME_MAX)}* {verb}{by}")]
+    line = incident_line(incident)
+    if line is not None:
+        blocks.append(line)
     items = [
         f"*Group*\n{clip(_group(event, connection, snapshot), 200)}",
         f"*Service*\n{clip(connection.service if connection else event.service or 'unknown', 100)}",
@@ -122,7 +125,7 @@ def render_alert(
     reason = _reason(event, connection)
     if reason:
         blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
-    blocks += _buttons(event, connection, name)
+    blocks += _buttons(event, connection, name, incident)
     blocks.append(_context(event))
     text = f"{esc(name)} {verb}{by}" + (f": {clip(reason, 200)}" if reason else "")
     return Message(text=fallback(text), blocks=blocks)
@@ -136,14 +139,17 @@ def render_flapping(
     failures: int,
     window: timedelta,
     now: datetime,
+    incident: Incident | None = None,
 ) -> Message:
     name = _name(event, connection)
     span = duration(window.total_seconds())
+    line = incident_line(incident)
     blocks: list[Block] = [
         section(
             f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {failures} times in the last {span}. "
             f"I'll keep further failure alerts for it out of this channel until it has had a quiet {span}."
         ),
+        *([line] if line is not None else []),
         fields(
             [
                 f"*Group*\n{clip(_group(event, connection, snapshot), 200)}",
@@ -154,15 +160,21 @@ def render_flapping(
     reason = _reason(event, connection)
     if reason:
         blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
-    blocks += _buttons(event, connection, name)
+    blocks += _buttons(event, connection, name, incident)
     blocks.append(_context(event))
     return Message(text=fallback(f"{esc(name)} is flapping: {failures} failures in {span}"), blocks=blocks)
 
 
-def _recovery_words(event: AlertEvent, alert: AlertMessage) -> str:
-    how = "a sync succeeded" if event.kind is AlertKind.SYNC_SUCCEEDED else "Fivetran reports it connected"
-    after = duration(max(0.0, (event.at - alert.opened_at).total_seconds()))
-    return f"recovered {stamp(event.at)}, after {after} ({how})"
+def _after(event: AlertEvent, alert: AlertMessage) -> str:
+    return duration(max(0.0, (event.at - alert.opened_at).total_seconds()))
+
+
+def _how(event: AlertEvent) -> str:
+    return "a sync succeeded" if event.kind is AlertKind.SYNC_SUCCEEDED else "Fivetran reports it connected"
+
+
+def _taken(alert: AlertMessage) -> str:
+    return f", acknowledged by {mention(alert.acked_by)}" if alert.acked_by else ""
 
 
 def render_recovered_update(
@@ -175,23 +187,37 @@ def render_recovered_update(
 ) -> Message:
     """What the failure alert becomes once the connector recovers: the history, no longer a call to act."""
     name = _name(event, connection)
-    words = _recovery_words(event, alert)
+    after = _after(event, alert)
     blocks: list[Block] = [
-        section(f":large_green_circle: *{clip(name, NAME_MAX)}* {words}"),
+        section(f":large_green_circle: *{clip(name, NAME_MAX)}* · Recovered after {after}{_taken(alert)}"),
         context(
-            f"Failing since {stamp(alert.opened_at)} · group {clip(_group(event, connection, snapshot), 200)}"
-            f" · `{clip(event.connection_id, 100)}`"
+            f"Failing since {moment(alert.opened_at)} · recovered {moment(event.at)} ({_how(event)})"
+            f" · group {clip(_group(event, connection, snapshot), 200)} · `{clip(event.connection_id, 100)}`"
         ),
     ]
     blocks += actions([button("Show", ids.aid(ids.SHOW), event.connection_id)])
-    return Message(text=fallback(f"{esc(name)} {words}"), blocks=blocks)
+    return Message(text=fallback(f"{esc(name)}: recovered after {after}"), blocks=blocks)
 
 
-def render_recovery_reply(event: AlertEvent, alert: AlertMessage, *, now: datetime) -> Message:
-    words = _recovery_words(event, alert)
-    return Message(
-        text=fallback(f"Recovered: {words}"), blocks=[section(f":large_green_circle: It {words}.")]
+def render_recovery_reply(
+    event: AlertEvent,
+    alert: AlertMessage,
+    connection: Connection | None = None,
+    *,
+    now: datetime,
+    held: Snooze | None = None,
+) -> Message:
+    """The thread's last word on the outage, naming the pipeline (a thread is read out of its channel);
+    `held`: the "until it recovers" snooze the recovery ended, whose held alerts it tells."""
+    name = _name(event, connection)
+    after = _after(event, alert)
+    text = (
+        f":large_green_circle: *{clip(name, NAME_MAX)}* recovered {moment(event.at)}, after {after} "
+        f"({_how(event)}){_taken(alert)}."
     )
+    if held is not None:
+        text += f" The snooze ended with it: {count(held.held, 'failure alert')} held while snoozed."
+    return Message(text=fallback(f"{esc(name)} recovered after {after}"), blocks=[section(text)])
 
 
 # --- watch answers ---------------------------------------------------------------------------------
@@ -228,14 +254,19 @@ def _watch_line(subscription: Subscription) -> str:
     )
 
 
-def render_watch_list(subscriptions: Sequence[Subscription]) -> Message:
+def render_watch_list(subscriptions: Sequence[Subscription], snoozes: Sequence[str] = ()) -> Message:
+    """`snoozes`: one line per snooze in force here (`blocks.incidents.snooze_lines`)."""
+    snoozed: list[Block] = []
+    if snoozes:
+        shown = "\n".join(snoozes[:MAX_LIST_SECTIONS])
+        snoozed = [section(cut(f"*Snoozed here ({len(snoozes)})*\n{shown}", SECTION_BUDGET))]
     if not subscriptions:
         text = "No watches in this channel. Start one with `/hvr watch [&lt;selector&gt;] [events:&lt;list&gt;]`."
-        return Message(text=fallback(text), blocks=[section(text)])
+        return Message(text=fallback(text), blocks=[section(text), *snoozed])
     blocks: list[Block] = [section(f"*Watches in this channel ({len(subscriptions)})*")]
     chunk: list[str] = []
     size = 0
-    shown = 0
+    shown_watches = 0
     for subscription in subscriptions:
         line = _watch_line(subscription)
         if size + len(line) + 1 > SECTION_BUDGET:
@@ -245,10 +276,11 @@ def render_watch_list(subscriptions: Sequence[Subscription]) -> Message:
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
-        shown += 1
+        shown_watches += 1
     if chunk:
         blocks.append(section("\n".join(chunk)))
-    hidden = len(subscriptions) - shown
+    blocks += snoozed
+    hidden = len(subscriptions) - shown_watches
     footer = f"and {hidden} more · " if hidden else ""
     blocks.append(context(f"{footer}`/hvr unwatch &lt;id&gt;` stops one"))
     return Message(text=fallback(f"{len(subscriptions)} watches in this channel"), blocks=blocks)

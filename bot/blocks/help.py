@@ -140,12 +140,21 @@ TOPICS: dict[str, Topic] = {
     "watch": Topic(
         "watch [<selector>] [events:<list>] | watch list",
         "Real-time alerts in this channel. Events: failures, recoveries, delays, pauses, syncs "
-        "(default failures,recoveries). A recovery is posted in the thread of its failure.",
+        "(default failures,recoveries). A recovery is posted in the thread of its failure. A failure alert "
+        "has Acknowledge (you take it; reminders stop) and Snooze (1h, 4h, 24h, until it recovers: its "
+        "failure alerts are held here, then summarised in the thread). `watch list` shows the snoozes.",
         ("watch", "watch group:warehouse events:failures,delays", "watch list"),
         "operator (list: viewer)",
     ),
     "unwatch": Topic(
         "unwatch <id>", "Stop a watch (its id is in `watch list`).", ("unwatch 3fk2q9",), "operator"
+    ),
+    "unsnooze": Topic(
+        "unsnooze <connector>",
+        "Lift a snooze in this channel: the held alerts are summarised in the alert's thread, and failure "
+        "alerts are posted here again.",
+        ("unsnooze salesforce_prod",),
+        "operator",
     ),
 }
 ALIASES = {"status": "show"}

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.health import EMOJI
 from bot.blocks.sources import source_blocks
-from bot.blocks.text import ago, clip, count, cut, esc, plain
+from bot.blocks.text import ago, clip, count, cut, esc, moment, plain
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.audit import AuditEntry
 from bot.storage.subscriptions import Subscription
@@ -36,6 +37,17 @@ OUTCOME = {
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 
 Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TakenIncident:
+    """An open failure alert the viewer acknowledged."""
+
+    name: str
+    connection_id: str
+    channel_id: str
+    opened_at: datetime
+    acked_at: datetime | None
 
 
 def _section(text: str) -> Block:
@@ -135,6 +147,22 @@ def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
     return blocks
 
 
+def _incidents(taken: Sequence[TakenIncident], now: datetime) -> list[Block]:
+    blocks: list[Block] = [{"type": "divider"}, _header("Incidents you acknowledged")]
+    if not taken:
+        return [
+            *blocks,
+            _context("None open: what you acknowledge on an alert is listed here until it recovers."),
+        ]
+    lines = [
+        f":raising_hand: *{clip(t.name, 80)}* in {_channel(t.channel_id)} · failing {ago(t.opened_at, now).removesuffix(' ago')}"
+        + (f" · acknowledged {moment(t.acked_at)}" if t.acked_at is not None else "")
+        for t in taken[:MAX_SUBSCRIPTIONS]
+    ]
+    blocks.append(_section(_lines(lines, len(taken), "the alerts in their channels")))
+    return blocks
+
+
 def _mine(
     subscriptions: Sequence[Subscription] | None,
     recent: Sequence[AuditEntry] | None,
@@ -173,6 +201,7 @@ def render_home(
     problem: str | None = None,
     subscriptions: Sequence[Subscription] | None = None,
     recent: Sequence[AuditEntry] | None = None,
+    acknowledged: Sequence[TakenIncident] | None = None,
 ) -> dict[str, Any]:
     """`subscriptions` and `recent` are this person's; None leaves their section out (no database)."""
     blocks: list[Block] = [
@@ -185,6 +214,8 @@ def render_home(
         if problem:
             blocks.append(_section(f":warning: {esc(problem)} Showing what I saw last."))
         blocks += _fleet(snapshot, now)
+    if acknowledged is not None:
+        blocks += _incidents(acknowledged, now)
     blocks += _mine(subscriptions, recent, snapshot, now)
     if snapshot is not None:
         blocks.append(_context(f"As of {ago(snapshot.fetched_at, now)}; reopen the tab to refresh."))

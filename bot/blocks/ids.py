@@ -38,6 +38,8 @@ SCHEDULE = "hvr.schedule"  # value: connection id: shows the schedule and how to
 RECONNECT = "hvr.reconnect"  # value: connection id: a Connect Card link for the presser only
 APPROVE = "hvr.approve"  # value: id of the stored approval request
 REJECT = "hvr.reject"  # value: id of the stored approval request
+ACKNOWLEDGE = "hvr.acknowledge"  # value: connection id (the open alert in this channel)
+SNOOZE = "hvr.snooze"  # select; option value: "<1h|4h|24h|recovery>|<connection id>"
 
 # Modals: the callback_id of each form (its view_submission listener) and the block_ids of its inputs,
 # which are also the keys of `response_action: errors`. Input elements dispatch nothing, so their
@@ -80,6 +82,8 @@ ALL = (
     RECONNECT,
     APPROVE,
     REJECT,
+    ACKNOWLEDGE,
+    SNOOZE,
 )
 
 

@@ -20,7 +20,7 @@ MAX_CANDIDATES = 5
 
 LOOK = ("list", "show", "groups", "group", "schemas", "tables", "columns")
 ACT = ("sync", "pause", "resume", "test", "enable", "disable", "resync", "schedule", "reconnect")
-SUBSCRIBE = ("digest", "watch", "unwatch")
+SUBSCRIBE = ("digest", "watch", "unwatch", "unsnooze")
 GOVERN = ("access", "audit")
 
 

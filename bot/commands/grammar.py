@@ -182,6 +182,7 @@ VERBS = (
     "digest",
     "watch",
     "unwatch",
+    "unsnooze",
 )
 
 _SLACK_WRAPPED = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -318,7 +319,7 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
         return ReconnectCmd(_one(args, verb))
     if verb == "digest":
         return parse_digest(args, default_tz=default_tz)
-    if verb in ("watch", "unwatch"):
+    if verb in ("watch", "unwatch", "unsnooze"):
         return parse_watch(verb, args)
     if verb == "access":
         return _access(args)

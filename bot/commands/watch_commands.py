@@ -46,7 +46,12 @@ class Unwatch:
     id: str
 
 
-WatchCommand = WatchAdd | WatchForm | WatchList | Unwatch
+@dataclass(frozen=True)
+class Unsnooze:
+    connector: str
+
+
+WatchCommand = WatchAdd | WatchForm | WatchList | Unwatch | Unsnooze
 
 
 def _event(name: str) -> tuple[WatchEvent, ...]:
@@ -82,6 +87,13 @@ def events_of(values: list[str]) -> tuple[WatchEvent, ...]:
 
 def parse_watch(verb: str, args: list[str]) -> WatchCommand:
     verb = verb.lower()
+    if verb == "unsnooze":
+        if len(args) != 1:
+            raise UsageError(
+                "`unsnooze` needs the pipeline: `/hvr unsnooze <connector>` (see `/hvr watch list`).",
+                "unsnooze",
+            )
+        return Unsnooze(args[0])
     if verb == "unwatch":
         if len(args) != 1:
             raise UsageError(

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.home import MAX_RECENT, render_home
+from bot.blocks.home import MAX_RECENT, TakenIncident, render_home
 from bot.fivetran.errors import FivetranError
+from bot.services.alerts.incident_views import pipeline_name
+from bot.services.alerts.incidents import IncidentService
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.actions import explain
 from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
@@ -29,12 +31,14 @@ class HomeTab:
         *,
         subscriptions: SubscriptionRepo,
         audit: AuditRepo,
+        incidents: IncidentService,
     ) -> None:
         self._cache = cache
         self._policy = policy
         self._now = now
         self._subscriptions = subscriptions
         self._audit = audit
+        self._incidents = incidents
 
     async def _theirs(self, user_id: str) -> list[Subscription] | None:
         try:
@@ -50,6 +54,17 @@ class HomeTab:
         except Exception:
             log.warning("could not read the recent actions of %s for the Home tab", user_id, exc_info=True)
             return None
+
+    async def _taken(self, user_id: str, snapshot: AccountSnapshot | None) -> list[TakenIncident] | None:
+        try:
+            alerts = await self._incidents.acknowledged_by(user_id)
+        except Exception:
+            log.warning("could not read the incidents of %s for the Home tab", user_id, exc_info=True)
+            return None
+        return [
+            TakenIncident(pipeline_name(a, snapshot), a.connection_id, a.channel_id, a.opened_at, a.acked_at)
+            for a in alerts
+        ]
 
     async def render(self, user_id: str) -> dict[str, object]:
         """The view for `user_id`, as it is now."""
@@ -68,6 +83,7 @@ class HomeTab:
             problem=problem,
             subscriptions=await self._theirs(user_id),
             recent=await self._recent(user_id),
+            acknowledged=await self._taken(user_id, snapshot),
         )
 
     async def publish(self, client: AsyncWebClient, user_id: str) -> None:

@@ -47,7 +47,7 @@ from bot.commands.grammar import (
     parse,
 )
 from bot.commands.schedule_commands import ScheduleCmd
-from bot.commands.watch_commands import Unwatch, WatchAdd, WatchForm, WatchList
+from bot.commands.watch_commands import Unsnooze, Unwatch, WatchAdd, WatchForm, WatchList
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.governance.access import Actor, Refused
@@ -60,6 +60,7 @@ from bot.slack.columns import BUTTONS as COLUMN_BUTTONS
 from bot.slack.columns import Columns
 from bot.slack.flow import Deps
 from bot.slack.forms import Forms
+from bot.slack.incidents import Incidents
 from bot.slack.reads import Reads
 from bot.slack.reload import Reloads
 from bot.slack.schedules import Schedules
@@ -136,6 +137,7 @@ class Router:
         self.schedules = Schedules(deps)
         self.unfurls = Unfurls(deps)
         self.forms = Forms(self.subscriptions)
+        self.incidents = Incidents(deps)
         self.inflight = 0  # requests being handled now; the shell waits for 0 before the next line
 
     # --- entry points ----------------------------------------------------------------------------------
@@ -268,6 +270,8 @@ class Router:
             return self.forms.open_watch(turn)
         elif isinstance(cmd, DigestAdd | DigestList | DigestRemove | DigestNow):
             return self.subscriptions.digest(turn, cmd)
+        elif isinstance(cmd, Unsnooze):
+            return self.incidents.unsnooze(turn, cmd)
         elif isinstance(cmd, WatchAdd | WatchList | Unwatch):
             return self.subscriptions.watch(turn, cmd)
         raise AssertionError(f"no handler for {type(cmd).__name__}")
@@ -317,6 +321,10 @@ class Router:
             await self.bulk.confirm(turn, value)
         elif base == ids.BULK_CANCEL:
             await self.bulk.cancel(turn, value)
+        elif base == ids.ACKNOWLEDGE:
+            await self.incidents.acknowledge(turn, value)
+        elif base == ids.SNOOZE:
+            await self.incidents.snooze(turn, value)
         elif base in (ids.APPROVE, ids.REJECT):
             await self.changes.approval(turn, value, approve=base == ids.APPROVE)
         else:

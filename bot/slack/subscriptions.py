@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from bot.blocks.alerts import render_unwatched, render_watch_added, render_watch_list
 from bot.blocks.digest import render_digest_added, render_digest_list, render_digest_removed
+from bot.blocks.incidents import snooze_lines
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_error
 from bot.commands.digest_commands import DigestAdd, DigestCommand, DigestList, DigestNow, DigestRemove
 from bot.commands.watch_commands import Unwatch, WatchAdd, WatchCommand, WatchList
+from bot.fivetran.errors import FivetranError
 from bot.services.digests.service import DigestError
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
@@ -57,8 +59,22 @@ class Subscriptions(Flow):
             await turn.out.reply(await self.create_watch(turn, cmd), in_channel=True)
         elif isinstance(cmd, WatchList):
             await self.authorize(turn, "watch_list")
-            await turn.out.reply(render_watch_list(await service.list_watches(channel)))
+            snoozes = await service.incidents.snoozes_in(channel)
+            names = await self._names([s.connection_id for s in snoozes])
+            await turn.out.reply(
+                render_watch_list(await service.list_watches(channel), snooze_lines(snoozes, names))
+            )
         elif isinstance(cmd, Unwatch):
             await self.authorize(turn, "watch_remove")
             found = await service.remove_watch(cmd.id, channel)
             await turn.out.reply(render_unwatched(cmd.id, found=found), in_channel=found)
+
+    async def _names(self, keys: list[str]) -> dict[str, str]:
+        """Names of the snoozed pipelines, best effort: a snooze still shows by its key without Fivetran."""
+        if not keys:
+            return {}
+        try:
+            snapshot = await self.deps.cache.get()
+        except FivetranError:
+            return {}
+        return {k: snapshot.connections[k].name for k in keys if k in snapshot.connections}

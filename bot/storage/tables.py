@@ -175,6 +175,13 @@ alert_messages = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
     source_column(),
+    # The incident (migration 0009): who took it, how many reminder periods were told, what it was drawn
+    # from (so an acknowledge or a snooze draws it again without the event at hand).
+    Column("acked_by", String(32), nullable=True),
+    Column("acked_at", UTCDateTime, nullable=True),
+    Column("reminders", Integer, nullable=False, server_default="0"),
+    Column("reminded_at", UTCDateTime, nullable=True),
+    Column("view", json_type(), nullable=True),
     # At most one open failure alert per connector and channel: a recovery replies to exactly one thread.
     Index(
         "uq_alert_messages_open",
@@ -184,6 +191,33 @@ alert_messages = Table(
         sqlite_where=text("closed_at IS NULL"),
         postgresql_where=text("closed_at IS NULL"),
     ),
+)
+
+# A pipeline snoozed in a channel: its failure alerts there are held (counted) until `until`, or until it
+# recovers when `until` is NULL. At most one in force per pipeline and channel.
+alert_snoozes = Table(
+    "alert_snoozes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connection_id", String(128), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    source_column(),
+    Column("thread_ts", String(32), nullable=True),  # the alert whose thread hears the summary
+    Column("snoozed_by", String(32), nullable=False),
+    Column("snoozed_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime, nullable=True),
+    Column("held", Integer, nullable=False, server_default="0"),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("ended_by", String(32), nullable=True),
+    Index(
+        "uq_alert_snoozes_in_force",
+        "connection_id",
+        "channel_id",
+        unique=True,
+        sqlite_where=text("ended_at IS NULL"),
+        postgresql_where=text("ended_at IS NULL"),
+    ),
+    Index("ix_alert_snoozes_until", "ended_at", "until"),
 )
 
 action_dedupe = Table(

@@ -16,6 +16,7 @@ from bot.fivetran.errors import ConnectError
 from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
 from bot.services.alerts.flapping import FlapPolicy
+from bot.services.alerts.incidents import IncidentService
 from bot.services.alerts.service import AlertService
 from bot.services.alerts.watcher import Suspicion, Watcher
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
@@ -24,6 +25,7 @@ from bot.simulator import Simulator, build_app
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo
 from bot.storage.db import Database
+from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
 from tests.fakes import FakeClock, FakePoster, FakeSleep
@@ -87,18 +89,31 @@ def build_replica(
     flapping: FlapPolicy | None = None,
     suspicion: Suspicion | None = None,
     slack: ChannelPoster | None = None,
+    renotify: timedelta | None = None,
 ) -> Harness:
     cache = SnapshotCache(simulator_client(sim, http), ttl=0.0, now=clock)
     snapshots = Snapshots(cache)
     subscriptions = SubscriptionRepo(database, clock=clock)
     alert_messages = AlertMessageRepo(database, clock=clock)
     poster = poster or FakePoster()
+    claims = EventClaimRepo(database, clock=clock)
+    incidents = IncidentService(
+        alert_messages=alert_messages,
+        snoozes=SnoozeRepo(database, clock=clock),
+        claims=claims,
+        snapshots=snapshots,
+        poster=slack or poster,
+        renotify=renotify,
+        now=clock,
+        holder=holder,
+    )
     service = AlertService(
         subscriptions=subscriptions,
-        claims=EventClaimRepo(database, clock=clock),
+        claims=claims,
         alert_messages=alert_messages,
         snapshots=snapshots,
         poster=slack or poster,
+        incidents=incidents,
         now=clock,
         holder=holder,
         flapping=flapping,

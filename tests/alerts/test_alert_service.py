@@ -37,7 +37,7 @@ async def test_a_failure_is_posted_with_its_buttons_and_opens_an_alert(harness: 
     assert await harness.service.handle(ev(harness, cid, AlertKind.BROKE))
     (post,) = harness.poster.posts
     assert post.channel == CHANNEL and post.thread_ts is None
-    assert action_ids(post.message) == [ids.SHOW, ids.SYNC, ids.PAUSE]
+    assert action_ids(post.message) == [ids.SHOW, ids.SYNC, ids.PAUSE, ids.ACKNOWLEDGE, ids.SNOOZE]
     opened = await harness.alert_messages.find_open(cid, CHANNEL)
     assert opened is not None and opened.ts == post.ts
 

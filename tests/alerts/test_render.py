@@ -75,7 +75,7 @@ def test_a_failure_alert_says_what_to_whom_why_since_when_and_offers_show_sync_p
     assert "warehouse" in text
     assert "Failing since*\n2026-05-09 11:00 UTC (1h)" in text
     assert "via Fivetran webhook" in text
-    assert action_ids(message) == [ids.SHOW, ids.SYNC, ids.PAUSE]
+    assert action_ids(message) == [ids.SHOW, ids.SYNC, ids.PAUSE, ids.ACKNOWLEDGE, ids.SNOOZE]
     assert message.text == "salesforce_prod broke: Reconnect: the credentials were revoked"
 
 
@@ -112,7 +112,7 @@ def test_flapping_summary_counts_the_failures_in_the_window() -> None:
     message = render_flapping(event(), conn, snapshot(conn), failures=3, window=timedelta(hours=1), now=NOW)
     assert_safe(message)
     assert "is flapping: it failed 3 times in the last 1h" in message.blocks[0]["text"]["text"]
-    assert action_ids(message) == [ids.SHOW, ids.SYNC, ids.PAUSE]
+    assert action_ids(message) == [ids.SHOW, ids.SYNC, ids.PAUSE, ids.ACKNOWLEDGE, ids.SNOOZE]
 
 
 def test_the_recovered_update_tells_the_outage_and_keeps_only_show() -> None:
@@ -120,14 +120,16 @@ def test_the_recovered_update_tells_the_outage_and_keeps_only_show() -> None:
     recovered = event(AlertKind.SYNC_SUCCEEDED, at=NOW, message=None)
     message = render_recovered_update(recovered, alert_row(), conn, snapshot(conn), now=NOW)
     assert_safe(message)
-    assert "recovered 2026-05-09 12:00 UTC, after 2h (a sync succeeded)" in message.blocks[0]["text"]["text"]
+    assert message.blocks[0]["text"]["text"].endswith("· Recovered after 2h")
+    assert "(a sync succeeded)" in message.blocks[1]["elements"][0]["text"]
     assert action_ids(message) == [ids.SHOW]
 
 
 def test_the_recovery_reply_says_after_how_long() -> None:
     message = render_recovery_reply(event(AlertKind.RECOVERED, at=NOW), alert_row(), now=NOW)
     assert_safe(message)
-    assert "after 2h (Fivetran reports it connected)" in message.text
+    assert message.text == "decidedly_conventional recovered after 2h"
+    assert "after 2h (Fivetran reports it connected)." in message.blocks[0]["text"]["text"]
 
 
 def test_watch_answers_fit_and_escape_what_people_typed() -> None:

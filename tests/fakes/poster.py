@@ -19,6 +19,7 @@ class Post:
     message: Message
     thread_ts: str | None
     ts: str
+    broadcast: bool = False
 
     @property
     def text(self) -> str:
@@ -50,7 +51,9 @@ class FakePoster:
     outage: str | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> MessageRef:
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> MessageRef:
         if self.outage is not None:
             raise SlackUnavailable(self.outage)
         if channel in self.refuse:
@@ -60,7 +63,7 @@ class FakePoster:
         if self.crash is not None:
             raise self.crash
         ts = f"1700000000.{next(self._ts):06d}"
-        self.posts.append(Post(channel, message, thread_ts, ts))
+        self.posts.append(Post(channel, message, thread_ts, ts, broadcast))
         return MessageRef(channel, ts)
 
     async def update(self, channel: str, ts: str, message: Message) -> None:

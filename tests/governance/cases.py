@@ -86,6 +86,7 @@ COMMANDS: list[CommandCase] = [
     _c("watch status:failing", "watch_add", OP),
     _c("watch list", "watch_list", VW),
     _c("unwatch abc123", "watch_remove", OP),
+    _c("unsnooze {healthy}", "unsnooze", OP),
     _c("access list", "access_list", VW),
     _c("access grant <@UNEW00001> operator", "access_grant", AD),
     _c("access revoke <@UNEW00001>", "access_revoke", AD),
@@ -198,4 +199,6 @@ BUTTONS: list[ButtonCase] = [
     _b(ids.BULK_CANCEL, _bulk_run, "bulk", AD),
     _b(ids.APPROVE, _approval, "resync", AD, RESYNC),
     _b(ids.REJECT, _approval, "resync", AD),
+    _b(ids.ACKNOWLEDGE, _fixed(lambda t, p, g: t.id), "acknowledge", OP),
+    _b(ids.SNOOZE, _fixed(lambda t, p, g: f"1h|{t.id}"), "snooze", OP),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.blocks.home import render_home
 from bot.storage.audit import AuditEntry
@@ -111,11 +112,15 @@ class BrokenRepo:
     async def query(self, **_: object) -> list[AuditEntry]:
         raise OSError("database is away")
 
+    async def acknowledged_by(self, user: str) -> list[object]:
+        raise OSError("database is away")
+
 
 async def test_the_tab_still_shows_fleet_health_when_the_database_is_away(gov: Gov) -> None:
     from bot.slack.home import HomeTab
 
-    home = HomeTab(gov.bot.cache, gov.bot.policy, subscriptions=BrokenRepo(), audit=BrokenRepo())  # type: ignore[arg-type]
+    broken: Any = BrokenRepo()
+    home = HomeTab(gov.bot.cache, gov.bot.policy, subscriptions=broken, audit=broken, incidents=broken)
     text = json.dumps((await home.render("UOPER0001"))["blocks"], ensure_ascii=False)
     assert "40 connectors" in text and "Your role: *operator*" in text
     assert "Your subscriptions" not in text and "Your recent actions" not in text

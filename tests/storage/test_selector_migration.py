@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.services.alerts.events import AlertEvent, AlertKind
+from bot.services.alerts.incidents import IncidentService
 from bot.services.alerts.service import AlertService
 from bot.services.digests.service import FireOutcome
 from bot.services.pipelines.selectors import select, subscription_selector
@@ -17,6 +18,7 @@ from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.alert_messages import AlertMessageRepo
 from bot.storage.claims import EventClaimRepo
 from bot.storage.db import Database
+from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 from bot.storage.types import UTCDateTime, json_type
 from tests.blocks.factory import NOW, connection, group, snapshot
@@ -193,12 +195,23 @@ class _Fixed:
 async def test_a_migrated_watch_alerts_for_the_connectors_it_matched_before(migrated: str) -> None:
     database = Database(migrated)
     poster = FakePoster()
+    snapshots = _Fixed(snapshot(*CONNECTIONS, groups=GROUPS))
+    messages = AlertMessageRepo(database)
+    incidents = IncidentService(
+        alert_messages=messages,
+        snoozes=SnoozeRepo(database),
+        claims=EventClaimRepo(database),
+        snapshots=snapshots,
+        poster=poster,
+        now=lambda: NOW,
+    )
     service = AlertService(
         subscriptions=SubscriptionRepo(database),
         claims=EventClaimRepo(database),
-        alert_messages=AlertMessageRepo(database),
-        snapshots=_Fixed(snapshot(*CONNECTIONS, groups=GROUPS)),
+        alert_messages=messages,
+        snapshots=snapshots,
         poster=poster,
+        incidents=incidents,
         now=lambda: NOW,
     )
     told: dict[str, set[str]] = {"CWSTAGE": set(), "CWALL": set()}

@@ -29,6 +29,8 @@ from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.alerts.flapping import FlapPolicy, FlapVerdict
+from bot.services.alerts.incident_views import alert_view
+from bot.services.alerts.incidents import IncidentService
 from bot.services.pipelines.selectors import matches, store_selector, subscription_selector
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.holders import new_holder
@@ -76,6 +78,7 @@ class AlertService:
         alert_messages: AlertMessageRepo,
         snapshots: Snapshots,
         poster: ChannelPoster,
+        incidents: IncidentService,
         now: Now = lambda: datetime.now(UTC),
         holder: str | None = None,
         flapping: FlapPolicy | None = None,
@@ -87,6 +90,7 @@ class AlertService:
         self._alerts = alert_messages
         self._snapshots = snapshots
         self._poster = poster
+        self.incidents = incidents
         self._now = now
         self.holder = holder or new_holder()
         self._flapping = flapping or FlapPolicy()
@@ -228,11 +232,17 @@ class AlertService:
     ) -> None:
         now = self._now()
         cid = event.connection_id
+        if await self.incidents.hold(cid, channel):
+            return  # snoozed here: counted, told in the thread when the snooze ends
         open_alert = await self._alerts.find_open(cid, channel)
         if open_alert is not None:
             # still failing: keep one message current instead of a new one per failed sync
-            again = render_alert(event, connection, snapshot, now=now, since=open_alert.opened_at)
+            incident = await self.incidents.incident(open_alert)
+            again = render_alert(
+                event, connection, snapshot, now=now, since=open_alert.opened_at, incident=incident
+            )
             await self._poster.update(channel, open_alert.ts, again)
+            await self._alerts.set_view(open_alert.id, alert_view(event))
             return
         policy = self._flapping
         recent = await self._alerts.count_opened_since(cid, channel, now - policy.window)
@@ -242,14 +252,19 @@ class AlertService:
                 "flapping %s in %s: failure not posted (%d alerts within the window)", cid, channel, recent
             )
             return
+        flapping = (recent + 1, policy.window) if verdict is FlapVerdict.SUMMARISE else None
         message = (
             render_flapping(event, connection, snapshot, failures=recent + 1, window=policy.window, now=now)
-            if verdict is FlapVerdict.SUMMARISE
+            if flapping is not None
             else render_alert(event, connection, snapshot, now=now)
         )
         posted = await self._poster.post(channel, message)
         opened = await self._alerts.open(
-            connection_id=cid, channel_id=channel, ts=posted.ts, subscription_id=target.subscription_id
+            connection_id=cid,
+            channel_id=channel,
+            ts=posted.ts,
+            subscription_id=target.subscription_id,
+            view=alert_view(event, flapping=flapping),
         )
         if opened is None:
             # another event of the same outage (handled by another replica) opened one a moment earlier
@@ -259,10 +274,12 @@ class AlertService:
         self, channel: str, event: AlertEvent, connection: Connection | None, snapshot: AccountSnapshot | None
     ) -> bool:
         closed = await self._alerts.close(event.connection_id, channel)
+        snooze = await self.incidents.recovered(channel, event.connection_id)
         if closed is None:
             return False
         now = self._now()
-        await self._poster.post(channel, render_recovery_reply(event, closed, now=now), thread_ts=closed.ts)
+        reply = render_recovery_reply(event, closed, connection, now=now, held=snooze)
+        await self._poster.post(channel, reply, thread_ts=closed.ts)
         update = render_recovered_update(event, closed, connection, snapshot, now=now)
         await self._poster.update(channel, closed.ts, update)
         return True

@@ -67,6 +67,9 @@ REQUIRED: dict[str, Role] = {
     "watch_list": Role.VIEWER,
     "watch_add": Role.OPERATOR,
     "watch_remove": Role.OPERATOR,
+    "acknowledge": Role.OPERATOR,
+    "snooze": Role.OPERATOR,
+    "unsnooze": Role.OPERATOR,
 }
 
 # Actions that change something in Fivetran: refused in read-only mode, audited.
@@ -93,8 +96,9 @@ CHANGES = frozenset(
 )
 
 
-# Everything on record, allowed or refused: the Fivetran changes, and who gets which role.
-AUDITED = CHANGES | {"access_grant", "access_revoke"}
+# Everything on record, allowed or refused: the Fivetran changes, who gets which role, and who took or
+# quieted an incident (not changes to Fivetran: read-only mode allows them).
+AUDITED = CHANGES | {"access_grant", "access_revoke", "acknowledge", "snooze", "unsnooze"}
 
 
 # How stale another replica's grant or revoke may be here. A short TTL rather than a generation counter

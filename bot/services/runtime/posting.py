@@ -39,7 +39,11 @@ class SlackUnavailable(Exception):
 
 
 class ChannelPoster(Protocol):
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> MessageRef: ...
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> MessageRef:
+        """`broadcast`: a thread reply also shown in the channel (Slack's reply_broadcast)."""
+        ...
 
     async def update(self, channel: str, ts: str, message: Message) -> None: ...
 

@@ -1,0 +1,86 @@
+"""A failure alert as an incident, through the Slack double: Acknowledge and Snooze pressed by people."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.blocks import ids
+from bot.slack_double.store import Message
+from tests.e2e.harness import CHANNEL, E2E, OPERATOR, VIEWER, Sent, all_text
+from tests.ops.support import ops_bot, post_webhook, webhook_body
+
+
+async def _alert(e2e: E2E) -> tuple[Message, str, Sent]:
+    cid, name = e2e.connection_named()
+    watched = await e2e.command("watch")
+    await e2e.wait_for_text("Watching", since=watched)
+    assert (await post_webhook(e2e, webhook_body(cid, sync_id="inc-1"))).status_code == 200
+    alert = await e2e.wait_for_message(lambda m: "failed" in m.text and m.thread_ts is None, since=watched)
+    return alert, name, watched
+
+
+async def _snooze(e2e: E2E, message: Message, choice: str, *, user: str) -> Sent:
+    """Picks `choice` in the alert's Snooze select, as Slack sends it."""
+    select = next(
+        {**e, "block_id": b.get("block_id", "b")}
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "static_select"
+    )
+    option = next(o for o in select["options"] if o["value"].startswith(f"{choice}|"))
+    response_url = e2e.double.new_response_url(channel=message.channel, user=user, message_ts=message.ts)
+    request = e2e.inbound.block_action(
+        user=user,
+        channel=message.channel,
+        message_ts=message.ts,
+        message={"type": "message", "ts": message.ts, "text": message.text, "blocks": message.blocks},
+        action={**select, "selected_option": option},
+        response_url=response_url,
+        trigger_id=e2e.double.new_trigger_id(user=user),
+    )
+    return await e2e.send(request, response_url)
+
+
+async def test_acknowledge_by_a_viewer_changes_nothing_and_by_an_operator_edits_the_alert_naming_them() -> (
+    None
+):
+    async with ops_bot() as e2e:
+        alert, _, _ = await _alert(e2e)
+        edits = alert.updates
+        refused = await e2e.click(alert, "Acknowledge", user=VIEWER)
+        await e2e.wait_for_message(lambda m: "operator role" in all_text(m), since=refused)
+        await e2e.settle()
+        assert alert.updates == edits and "Acknowledged" not in all_text(alert)
+        await e2e.click(alert, "Acknowledge", user=OPERATOR)
+        for _ in range(100):
+            if "Acknowledged by" in all_text(alert):
+                break
+            await asyncio.sleep(0.02)
+        assert f"Acknowledged by <@{OPERATOR}> <!date^" in all_text(alert)
+        assert "Acknowledge" not in [b.get("text", {}).get("text") for b in _elements(alert)]
+        entries = await e2e.bot.governance.audit_repo.query(user=OPERATOR, limit=5)
+        assert ("acknowledge", "succeeded") in [(e.action, e.status) for e in entries]
+
+
+async def test_a_snoozed_pipeline_failing_again_posts_nothing_in_the_channel() -> None:
+    async with ops_bot() as e2e:
+        alert, _, _ = await _alert(e2e)
+        await _snooze(e2e, alert, "1h", user=OPERATOR)
+        await e2e.wait_for_message(lambda m: "snoozed" in m.text and m.thread_ts == alert.ts)
+        await e2e.settle()
+        cid = next(e["value"] for e in _elements(alert) if e.get("action_id", "").startswith(ids.SHOW))
+        before = len(e2e.double.messages(CHANNEL))
+        body = webhook_body(cid, sync_id="inc-2")
+        await post_webhook(e2e, body)
+        await asyncio.sleep(0.3)
+        await e2e.settle()
+        assert len(e2e.double.messages(CHANNEL)) == before
+        listed = await e2e.command("watch list", user=VIEWER)
+        shown = await e2e.wait_for_message(lambda m: "Snoozed here" in all_text(m), since=listed)
+        assert "1 held" in all_text(shown)
+
+
+def _elements(message: Message) -> list[dict[str, Any]]:
+    return [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
