@@ -13,7 +13,7 @@ from tests.ops.support import ops_bot, post_webhook, webhook_body
 
 async def _alert(e2e: E2E) -> tuple[Message, str, Sent]:
     cid, name = e2e.connection_named()
-    watched = await e2e.command("watch")
+    watched = await e2e.command("watch events:failures,recoveries")
     await e2e.wait_for_text("Watching", since=watched)
     assert (await post_webhook(e2e, webhook_body(cid, sync_id="inc-1"))).status_code == 200
     alert = await e2e.wait_for_message(lambda m: "failed" in m.text and m.thread_ts is None, since=watched)
