@@ -47,13 +47,17 @@ class SlackPoster:
             if wait > 0:
                 await self._sleep(wait)
 
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> MessageRef:
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> MessageRef:
         lock = self._locks.setdefault(channel, asyncio.Lock())
         async with lock:
             await self._paced(channel)
             kwargs: dict[str, Any] = {"channel": channel, "text": message.text, "blocks": message.blocks}
             if thread_ts:
                 kwargs["thread_ts"] = thread_ts
+                if broadcast:
+                    kwargs["reply_broadcast"] = True
             try:
                 answer = await self._client.chat_postMessage(**kwargs)
             except Exception as error:  # aiohttp and timeouts too: every failure is one of our two kinds

@@ -129,7 +129,6 @@ def build_web_app(
         webhook_secrets(bot.settings),
         bot.alerts.deliver,
         bot.alerts.claim,
-        lambda work: bot.background.spawn(work, name="webhook-alert"),
         observe=metrics.webhook,
     )
     web = Starlette(

@@ -46,7 +46,7 @@ async def bot_http(harness: Harness, spawned: Spawned) -> AsyncIterator[httpx.As
     """The bot's webhook route, reachable by the simulator's webhook deliveries."""
     app = Starlette(
         routes=fivetran_webhook_routes(
-            {"fivetran": SECRET}, harness.service.deliver, harness.service.claim, spawned
+            {"fivetran": SECRET}, harness.service.deliver, harness.service.claim
         )
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
@@ -127,11 +127,8 @@ def route_app(
     async def dedupe(event: AlertEvent) -> bool:
         return first
 
-    def spawn(coroutine: Coroutine[Any, Any, None]) -> object:
-        return asyncio.ensure_future(coroutine)
-
     return Starlette(
-        routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, spawn, max_body=max_body)
+        routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, max_body=max_body)
     )
 
 
@@ -212,7 +209,7 @@ async def test_a_claim_that_cannot_be_made_asks_fivetran_to_retry() -> None:
         raise AssertionError("not claimed, not handled")
 
     app = Starlette(
-        routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken, asyncio.ensure_future)
+        routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken)
     )
     assert (await post(app, BODY, signed())).status_code == 503
 
@@ -225,7 +222,7 @@ def sources_app(seen: list[AlertEvent]) -> Starlette:
         return True
 
     secrets = {"prod": "prod-secret", "staging": "staging-secret", "nosecret": None}
-    return Starlette(routes=fivetran_webhook_routes(secrets, handle, dedupe, asyncio.ensure_future))
+    return Starlette(routes=fivetran_webhook_routes(secrets, handle, dedupe))
 
 
 async def post_to(app: Starlette, path: str, secret: str) -> httpx.Response:
