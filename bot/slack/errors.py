@@ -57,9 +57,10 @@ def failure(error: Exception) -> PostError | SlackUnavailable:
 
 def _retry_after(headers: object) -> float | None:
     """A 429's Retry-After (seconds); None when absent or unreadable."""
-    if not isinstance(headers, dict):
+    items = getattr(headers, "items", None)  # a dict, or aiohttp's multidict
+    if items is None:
         return None
-    for name, value in headers.items():
+    for name, value in items():
         if str(name).lower() == "retry-after":
             raw = value[0] if isinstance(value, list) and value else value
             try:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 LEASE_S = 60.0  # one Slack call (30 s timeout at most) and the bookkeeping fit in it
 GIVE_UP_AFTER = timedelta(hours=24)
-MAX_BACKOFF_S = 300.0
+MAX_BACKOFF_S = 60.0
 POLL_S = 2.0  # how often a replica looks for rows others wrote (its own posts wake it at once)
 PACE_S = 1.0  # Slack's pace per channel
 CONCURRENCY = 8  # channels sent to at once
@@ -70,7 +70,7 @@ class _Unobserved:
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before attempt `attempts + 1`: 2, 4, 8, … up to five minutes."""
+    """Seconds before attempt `attempts + 1`: 2, 4, 8, … up to a minute."""
     return min(MAX_BACKOFF_S, 2.0 ** max(1, attempts))
 
 
