@@ -132,9 +132,7 @@ class OutboxRepo:
     ) -> list[OutboxRow]:
         """Claims up to `limit` channel heads that are due and not held; one per channel."""
         now = self._clock()
-        heads = (
-            select(func.min(outbox.c.id)).where(outbox.c.done_at.is_(None)).group_by(outbox.c.channel_id)
-        )
+        heads = select(func.min(outbox.c.id)).where(outbox.c.done_at.is_(None)).group_by(outbox.c.channel_id)
         free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now)
         query = (
             select(outbox.c.id, outbox.c.channel_id)
@@ -179,7 +177,9 @@ class OutboxRepo:
                 return False
             if ts is not None:
                 mark = placeholder(row_id)
-                await connection.execute(update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts))
+                await connection.execute(
+                    update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts)
+                )
                 await connection.execute(
                     update(followed_syncs).where(followed_syncs.c.message_ts == mark).values(message_ts=ts)
                 )
@@ -222,10 +222,7 @@ class OutboxRepo:
                     select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.done_at.is_(None))
                 )
             ).one()
-        oldest = row[1]
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = outbox.c.created_at.type.process_result_value(oldest, None)  # pragma: no cover
-        return OutboxStats(int(row[0]), oldest)
+        return OutboxStats(int(row[0]), row[1])
 
     async def pending(self, channel: str | None = None) -> list[OutboxRow]:
         query = select(outbox).where(outbox.c.done_at.is_(None)).order_by(outbox.c.id)

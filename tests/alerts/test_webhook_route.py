@@ -45,9 +45,7 @@ def spawned() -> Spawned:
 async def bot_http(harness: Harness, spawned: Spawned) -> AsyncIterator[httpx.AsyncClient]:
     """The bot's webhook route, reachable by the simulator's webhook deliveries."""
     app = Starlette(
-        routes=fivetran_webhook_routes(
-            {"fivetran": SECRET}, harness.service.deliver, harness.service.claim
-        )
+        routes=fivetran_webhook_routes({"fivetran": SECRET}, harness.service.deliver, harness.service.claim)
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
         harness.sim.webhooks._client = http  # the simulator's webhook_client injection, after the fact
@@ -127,9 +125,7 @@ def route_app(
     async def dedupe(event: AlertEvent) -> bool:
         return first
 
-    return Starlette(
-        routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, max_body=max_body)
-    )
+    return Starlette(routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, max_body=max_body))
 
 
 async def post(app: Starlette, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -208,9 +204,7 @@ async def test_a_claim_that_cannot_be_made_asks_fivetran_to_retry() -> None:
     async def handle(event: AlertEvent) -> None:
         raise AssertionError("not claimed, not handled")
 
-    app = Starlette(
-        routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken)
-    )
+    app = Starlette(routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken))
     assert (await post(app, BODY, signed())).status_code == 503
 
 

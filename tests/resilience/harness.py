@@ -130,7 +130,9 @@ async def resilient_bot(
             sleep=sleeps,
             follow_policy=follow_policy,
             snapshot_ttl=snapshot_ttl,
-            **({"now": lambda: datetime.fromtimestamp(slack_time(), UTC)} if driven_now else {}),
+            now=(lambda: datetime.fromtimestamp(slack_time(), UTC))
+            if driven_now
+            else (lambda: datetime.now(UTC)),
         )
         async with serving(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper

@@ -146,11 +146,13 @@ class Deliverer:
             self._observer.outbox_delivery("skipped")
             return
         except PostError as error:
-            log.warning("outbox %d (%s) refused by Slack in %s: %s", row.id, row.origin, row.channel_id, error.code)
+            log.warning(
+                "outbox %d (%s) refused by Slack in %s: %s", row.id, row.origin, row.channel_id, error.code
+            )
             await self._settle(row, await self._repo.finish(row.id, self.holder, f"refused: {error.code}"))
             self._observer.outbox_delivery("refused")
             return
-        except Exception as error:  # noqa: BLE001 - every other failure is worth trying again
+        except Exception as error:  # every other failure is worth trying again
             await self._later(row, error, now)
             return
         finally:
@@ -192,15 +194,29 @@ class Deliverer:
         if now - row.created_at >= self._give_up_after:
             log.error(
                 "outbox %d (%s) for %s given up after %d attempts over %s: %s",
-                row.id, row.origin, row.channel_id, row.attempts + 1, now - row.created_at, code,
+                row.id,
+                row.origin,
+                row.channel_id,
+                row.attempts + 1,
+                now - row.created_at,
+                code,
             )
             await self._settle(row, await self._repo.finish(row.id, self.holder, f"gave up: {code}"))
             self._observer.outbox_delivery("gave_up")
             return
         retry_after = error.retry_after if isinstance(error, SlackUnavailable) else None
         wait = retry_after if retry_after is not None else backoff(row.attempts + 1)
-        log.warning("outbox %d (%s) for %s not delivered (%s); again in %.0fs", row.id, row.origin, row.channel_id, code, wait)
-        await self._settle(row, await self._repo.retry_later(row.id, self.holder, code, now + timedelta(seconds=wait)))
+        log.warning(
+            "outbox %d (%s) for %s not delivered (%s); again in %.0fs",
+            row.id,
+            row.origin,
+            row.channel_id,
+            code,
+            wait,
+        )
+        await self._settle(
+            row, await self._repo.retry_later(row.id, self.holder, code, now + timedelta(seconds=wait))
+        )
         self._observer.outbox_delivery("retry")
 
     async def _settle(self, row: OutboxRow, ours: bool) -> None:

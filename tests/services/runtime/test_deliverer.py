@@ -64,8 +64,13 @@ def setup(database: Database, clock: FakeClock, slack: FakeSlack) -> tuple[Outbo
 async def test_500_429_and_a_timeout_are_retried_then_posted_once_saying_it_waited(
     database: Database, clock: FakeClock
 ) -> None:
-    slack = FakeSlack([SlackUnavailable("http_500"), SlackUnavailable("ratelimited", retry_after=30),
-                       SlackUnavailable("TimeoutError")])
+    slack = FakeSlack(
+        [
+            SlackUnavailable("http_500"),
+            SlackUnavailable("ratelimited", retry_after=30),
+            SlackUnavailable("TimeoutError"),
+        ]
+    )
     poster, deliverer = setup(database, clock, slack)
     await poster.post("C1", Message("alert", [{"type": "section", "text": {"type": "mrkdwn", "text": "a"}}]))
 
@@ -126,7 +131,9 @@ async def test_a_recovery_threads_under_its_alert_once_the_alert_has_a_ts(
     assert slack.edited == [("C1", "1700000001.000100", "recovered after 5m")]
 
 
-async def test_a_channel_is_paced_without_holding_other_channels(database: Database, clock: FakeClock) -> None:
+async def test_a_channel_is_paced_without_holding_other_channels(
+    database: Database, clock: FakeClock
+) -> None:
     slack = FakeSlack()
     poster, deliverer = setup(database, clock, slack)
     await poster.post("C1", Message("one"))
