@@ -144,6 +144,10 @@ class Bot:
             self._jobs = True
         self._started = True
 
+    async def outbox_backlog(self) -> tuple[int, float]:
+        """Messages owed to Slack and the oldest one's age in seconds (readiness, the doctor)."""
+        return await self.outbox.deliverer.backlog()
+
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Stop taking scheduled work (claims not done are released for another replica), let in-flight
         work finish for a moment, then stop it and close the clients."""
