@@ -264,7 +264,9 @@ async def test_the_doctor_reports_an_outbox_stuck_past_its_threshold(tmp_path: P
     clock = FakeClock()
     assert (await outbox_finding(url, now=clock)).ok
     database = Database(url)
-    await OutboxRepo(database, clock=clock).enqueue(channel="C1", action="post", origin="alert", text="x", blocks=[])
+    await OutboxRepo(database, clock=clock).enqueue(
+        channel="C1", action="post", origin="alert", text="x", blocks=[]
+    )
     await database.dispose()
 
     clock.advance(timedelta(minutes=5).total_seconds())
