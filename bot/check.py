@@ -18,12 +18,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import Now, utcnow
 from bot.config import ConfigurationError, FivetranAccount, Settings, load_settings
 from bot.fivetran import FivetranClient, FivetranError, Forbidden, TransportError, Unauthorized
 from bot.fivetran.factory import client_for_account
 from bot.fivetran.retry import RetryPolicy
 from bot.logs import register_settings_secrets
-from bot.clock import Now, utcnow
 from bot.storage.db import Database, is_sqlite, mask_url
 from bot.storage.outbox import OutboxRepo
 from bot.webhooks_cli import register_command

@@ -185,7 +185,7 @@ async def test_readyz_stays_ready_while_slack_is_down_and_says_what_the_outbox_o
     async with ops_bot() as e2e:
         e2e.double.fail_until("chat.postMessage", e2e.double.clock() + 3600)
         e2e.double.fail_until("auth.test", e2e.double.clock() + 3600)
-        await e2e.bot.channels.alerts._poster.post("CE2E000001", Message("owed"))  # type: ignore[attr-defined]
+        await e2e.bot.outbox.poster.post("CE2E000001", Message("owed"))
 
         status, body = await _ready(e2e)
 
