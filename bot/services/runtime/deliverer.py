@@ -37,6 +37,7 @@ GIVE_UP_AFTER = timedelta(hours=24)
 MAX_BACKOFF_S = 60.0
 POLL_S = 2.0  # how often a replica looks for rows others wrote (its own posts wake it at once)
 PACE_S = 1.0  # Slack's pace per channel
+WOKEN_RECHECK_S = 0.2
 CONCURRENCY = 8  # channels sent to at once
 DELAY_NOTE_AFTER = timedelta(seconds=60)  # a message that waited less than this says nothing of it
 # Slack's answers to chat.update meaning the message was deleted meanwhile: the news is posted anew.
@@ -238,6 +239,7 @@ class Deliverer:
             await task
 
     async def _run(self) -> None:
+        woken = False
         while True:
             self._woken.clear()
             try:
@@ -251,10 +253,13 @@ class Deliverer:
                 settled = 0
             if settled:
                 continue
-            await self._pause(self._pace_s if self._paced else self._poll_s)
+            # A wake comes from inside the writer's transaction, which may not have committed when this
+            # pass looked (PostgreSQL): look again soon rather than at the next poll.
+            soon = WOKEN_RECHECK_S if woken else self._poll_s
+            woken = await self._pause(min(soon, self._pace_s) if self._paced else soon)
 
-    async def _pause(self, seconds: float) -> None:
-        """The injected sleep, cut short by `wake`."""
+    async def _pause(self, seconds: float) -> bool:
+        """The injected sleep, cut short by `wake`; True when woken."""
         sleeping = asyncio.ensure_future(self._sleep(seconds))
         woken = asyncio.ensure_future(self._woken.wait())
         try:
@@ -262,3 +267,4 @@ class Deliverer:
         finally:
             for waiting in (sleeping, woken):
                 waiting.cancel()
+        return woken.done() and not woken.cancelled()
