@@ -61,7 +61,6 @@ async def test_a_5xx_from_chat_post_message_delays_the_digest_and_it_is_posted_o
     assert outcome.value == "posted"  # owed in the outbox, with the fire's claim done in one transaction
     claim = await rb.e2e.bot.digests.claims.get(sub, at)
     assert claim is not None and claim.done_at is not None
-    assert any("not delivered" in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
     await rb.e2e.settle()
     assert len(digests(rb)) == 1
 
