@@ -21,11 +21,13 @@ from bot.clock import Sleep
 from bot.compose import (
     Channels,
     Governance,
+    Outbox,
     Pipelines,
     bolt_app,
     channels,
     follow_keeper,
     governance,
+    outbox,
     pipelines,
     slack_client,
 )
@@ -79,6 +81,7 @@ class Bot:
     background: Background
     metrics: BotMetrics
     replay: ReplayGuard
+    outbox: Outbox
     owns_http: bool = False
     _started: bool = field(default=False, init=False, repr=False)
     _jobs: bool = field(default=False, init=False, repr=False)
@@ -130,6 +133,8 @@ class Bot:
             self.database.url.render_as_string(hide_password=False), auto_upgrade=self.database.is_sqlite
         )
         await self.replay.start()
+        # Started whether or not this process runs jobs: what a request or a webhook owes Slack is sent.
+        self.outbox.deliverer.start()
         await self.interrupted.report()
         if jobs:
             await self.scheduler.start()
@@ -139,6 +144,10 @@ class Bot:
             self.interrupted.start()
             self._jobs = True
         self._started = True
+
+    async def outbox_backlog(self) -> tuple[int, float]:
+        """Messages owed to Slack and the oldest one's age in seconds (readiness, the doctor)."""
+        return await self.outbox.deliverer.backlog()
 
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Stop taking scheduled work (claims not done are released for another replica), let in-flight
@@ -154,6 +163,8 @@ class Bot:
             await self.background.cancel_all()
         if jobs:
             await self.follows.stop()  # hands unfinished follows to the next process at once
+        # A row half-sent stays held until its lease ends: whether Slack took it is not known.
+        await self.outbox.deliverer.stop()
         await self.replay.stop()
         if self.owns_http:
             await self.http.aclose()
@@ -186,7 +197,8 @@ def build_bot(
         Background(),
     )
     gov = governance(settings, database, web, poster, pipes, dedupe, holder, now, clock)
-    out = channels(settings, database, pipes.sources, poster, metrics, holder, now)
+    owed = outbox(database, web, metrics, holder, now, sleep)
+    out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
     follows = follow_keeper(database, pipes, gov, background, poster, holder, now, clock, sleep)
     deps = Deps(
         cache=pipes.sources,
@@ -236,7 +248,7 @@ def build_bot(
         governance=gov,
         channels=out,
         follows=follows,
-        interrupted=InterruptedRuns(gov.bulk, gov.auditor, poster, sleep=sleep),
+        interrupted=InterruptedRuns(gov.bulk, gov.auditor, owed.poster.for_origin("bulk"), sleep=sleep),
         router=router,
         slack=web,
         app=app,
@@ -246,5 +258,6 @@ def build_bot(
         background=background,
         metrics=metrics,
         replay=replay,
+        outbox=owed,
         owns_http=fivetran_http is None,
     )

@@ -18,12 +18,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import Now, utcnow
 from bot.config import ConfigurationError, FivetranAccount, Settings, load_settings
 from bot.fivetran import FivetranClient, FivetranError, Forbidden, TransportError, Unauthorized
 from bot.fivetran.factory import client_for_account
 from bot.fivetran.retry import RetryPolicy
 from bot.logs import register_settings_secrets
-from bot.storage.db import is_sqlite, mask_url
+from bot.storage.db import Database, is_sqlite, mask_url
+from bot.storage.outbox import OutboxRepo
 from bot.webhooks_cli import register_command
 
 Printer = Callable[[str], None]
@@ -264,7 +266,34 @@ async def database_findings(settings: Settings) -> list[Finding]:
                 "server is up and that the user may connect",
             )
         ]
-    return [Finding(True, f"Database: {shown} is reachable and its schema is current ({head_revision()})")]
+    found = [Finding(True, f"Database: {shown} is reachable and its schema is current ({head_revision()})")]
+    return [*found, await outbox_finding(url)]
+
+
+# Older than this, an undelivered message means Slack has been refusing the bot for a while (or no
+# replica is delivering): worth a person's look.
+STUCK_OUTBOX_S = 15 * 60
+
+
+async def outbox_finding(url: str, *, now: Now = utcnow, stuck_after_s: float = STUCK_OUTBOX_S) -> Finding:
+    """Whether messages owed to Slack are being delivered."""
+    database = Database(url)
+    try:
+        stats = await OutboxRepo(database, clock=now).stats()
+    except (OSError, SQLAlchemyError) as error:
+        return Finding(False, f"Outbox: could not be read ({type(error).__name__})")
+    finally:
+        await database.dispose()
+    if stats.oldest is None:
+        return Finding(True, "Outbox: nothing owed to Slack")
+    age = (now() - stats.oldest).total_seconds()
+    if age > stuck_after_s:
+        return Finding(
+            False,
+            f"Outbox: {stats.depth} messages owed to Slack, the oldest for {age / 60:.0f} minutes: check that "
+            "a replica is running and that Slack accepts the bot (its log says why each post waits)",
+        )
+    return Finding(True, f"Outbox: {stats.depth} messages owed to Slack, being delivered")
 
 
 # --- the whole check -----------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
+from bot.services.runtime.deliverer import Deliverer
+from bot.services.runtime.outbox import OutboxPoster
 from bot.slack.poster import SlackPoster
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
@@ -52,6 +54,7 @@ from bot.storage.dedupe import DedupeRepo
 from bot.storage.digest_state import DigestStateRepo
 from bot.storage.fire_ledger import FireLedger
 from bot.storage.follows import FollowRepo
+from bot.storage.outbox import OutboxRepo
 from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
@@ -210,11 +213,38 @@ class Channels:
     incidents: IncidentService
 
 
+@dataclass(frozen=True)
+class Outbox:
+    """What the bot owes Slack: the rows, the poster that writes them, the deliverer that sends them."""
+
+    repo: OutboxRepo
+    poster: OutboxPoster
+    deliverer: Deliverer
+
+
+def outbox(
+    database: Database,
+    web: AsyncWebClient,
+    metrics: BotMetrics,
+    holder: str,
+    now: Callable[[], datetime],
+    sleep: Sleep,
+) -> Outbox:
+    repo = OutboxRepo(database, clock=now)
+    # No retry handlers: the deliverer retries on its own clock, so a 429's Retry-After is waited with
+    # the row released rather than slept through in the client, and its pacing is its own.
+    direct = AsyncWebClient(token=web.token, base_url=web.base_url, timeout=web.timeout, retry_handlers=[])
+    deliverer = Deliverer(
+        repo, SlackPoster(direct, interval=0.0), holder=holder, now=now, sleep=sleep, observer=metrics
+    )
+    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer)
+
+
 def channels(
     settings: Settings,
     database: Database,
     cache: LiveSnapshots,
-    poster: SlackPoster,
+    poster: OutboxPoster,
     metrics: BotMetrics,
     holder: str,
     now: Callable[[], datetime],
@@ -226,11 +256,12 @@ def channels(
         ClaimRepo(database),
         DigestStateRepo(database),
         cache,
-        poster,
+        poster.for_origin("digest"),
         default_tz=tz,
         holder=holder,
         now=now,
         observer=metrics,
+        unit=database.unit,
     )
     claims, alert_messages = EventClaimRepo(database), AlertMessageRepo(database)
     incidents = IncidentService(
@@ -238,7 +269,7 @@ def channels(
         snoozes=SnoozeRepo(database),
         claims=claims,
         snapshots=cache,
-        poster=poster,
+        poster=poster.for_origin("alert"),
         renotify=settings.hvr_alert_renotify,
         now=now,
         holder=holder,
@@ -248,12 +279,13 @@ def channels(
         claims=claims,
         alert_messages=alert_messages,
         snapshots=cache,
-        poster=poster,
+        poster=poster.for_origin("alert"),
         incidents=incidents,
         now=now,
         holder=holder,
         timezone=tz,
         observer=metrics,
+        unit=database.unit,
     )
     # With webhooks, Fivetran tells of syncs and pauses itself; the poller adds only what it never sends.
     # One account without a webhook secret gets no such news, so then the poller tells it for all.

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -104,6 +104,18 @@ class BotMetrics:
             ["outcome"],
             registry=r,
         )
+        self.outbox_deliveries = Counter(
+            "hvr_outbox_deliveries",
+            "Outbox delivery attempts, by outcome (delivered, delivered_late, retry, refused, gave_up, skipped)",
+            ["outcome"],
+            registry=r,
+        )
+        self.outbox_depth = Gauge("hvr_outbox_depth", "Messages owed to Slack, not yet delivered", registry=r)
+        self.outbox_oldest = Gauge(
+            "hvr_outbox_oldest_undelivered_seconds",
+            "Age of the oldest message owed to Slack (0 when none is)",
+            registry=r,
+        )
         self.last_fivetran_success: float | None = None  # time.monotonic() of the last 2xx
 
     # --- wiring --------------------------------------------------------------------------------------
@@ -154,6 +166,13 @@ class BotMetrics:
 
     def webhook(self, outcome: str) -> None:
         self.webhooks.labels(outcome).inc()
+
+    def outbox_delivery(self, outcome: str) -> None:
+        self.outbox_deliveries.labels(outcome).inc()
+
+    def outbox_backlog(self, depth: int, oldest_age_s: float) -> None:
+        self.outbox_depth.set(depth)
+        self.outbox_oldest.set(oldest_age_s)
 
 
 class _LiveCollector(Collector):

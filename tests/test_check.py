@@ -251,3 +251,29 @@ def test_a_bad_admin_id_stops_check_and_serve_naming_its_position(
     out = capsys.readouterr().out
     assert "HVR_ADMINS: item 3 is not a Slack user ID" in out
     assert "fivetran-secret-pasted" not in out
+
+
+async def test_the_doctor_reports_an_outbox_stuck_past_its_threshold(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.check import outbox_finding
+    from bot.storage.db import Database
+    from bot.storage.migrate import upgrade
+    from bot.storage.outbox import OutboxRepo
+    from tests.fakes import FakeClock
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/hvr-bot.db"
+    await upgrade(url)
+    clock = FakeClock()
+    assert (await outbox_finding(url, now=clock)).ok
+    database = Database(url)
+    await OutboxRepo(database, clock=clock).enqueue(
+        channel="C1", action="post", origin="alert", text="x", blocks=[]
+    )
+    await database.dispose()
+
+    clock.advance(timedelta(minutes=5).total_seconds())
+    assert (await outbox_finding(url, now=clock)).ok
+    clock.advance(timedelta(minutes=20).total_seconds())
+    stuck = await outbox_finding(url, now=clock)
+    assert not stuck.ok and "1 messages owed" in stuck.line() and "25 minutes" in stuck.line()

@@ -51,5 +51,20 @@ def failure(error: Exception) -> PostError | SlackUnavailable:
         code = str(error.response.get("error") or f"http_{error.response.status_code}")
         if code in PERMANENT and error.response.status_code < 500:
             return PostError(code)
-        return SlackUnavailable(code)
+        return SlackUnavailable(code, retry_after=_retry_after(error.response.headers))
     return SlackUnavailable(type(error).__name__)
+
+
+def _retry_after(headers: object) -> float | None:
+    """A 429's Retry-After (seconds); None when absent or unreadable."""
+    items = getattr(headers, "items", None)  # a dict, or aiohttp's multidict
+    if items is None:
+        return None
+    for name, value in items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(0.0, float(str(raw)))
+            except ValueError:
+                return None
+    return None

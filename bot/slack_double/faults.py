@@ -23,6 +23,24 @@ class Fault:
 class Faults:
     def __init__(self) -> None:
         self._queued: dict[str, deque[Fault]] = {}
+        self._outages: dict[str, tuple[float, Fault]] = {}
+
+    def fail_until(self, method: str, until: float, *, status: int = 500) -> None:
+        """Every call of `method` fails with `status` until the double's clock reads `until`: an outage
+        that lasts a while, however many calls the bot makes meanwhile."""
+        if status < 400:
+            raise ValueError("an outage needs an error status (4xx, 5xx)")
+        self._outages[method] = (until, Fault(status))
+
+    def outage(self, method: str, now: float) -> Fault | None:
+        found = self._outages.get(method)
+        if found is None:
+            return None
+        until, fault = found
+        if now >= until:
+            del self._outages[method]
+            return None
+        return fault
 
     def fail_next(
         self,

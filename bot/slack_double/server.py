@@ -129,6 +129,10 @@ class SlackDouble:
     def set_channel(self, channel: str, name: str) -> None:
         self._directory.set_channel(channel, name)
 
+    def fail_until(self, method: str, until: float, *, status: int = 500) -> None:
+        """Makes every call of `method` fail with `status` until `clock()` reaches `until`."""
+        self._faults.fail_until(method, until, status=status)
+
     def fail_next(
         self,
         method: str,
@@ -268,7 +272,7 @@ class SlackDouble:
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ").strip()
         self._record(method, params)
-        fault = self._faults.take(method)
+        fault = self._faults.outage(method, self.clock()) or self._faults.take(method)
         if fault is not None:
             return fault_response(fault)
         handler = self._api.methods.get(method)

@@ -73,6 +73,17 @@ class _Leases:
             )
             return done.first() is not None
 
+    async def release(self, key: dict[str, Any], holder: str) -> bool:
+        """Gives up one unfinished claim of `holder`, so the next try (a redelivery) claims it at once."""
+        table = self._table
+        async with self._db.begin() as connection:
+            released = await connection.execute(
+                delete(table)
+                .where(self._match(key), table.c.holder == holder, table.c.done_at.is_(None))
+                .returning(table.c.holder)
+            )
+            return released.first() is not None
+
     async def release_held_by(self, holder: str) -> int:
         """Gives up every unfinished claim of `holder` so another replica can take it at once."""
         table = self._table
@@ -142,6 +153,9 @@ class EventClaimRepo:
 
     async def complete(self, key: str, holder: str, outcome: str = "done") -> bool:
         return await self._leases.complete({"key": key}, holder, outcome)
+
+    async def release(self, key: str, holder: str) -> bool:
+        return await self._leases.release({"key": key}, holder)
 
     async def release_held_by(self, holder: str) -> int:
         return await self._leases.release_held_by(holder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,8 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        # The transaction a `unit()` opened in this task, which every `begin()` inside it joins.
+        self._unit: ContextVar[AsyncConnection | None] = ContextVar(f"db-unit-{id(self)}", default=None)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -100,7 +103,12 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside one transaction: committed on exit, rolled back on error."""
+        """A connection inside one transaction: committed on exit, rolled back on error. Inside a
+        `unit()`, the unit's transaction (committed when the unit ends)."""
+        joined = self._unit.get()
+        if joined is not None:
+            yield joined
+            return
         async with self.engine.begin() as connection:
             yield connection
 
@@ -111,6 +119,21 @@ class Database:
         queues the writers behind it and never waits for them."""
         async with self._reader.begin() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[None]:
+        """One transaction for every repository call made inside it by this task: what a state change
+        owes (an outbox row) commits with the change or not at all. Keep it short and free of network
+        calls (SQLite holds its write lock throughout), and start no task inside that writes."""
+        if self._unit.get() is not None:
+            yield
+            return
+        async with self.engine.begin() as connection:
+            token = self._unit.set(connection)
+            try:
+                yield
+            finally:
+                self._unit.reset(token)
 
     async def ping(self) -> None:
         """Raises (an `sqlalchemy.exc.OperationalError`/`OSError`) when the database cannot be reached."""

@@ -308,3 +308,30 @@ seen_signatures = Table(
     Column("seen_at", UTCDateTime, nullable=False),
     Index("ix_seen_signatures_seen_at", "seen_at"),
 )
+
+# Every message the bot owes a channel, written in the transaction of the change that owes it and sent by
+# the deliverer (`bot.services.runtime.deliverer`). `id` orders a channel's messages; `after_id` is the row
+# whose ts this one needs (the alert a recovery threads under or edits) while that ts is not known yet.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(32), nullable=False),
+    Column("action", String(16), nullable=False),  # post | reply | update
+    Column("origin", String(32), nullable=False),  # alert, digest, bulk, follow, …: for logs and metrics
+    Column("after_id", Integer, nullable=True),
+    Column("target_ts", String(32), nullable=True),
+    Column("broadcast", Boolean, nullable=False, server_default=text("false")),
+    Column("text", Text, nullable=False),
+    Column("blocks", json_type(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("not_before", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", String(64), nullable=True),
+    Column("holder", String(128), nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("ts", String(32), nullable=True),
+    Column("done_at", UTCDateTime, nullable=True),
+    Column("outcome", String(64), nullable=True),
+    Index("ix_outbox_open_channel", "done_at", "channel_id", "id"),
+)

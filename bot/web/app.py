@@ -58,7 +58,18 @@ class Served(Protocol):
 
     async def start(self) -> None: ...
 
+    async def outbox_backlog(self) -> tuple[int, float]: ...
+
     async def aclose(self, *, drain_seconds: float = 5.0) -> None: ...
+
+
+async def outbox_check(bot: Served) -> str:
+    """What is owed to Slack, for people reading /readyz (never a reason to be unready)."""
+    try:
+        depth, age = await bot.outbox_backlog()
+    except Exception:  # the database check says why
+        return "unknown"
+    return "empty" if not depth else f"{depth} owed, oldest {age:.0f}s"
 
 
 def webhook_secrets(settings: Settings) -> dict[str, str | None]:
@@ -107,8 +118,11 @@ def build_web_app(
         }
         if link:
             checks["socket_mode"] = link[0]
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        # Slack away is not the bot away: what it owes waits in the outbox. A rejected token is.
+        counted = {k: v for k, v in checks.items() if k != "slack" or v == "token rejected"}
+        ready = all(v == "ok" for v in counted.values())
+        body = {"ready": ready, "checks": checks, "outbox": await outbox_check(bot)}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     async def metrics_route(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -129,7 +143,6 @@ def build_web_app(
         webhook_secrets(bot.settings),
         bot.alerts.deliver,
         bot.alerts.claim,
-        lambda work: bot.background.spawn(work, name="webhook-alert"),
         observe=metrics.webhook,
     )
     web = Starlette(

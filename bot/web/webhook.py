@@ -1,16 +1,15 @@
-"""`POST /fivetran/webhook[/<source>]`: verify, decode, claim, answer at once, post afterwards.
+"""`POST /fivetran/webhook[/<source>]`: verify, decode, claim, record what it owes, answer.
 
-Fivetran retries a delivery that is not answered 2xx for 24 hours, so the route answers as soon as the
-event is verified and claimed; the Slack posting (paced at a message a second) runs in the background.
-Failures the sender can fix by retrying (the database is down) answer 503; a body that will never be
-accepted answers 4xx.
+Fivetran retries a delivery that is not answered 2xx for 24 hours, so a 2xx means the event is on
+record: claimed, and what each watching channel is owed written to the outbox (the deliverer posts it
+when Slack takes it, so a Slack outage delays an alert instead of losing it). Failures the sender can fix
+by retrying (the database is down) answer 503; a body that will never be accepted answers 4xx.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
@@ -31,9 +30,8 @@ log = logging.getLogger(__name__)
 # Fivetran's events are a few hundred bytes; anything near this is not Fivetran.
 MAX_BODY = 256 * 1024
 
-Handle = Callable[[AlertEvent], Coroutine[Any, Any, None]]
+Handle = Callable[[AlertEvent], Awaitable[None]]
 Dedupe = Callable[[AlertEvent], Awaitable[bool]]
-Spawn = Callable[[Coroutine[Any, Any, None]], object]
 # Told every delivery's outcome ("accepted", "duplicate", "ignored", "refused-…", "unavailable").
 Observe = Callable[[str], None]
 
@@ -46,7 +44,6 @@ def fivetran_webhook_routes(
     secrets: Mapping[str, str | None],
     handle: Handle,
     dedupe: Dedupe,
-    spawn: Spawn,
     *,
     path: str = "/fivetran/webhook",
     max_body: int = MAX_BODY,
@@ -56,8 +53,8 @@ def fivetran_webhook_routes(
     secret; `POST <path>` is the single account's form, the source named `fivetran`. A source that is not
     configured, or has no secret, has no route (404), so a guessed name learns nothing.
 
-    `dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` posts it and
-    runs under `spawn` after the answer."""
+    `dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` records what
+    it owes (and releases the claim when it raises), before the answer."""
 
     def seen(outcome: str) -> None:
         if observe is not None:
@@ -106,7 +103,12 @@ def fivetran_webhook_routes(
         if not first:
             seen("duplicate")
             return _text(200, "duplicate")
-        spawn(handle(event))
+        try:
+            await handle(event)
+        except Exception:
+            log.exception("fivetran webhook: could not record %s", event.key)
+            seen("unavailable")
+            return _text(503, "try again later")
         seen("accepted")
         return _text(200, "ok")
 

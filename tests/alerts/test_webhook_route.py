@@ -45,9 +45,7 @@ def spawned() -> Spawned:
 async def bot_http(harness: Harness, spawned: Spawned) -> AsyncIterator[httpx.AsyncClient]:
     """The bot's webhook route, reachable by the simulator's webhook deliveries."""
     app = Starlette(
-        routes=fivetran_webhook_routes(
-            {"fivetran": SECRET}, harness.service.deliver, harness.service.claim, spawned
-        )
+        routes=fivetran_webhook_routes({"fivetran": SECRET}, harness.service.deliver, harness.service.claim)
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
         harness.sim.webhooks._client = http  # the simulator's webhook_client injection, after the fact
@@ -127,12 +125,7 @@ def route_app(
     async def dedupe(event: AlertEvent) -> bool:
         return first
 
-    def spawn(coroutine: Coroutine[Any, Any, None]) -> object:
-        return asyncio.ensure_future(coroutine)
-
-    return Starlette(
-        routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, spawn, max_body=max_body)
-    )
+    return Starlette(routes=fivetran_webhook_routes({"fivetran": secret}, handle, dedupe, max_body=max_body))
 
 
 async def post(app: Starlette, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -211,9 +204,7 @@ async def test_a_claim_that_cannot_be_made_asks_fivetran_to_retry() -> None:
     async def handle(event: AlertEvent) -> None:
         raise AssertionError("not claimed, not handled")
 
-    app = Starlette(
-        routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken, asyncio.ensure_future)
-    )
+    app = Starlette(routes=fivetran_webhook_routes({"fivetran": SECRET}, handle, broken))
     assert (await post(app, BODY, signed())).status_code == 503
 
 
@@ -225,7 +216,7 @@ def sources_app(seen: list[AlertEvent]) -> Starlette:
         return True
 
     secrets = {"prod": "prod-secret", "staging": "staging-secret", "nosecret": None}
-    return Starlette(routes=fivetran_webhook_routes(secrets, handle, dedupe, asyncio.ensure_future))
+    return Starlette(routes=fivetran_webhook_routes(secrets, handle, dedupe))
 
 
 async def post_to(app: Starlette, path: str, secret: str) -> httpx.Response:

@@ -20,6 +20,7 @@ async def test_readyz_answers_200_when_fivetran_answers(e2e: E2E) -> None:
     assert answer.json() == {
         "ready": True,
         "checks": {"database": "ok", "fivetran": "ok", "slack": "ok", "scheduler": "ok"},
+        "outbox": "empty",
     }
     assert e2e.sim.requests_by_operation["GET /v1/connections"] == 1
 

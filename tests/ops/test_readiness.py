@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.blocks.message import Message
 from bot.slack_double import SlackDouble
 from bot.storage.migrate import upgrade
 from bot.web.readiness import SlackAuthCheck
@@ -38,7 +39,11 @@ async def test_readyz_fails_naming_the_database_while_it_is_down_and_recovers(po
         status, body = await _ready(e2e)
         assert (status, body) == (
             200,
-            {"ready": True, "checks": {"database": "ok", "fivetran": "ok", "slack": "ok", "scheduler": "ok"}},
+            {
+                "ready": True,
+                "checks": {"database": "ok", "fivetran": "ok", "slack": "ok", "scheduler": "ok"},
+                "outbox": "empty",
+            },
         )
 
         await proxy.cut()
@@ -174,3 +179,16 @@ async def test_readyz_names_a_fivetran_failure_in_fixed_words_never_quoting_its_
     basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
     for leaked in ("Basic", basic, secret, "rejected"):
         assert leaked not in answer.text
+
+
+async def test_readyz_stays_ready_while_slack_is_down_and_says_what_the_outbox_owes() -> None:
+    async with ops_bot() as e2e:
+        e2e.double.fail_until("chat.postMessage", e2e.double.clock() + 3600)
+        e2e.double.fail_until("auth.test", e2e.double.clock() + 3600)
+        await e2e.bot.outbox.poster.post("CE2E000001", Message("owed"))
+
+        status, body = await _ready(e2e)
+
+        assert status == 200 and body["ready"] is True
+        assert body["checks"]["slack"] != "ok"  # said, not counted: Slack away is not the bot away
+        assert body["outbox"].startswith("1 owed")

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 from pydantic import SecretStr
@@ -80,7 +81,10 @@ async def resilient_bot(
     follow_policy: FollowPolicy = FAST_FOLLOW,
     snapshot_ttl: float = 30.0,
     audit_channel: str | None = None,
+    driven_now: bool = False,
 ) -> AsyncIterator[Resilient]:
+    """`driven_now`: the bot's wall clock is the Slack double's (`slack_time`), so a test that moves it
+    moves the outbox's backoff, leases and delay notes too."""
     signing_secret = "sign-" + secrets.token_hex(12)
     clock = ManualClock()
     sim = watched(
@@ -129,6 +133,9 @@ async def resilient_bot(
             sleep=sleeps,
             follow_policy=follow_policy,
             snapshot_ttl=snapshot_ttl,
+            now=(lambda: datetime.fromtimestamp(slack_time(), UTC))
+            if driven_now
+            else (lambda: datetime.now(UTC)),
         )
         async with serving(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper

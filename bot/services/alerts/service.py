@@ -1,8 +1,11 @@
 """Real-time alerts: watch subscriptions, and what each event becomes in each watching channel.
 
 Every event is claimed once in the database before anything is posted (`handle`), so a webhook
-redelivery, a transition seen by two replicas, or both at once post it once. The webhook route splits the
-two steps: it claims while Fivetran waits (`claim`), answers, and posts afterwards (`deliver`).
+redelivery, a transition seen by two replicas, or both at once post it once. The webhook route runs both
+steps before it answers: it claims (`claim`), then `deliver` decides what each channel is owed and writes it
+to the outbox in one transaction with the claim's completion and the alert records (`Database.unit`), so
+what Fivetran got a 2xx for is on record; the deliverer sends it when Slack takes it. A delivery that fails
+releases the claim and raises, so the webhook answers 503 and Fivetran's redelivery is not a "duplicate".
 
 Per channel, a failure opens an alert (one open per connector and channel, kept in the database); a
 failure while one is open updates it in place instead of posting again; a recovery replies in the alert's
@@ -11,7 +14,11 @@ thread and turns the alert into the story of the outage. Flapping connectors are
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -41,8 +48,16 @@ from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
 log = logging.getLogger(__name__)
 
-# Long enough to post to a few channels at Slack's pace; a holder that dies is replaced after this.
+# Long enough to decide and record an event; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
+# The webhook waits for the snapshot (selectors, names) this long at most before answering Fivetran.
+SNAPSHOT_TIMEOUT_S = 10.0
+
+Unit = Callable[[], AbstractAsyncContextManager[None]]
+
+
+def _no_unit() -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
 
 
 @dataclass
@@ -84,6 +99,8 @@ class AlertService:
         flapping: FlapPolicy | None = None,
         timezone: str = "UTC",
         observer: AlertObserver | None = None,
+        unit: Unit = _no_unit,
+        snapshot_timeout_s: float = SNAPSHOT_TIMEOUT_S,
     ) -> None:
         self._subscriptions = subscriptions
         self._claims = claims
@@ -96,6 +113,8 @@ class AlertService:
         self._flapping = flapping or FlapPolicy()
         self._timezone = timezone
         self._observer = observer or _Unobserved()
+        self._unit = unit
+        self._snapshot_timeout_s = snapshot_timeout_s
 
     # --- watch commands ------------------------------------------------------------------------------
 
@@ -132,17 +151,23 @@ class AlertService:
         return await self._claims.try_claim(event.key, self.holder, CLAIM_LEASE_S)
 
     async def deliver(self, event: AlertEvent) -> None:
-        """Posts a claimed event to every channel that watches it, then marks the claim done."""
-        outcome = "done"
+        """Records what a claimed event owes every channel that watches it, and marks the claim done, in
+        one transaction. On failure the claim is released and the error raised: nothing was recorded, and
+        the sender (Fivetran's redelivery, the watcher's next poll) tries again."""
+        snapshot = await self._snapshot()
         try:
-            await self._deliver(event)
+            async with self._unit():
+                await self._deliver(event, snapshot)
+                if not await self._claims.complete(event.key, self.holder, "done"):
+                    # taken over while we decided: the taker records it; ours must not commit too
+                    raise RuntimeError(f"claim {event.key} was taken over")
         except Exception:
-            # A failed delivery is not retried (Fivetran got its 200, the watcher moved on): say so loudly.
-            log.exception("alert %s for %s could not be delivered", event.kind, event.connection_id)
-            outcome = "failed"
-        finally:
-            await self._claims.complete(event.key, self.holder, outcome)
-            self._observer.alert_delivered(outcome)
+            log.exception("alert %s for %s could not be recorded", event.kind, event.connection_id)
+            self._observer.alert_delivered("failed")
+            with contextlib.suppress(Exception):
+                await self._claims.release(event.key, self.holder)
+            raise
+        self._observer.alert_delivered("done")
 
     async def handle(self, event: AlertEvent) -> bool:
         """Claims and delivers; False when someone else had already claimed the event."""
@@ -153,10 +178,11 @@ class AlertService:
 
     async def _snapshot(self) -> AccountSnapshot | None:
         try:
-            return await self._snapshots.get()
-        except FivetranError as error:
+            async with asyncio.timeout(self._snapshot_timeout_s):
+                return await self._snapshots.get()
+        except (FivetranError, TimeoutError) as error:
             # A webhook still gets announced when the API is down, to watches that need no snapshot.
-            log.warning("no snapshot for an alert (%s); watches with selectors skip it", error)
+            log.warning("no snapshot for an alert (%r); watches with selectors skip it", error)
             return None
 
     async def _targets(
@@ -177,8 +203,7 @@ class AlertService:
             target.events |= events
         return targets
 
-    async def _deliver(self, event: AlertEvent) -> None:
-        snapshot = await self._snapshot()
+    async def _deliver(self, event: AlertEvent, snapshot: AccountSnapshot | None) -> None:
         connection = snapshot.connections.get(event.connection_id) if snapshot is not None else None
         for channel, target in (await self._targets(event, snapshot, connection)).items():
             try:

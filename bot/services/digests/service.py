@@ -1,8 +1,9 @@
 """Scheduled status digests: subscriptions of a channel, what a digest says, and firing one exactly once.
 
 A fire is claimed in the database before anything is posted, so however many replicas fire the same
-subscription at the same moment, one posts. The claim is marked done only once Slack accepted the post;
-a holder that dies in between leaves a claim whose lease runs out, and another replica takes it over.
+subscription at the same moment, one posts. The post (to the outbox, in production), the digest's state
+and the claim's completion commit in one transaction (`unit`); a holder that dies before leaves a claim
+whose lease runs out, and another replica takes it over. The deliverer then sends it when Slack takes it.
 What a digest says is computed by the pure `build_digest` (in `digest_model`); `bot.blocks.digest`
 renders it.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -98,6 +101,14 @@ class _Due:
     lease_until: datetime  # past this, another holder may have taken the fire over: do not post
 
 
+class _TakenOver(Exception):
+    """Our lease ran out before the fire was marked done: what we recorded must not commit."""
+
+
+def _no_unit() -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
+
+
 class DigestObserver(Protocol):
     """Told the outcome of every digest fire (BotMetrics counts them)."""
 
@@ -125,7 +136,9 @@ class DigestService:
         snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
         fetch_timeout_s: float | None = None,
         observer: DigestObserver | None = None,
+        unit: Callable[[], AbstractAsyncContextManager[None]] = _no_unit,
     ) -> None:
+        self.unit = unit
         self.subscriptions = subscriptions
         self.claims = claims
         self.states = states
@@ -276,7 +289,15 @@ class DigestService:
             log.warning("digest %s at %s: lease ran out before posting", sub.id, fire_time.isoformat())
             return FireOutcome.FAILED
         try:
-            await self.poster.post(sub.channel_id, message)
+            async with self.unit():
+                await self.poster.post(sub.channel_id, message)
+                if problems is not None:
+                    await self.states.put(sub.id, fire_time, problems)
+                if not await self.claims.complete(sub.id, fire_time, self.holder, success):
+                    raise _TakenOver
+        except _TakenOver:
+            log.warning("digest %s at %s: claim was taken over before it was marked done", sub.id, fire_time)
+            return FireOutcome.FAILED
         except PostError as error:
             # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same way.
             log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
@@ -287,9 +308,6 @@ class DigestService:
             # holder, or this one, takes it over while the fire is still within the grace window.
             log.exception("digest %s at %s: posting failed", sub.id, fire_time.isoformat())
             return FireOutcome.FAILED
-        if problems is not None:
-            await self.states.put(sub.id, fire_time, problems)
-        await self._done(sub.id, fire_time, success)
         return success
 
     def content(

@@ -31,11 +31,13 @@ class PostError(Exception):
 
 
 class SlackUnavailable(Exception):
-    """Slack could not take the post now (5xx, rate limit past the retries, network): worth trying later."""
+    """Slack could not take the post now (5xx, rate limit past the retries, network): worth trying later.
+    `retry_after` is a 429's `Retry-After` in seconds, when Slack said."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, retry_after: float | None = None) -> None:
         super().__init__(f"Slack is unavailable: {code}")
         self.code = code
+        self.retry_after = retry_after
 
 
 class ChannelPoster(Protocol):

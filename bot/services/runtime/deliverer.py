@@ -1,0 +1,270 @@
+"""The deliverer: sends what the outbox holds, exactly once across replicas, in order within a channel.
+
+Each pass claims the heads of the channels that are due (`OutboxRepo.claim_heads`, a lease per row, so a
+replica killed mid-delivery leaves a row another takes once the lease ran out) and sends them, channels in
+parallel. Slack takes about a message a second per channel: a channel just posted to is skipped until its
+second is over, so no claim and no posting slot is held through that wait.
+
+Slack's answers decide what happens to a row:
+- accepted: done, with the ts recorded at once (it replaces the row's placeholder wherever stored);
+- 5xx, a timeout, the network, 429: tried again with backoff (a 429's `Retry-After` honoured), for up to
+  `give_up_after` (24 hours), then given up with an error in the log;
+- refused for good (`PostError`: not_in_channel, invalid_blocks, …): done, with a warning.
+A message sent after a failed attempt and a wait says so (`delayed 12m: Slack was unavailable`).
+
+A post that Slack accepted but whose answer never came back (the process killed in between) cannot be
+told from one Slack never got: it is posted again. The window is one round trip; everything else is once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.blocks.delayed import with_delay_note
+from bot.blocks.message import Message
+from bot.clock import Now, Sleep, utcnow
+from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
+from bot.storage.outbox import OutboxRepo, OutboxRow
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 60.0  # one Slack call (30 s timeout at most) and the bookkeeping fit in it
+GIVE_UP_AFTER = timedelta(hours=24)
+MAX_BACKOFF_S = 60.0
+POLL_S = 2.0  # how often a replica looks for rows others wrote (its own posts wake it at once)
+PACE_S = 1.0  # Slack's pace per channel
+WOKEN_RECHECK_S = 0.2
+CONCURRENCY = 8  # channels sent to at once
+DELAY_NOTE_AFTER = timedelta(seconds=60)  # a message that waited less than this says nothing of it
+# Slack's answers to chat.update meaning the message was deleted meanwhile: the news is posted anew.
+GONE = frozenset({"message_not_found", "cant_update_message"})
+
+
+class SlackSender(Protocol):
+    """What the deliverer needs of Slack (`bot.slack.poster.SlackPoster`, unpaced: pacing is here)."""
+
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> MessageRef: ...
+
+    async def update(self, channel: str, ts: str, message: Message) -> None: ...
+
+
+class DeliveryObserver(Protocol):
+    """Told every attempt's outcome and, each pass, the backlog (BotMetrics exports both)."""
+
+    def outbox_delivery(self, outcome: str) -> None: ...
+
+    def outbox_backlog(self, depth: int, oldest_age_s: float) -> None: ...
+
+
+class _Unobserved:
+    def outbox_delivery(self, outcome: str) -> None:
+        pass
+
+    def outbox_backlog(self, depth: int, oldest_age_s: float) -> None:
+        pass
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt `attempts + 1`: 2, 4, 8, … up to a minute."""
+    return min(MAX_BACKOFF_S, 2.0 ** max(1, attempts))
+
+
+class _Gone(Exception):
+    """The message an update was for never reached Slack: nothing to edit."""
+
+
+class Deliverer:
+    def __init__(
+        self,
+        repo: OutboxRepo,
+        slack: SlackSender,
+        *,
+        holder: str,
+        now: Now = utcnow,
+        sleep: Sleep = asyncio.sleep,
+        lease_s: float = LEASE_S,
+        poll_s: float = POLL_S,
+        pace_s: float = PACE_S,
+        give_up_after: timedelta = GIVE_UP_AFTER,
+        observer: DeliveryObserver | None = None,
+    ) -> None:
+        self._repo = repo
+        self._slack = slack
+        self.holder = holder
+        self._now = now
+        self._sleep = sleep
+        self._lease_s = lease_s
+        self._poll_s = poll_s
+        self._pace_s = pace_s
+        self._give_up_after = give_up_after
+        self._observer = observer or _Unobserved()
+        self._paced: dict[str, datetime] = {}
+        self._woken = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Something was just written: look now rather than at the next poll."""
+        self._woken.set()
+
+    async def backlog(self) -> tuple[int, float]:
+        """How many messages are owed and how old the oldest is (seconds), told to the observer too."""
+        stats = await self._repo.stats()
+        age = 0.0 if stats.oldest is None else max(0.0, (self._now() - stats.oldest).total_seconds())
+        self._observer.outbox_backlog(stats.depth, age)
+        return stats.depth, age
+
+    async def run_once(self) -> int:
+        """One pass: claims the due channel heads and sends them. Returns how many rows were settled."""
+        now = self._now()
+        self._paced = {c: t for c, t in self._paced.items() if t > now}
+        rows = await self._repo.claim_heads(
+            self.holder, self._lease_s, limit=CONCURRENCY, skip=frozenset(self._paced)
+        )
+        if rows:
+            await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def drain(self, *, passes: int = 100) -> None:
+        """Passes until nothing is due (tests and shutdown); pacing waits go through the injected sleep."""
+        for _ in range(passes):
+            if not await self.run_once():
+                if not self._paced:
+                    return
+                await self._sleep(self._pace_s)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        now = self._now()
+        try:
+            ts = await self._send(row, now)
+        except _Gone:
+            await self._settle(row, await self._repo.finish(row.id, self.holder, "skipped: nothing to edit"))
+            self._observer.outbox_delivery("skipped")
+            return
+        except PostError as error:
+            log.warning(
+                "outbox %d (%s) refused by Slack in %s: %s", row.id, row.origin, row.channel_id, error.code
+            )
+            await self._settle(row, await self._repo.finish(row.id, self.holder, f"refused: {error.code}"))
+            self._observer.outbox_delivery("refused")
+            return
+        except Exception as error:  # every other failure is worth trying again
+            await self._later(row, error, now)
+            return
+        finally:
+            self._paced[row.channel_id] = self._now() + timedelta(seconds=self._pace_s)
+        await self._settle(row, await self._repo.delivered(row.id, self.holder, ts))
+        self._observer.outbox_delivery("delivered" if row.attempts == 0 else "delivered_late")
+
+    async def _send(self, row: OutboxRow, now: datetime) -> str | None:
+        target = await self._target(row)
+        message = Message(row.text, row.blocks)
+        waited = now - row.created_at
+        if row.attempts and waited >= DELAY_NOTE_AFTER and row.action != "update":
+            message = with_delay_note(message, waited, "Slack was unavailable")
+        if row.action == "update":
+            if target is None:
+                raise _Gone
+            try:
+                await self._slack.update(row.channel_id, target, message)
+            except PostError as error:
+                if error.code not in GONE:
+                    raise
+                return (await self._slack.post(row.channel_id, message)).ts
+            return target
+        # a reply whose parent never reached Slack is still news: posted in the channel instead
+        ref = await self._slack.post(row.channel_id, message, thread_ts=target, broadcast=row.broadcast)
+        return ref.ts
+
+    async def _target(self, row: OutboxRow) -> str | None:
+        if row.after_id is None:
+            return row.target_ts
+        parent = await self._repo.get(row.after_id)
+        if parent is not None and parent.done_at is None:
+            # its parent is in another channel's queue, or was written later: not yet
+            raise SlackUnavailable("waiting_for_parent")
+        return None if parent is None else parent.ts
+
+    async def _later(self, row: OutboxRow, error: Exception, now: datetime) -> None:
+        code = error.code if isinstance(error, SlackUnavailable | PostError) else type(error).__name__
+        if now - row.created_at >= self._give_up_after:
+            log.error(
+                "outbox %d (%s) for %s given up after %d attempts over %s: %s",
+                row.id,
+                row.origin,
+                row.channel_id,
+                row.attempts + 1,
+                now - row.created_at,
+                code,
+            )
+            await self._settle(row, await self._repo.finish(row.id, self.holder, f"gave up: {code}"))
+            self._observer.outbox_delivery("gave_up")
+            return
+        retry_after = error.retry_after if isinstance(error, SlackUnavailable) else None
+        wait = retry_after if retry_after is not None else backoff(row.attempts + 1)
+        log.warning(
+            "outbox %d (%s) for %s not delivered (%s); again in %.0fs",
+            row.id,
+            row.origin,
+            row.channel_id,
+            code,
+            wait,
+        )
+        await self._settle(
+            row, await self._repo.retry_later(row.id, self.holder, code, now + timedelta(seconds=wait))
+        )
+        self._observer.outbox_delivery("retry")
+
+    async def _settle(self, row: OutboxRow, ours: bool) -> None:
+        if not ours:
+            log.warning("outbox %d: lease ran out during delivery; another replica holds it now", row.id)
+
+    # --- running in the background ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-deliverer")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _run(self) -> None:
+        woken = False
+        while True:
+            self._woken.clear()
+            try:
+                settled = await self.run_once()
+                if not settled:
+                    await self.backlog()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox: delivery pass failed")  # the database away: the next pass retries
+                settled = 0
+            if settled:
+                continue
+            # A wake comes from inside the writer's transaction, which may not have committed when this
+            # pass looked (PostgreSQL): look again soon rather than at the next poll.
+            soon = WOKEN_RECHECK_S if woken else self._poll_s
+            woken = await self._pause(min(soon, self._pace_s) if self._paced else soon)
+
+    async def _pause(self, seconds: float) -> bool:
+        """The injected sleep, cut short by `wake`; True when woken."""
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        woken = asyncio.ensure_future(self._woken.wait())
+        try:
+            await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in (sleeping, woken):
+                waiting.cancel()
+        return woken.done() and not woken.cancelled()

@@ -1,0 +1,59 @@
+"""The services' poster when what they post must survive a Slack outage: it writes to the outbox.
+
+`OutboxPoster` is a `ChannelPoster`: `post` answers at once with a `MessageRef` whose ts is the row's
+placeholder (`outbox:<id>`), which a later `update` or thread reply may name before Slack has the real
+ts; the deliverer resolves it. Called inside `Database.unit()`, the row commits with the change that owed
+it (the alert's claim, the fire's claim); outside, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.blocks.message import Message
+from bot.services.runtime.posting import MessageRef
+from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
+
+
+def _nothing() -> None:
+    pass
+
+
+class OutboxPoster:
+    def __init__(self, repo: OutboxRepo, *, origin: str = "message", wake: Callable[[], None] = _nothing):
+        self.repo = repo
+        self.origin = origin
+        self._wake = wake
+
+    def for_origin(self, origin: str) -> OutboxPoster:
+        """The same outbox, its rows labelled `origin` (alert, digest, bulk, follow) in logs and metrics."""
+        return OutboxPoster(self.repo, origin=origin, wake=self._wake)
+
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> MessageRef:
+        row_id = await self.repo.enqueue(
+            channel=channel,
+            action="reply" if thread_ts else "post",
+            origin=self.origin,
+            text=message.text,
+            blocks=message.blocks,
+            after_id=placeholder_id(thread_ts),
+            target_ts=None if placeholder_id(thread_ts) is not None else thread_ts,
+            broadcast=broadcast,
+        )
+        self._wake()
+        return MessageRef(channel, placeholder(row_id))
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        after = placeholder_id(ts)
+        await self.repo.enqueue(
+            channel=channel,
+            action="update",
+            origin=self.origin,
+            text=message.text,
+            blocks=message.blocks,
+            after_id=after,
+            target_ts=None if after is not None else ts,
+        )
+        self._wake()

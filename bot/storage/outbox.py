@@ -1,0 +1,241 @@
+"""The outbox: messages owed to channels, claimed one channel head at a time under a lease.
+
+A row is written by `enqueue` inside the transaction of the change that owes it (`Database.unit`). The
+deliverer claims the *head* of a channel (its oldest undelivered row) with a conditional UPDATE only one
+replica can win, as claims are taken over (`bot.storage.claims`): a channel's rows go out one after the
+other, in order, and a head whose holder died is taken again once its lease ran out.
+
+A message whose ts is not known yet (the alert a recovery threads under, still in the outbox) is named by
+its placeholder `outbox:<id>`. When the row is delivered, the placeholder is replaced by Slack's ts in the
+same transaction wherever the bot stored it (alert messages, followed syncs, bulk runs), so the rest of
+the bot only ever sees real ts values once Slack has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+
+from bot.clock import Now, utcnow
+from bot.storage.db import Database
+from bot.storage.tables import alert_messages, bulk_runs, followed_syncs, outbox
+
+PLACEHOLDER = "outbox:"
+
+
+def placeholder(row_id: int) -> str:
+    return f"{PLACEHOLDER}{row_id}"
+
+
+def placeholder_id(ts: str | None) -> int | None:
+    """The outbox row a placeholder names; None for a real ts (or none)."""
+    if ts is None or not ts.startswith(PLACEHOLDER):
+        return None
+    return int(ts.removeprefix(PLACEHOLDER))
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    channel_id: str
+    action: str  # post | reply | update
+    origin: str
+    after_id: int | None
+    target_ts: str | None
+    broadcast: bool
+    text: str
+    blocks: list[dict[str, Any]]
+    created_at: datetime
+    not_before: datetime
+    attempts: int
+    last_error: str | None
+    ts: str | None
+    done_at: datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    depth: int
+    oldest: datetime | None  # created_at of the oldest undelivered row
+
+
+def _row(row: Any) -> OutboxRow:
+    return OutboxRow(
+        id=row.id,
+        channel_id=row.channel_id,
+        action=row.action,
+        origin=row.origin,
+        after_id=row.after_id,
+        target_ts=row.target_ts,
+        broadcast=bool(row.broadcast),
+        text=row.text,
+        blocks=list(row.blocks or []),
+        created_at=row.created_at,
+        not_before=row.not_before,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        ts=row.ts,
+        done_at=row.done_at,
+        outcome=row.outcome,
+    )
+
+
+class OutboxRepo:
+    def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def enqueue(
+        self,
+        *,
+        channel: str,
+        action: str,
+        origin: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        after_id: int | None = None,
+        target_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> int:
+        now = self._clock()
+        async with self._db.begin() as connection:
+            result = await connection.execute(
+                insert(outbox)
+                .values(
+                    channel_id=channel,
+                    action=action,
+                    origin=origin,
+                    after_id=after_id,
+                    target_ts=target_ts,
+                    broadcast=broadcast,
+                    text=text,
+                    blocks=blocks,
+                    created_at=now,
+                    not_before=now,
+                    attempts=0,
+                )
+                .returning(outbox.c.id)
+            )
+            return int(result.scalar_one())
+
+    async def get(self, row_id: int) -> OutboxRow | None:
+        async with self._db.begin() as connection:
+            row = (await connection.execute(select(outbox).where(outbox.c.id == row_id))).one_or_none()
+        return None if row is None else _row(row)
+
+    async def claim_heads(
+        self, holder: str, lease_s: float, *, limit: int, skip: frozenset[str] = frozenset()
+    ) -> list[OutboxRow]:
+        """Claims up to `limit` channel heads that are due and not held; one per channel."""
+        now = self._clock()
+        heads = select(func.min(outbox.c.id)).where(outbox.c.done_at.is_(None)).group_by(outbox.c.channel_id)
+        free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now)
+        query = (
+            select(outbox.c.id, outbox.c.channel_id)
+            .where(outbox.c.id.in_(heads), outbox.c.not_before <= now, free)
+            .order_by(outbox.c.id)
+            .limit(limit + len(skip))
+        )
+        claimed: list[OutboxRow] = []
+        async with self._db.begin() as connection:
+            candidates = [(r.id, r.channel_id) for r in await connection.execute(query)]
+        for row_id, channel in candidates:
+            if channel in skip or len(claimed) >= limit:
+                continue
+            async with self._db.begin() as connection:
+                won = (
+                    await connection.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row_id, outbox.c.done_at.is_(None), free)
+                        .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
+                        .returning(*outbox.c)
+                    )
+                ).one_or_none()
+            if won is not None:
+                claimed.append(_row(won))
+        return claimed
+
+    def _held(self, row_id: int, holder: str) -> Any:
+        return and_(outbox.c.id == row_id, outbox.c.holder == holder, outbox.c.done_at.is_(None))
+
+    async def delivered(self, row_id: int, holder: str, ts: str | None) -> bool:
+        """Done; `ts` (a post's) replaces the row's placeholder wherever it was stored. False when the
+        lease was lost meanwhile (another replica holds the row now)."""
+        now = self._clock()
+        async with self._db.begin() as connection:
+            done = await connection.execute(
+                update(outbox)
+                .where(self._held(row_id, holder))
+                .values(ts=ts, done_at=now, outcome="delivered", lease_until=None)
+                .returning(outbox.c.id)
+            )
+            if done.first() is None:
+                return False
+            if ts is not None:
+                mark = placeholder(row_id)
+                await connection.execute(
+                    update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts)
+                )
+                await connection.execute(
+                    update(followed_syncs).where(followed_syncs.c.message_ts == mark).values(message_ts=ts)
+                )
+                await connection.execute(
+                    update(bulk_runs).where(bulk_runs.c.message_ts == mark).values(message_ts=ts)
+                )
+            return True
+
+    async def finish(self, row_id: int, holder: str, outcome: str) -> bool:
+        """Done without a message (refused for good, given up, nothing left to edit)."""
+        async with self._db.begin() as connection:
+            done = await connection.execute(
+                update(outbox)
+                .where(self._held(row_id, holder))
+                .values(done_at=self._clock(), outcome=outcome[:64], lease_until=None)
+                .returning(outbox.c.id)
+            )
+            return done.first() is not None
+
+    async def retry_later(self, row_id: int, holder: str, error: str, at: datetime) -> bool:
+        async with self._db.begin() as connection:
+            done = await connection.execute(
+                update(outbox)
+                .where(self._held(row_id, holder))
+                .values(
+                    attempts=outbox.c.attempts + 1,
+                    last_error=error[:64],
+                    not_before=at,
+                    holder=None,
+                    lease_until=None,
+                )
+                .returning(outbox.c.id)
+            )
+            return done.first() is not None
+
+    async def stats(self) -> OutboxStats:
+        async with self._db.begin() as connection:
+            row = (
+                await connection.execute(
+                    select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.done_at.is_(None))
+                )
+            ).one()
+        return OutboxStats(int(row[0]), row[1])
+
+    async def pending(self, channel: str | None = None) -> list[OutboxRow]:
+        query = select(outbox).where(outbox.c.done_at.is_(None)).order_by(outbox.c.id)
+        if channel is not None:
+            query = query.where(outbox.c.channel_id == channel)
+        async with self._db.begin() as connection:
+            return [_row(r) for r in await connection.execute(query)]
+
+    async def purge_done_before(self, cutoff: datetime) -> int:
+        async with self._db.begin() as connection:
+            purged = await connection.execute(
+                delete(outbox)
+                .where(outbox.c.done_at.is_not(None), outbox.c.done_at < cutoff)
+                .returning(outbox.c.id)
+            )
+            return len(purged.all())

@@ -1,0 +1,180 @@
+"""The deliverer against a fake Slack that answers 500, 429 and timeouts before it answers OK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from bot.blocks.message import Message
+from bot.services.runtime.deliverer import Deliverer
+from bot.services.runtime.outbox import OutboxPoster
+from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
+from bot.storage.db import Database
+from bot.storage.outbox import OutboxRepo
+from tests.fakes import FakeClock
+
+
+@dataclass
+class FakeSlack:
+    """Fails with each queued error in turn, then accepts; records what it accepted."""
+
+    failures: list[Exception] = field(default_factory=list)
+    posted: list[tuple[str, str, str | None]] = field(default_factory=list)  # channel, text, thread
+    edited: list[tuple[str, str, str]] = field(default_factory=list)  # channel, ts, text
+
+    def _fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> MessageRef:
+        self._fail()
+        self.posted.append((channel, message.text, thread_ts))
+        return MessageRef(channel, f"{1700000000 + len(self.posted)}.000100")
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        self._fail()
+        self.edited.append((channel, ts, message.text))
+
+
+@dataclass
+class Sleeps:
+    clock: FakeClock
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.clock.advance(seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def setup(database: Database, clock: FakeClock, slack: FakeSlack) -> tuple[OutboxPoster, Deliverer]:
+    repo = OutboxRepo(database, clock=clock)
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, sleep=Sleeps(clock))
+    return OutboxPoster(repo), deliverer
+
+
+async def test_500_429_and_a_timeout_are_retried_then_posted_once_saying_it_waited(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack(
+        [
+            SlackUnavailable("http_500"),
+            SlackUnavailable("ratelimited", retry_after=30),
+            SlackUnavailable("TimeoutError"),
+        ]
+    )
+    poster, deliverer = setup(database, clock, slack)
+    await poster.post("C1", Message("alert", [{"type": "section", "text": {"type": "mrkdwn", "text": "a"}}]))
+
+    await deliverer.run_once()  # 500: again in 2s
+    clock.advance(2)
+    await deliverer.run_once()  # 429: again after Retry-After
+    clock.advance(29)
+    assert await deliverer.run_once() == 0  # Retry-After honoured: not before 30 s
+    clock.advance(1)
+    await deliverer.run_once()  # timeout: again in 8s
+    clock.advance(40)
+    await deliverer.run_once()
+
+    assert [p[1] for p in slack.posted] == ["alert"]
+    assert await deliverer._repo.pending() == []
+
+
+async def test_a_message_that_waited_says_so_in_a_context_line(database: Database, clock: FakeClock) -> None:
+    slack = FakeSlack([SlackUnavailable("http_500")])
+    repo = OutboxRepo(database, clock=clock)
+    captured: list[Message] = []
+
+    class Recording(FakeSlack):
+        async def post(
+            self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+        ) -> MessageRef:
+            ref = await super().post(channel, message, thread_ts=thread_ts)
+            captured.append(message)
+            return ref
+
+    recording = Recording(slack.failures)
+    deliverer = Deliverer(repo, recording, holder="h1", now=clock, sleep=Sleeps(clock))
+    await OutboxPoster(repo).post("C1", Message("alert", [{"type": "divider"}]))
+    await deliverer.run_once()
+    clock.advance(12 * 60)
+    await deliverer.run_once()
+
+    (message,) = captured
+    assert message.blocks[-1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "_delayed 12m: Slack was unavailable_"}],
+    }
+
+
+async def test_a_recovery_threads_under_its_alert_once_the_alert_has_a_ts(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack()
+    poster, deliverer = setup(database, clock, slack)
+    alert = await poster.post("C1", Message("failed"))
+    await poster.post("C1", Message("recovered"), thread_ts=alert.ts)
+    await poster.update("C1", alert.ts, Message("recovered after 5m"))
+
+    await deliverer.drain()
+
+    (first, reply) = slack.posted
+    assert first[2] is None and reply == ("C1", "recovered", "1700000001.000100")
+    assert slack.edited == [("C1", "1700000001.000100", "recovered after 5m")]
+
+
+async def test_a_channel_is_paced_without_holding_other_channels(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack()
+    poster, deliverer = setup(database, clock, slack)
+    await poster.post("C1", Message("one"))
+    await poster.post("C1", Message("two"))
+    await poster.post("C2", Message("other"))
+
+    await deliverer.run_once()
+    assert sorted(p[1] for p in slack.posted) == ["one", "other"]
+    assert await deliverer.run_once() == 0  # C1 posted less than a second ago: skipped, not slept on
+    clock.advance(1)
+    await deliverer.run_once()
+    assert [p[1] for p in slack.posted][-1] == "two"
+
+
+async def test_a_refusal_is_final_and_an_outage_over_24_hours_is_given_up(
+    database: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack = FakeSlack([PostError("not_in_channel")] + [SlackUnavailable("http_503")] * 2000)
+    poster, deliverer = setup(database, clock, slack)
+    await poster.post("C1", Message("refused"))
+    await poster.post("C2", Message("never"))
+
+    start = clock()
+    while await deliverer._repo.pending():
+        await deliverer.run_once()
+        clock.advance(30 * 60)
+
+    assert slack.posted == []
+    assert timedelta(hours=24) <= clock() - start <= timedelta(hours=25)  # tried a whole day, then no more
+    assert any("given up" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+
+
+async def test_two_deliverers_send_a_message_once(database: Database, clock: FakeClock) -> None:
+    slack = FakeSlack()
+    repo = OutboxRepo(database, clock=clock)
+    a = Deliverer(repo, slack, holder="a", now=clock, sleep=Sleeps(clock))
+    b = Deliverer(repo, slack, holder="b", now=clock, sleep=Sleeps(clock))
+    await OutboxPoster(repo).post("C1", Message("once"))
+
+    import asyncio
+
+    await asyncio.gather(a.run_once(), b.run_once())
+
+    assert [p[1] for p in slack.posted] == ["once"]

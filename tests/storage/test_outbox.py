@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.storage.db import Database
+from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
+from tests.fakes import FakeClock
+
+
+async def enqueue(repo: OutboxRepo, channel: str, text: str = "hi", **kw: object) -> int:
+    return await repo.enqueue(channel=channel, action="post", origin="alert", text=text, blocks=[], **kw)  # type: ignore[arg-type]
+
+
+async def test_only_the_head_of_each_channel_is_claimed_and_only_by_one_holder(database: Database) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    first = await enqueue(repo, "C1")
+    await enqueue(repo, "C1")
+    other = await enqueue(repo, "C2")
+
+    a = await repo.claim_heads("a", 60, limit=10)
+    b = await repo.claim_heads("b", 60, limit=10)
+
+    assert sorted(r.id for r in a) == [first, other]
+    assert b == []
+
+
+async def test_a_head_whose_holder_died_is_taken_over_after_its_lease(database: Database) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    row = await enqueue(repo, "C1")
+    assert [r.id for r in await repo.claim_heads("dead", 60, limit=1)] == [row]
+    clock.advance(59)
+    assert await repo.claim_heads("b", 60, limit=1) == []
+    clock.advance(2)
+    assert [r.id for r in await repo.claim_heads("b", 60, limit=1)] == [row]
+    assert not await repo.delivered(row, "dead", "1.1")  # the dead holder's late answer changes nothing
+    assert await repo.delivered(row, "b", "1.2")
+
+
+async def test_the_next_message_of_a_channel_waits_for_the_one_before_it(database: Database) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    first = await enqueue(repo, "C1")
+    second = await enqueue(repo, "C1")
+    (head,) = await repo.claim_heads("a", 60, limit=5)
+    await repo.retry_later(head.id, "a", "http_500", clock() + timedelta(seconds=10))
+
+    assert await repo.claim_heads("a", 60, limit=5) == []  # the first is backing off; the second waits too
+    clock.advance(10)
+    (again,) = await repo.claim_heads("a", 60, limit=5)
+    assert again.id == first and again.attempts == 1 and again.last_error == "http_500"
+    await repo.delivered(first, "a", "1.1")
+    assert [r.id for r in await repo.claim_heads("a", 60, limit=5)] == [second]
+
+
+async def test_delivery_replaces_the_placeholder_stored_for_an_alert(database: Database) -> None:
+    from bot.storage.alert_messages import AlertMessageRepo
+
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    row = await enqueue(repo, "C1")
+    alerts = AlertMessageRepo(database)
+    await alerts.open(connection_id="c1", channel_id="C1", ts=placeholder(row), subscription_id=None)
+    await repo.claim_heads("a", 60, limit=1)
+
+    await repo.delivered(row, "a", "1700000000.000100")
+
+    found = await alerts.find_open("c1", "C1")
+    assert found is not None and found.ts == "1700000000.000100"
+    assert placeholder_id(placeholder(row)) == row and placeholder_id("1.2") is None
+
+
+async def test_stats_count_what_is_owed_and_the_oldest(database: Database) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    assert (await repo.stats()).depth == 0
+    start = clock()
+    await enqueue(repo, "C1")
+    clock.advance(5)
+    await enqueue(repo, "C2")
+
+    stats = await repo.stats()
+
+    assert stats.depth == 2 and stats.oldest == start
+
+
+async def test_a_unit_commits_the_row_with_the_change_or_neither(database: Database) -> None:
+    repo = OutboxRepo(database, clock=FakeClock())
+    try:
+        async with database.unit():
+            await enqueue(repo, "C1")
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    assert await repo.pending() == []
+    async with database.unit():
+        await enqueue(repo, "C1")
+    assert len(await repo.pending()) == 1
