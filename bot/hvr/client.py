@@ -1,0 +1,361 @@
+"""The typed HVR 6 Hub Server client: one method per operation the bot performs (DESIGN §8).
+
+Paths follow the official definition (`/api/v6.1.0.3/hubs/{hub}/…`), served under `/api/latest/` by
+default or the pinned `api_version` (`v6.1.0.3`, `v0`). Retries: a GET is retried on a connection error,
+a timeout, 429 and 5xx; a POST only when the hub cannot have acted (the connection was refused before
+anything was sent, or a 429 which the hub answers without acting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel
+
+from bot.hvr import errors
+from bot.hvr.auth import Clock, Credentials
+from bot.hvr.models import Channel, Event, HubStatus, Job, Location, PostedEvent, StartResult
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+Sleep = Callable[[float], Awaitable[None]]
+ATTEMPTS = 3
+BACKOFF = 0.5
+TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+class HvrClient:
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        hub: str,
+        api_version: str = "latest",
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
+    ) -> None:
+        self.hub = hub
+        self.api_version = api_version.strip("/") or "latest"
+        self._creds = Credentials(username, password)
+        self._clock = clock
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"HvrClient(hub={self.hub!r}, api_version={self.api_version!r})"
+
+    def _hub_path(self, tail: str) -> str:
+        return f"/api/{self.api_version}/hubs/{_seg(self.hub)}/{tail}"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- transport -------------------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request with bounded retries; never repeats a POST the hub may have acted on."""
+        idempotent = method == "GET"
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = await self._http.request(method, path, params=params, json=json, headers=headers)
+            except httpx.ConnectError:
+                # Refused or unresolved: nothing was sent, so even a POST is safe to repeat.
+                if attempt < ATTEMPTS:
+                    await self._sleep(BACKOFF * attempt)
+                    continue
+                raise errors.ConnectError(
+                    f"Could not reach the HVR hub for {operation}", operation=operation
+                ) from None
+            except httpx.TimeoutException:
+                if idempotent and attempt < ATTEMPTS:
+                    await self._sleep(BACKOFF * attempt)
+                    continue
+                raise errors.Timeout(
+                    f"The HVR hub did not answer {operation} in time",
+                    operation=operation,
+                    may_have_acted=not idempotent,
+                ) from None
+            except httpx.HTTPError as error:
+                raise errors.TransportError(
+                    f"The connection to the HVR hub failed during {operation} ({error.__class__.__name__})",
+                    operation=operation,
+                    may_have_acted=not idempotent,
+                ) from None
+            retryable = response.status_code == 429 or (idempotent and response.status_code >= 500)
+            if retryable and attempt < ATTEMPTS:
+                await self._sleep(_retry_after(response) or BACKOFF * attempt)
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _login(self) -> None:
+        """Renew with the refresh token when there is one, else (or when it is refused) log in."""
+        now = self._clock()
+        if self._creds.tokens.refresh:
+            answer = await self._send(
+                "auth_refresh", "POST", "/auth/v1/refresh", json=self._creds.refresh_body()
+            )
+            if answer.status_code == 200:
+                self._store(answer, now, "auth_refresh")
+                return
+            log.info(
+                "hvr hub %s refused the refresh token (%s); logging in again", self.hub, answer.status_code
+            )
+        answer = await self._send("auth_password", "POST", "/auth/v1/password", json=self._creds.login_body())
+        if answer.status_code != 200:
+            raise _status_error(answer, "auth_password")
+        self._store(answer, now, "auth_password")
+
+    def _store(self, answer: httpx.Response, now: float, operation: str) -> None:
+        try:
+            self._creds.store(answer.json(), now)
+        except ValueError:
+            raise errors.DecodeError("The HVR hub's login answer had no token", operation=operation) from None
+
+    async def _authed(
+        self, operation: str, method: str, path: str, *, params: Any = None, json: Any = None
+    ) -> httpx.Response:
+        async with self._creds.lock:
+            if not self._creds.fresh(self._clock()):
+                await self._login()
+        response = await self._send(
+            operation, method, path, params=params, json=json, headers=self._creds.header()
+        )
+        if response.status_code == 401:  # expired early or revoked: renew once, then give up
+            sent = self._creds.tokens.access
+            async with self._creds.lock:
+                if self._creds.tokens.access == sent:  # another request may have renewed already
+                    await self._login()
+            response = await self._send(
+                operation, method, path, params=params, json=json, headers=self._creds.header()
+            )
+        if response.status_code >= 400:
+            raise _status_error(response, operation)
+        return response
+
+    async def _json(self, operation: str, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._authed(operation, method, path, **kwargs)
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise errors.DecodeError(
+                f"The HVR hub's answer to {operation} was not JSON", operation=operation
+            ) from None
+
+    async def _map(self, operation: str, path: str, params: Any = None) -> dict[str, dict[str, Any]]:
+        data = await self._json(operation, "GET", path, params=params)
+        if not isinstance(data, dict):
+            raise errors.DecodeError(f"The HVR hub answered {operation} without a map", operation=operation)
+        return {str(key): value if isinstance(value, dict) else {} for key, value in data.items()}
+
+    # --- reads -----------------------------------------------------------------------------------------
+
+    async def status(self) -> HubStatus:
+        data = await self._json("query_status", "GET", self._hub_path("query/status"))
+        return _parse(HubStatus, data, "query_status")
+
+    async def channels(self) -> list[Channel]:
+        params = [
+            ("fetch", "tables"),
+            ("fetch", "loc_groups"),
+            ("fetch", "members"),
+            ("fetch", "channel_actions"),
+        ]
+        found = await self._map("definition_channels", self._hub_path("definition/channels"), params)
+        out = []
+        for name, body in found.items():
+            tables = [
+                {**(t if isinstance(t, dict) else {}), "name": k}
+                for k, t in (body.get("tables") or {}).items()
+            ]
+            groups = [
+                {**(g if isinstance(g, dict) else {}), "name": k}
+                for k, g in (body.get("loc_groups") or {}).items()
+            ]
+            out.append(
+                _parse(
+                    Channel,
+                    {**body, "name": name, "tables": tables, "loc_groups": groups},
+                    "definition_channels",
+                )
+            )
+        return out
+
+    async def locations(self) -> list[Location]:
+        params = [("fetch", "loc_props"), ("fetch", "loc_actions")]
+        found = await self._map("definition_locs", self._hub_path("definition/locs"), params)
+        return [_parse(Location, {**body, "name": name}, "definition_locs") for name, body in found.items()]
+
+    async def jobs(self, channel: str | None = None, *, fetch_latency: bool = True) -> list[Job]:
+        params: list[tuple[str, str]] = [("fetch", "latency")] if fetch_latency else []
+        if channel:
+            params.append(("channel", channel))
+        found = await self._map("jobs", self._hub_path("jobs"), params)
+        return [_parse(Job, {**body, "name": name}, "jobs") for name, body in found.items()]
+
+    async def events(
+        self,
+        ev_id: str | None = None,
+        *,
+        channel: str | None = None,
+        types: Sequence[str] = (),
+        fetch_results: bool = True,
+        max_events: int | None = None,
+    ) -> list[Event]:
+        params: list[tuple[str, str]] = [("fetch_results", "true" if fetch_results else "false")]
+        if ev_id:
+            params.append(("ev_id", ev_id))
+        if channel:
+            params.append(("channel", channel))
+        params += [("type", kind) for kind in types]
+        if max_events is not None:
+            params.append(("max_events", str(max_events)))
+        found = await self._map("events", self._hub_path("events"), params)
+        return [_parse(Event, {**body, "ev_id": key}, "events") for key, body in found.items()]
+
+    async def job_log(self, job: str, *, max_lines: int = 50) -> str:
+        """The tail of a job's log file (`<job>.out`), where the last error of a failed job is."""
+        response = await self._authed(
+            "job_log", "GET", self._hub_path(f"logs/{_seg(job)}.out"), params={"max_lines": max_lines}
+        )
+        return response.text
+
+    # --- actions ---------------------------------------------------------------------------------------
+
+    async def suspend_jobs(self, jobs: Sequence[str]) -> None:
+        await self._authed("jobs_suspend", "POST", self._hub_path("jobs_suspend"), json={"jobs": list(jobs)})
+
+    async def unsuspend_jobs(self, jobs: Sequence[str]) -> None:
+        await self._authed(
+            "jobs_unsuspend", "POST", self._hub_path("jobs_unsuspend"), json={"jobs": list(jobs)}
+        )
+
+    async def start_jobs(
+        self, jobs: Sequence[str], *, trigger_failed: bool = True, unsuspend: bool = False
+    ) -> list[StartResult]:
+        """Run now. The definition says 204, yet a job that could not start is reported in a 200 body."""
+        body = {"jobs": list(jobs), "trigger_failed": trigger_failed, "unsuspend": unsuspend}
+        data = await self._json("jobs_start", "POST", self._hub_path("jobs_start"), json=body)
+        if not isinstance(data, dict):
+            return []
+        return [
+            _parse(StartResult, {**(v if isinstance(v, dict) else {}), "job": k}, "jobs_start")
+            for k, v in data.items()
+        ]
+
+    async def refresh(
+        self,
+        channel: str,
+        tables: Sequence[str] | None = None,
+        *,
+        source_loc: str,
+        target_loc: str,
+        granularity: str = "bulk",
+    ) -> PostedEvent:
+        return await self._post_event("refresh", channel, tables, source_loc, target_loc, granularity)
+
+    async def compare(
+        self,
+        channel: str,
+        tables: Sequence[str] | None = None,
+        *,
+        source_loc: str,
+        target_loc: str,
+        granularity: str = "bulk",
+    ) -> PostedEvent:
+        return await self._post_event("compare", channel, tables, source_loc, target_loc, granularity)
+
+    async def _post_event(
+        self,
+        kind: str,
+        channel: str,
+        tables: Sequence[str] | None,
+        source: str,
+        target: str,
+        granularity: str,
+    ) -> PostedEvent:
+        body: dict[str, Any] = {
+            "source_loc": source,
+            "target_loc": target,
+            "granularity": granularity,
+            "start_immediate": True,
+        }
+        if tables:
+            body["tables"] = list(tables)
+        data = await self._json(kind, "POST", self._hub_path(f"channels/{_seg(channel)}/{kind}"), json=body)
+        return _parse(PostedEvent, data, kind)
+
+    async def test_location(self, loc: str, channel: str | None = None) -> dict[str, Any]:
+        body = {"channel": channel} if channel else {}
+        data = await self._json("loc_test", "POST", self._hub_path(f"locs/{_seg(loc)}/test"), json=body)
+        return data if isinstance(data, dict) else {}
+
+
+def _parse(model: type[M], data: Any, operation: str) -> M:
+    if not isinstance(data, dict):
+        raise errors.DecodeError(
+            f"The HVR hub answered {operation} without the expected data", operation=operation
+        )
+    try:
+        return model.model_validate(data)
+    except ValueError as error:
+        raise errors.DecodeError(
+            f"The HVR hub's answer to {operation} did not have the expected shape: {error.__class__.__name__}",
+            operation=operation,
+        ) from None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return min(float(response.headers.get("Retry-After", "")), 30.0)
+    except ValueError:
+        return None
+
+
+def _status_error(response: httpx.Response, operation: str) -> errors.StatusError:
+    """The hub writes `F_JR071E: …` as text, some versions as JSON `{error: …}`: read the code from either."""
+    text = response.text[:500]
+    try:
+        data = response.json()
+        if isinstance(data, dict):
+            text = str(data.get("error") or data.get("message") or text)
+    except ValueError:
+        pass
+    code, message = errors.split_code(text)
+    cls = errors.error_class_for(response.status_code)
+    if cls is errors.RateLimited:
+        return errors.RateLimited(
+            message or "rate limited",
+            retry_after=_retry_after(response),
+            code=code,
+            status_code=429,
+            operation=operation,
+        )
+    return cls(
+        message or f"{operation} failed", code=code, status_code=response.status_code, operation=operation
+    )
