@@ -23,6 +23,7 @@ from bot.clock import Sleep
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_for_account
+from bot.hvr.client import HvrClient
 from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.alerts.service import AlertService
@@ -34,6 +35,7 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
@@ -121,6 +123,18 @@ def pipelines(
         members.append(
             Member(
                 account.name, source, SnapshotCache(source, name=account.name, ttl=ttl, clock=clock, now=now)
+            )
+        )
+    for hub in settings.hubs():
+        hub_client = HvrClient(
+            hub.url, hub.username, hub.password.get_secret_value(), hub.hub, hub.api_version, sleep=sleep
+        )
+        hub_source = HubSource(hub.name, hub_client)
+        members.append(
+            Member(
+                hub.name,
+                hub_source,
+                SnapshotCache(hub_source, name=hub.name, ttl=ttl, clock=clock, now=now),
             )
         )
     sources = Sources(members)

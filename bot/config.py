@@ -18,10 +18,10 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from bot.source_config import (
     DEFAULT_FIVETRAN_URL,
     DEFAULT_HOURLY_LIMIT,
+    HUB_REQUIRED,
     RESERVED_SOURCE_NAMES,
     SOURCE_NAME,
     SOURCE_NAME_RULE,
-    HUB_REQUIRED,
     AccountsSource,
     HvrHub,
     account_entries,
@@ -235,7 +235,9 @@ class Settings(BaseSettings):
     def hubs_only(self) -> bool:
         """Hubs are configured and no Fivetran account is: the bot then manages the hubs alone."""
         key = self.fivetran_api_key
-        return bool(self.hvr_hubs) and not self.fivetran_accounts and (key is None or not key.get_secret_value())
+        return (
+            bool(self.hvr_hubs) and not self.fivetran_accounts and (key is None or not key.get_secret_value())
+        )
 
     def hubs(self) -> list[HvrHub]:
         return list(self.hvr_hubs.values())

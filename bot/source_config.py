@@ -131,7 +131,9 @@ class HvrHub(BaseModel):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("is not an http(s) URL: use the Hub Server's base URL, e.g. https://hvr.example.com:4341")
+            raise ValueError(
+                "is not an http(s) URL: use the Hub Server's base URL, e.g. https://hvr.example.com:4341"
+            )
         return value.rstrip("/")
 
     @model_validator(mode="after")
@@ -282,6 +284,6 @@ class AccountsSource(PydanticBaseSettingsSource):
             return None
         entries = []
         for name in split_names(names):
-            values = cls(_env_prefix=prefix(name), **self._where)  # type: ignore[call-arg]
+            values = cls(_env_prefix=prefix(name), **self._where)
             entries.append({"name": name, **values.model_dump(exclude_none=True)})
         return entries
