@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from bot.hvr import errors
+import bot.hvr.errors as errors
 from bot.hvr.auth import Clock, Credentials
 from bot.hvr.models import Channel, Event, HubStatus, Job, Location, PostedEvent, StartResult
 
