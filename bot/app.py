@@ -153,6 +153,8 @@ class Bot:
         if jobs:
             await self.follows.stop()  # hands unfinished follows to the next process at once
         await self.replay.stop()
+        for hub in self.pipelines.hubs.values():
+            await hub.aclose()
         if self.owns_http:
             await self.http.aclose()
         await self.database.dispose()

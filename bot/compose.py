@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
@@ -94,6 +94,8 @@ class Pipelines:
     sources: Sources
     actions: ConnectorActions
     follower: SyncFollower
+    # Each HVR hub's client: its own HTTP connection and bearer token, closed with the bot.
+    hubs: dict[str, HvrClient] = field(default_factory=dict)
 
     @property
     def client(self) -> FivetranClient:
@@ -125,10 +127,12 @@ def pipelines(
                 account.name, source, SnapshotCache(source, name=account.name, ttl=ttl, clock=clock, now=now)
             )
         )
+    hubs: dict[str, HvrClient] = {}
     for hub in settings.hubs():
         hub_client = HvrClient(
             hub.url, hub.username, hub.password.get_secret_value(), hub.hub, hub.api_version, sleep=sleep
         )
+        hubs[hub.name] = hub_client
         hub_source = HubSource(hub.name, hub_client)
         members.append(
             Member(
@@ -139,7 +143,7 @@ def pipelines(
         )
     sources = Sources(members)
     follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
-    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower)
+    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower, hubs)
 
 
 def _access_policy(

@@ -95,3 +95,26 @@ async def test_a_hub_down_is_one_unreachable_source_not_every_channel_broken() -
     assert "could not be reached" in snapshot.unreachable["east"]
     assert Health.BROKEN not in snapshot.health.values()
     assert set(snapshot.health) == {"west:orders", "west:fresh"}
+
+
+async def test_a_bot_with_only_hubs_has_one_source_per_hub() -> None:
+    import asyncio
+    import time
+    from datetime import UTC, datetime
+
+    import httpx
+    from pydantic import SecretStr
+
+    from bot.compose import pipelines
+    from bot.config import Settings
+    from bot.source_config import HvrHub
+
+    hub = HvrHub(name="east", url="http://127.0.0.1:18240", username="demo", password=SecretStr("demo"))
+    settings = Settings(hvr_hubs={"east": hub}, _env_file=None)
+    async with httpx.AsyncClient() as http:
+        built = pipelines(
+            settings, http, None, None, 30.0, asyncio.sleep, lambda: datetime.now(UTC), time.monotonic
+        )
+        assert built.sources.names == ("east",)
+        assert built.clients == {}
+        await built.hubs["east"].aclose()
