@@ -166,6 +166,8 @@ class Bot:
         # A row half-sent stays held until its lease ends: whether Slack took it is not known.
         await self.outbox.deliverer.stop()
         await self.replay.stop()
+        for hub in self.pipelines.hubs.values():
+            await hub.aclose()
         if self.owns_http:
             await self.http.aclose()
         await self.database.dispose()

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.check_hubs import hub_findings
 from bot.clock import Now, utcnow
 from bot.config import ConfigurationError, FivetranAccount, Settings, load_settings
 from bot.fivetran import FivetranClient, FivetranError, Forbidden, TransportError, Unauthorized
@@ -328,6 +329,8 @@ async def run_check(
             report(await fivetran_findings(settings, own))
     else:
         report(await fivetran_findings(settings, http))
+    if settings.hvr_hubs:
+        report([Finding(ok, text) for ok, text in await hub_findings(settings)])
     if settings.slack_bot_token and settings.slack_bot_token.get_secret_value().startswith("xoxb-"):
         report(await slack_findings(settings))
     report(await database_findings(settings))

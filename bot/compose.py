@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
@@ -23,6 +23,7 @@ from bot.clock import Sleep
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_for_account
+from bot.hvr.client import HvrClient
 from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.alerts.incidents import IncidentService
@@ -35,6 +36,7 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
@@ -97,6 +99,8 @@ class Pipelines:
     sources: Sources
     actions: ConnectorActions
     follower: SyncFollower
+    # Each HVR hub's client: its own HTTP connection and bearer token, closed with the bot.
+    hubs: dict[str, HvrClient] = field(default_factory=dict)
 
     @property
     def client(self) -> FivetranClient:
@@ -128,9 +132,23 @@ def pipelines(
                 account.name, source, SnapshotCache(source, name=account.name, ttl=ttl, clock=clock, now=now)
             )
         )
+    hubs: dict[str, HvrClient] = {}
+    for hub in settings.hubs():
+        hub_client = HvrClient(
+            hub.url, hub.username, hub.password.get_secret_value(), hub.hub, hub.api_version, sleep=sleep
+        )
+        hubs[hub.name] = hub_client
+        hub_source = HubSource(hub.name, hub_client)
+        members.append(
+            Member(
+                hub.name,
+                hub_source,
+                SnapshotCache(hub_source, name=hub.name, ttl=ttl, clock=clock, now=now),
+            )
+        )
     sources = Sources(members)
     follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
-    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower)
+    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower, hubs)
 
 
 def _access_policy(

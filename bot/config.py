@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.source_config import (
     DEFAULT_FIVETRAN_URL,
     DEFAULT_HOURLY_LIMIT,
+    HUB_REQUIRED,
     RESERVED_SOURCE_NAMES,
     SOURCE_NAME,
     SOURCE_NAME_RULE,
     AccountsSource,
+    HvrHub,
     account_entries,
     describe_account_error,
     entry_name,
@@ -131,6 +133,8 @@ class Settings(BaseSettings):
     # FIVETRAN_ACCOUNTS: the accounts it names, each read from its FIVETRAN_<NAME>_… variables at load
     # (bot/source_config.py); empty without it. What the bot manages is `accounts()`, which is never empty.
     fivetran_accounts: Annotated[dict[str, FivetranAccount], NoDecode] = Field(default_factory=dict)
+    # HVR_HUBS: the HVR 6 hubs it names, each read from its HVR_HUB_<NAME>_… variables (section 8).
+    hvr_hubs: Annotated[dict[str, HvrHub], NoDecode] = Field(default_factory=dict)
 
     database_url: str = "sqlite+aiosqlite:///./data/hvr-bot.db"
 
@@ -172,24 +176,27 @@ class Settings(BaseSettings):
         entries = account_entries(value)
         if entries is None:
             return value
-        names = [entry_name(entry) for entry in entries]
-        where = _bad_positions(names, SOURCE_NAME)
-        if where:
-            raise ValueError(f"{where} not a source name: use {SOURCE_NAME_RULE}")
-        taken = sorted({name for name in names if name in RESERVED_SOURCE_NAMES})
-        if taken:
-            # `group:x` is a selector term, so a source named `group` could never be typed as `group:x`
-            raise ValueError(
-                f"{', '.join(taken)} can't name a source: it is a selector word "
-                f"({', '.join(sorted(RESERVED_SOURCE_NAMES))}); pick another name"
-            )
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            verb = "is" if len(repeated) == 1 else "are each"
-            raise ValueError(
-                f"{', '.join(repeated)} {verb} named twice: every account needs a name of its own"
-            )
+        _check_names([entry_name(entry) for entry in entries], "account")
         return keyed(entries)
+
+    @field_validator("hvr_hubs", mode="before")
+    @classmethod
+    def _hubs_by_name(cls, value: object) -> object:
+        entries = account_entries(value)
+        if entries is None:
+            return value
+        _check_names([entry_name(entry) for entry in entries], "hub")
+        return keyed(entries, HUB_REQUIRED)
+
+    @model_validator(mode="after")
+    def _names_unique_over_kinds(self) -> Settings:
+        both = sorted(set(self.fivetran_accounts) & set(self.hvr_hubs))
+        if both:
+            raise ValueError(
+                f"HVR_HUBS: {', '.join(both)} also in FIVETRAN_ACCOUNTS: a source name names one account "
+                "or one hub, never both"
+            )
+        return self
 
     @field_validator("hvr_admins", "hvr_operators", "hvr_allowed_channels", mode="before")
     @classmethod
@@ -248,11 +255,25 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    @property
+    def hubs_only(self) -> bool:
+        """Hubs are configured and no Fivetran account is: the bot then manages the hubs alone."""
+        key = self.fivetran_api_key
+        return (
+            bool(self.hvr_hubs) and not self.fivetran_accounts and (key is None or not key.get_secret_value())
+        )
+
+    def hubs(self) -> list[HvrHub]:
+        return list(self.hvr_hubs.values())
+
     def accounts(self) -> list[FivetranAccount]:
         """The Fivetran accounts the bot manages: those FIVETRAN_ACCOUNTS names, else the one account of the
-        un-prefixed variables, named `fivetran` (built from the fields now, so a `model_copy` is followed)."""
+        un-prefixed variables, named `fivetran` (built from the fields now, so a `model_copy` is followed);
+        none when only hubs are configured."""
         if self.fivetran_accounts:
             return list(self.fivetran_accounts.values())
+        if self.hubs_only:
+            return []
         return [
             single_account(
                 self.fivetran_api_key,
@@ -272,7 +293,7 @@ class Settings(BaseSettings):
     def problems(self, mode: Mode, *, demo: bool = False) -> list[str]:
         """What is missing or wrong for `mode`, each in words a person can act on."""
         found: list[str] = []
-        needs_fivetran = not demo and mode in ("serve", "shell", "check", "webhooks")
+        needs_fivetran = not demo and not self.hubs_only and mode in ("serve", "shell", "check", "webhooks")
         # A named account's credentials were required at load: only the single account can lack them here.
         if needs_fivetran and not self.fivetran_accounts:
             for name, value in (
@@ -325,9 +346,29 @@ def describe_validation_error(error: ValidationError) -> list[str]:
         if in_account is not None:
             lines.append(in_account)
             continue
-        name = ".".join(str(p) for p in item["loc"]).upper() or "configuration"
+        if not item["loc"]:  # a check over several variables says which itself
+            lines.append(message)
+            continue
+        name = ".".join(str(p) for p in item["loc"]).upper()
         lines.append(f"{name}: {message}")
     return lines
+
+
+def _check_names(names: list[str], kind: str) -> None:
+    where = _bad_positions(names, SOURCE_NAME)
+    if where:
+        raise ValueError(f"{where} not a source name: use {SOURCE_NAME_RULE}")
+    taken = sorted({name for name in names if name in RESERVED_SOURCE_NAMES})
+    if taken:
+        # `group:x` is a selector term, so a source named `group` could never be typed as `group:x`
+        raise ValueError(
+            f"{', '.join(taken)} can't name a source: it is a selector word "
+            f"({', '.join(sorted(RESERVED_SOURCE_NAMES))}); pick another name"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        verb = "is" if len(repeated) == 1 else "are each"
+        raise ValueError(f"{', '.join(repeated)} {verb} named twice: every {kind} needs a name of its own")
 
 
 class ConfigurationError(Exception):

@@ -36,6 +36,7 @@ LAYERS: dict[str, str] = {
     "bot.app": "root",
     "bot.compose": "root",
     "bot.check": "root",
+    "bot.check_hubs": "root",
     "bot.webhooks_cli": "root",
     "bot.slack": "adapters",
     "bot.shell": "adapters",

@@ -1,0 +1,120 @@
+"""HubSource: what each action sends the hub, and a hub down as one unreachable source."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+
+from bot.fivetran.errors import BadRequest
+from bot.hvr.client import HvrClient
+from bot.services.pipelines.health import Health
+from bot.services.pipelines.hub_source import HubSource
+from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.sources import Member, Sources
+from tests.fakes.hub import FakeHub
+
+CHANNELS: list[dict[str, Any]] = [
+    {
+        "name": "orders",
+        "tables": [{"name": "lines"}, {"name": "heads"}],
+        "loc_groups": [{"name": "SOURCE", "members": ["src"]}, {"name": "TARGET", "members": ["tgt"]}],
+        "actions": [
+            {"type": "Capture", "loc_scope": "SOURCE"},
+            {"type": "Integrate", "loc_scope": "TARGET"},
+        ],
+    },
+    {"name": "fresh", "tables": None, "loc_groups": [], "actions": []},
+]
+JOBS: dict[str, dict[str, Any]] = {
+    "orders-cap-src": {"state": "RUNNING", "num_retries": 0, "latency": 3},
+    "orders-integ-tgt": {"state": "FAILED", "num_retries": 4, "latency": None},
+    "orders-refr-src-tgt": {"state": "DONE"},
+    "other-cap-src": {"state": "RUNNING"},
+}
+
+
+def _source() -> tuple[HubSource, FakeHub]:
+    hub = FakeHub(CHANNELS, JOBS)
+    return HubSource("east", cast(HvrClient, hub)), hub
+
+
+async def test_channels_are_pipelines_with_their_health() -> None:
+    source, _ = _source()
+    cache = SnapshotCache(source, name="east")
+    snapshot = await cache.get()
+    assert snapshot.health == {"east:orders": Health.FAILING, "east:fresh": Health.INCOMPLETE}
+
+
+async def test_pause_suspends_exactly_the_channels_capture_and_integrate_jobs_once() -> None:
+    source, hub = _source()
+    await source.pause("east:orders")
+    assert hub.calls == [("jobs_suspend", ["orders-cap-src", "orders-integ-tgt"])]
+
+
+async def test_resume_unsuspends_then_starts() -> None:
+    source, hub = _source()
+    await source.resume("east:orders")
+    assert [c[0] for c in hub.calls] == ["jobs_unsuspend", "jobs_start"]
+
+
+async def test_sync_starts_the_jobs_retrying_failed_ones() -> None:
+    source, hub = _source()
+    await source.sync("east:orders")
+    assert hub.calls == [("jobs_start", (["orders-cap-src", "orders-integ-tgt"], True))]
+
+
+async def test_resync_refreshes_all_tables_and_per_table_the_named_ones() -> None:
+    source, hub = _source()
+    await source.resync("east:orders")
+    await source.resync_tables("east:orders", {"": ["lines"]})
+    assert hub.calls == [
+        ("refresh", ("orders", None, "src", "tgt")),
+        ("refresh", ("orders", ["lines"], "src", "tgt")),
+    ]
+
+
+async def test_schema_settings_are_refused_in_words() -> None:
+    source, _ = _source()
+    with pytest.raises(BadRequest, match="not available for HVR channels"):
+        await source.get_schemas("east:orders")
+
+
+async def test_a_hub_down_is_one_unreachable_source_not_every_channel_broken() -> None:
+    source, hub = _source()
+    hub.down = True
+    other = HubSource("west", cast(HvrClient, FakeHub(CHANNELS, JOBS)))
+    sources = Sources(
+        [
+            Member("east", source, SnapshotCache(source, name="east")),
+            Member("west", other, SnapshotCache(other, name="west")),
+        ]
+    )
+    snapshot = await sources.get()
+    assert set(snapshot.unreachable) == {"east"}
+    assert "could not be reached" in snapshot.unreachable["east"]
+    assert Health.BROKEN not in snapshot.health.values()
+    assert set(snapshot.health) == {"west:orders", "west:fresh"}
+
+
+async def test_a_bot_with_only_hubs_has_one_source_per_hub() -> None:
+    import asyncio
+    import time
+    from datetime import UTC, datetime
+
+    import httpx
+    from pydantic import SecretStr
+
+    from bot.compose import pipelines
+    from bot.config import Settings
+    from bot.source_config import HvrHub
+
+    hub = HvrHub(name="east", url="http://127.0.0.1:18240", username="demo", password=SecretStr("demo"))
+    settings = Settings(hvr_hubs={"east": hub}, _env_file=None)
+    async with httpx.AsyncClient() as http:
+        built = pipelines(
+            settings, http, None, None, 30.0, asyncio.sleep, lambda: datetime.now(UTC), time.monotonic
+        )
+        assert built.sources.names == ("east",)
+        assert built.clients == {}
+        await built.hubs["east"].aclose()
