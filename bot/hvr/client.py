@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -19,12 +19,13 @@ import httpx
 from pydantic import BaseModel
 
 import bot.hvr.errors as errors
+from bot.clock import Sleep
 from bot.hvr.auth import Clock, Credentials
 from bot.hvr.models import Channel, Event, HubStatus, Job, Location, PostedEvent, StartResult
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
-Sleep = Callable[[float], Awaitable[None]]
+
 ATTEMPTS = 3
 BACKOFF = 0.5
 TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)

@@ -39,7 +39,7 @@ async def test_an_alert_answered_200_while_slack_answers_500_is_posted_once_when
     async with resilient_bot(webhook_secret=WEBHOOK_SECRET, driven_now=True) as rb:
         e2e = rb.e2e
         cid, name = e2e.connection_named("healthy")
-        watched = await e2e.command("watch", user=ADMIN)
+        watched = await e2e.command("watch events:failures,recoveries", user=ADMIN)
         await e2e.wait_for_text("Watching", since=watched)
         await e2e.settle()
         start = rb.slack_time()
@@ -97,7 +97,7 @@ async def test_two_replicas_on_postgresql_post_the_alert_once_after_the_outage(p
         await other.start(jobs=False)  # its deliverer runs: two replicas race for every row
         try:
             cid, name = e2e.connection_named("healthy")
-            watched = await e2e.command("watch", user=ADMIN)
+            watched = await e2e.command("watch events:failures,recoveries", user=ADMIN)
             await e2e.wait_for_text("Watching", since=watched)
             await e2e.settle()
             e2e.double.fail_until("chat.postMessage", rb.slack_time() + 60, status=500)
@@ -135,7 +135,7 @@ async def test_a_replica_killed_while_delivering_leaves_the_alert_to_another_aft
         e2e = rb.e2e
         live = e2e.bot.outbox.deliverer
         cid, name = e2e.connection_named("healthy")
-        watched = await e2e.command("watch", user=ADMIN)
+        watched = await e2e.command("watch events:failures,recoveries", user=ADMIN)
         await e2e.wait_for_text("Watching", since=watched)
         await e2e.settle()
         await live.stop()  # so that the doomed replica is the one that takes the row
