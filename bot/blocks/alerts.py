@@ -14,7 +14,7 @@ from bot.blocks import ids
 from bot.blocks.incidents import Incident, incident_elements, incident_line
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, section
 from bot.blocks.message import Message
-from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment, stamp
+from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.pipelines.selectors import SelectorError, load_selector
@@ -114,11 +114,11 @@ def render_alert(
     items = [
         f"*Group*\n{clip(_group(event, connection, snapshot), 200)}",
         f"*Service*\n{clip(connection.service if connection else event.service or 'unknown', 100)}",
-        f"*When*\n{stamp(event.at)} ({ago(event.at, now)})",
+        f"*When*\n{moment(event.at)} ({ago(event.at, now)})",
     ]
     if event.kind.is_failure:
         first = since or event.at
-        items.append(f"*Failing since*\n{stamp(first)} ({duration((now - first).total_seconds())})")
+        items.append(f"*Failing since*\n{moment(first)} ({duration((now - first).total_seconds())})")
         if connection is not None:
             items.append(f"*Last success*\n{ago(connection.succeeded_at, now)}")
     blocks.append(fields(items))
@@ -153,7 +153,7 @@ def render_flapping(
         fields(
             [
                 f"*Group*\n{clip(_group(event, connection, snapshot), 200)}",
-                f"*Latest failure*\n{stamp(event.at)} ({ago(event.at, now)})",
+                f"*Latest failure*\n{moment(event.at)} ({ago(event.at, now)})",
             ]
         ),
     ]

@@ -73,7 +73,8 @@ def test_a_failure_alert_says_what_to_whom_why_since_when_and_offers_show_sync_p
     assert "*salesforce_prod* broke" in text
     assert "Reconnect: the credentials were revoked" in text
     assert "warehouse" in text
-    assert "Failing since*\n2026-05-09 11:00 UTC (1h)" in text
+    # A Slack date token, so each reader sees their own zone; the UTC stamp is its fallback.
+    assert "Failing since*\n<!date^1778324400^{date_short_pretty} {time}|2026-05-09 11:00 UTC> (1h)" in text
     assert "via Fivetran webhook" in text
     assert action_ids(message) == [ids.SHOW, ids.SYNC, ids.PAUSE, ids.ACKNOWLEDGE, ids.SNOOZE]
     assert message.text == "salesforce_prod broke: Reconnect: the credentials were revoked"
