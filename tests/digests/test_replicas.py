@@ -46,7 +46,9 @@ async def test_two_replicas_firing_every_subscription_together_post_each_fire_ex
         results = await asyncio.gather(a.scheduler.fire_due(), b.scheduler.fire_due())
         outcomes = Counter(o for r in results for o in r.outcomes())
         assert outcomes[FireOutcome.POSTED] == len(subs)
-        assert outcomes[FireOutcome.POSTED] + outcomes[FireOutcome.SKIPPED_NOT_CLAIMED] == 2 * len(subs)
+        # The other replica either lost the claim or, when its ledger read came after the post, never
+        # planned that fire at all; nothing else (a failure, a second post) is allowed.
+        assert set(outcomes) <= {FireOutcome.POSTED, FireOutcome.SKIPPED_NOT_CLAIMED}
 
     posts = a.poster.posts + b.poster.posts
     assert len(posts) == fires * len(subs)
