@@ -34,6 +34,8 @@ OPERATOR = "U0OPER0001"
 START_TIMEOUT_S = 30.0
 # What each replica logs once its first look after start (the catch-up) has decided.
 CAUGHT_UP = "digest catch-up after start:"
+# The checkout under test: the venv's editable install may point at another one (a worktree's).
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.asynccontextmanager
@@ -103,6 +105,7 @@ async def test_two_replicas_post_a_due_digest_once_and_both_answer_commands(
         FIVETRAN_API_KEY="replica-key",
         FIVETRAN_API_SECRET="replica-secret",
         HVR_SECRETS_DIR=str(tmp_path / "none"),
+        PYTHONPATH=str(ROOT),
     )
     async with contextlib.AsyncExitStack() as stack:
         double = await stack.enter_async_context(SlackDouble(bot_token=TOKEN))

@@ -13,12 +13,13 @@ from sqlalchemy import select, update
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.subscriptions import SubscriptionRepo
-from bot.storage.tables import audit_entries, bulk_items, bulk_runs, fire_claims, subscriptions
+from bot.storage.tables import audit_entries, bulk_items, bulk_runs, fire_claims, outbox, subscriptions
 from tests.e2e.harness import ADMIN, CHANNEL, OPERATOR
 from tests.resilience.process import Deployment, deployment
 
 PATCH_CONNECTION = r"^/v1/connections/[^/]+$"
 LIST = r"^/v1/connections$"
+CAUGHT_UP = "digest catch-up after start:"  # the scheduler's line once its first look has decided
 
 
 async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:  # noqa: ASYNC109
@@ -80,7 +81,8 @@ async def test_a_bulk_run_killed_midway_reports_where_it_stopped_once_it_is_stal
         patches_before = dep.sim.requests_by_operation["PATCH /v1/connections/{connection_id}"]
         await dep.start()
         report = await dep.wait_for(lambda m: "stopped when the bot restarted" in m.text, timeout=8)
-        await asyncio.sleep(1.0)
+        # No wait for a re-run: the run is marked cancelled before its report is written, and a run starts
+        # only from `pending`, so nothing can start it again from here on.
         patches_after = dep.sim.requests_by_operation["PATCH /v1/connections/{connection_id}"]
         db = Database(dep.database_url)
         async with db.begin() as connection:
@@ -111,18 +113,18 @@ async def test_a_digest_fire_killed_before_it_posted_is_posted_exactly_once_afte
     async with deployment(tmp_path) as dep:
         await upgrade(dep.database_url)
         db = Database(dep.database_url)
+        mark = datetime.now(UTC).replace(second=0, microsecond=0)
         sub = await SubscriptionRepo(db).add(
             kind="digest",
             channel_id=CHANNEL,
             created_by=OPERATOR,
             timezone="UTC",
-            schedule="every 5m",
+            schedule=f"daily {mark:%H:%M}",
             options={"only_problems": False},
         )
         async with db.begin() as connection:
-            # Created a minute before the last 5-minute mark: exactly one fire (that mark) is owed.
-            now = datetime.now(UTC)
-            mark = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+            # Created a minute before the minute that began last: exactly one fire (that minute) is owed,
+            # and the next is a day away, whatever the wall clock says when the test runs.
             await connection.execute(update(subscriptions).values(created_at=mark - timedelta(minutes=1)))
         dep.gate.hold("GET", LIST)
         await dep.start()  # the start-up scan finds the fire due and claims it; the fetch hangs
@@ -132,15 +134,17 @@ async def test_a_digest_fire_killed_before_it_posted_is_posted_exactly_once_afte
         await shift_back(dep.database_url, minutes=3)  # the dead holder's lease has run out
         await dep.start()
         digest = await dep.wait_for(lambda m: "Fivetran digest" in m.text, timeout=10)
-        await asyncio.sleep(1.5)
+        # Once the restarted process has had its catch-up look, anything it owes is an outbox row.
+        await until(lambda: CAUGHT_UP in dep.logs[-1].read_text())
         async with db.begin() as connection:
             claims = (await connection.execute(select(fire_claims))).all()
+            owed = (await connection.execute(select(outbox).where(outbox.c.channel_id == CHANNEL))).all()
         await db.dispose()
 
     posted = [m for m in dep.double.all_messages() if not m.ephemeral and m.channel == CHANNEL]
     assert [(c.fire_time, c.outcome) for c in claims if c.done_at is not None] != [], claims
     assert len(claims) == 1 and claims[0].subscription_id == sub.id, claims
-    assert posted == [digest]
+    assert posted == [digest] and len(owed) == 1
 
 
 async def test_a_followed_sync_killed_midway_is_still_followed_to_its_end_after_restart(
