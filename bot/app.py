@@ -217,6 +217,7 @@ def build_bot(
         digests=out.digests,
         alerts=out.alerts,
         approvals=gov.approvals,
+        hubs=pipes.sources,
         default_tz=settings.hvr_timezone,
         resync_approval=settings.hvr_resync_approval,
         admins=tuple(settings.hvr_admins),

@@ -37,7 +37,7 @@ from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
 from bot.services.pipelines.hub_source import HubSource
-from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
+from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
@@ -261,7 +261,7 @@ def outbox(
 def channels(
     settings: Settings,
     database: Database,
-    cache: LiveSnapshots,
+    cache: Sources,
     poster: OutboxPoster,
     metrics: BotMetrics,
     holder: str,
@@ -314,6 +314,8 @@ def channels(
         handle=alerts.handle,
         interval=settings.hvr_watch_interval,
         kinds=KINDS_WITH_WEBHOOKS if all_send_webhooks else KINDS_WITHOUT_WEBHOOKS,
+        hubs=cache.hubs,
+        last_error=cache.last_error,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     return Channels(subscriptions, digests, scheduler, alerts, watcher, incidents)

@@ -68,6 +68,9 @@ def _buttons(
     event: AlertEvent, connection: Connection | None, name: str, incident: Incident | None = None
 ) -> list[Block]:
     cid = event.connection_id
+    if event.about_source:
+        # a hub that cannot be reached has no Sync or Pause to offer; taking the incident still helps
+        return actions(incident_elements(cid, incident) if event.kind.is_failure else [])
     show = button("Show", ids.aid(ids.SHOW), cid)
     paused = connection.paused if connection is not None else event.kind is AlertKind.PAUSED
     if paused:
