@@ -28,6 +28,11 @@ def reach_key(source: str) -> str:
     return qualify(source, REACH_ID)
 
 
+def _down(why: str) -> str:
+    """ "It could not be reached. Its channels …": the reason `unreachable_reason` gave, as a sentence."""
+    return f"{why[:1].upper()}{why[1:]} Its channels show as unknown until it answers again."
+
+
 def reach_events(
     hubs: Mapping[str, str],
     unreachable: Mapping[str, str],
@@ -58,7 +63,7 @@ def reach_events(
                 at=at,
                 key=claim_key("reach", source, kind.value, since),
                 source="poll",
-                message=f"The hub {source} cannot be reached: {unreachable[source]}" if down else None,
+                message=_down(unreachable[source]) if down else None,
                 connector_name=f"HVR hub {source} ({hub})",
                 group_id=qualify(source, hub),
                 service=HVR_SERVICE,

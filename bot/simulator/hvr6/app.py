@@ -88,7 +88,17 @@ async def jobs(hub: Hub, request: Request) -> Response:
 async def events(hub: Hub, request: Request) -> Response:
     hub.tick()
     wanted = request.query_params.getlist("ev_id")
-    return JSONResponse({k: hub.event_json(e) for k, e in hub.events.items() if not wanted or k in wanted})
+    channels = request.query_params.getlist("channel")
+    found = [
+        (k, e)
+        for k, e in hub.events.items()
+        if (not wanted or k in wanted) and (not channels or e.channel in channels)
+    ]
+    found.sort(key=lambda item: item[0], reverse=True)  # newest first, as the hub answers
+    limit = request.query_params.get("max_events")
+    if limit and limit.isdigit():
+        found = found[: int(limit)]
+    return JSONResponse({k: hub.event_json(e) for k, e in found})
 
 
 def _jobs_op(kind: str) -> Handler:
