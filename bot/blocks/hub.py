@@ -69,7 +69,7 @@ def _job_line(job: JobView) -> str:
     line = f"{mark} `{clip(job.name, 120)}` {clip(job.state, 20)}{retries}{latency}"
     if job.failing:
         error = " ".join((job.last_error or "").split())
-        line += f"\n> {clip(error, ERROR_MAX)}" if error else "\n> _its log holds no error line_"
+        line += f"\n      ↳ {clip(error, ERROR_MAX)}" if error else "\n      ↳ _its log holds no error line_"
     return line
 
 
