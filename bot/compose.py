@@ -116,9 +116,11 @@ def pipelines(
     sleep: Sleep,
     now: Callable[[], datetime],
     clock: Callable[[], float],
+    hub_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Pipelines:
     """One client, budget and snapshot cache per account. `base_url` replaces the one account's URL (the
-    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL."""
+    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL. `hub_transport`
+    carries every hub's requests instead of the network (the shell's simulated hub)."""
     accounts = settings.accounts()
     clients: dict[str, FivetranClient] = {}
     members: list[Member] = []
@@ -135,7 +137,13 @@ def pipelines(
     hubs: dict[str, HvrClient] = {}
     for hub in settings.hubs():
         hub_client = HvrClient(
-            hub.url, hub.username, hub.password.get_secret_value(), hub.hub, hub.api_version, sleep=sleep
+            hub.url,
+            hub.username,
+            hub.password.get_secret_value(),
+            hub.hub,
+            hub.api_version,
+            sleep=sleep,
+            transport=hub_transport,
         )
         hubs[hub.name] = hub_client
         hub_source = HubSource(hub.name, hub_client)
