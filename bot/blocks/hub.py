@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks import ids
-from bot.blocks.health import EMOJI, LABEL, badge
+from bot.blocks.health import EMOJI, HUB_STEP, LABEL, badge
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, header, section
 from bot.blocks.message import Message
 from bot.blocks.text import ago, clip, count, duration, esc
@@ -39,20 +39,12 @@ def _name(view: ChannelView) -> str:
 
 
 def hub_next_step(view: ChannelView, health: Health) -> str:
-    """What to do about this channel, in the hub's terms (escaped)."""
-    if health is Health.INCOMPLETE:
-        return "Activate the channel in the hub: it has no capture or integrate job yet"
+    """What to do about this channel, in the hub's terms (escaped); a delay names the SLA it is over."""
     if health is Health.FAILING:
         return "Fix the job's error below, then Sync: it starts the jobs again, retrying the failed one"
-    if health is Health.PAUSED:
-        return "Resume when ready: it unsuspends the jobs and starts them"
-    if health is Health.SYNCING:
-        return "A refresh is running; it ends on its own"
-    if health is Health.DELAYED:
-        sla = view.sla_seconds
-        over = f" of {duration(sla)}" if sla is not None else ""
-        return f"Its latency is over its SLA{over}: check the integrate job and the target"
-    return "Nothing to do"
+    if health is Health.DELAYED and view.sla_seconds is not None:
+        return f"Its latency is over its SLA of {duration(view.sla_seconds)}: check the integrate job and the target"
+    return HUB_STEP[health]
 
 
 def _location_line(loc: LocationView) -> str:

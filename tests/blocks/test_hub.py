@@ -171,3 +171,18 @@ def test_many_tables_are_paged() -> None:
         if "Re-sync" not in e["text"]["text"]
     ]
     assert pager == ["◀ Prev", "Next ▶"]
+
+
+def test_a_channels_list_row_says_the_hubs_next_step_and_offers_its_tables() -> None:
+    from bot.blocks.rows import connector_row
+    from bot.services.pipelines.snapshot import AccountSnapshot
+
+    row = as_connection("east", "hvrhub", CHANNEL, JOBS)
+    snapshot = AccountSnapshot({}, {row.id: row}, NOW, {row.id: Health.FAILING})
+    block = connector_row(snapshot, row, 0, now=NOW)
+    assert block["text"]["text"] == (
+        ":x: *orders* · hvr6 · hvrhub\n"
+        "Failing · Fix the job's error (`/hvr show`), then Sync: it starts the jobs again, retrying the failed one"
+    )
+    menu = [o["text"]["text"] for o in block["accessory"]["options"]]
+    assert menu == ["Show", "Sync", "Pause", "Run setup tests", "Tables"]

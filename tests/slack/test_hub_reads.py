@@ -88,3 +88,10 @@ async def test_a_hub_that_is_down_is_said_in_the_hubs_name(rig: Rig) -> None:
     rig.transport.down = True
     said = (await rig.say("show orders")).last.text
     assert "The HVR hub east" in said and "Fivetran" not in said
+
+
+async def test_the_tables_of_a_list_rows_menu_open_the_channels_tables(rig: Rig) -> None:
+    out = RecordingResponder()
+    value = ids.menu_value(ids.TABLES, "east:orders")
+    await rig.router.action(ids.aid(ids.ROW_MENU, 3), value, Actor("U1", "C1"), out)
+    assert out.replies[-1].message.blocks[0]["text"]["text"] == "Tables of east:orders"
