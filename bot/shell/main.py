@@ -240,8 +240,8 @@ async def _environment(
             )
             banner = (
                 f"hvr-bot shell — {what} ({demo_accounts.connections} connectors) and simulated HVR hub "
-                f"{DEMO_HUB} ({demo_accounts.channels} channels), seed {DEMO_SEED}, "
-                f"time runs {speed:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
+                f"{DEMO_HUB} ({demo_accounts.channels} channels); seed {DEMO_SEED}, "
+                f"time runs {speed:g}× faster. Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
                 f"{DEMO_VIEWER} viewer (--user)."
             )
         else:
