@@ -186,10 +186,13 @@ def build_bot(
     database: Database | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     clock: Callable[[], float] = time.monotonic,
+    hub_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Bot:
     """Everything from Settings; the keyword arguments are the seams tests and the shell replace."""
     http = fivetran_http or httpx.AsyncClient()
-    pipes = pipelines(settings, http, fivetran_base_url, follow_policy, snapshot_ttl, sleep, now, clock)
+    pipes = pipelines(
+        settings, http, fivetran_base_url, follow_policy, snapshot_ttl, sleep, now, clock, hub_transport
+    )
     database = database or Database(settings.database_url)
     web = slack or slack_client(settings)
     metrics, poster, holder, background = (
@@ -217,6 +220,7 @@ def build_bot(
         digests=out.digests,
         alerts=out.alerts,
         approvals=gov.approvals,
+        hubs=pipes.sources,
         default_tz=settings.hvr_timezone,
         resync_approval=settings.hvr_resync_approval,
         admins=tuple(settings.hvr_admins),

@@ -37,7 +37,7 @@ from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
 from bot.services.pipelines.hub_source import HubSource
-from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
+from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
@@ -116,9 +116,11 @@ def pipelines(
     sleep: Sleep,
     now: Callable[[], datetime],
     clock: Callable[[], float],
+    hub_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Pipelines:
     """One client, budget and snapshot cache per account. `base_url` replaces the one account's URL (the
-    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL."""
+    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL. `hub_transport`
+    carries every hub's requests instead of the network (the shell's simulated hub)."""
     accounts = settings.accounts()
     clients: dict[str, FivetranClient] = {}
     members: list[Member] = []
@@ -135,7 +137,13 @@ def pipelines(
     hubs: dict[str, HvrClient] = {}
     for hub in settings.hubs():
         hub_client = HvrClient(
-            hub.url, hub.username, hub.password.get_secret_value(), hub.hub, hub.api_version, sleep=sleep
+            hub.url,
+            hub.username,
+            hub.password.get_secret_value(),
+            hub.hub,
+            hub.api_version,
+            sleep=sleep,
+            transport=hub_transport,
         )
         hubs[hub.name] = hub_client
         hub_source = HubSource(hub.name, hub_client)
@@ -261,7 +269,7 @@ def outbox(
 def channels(
     settings: Settings,
     database: Database,
-    cache: LiveSnapshots,
+    cache: Sources,
     poster: OutboxPoster,
     metrics: BotMetrics,
     holder: str,
@@ -314,6 +322,8 @@ def channels(
         handle=alerts.handle,
         interval=settings.hvr_watch_interval,
         kinds=KINDS_WITH_WEBHOOKS if all_send_webhooks else KINDS_WITHOUT_WEBHOOKS,
+        hubs=cache.hubs,
+        last_error=cache.last_error,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     return Channels(subscriptions, digests, scheduler, alerts, watcher, incidents)

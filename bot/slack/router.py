@@ -295,7 +295,9 @@ class Router:
         elif base == ids.TABLES:
             schema = fields.get("s")
             schema = schema if isinstance(schema, str) else None
-            await self.reads.tables(turn, str(fields.get("c", "")), schema, _page(fields), replace=True)
+            # a list row's menu carries the bare key (a channel's Tables), a view's button a packed value
+            connection = str(fields.get("c") or (value if from_menu else ""))
+            await self.reads.tables(turn, connection, schema, _page(fields), replace=not from_menu)
         elif base in (ids.SYNC, ids.FORCE_SYNC):
             await self.changes.sync(turn, value, force=base == ids.FORCE_SYNC, confirmed=True)
         elif base in (ids.PAUSE, ids.RESUME, ids.TEST):
