@@ -140,6 +140,7 @@ class Bot:
             await self.scheduler.start()
             self.watcher.start()
             self.channels.incidents.start()  # reminders and snooze ends
+            self.outbox.purge.start()  # delivered rows past their retention
             self.follows.start_monitor()  # resumes follows a previous process left, then keeps looking
             self.interrupted.start()
             self._jobs = True
@@ -157,6 +158,7 @@ class Bot:
             await self.interrupted.stop()
             await self.watcher.stop()
             await self.channels.incidents.stop()
+            await self.outbox.purge.stop()
             await self.scheduler.stop()
         if not await self.background.drain(drain_seconds):
             log.info("stopping %d unfinished background tasks", self.background.pending)

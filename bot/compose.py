@@ -44,6 +44,7 @@ from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.deliverer import Deliverer
 from bot.services.runtime.outbox import OutboxPoster
+from bot.services.runtime.outbox_purge import OutboxPurge
 from bot.slack.poster import SlackPoster
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
@@ -238,6 +239,7 @@ class Outbox:
     repo: OutboxRepo
     poster: OutboxPoster
     deliverer: Deliverer
+    purge: OutboxPurge
 
 
 def outbox(
@@ -255,7 +257,8 @@ def outbox(
     deliverer = Deliverer(
         repo, SlackPoster(direct, interval=0.0), holder=holder, now=now, sleep=sleep, observer=metrics
     )
-    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer)
+    purge = OutboxPurge(repo, now=now, sleep=sleep)
+    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge)
 
 
 def channels(

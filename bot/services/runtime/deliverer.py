@@ -19,7 +19,6 @@ told from one Slack never got: it is posted again. The window is one round trip;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -27,6 +26,7 @@ from typing import Protocol
 from bot.blocks.delayed import with_delay_note
 from bot.blocks.message import Message
 from bot.clock import Now, Sleep, utcnow
+from bot.services.runtime.background import Periodic
 from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
 from bot.storage.outbox import OutboxRepo, OutboxRow
 
@@ -106,7 +106,9 @@ class Deliverer:
         self._observer = observer or _Unobserved()
         self._paced: dict[str, datetime] = {}
         self._woken = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._was_woken = False
+        # a failed pass (the database away) is logged; the next one retries
+        self._loop = Periodic("outbox-deliverer", self._pass, every=poll_s, pause=self._pause)
 
     def wake(self) -> None:
         """Something was just written: look now rather than at the next poll."""
@@ -227,39 +229,24 @@ class Deliverer:
     # --- running in the background ----------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-deliverer")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        woken = False
-        while True:
-            self._woken.clear()
-            try:
-                settled = await self.run_once()
-                if not settled:
-                    await self.backlog()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox: delivery pass failed")  # the database away: the next pass retries
-                settled = 0
-            if settled:
-                continue
-            # A wake comes from inside the writer's transaction, which may not have committed when this
-            # pass looked (PostgreSQL): look again soon rather than at the next poll.
-            soon = WOKEN_RECHECK_S if woken else self._poll_s
-            woken = await self._pause(min(soon, self._pace_s) if self._paced else soon)
+    async def _pass(self) -> float:
+        """One pass of the loop; how long to wait before the next (0 when it settled something)."""
+        self._woken.clear()
+        if await self.run_once():
+            return 0.0
+        await self.backlog()
+        # A wake comes from inside the writer's transaction, which may not have committed when this
+        # pass looked (PostgreSQL): look again soon rather than at the next poll.
+        soon = WOKEN_RECHECK_S if self._was_woken else self._poll_s
+        return min(soon, self._pace_s) if self._paced else soon
 
-    async def _pause(self, seconds: float) -> bool:
-        """The injected sleep, cut short by `wake`; True when woken."""
+    async def _pause(self, seconds: float) -> None:
+        """The injected sleep, cut short by `wake`."""
         sleeping = asyncio.ensure_future(self._sleep(seconds))
         woken = asyncio.ensure_future(self._woken.wait())
         try:
@@ -267,4 +254,4 @@ class Deliverer:
         finally:
             for waiting in (sleeping, woken):
                 waiting.cancel()
-        return woken.done() and not woken.cancelled()
+        self._was_woken = woken.done() and not woken.cancelled()
