@@ -200,8 +200,8 @@ def build_bot(
         new_holder(),
         Background(),
     )
-    gov = governance(settings, database, web, poster, pipes, dedupe, holder, now, clock)
     owed = outbox(database, web, metrics, holder, now, sleep)
+    gov = governance(settings, database, web, owed.poster, pipes, dedupe, holder, now, clock)
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
     follows = follow_keeper(database, pipes, gov, background, poster, holder, now, clock, sleep)
     deps = Deps(

@@ -200,7 +200,7 @@ def governance(
     settings: Settings,
     database: Database,
     web: AsyncWebClient,
-    poster: SlackPoster,
+    owed: OutboxPoster,
     pipelines: Pipelines,
     dedupe: Dedupe | None,
     holder: str,
@@ -212,7 +212,13 @@ def governance(
         policy=_access_policy(settings, web, access, clock),
         access=access,
         audit_repo=audit_repo,
-        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        # the mirror is owed with the entry: through the outbox, in the entry's transaction
+        auditor=Auditor(
+            audit_repo,
+            poster=owed.for_origin("audit"),
+            mirror_channel=settings.hvr_audit_channel,
+            unit=database.unit,
+        ),
         bulk=BulkService(BulkRepo(database), pipelines.actions, clock=clock, now=now, holder=holder),
         approvals=ApprovalRepo(database, clock=now),
         # Kept in the database, so that a retry delivered to another replica is recognised too.

@@ -8,11 +8,22 @@ it (the alert's claim, the fire's claim); outside, in a transaction of its own.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from bot.blocks.message import Message
 from bot.services.runtime.posting import MessageRef
 from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
+
+
+# `Database.unit`: one transaction for the state change and the outbox row it owes.
+Unit = Callable[[], AbstractAsyncContextManager[None]]
+
+
+def no_unit() -> AbstractAsyncContextManager[None]:
+    """For a service used without a database (tests with a fake poster): each write on its own."""
+    return contextlib.nullcontext()
 
 
 def _nothing() -> None:
