@@ -203,7 +203,9 @@ def build_bot(
     owed = outbox(database, web, metrics, holder, now, sleep)
     gov = governance(settings, database, web, owed.poster, pipes, dedupe, holder, now, clock)
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
-    follows = follow_keeper(database, pipes, gov, background, poster, holder, now, clock, sleep)
+    follows = follow_keeper(
+        database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep
+    )
     deps = Deps(
         cache=pipes.sources,
         actions=pipes.actions,

@@ -6,7 +6,8 @@ parallel. Slack takes about a message a second per channel: a channel just poste
 second is over, so no claim and no posting slot is held through that wait.
 
 Slack's answers decide what happens to a row:
-- accepted: done, with the ts recorded at once (it replaces the row's placeholder wherever stored);
+- accepted: done, with the ts recorded at once (it replaces the row's placeholder wherever stored; an
+  edit of a message deleted meanwhile is posted anew, and the new ts replaces the deleted one's);
 - 5xx, a timeout, the network, 429: tried again with backoff (a 429's `Retry-After` honoured), for up to
   `give_up_after` (24 hours), then given up with an error in the log;
 - refused for good (`PostError`: not_in_channel, invalid_blocks, …): done, with a warning.
@@ -143,7 +144,7 @@ class Deliverer:
     async def _deliver(self, row: OutboxRow) -> None:
         now = self._now()
         try:
-            ts = await self._send(row, now)
+            ts, replaces = await self._send(row, now)
         except _Gone:
             await self._settle(row, await self._repo.finish(row.id, self.holder, "skipped: nothing to edit"))
             self._observer.outbox_delivery("skipped")
@@ -160,10 +161,11 @@ class Deliverer:
             return
         finally:
             self._paced[row.channel_id] = self._now() + timedelta(seconds=self._pace_s)
-        await self._settle(row, await self._repo.delivered(row.id, self.holder, ts))
+        await self._settle(row, await self._repo.delivered(row.id, self.holder, ts, replaces=replaces))
         self._observer.outbox_delivery("delivered" if row.attempts == 0 else "delivered_late")
 
-    async def _send(self, row: OutboxRow, now: datetime) -> str | None:
+    async def _send(self, row: OutboxRow, now: datetime) -> tuple[str | None, str | None]:
+        """Slack's ts of the message now showing the row, and the ts of a deleted one it replaced."""
         target = await self._target(row)
         message = Message(row.text, row.blocks)
         waited = now - row.created_at
@@ -177,11 +179,11 @@ class Deliverer:
             except PostError as error:
                 if error.code not in GONE:
                     raise
-                return (await self._slack.post(row.channel_id, message)).ts
-            return target
+                return (await self._slack.post(row.channel_id, message)).ts, target
+            return target, None
         # a reply whose parent never reached Slack is still news: posted in the channel instead
         ref = await self._slack.post(row.channel_id, message, thread_ts=target, broadcast=row.broadcast)
-        return ref.ts
+        return ref.ts, None
 
     async def _target(self, row: OutboxRow) -> str | None:
         if row.after_id is None:
