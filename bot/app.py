@@ -150,6 +150,17 @@ class Bot:
         """Messages owed to Slack and the oldest one's age in seconds (readiness, the doctor)."""
         return await self.outbox.deliverer.backlog()
 
+    async def outbox_delivered(self, within: float, *, every: float = 0.05) -> bool:
+        """Waits, the deliverer running, until nothing is owed to Slack (the shell before it exits: a
+        followed sync's last state goes through the outbox); True when so within `within` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (await self.outbox.repo.stats()).depth:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(every)
+        return True
+
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Stop taking scheduled work (claims not done are released for another replica), let in-flight
         work finish for a moment, then stop it and close the clients."""
@@ -203,9 +214,7 @@ def build_bot(
     owed = outbox(database, web, metrics, holder, now, sleep)
     gov = governance(settings, database, web, owed.poster, pipes, dedupe, holder, now, clock)
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
-    follows = follow_keeper(
-        database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep
-    )
+    follows = follow_keeper(database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep)
     deps = Deps(
         cache=pipes.sources,
         actions=pipes.actions,

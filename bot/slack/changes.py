@@ -23,7 +23,6 @@ from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 
-
 # How long a historical re-sync request waits for a second admin: a working day and a night, after which
 # the situation it was asked in has likely changed and it must be asked again.
 APPROVAL_TTL = timedelta(hours=24)

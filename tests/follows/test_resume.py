@@ -33,7 +33,6 @@ from bot.storage.outbox import OutboxRepo
 from tests.fakes import FakePoster, FakeSleep
 from tests.simulator.aliases import watched
 
-
 Deliverers = list[Deliverer]
 
 

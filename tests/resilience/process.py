@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+import bot
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory
@@ -76,6 +77,8 @@ class Deployment:
     def _base_env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
+            # the `bot` under test, not whichever the interpreter has installed (a worktree's own)
+            "PYTHONPATH": str(Path(bot.__file__).resolve().parents[1]),
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": self.double.api_url,

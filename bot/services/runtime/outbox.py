@@ -16,7 +16,6 @@ from bot.blocks.message import Message
 from bot.services.runtime.posting import Located, MessageRef
 from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
 
-
 # `Database.unit`: one transaction for the state change and the outbox row it owes.
 Unit = Callable[[], AbstractAsyncContextManager[None]]
 

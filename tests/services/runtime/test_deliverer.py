@@ -178,3 +178,18 @@ async def test_two_deliverers_send_a_message_once(database: Database, clock: Fak
     await asyncio.gather(a.run_once(), b.run_once())
 
     assert [p[1] for p in slack.posted] == ["once"]
+
+
+async def test_an_edit_of_a_deleted_message_is_posted_anew_and_what_follows_goes_to_the_new_one(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack([PostError("message_not_found")])
+    poster, deliverer = setup(database, clock, slack)
+    await poster.update("C1", "1600000000.000100", Message("succeeded"))  # someone deleted that message
+    await poster.post("C1", Message("<@U1> it ended"), thread_ts="1600000000.000100")
+
+    await deliverer.drain()
+
+    (anew, reply) = slack.posted
+    assert anew == ("C1", "succeeded", None)
+    assert reply == ("C1", "<@U1> it ended", "1700000001.000100")  # under the new message, not the deleted

@@ -44,7 +44,9 @@ async def test_each_pass_is_followed_by_the_usual_pause_until_stopped() -> None:
     await loop.stop()  # stopping what is stopped does nothing
 
 
-async def test_a_failing_pass_is_logged_by_name_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_pass_is_logged_by_name_and_the_loop_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     outcomes = iter([RuntimeError("database away"), None])
 
     async def step() -> None:
