@@ -211,7 +211,7 @@ def build_bot(
         new_holder(),
         Background(),
     )
-    owed = outbox(database, web, metrics, holder, now, sleep)
+    owed = outbox(database, web, metrics, holder, now, clock, sleep)
     gov = governance(settings, database, web, owed.poster, pipes, dedupe, holder, now, clock)
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
     follows = follow_keeper(database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep)

@@ -254,6 +254,7 @@ def outbox(
     metrics: BotMetrics,
     holder: str,
     now: Callable[[], datetime],
+    clock: Callable[[], float],
     sleep: Sleep,
 ) -> Outbox:
     repo = OutboxRepo(database, clock=now)
@@ -261,7 +262,13 @@ def outbox(
     # the row released rather than slept through in the client, and its pacing is its own.
     direct = AsyncWebClient(token=web.token, base_url=web.base_url, timeout=web.timeout, retry_handlers=[])
     deliverer = Deliverer(
-        repo, SlackPoster(direct, interval=0.0), holder=holder, now=now, sleep=sleep, observer=metrics
+        repo,
+        SlackPoster(direct, interval=0.0),
+        holder=holder,
+        now=now,
+        clock=clock,
+        sleep=sleep,
+        observer=metrics,
     )
     purge = OutboxPurge(repo, now=now, sleep=sleep)
     return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge)
@@ -290,10 +297,11 @@ def channels(
         observer=metrics,
         unit=database.unit,
     )
-    claims, alert_messages = EventClaimRepo(database), AlertMessageRepo(database)
+    # on the bot's clock, as the incidents' tick is: an alert's age is then what it says (a driven clock)
+    claims, alert_messages = EventClaimRepo(database, clock=now), AlertMessageRepo(database, clock=now)
     incidents = IncidentService(
         alert_messages=alert_messages,
-        snoozes=SnoozeRepo(database),
+        snoozes=SnoozeRepo(database, clock=now),
         claims=claims,
         snapshots=cache,
         poster=poster.for_origin("alert"),

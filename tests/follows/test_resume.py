@@ -61,7 +61,16 @@ class Rig:
         if outbox is not None:
             repo = OutboxRepo(self.database, clock=self.clock.now)
             owed, unit = OutboxPoster(repo), self.database.unit
-            outbox.append(Deliverer(repo, poster, holder=holder, now=self.clock.now, sleep=sleep))
+            outbox.append(
+                Deliverer(
+                    repo,
+                    poster,
+                    holder=holder,
+                    now=self.clock.now,
+                    clock=lambda: self.clock.now().timestamp(),
+                    sleep=sleep,
+                )
+            )
         # one clock for the follower and the keeper: how long a sync took is then the simulated time
         elapsed = lambda: self.clock.now().timestamp()  # noqa: E731
         follower = SyncFollower(

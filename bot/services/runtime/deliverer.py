@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -88,6 +90,7 @@ class Deliverer:
         *,
         holder: str,
         now: Now = utcnow,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         lease_s: float = LEASE_S,
         poll_s: float = POLL_S,
@@ -105,7 +108,10 @@ class Deliverer:
         self._pace_s = pace_s
         self._give_up_after = give_up_after
         self._observer = observer or _Unobserved()
-        self._paced: dict[str, datetime] = {}
+        # Pacing is Slack's, in real seconds: on `clock`, not on the wall clock `now`, which a test (or
+        # an NTP step) may hold still or move, and would then hold a channel back or let it flood.
+        self._clock = clock
+        self._paced: dict[str, float] = {}
         self._woken = asyncio.Event()
         self._was_woken = False
         # a failed pass (the database away) is logged; the next one retries
@@ -124,8 +130,8 @@ class Deliverer:
 
     async def run_once(self) -> int:
         """One pass: claims the due channel heads and sends them. Returns how many rows were settled."""
-        now = self._now()
-        self._paced = {c: t for c, t in self._paced.items() if t > now}
+        moment = self._clock()
+        self._paced = {c: t for c, t in self._paced.items() if t > moment}
         rows = await self._repo.claim_heads(
             self.holder, self._lease_s, limit=CONCURRENCY, skip=frozenset(self._paced)
         )
@@ -160,7 +166,7 @@ class Deliverer:
             await self._later(row, error, now)
             return
         finally:
-            self._paced[row.channel_id] = self._now() + timedelta(seconds=self._pace_s)
+            self._paced[row.channel_id] = self._clock() + self._pace_s
         await self._settle(row, await self._repo.delivered(row.id, self.holder, ts, replaces=replaces))
         self._observer.outbox_delivery("delivered" if row.attempts == 0 else "delivered_late")
 
