@@ -44,6 +44,7 @@ from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.deliverer import Deliverer
 from bot.services.runtime.outbox import OutboxPoster
+from bot.services.runtime.outbox_purge import OutboxPurge
 from bot.slack.poster import SlackPoster
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
@@ -207,7 +208,7 @@ def governance(
     settings: Settings,
     database: Database,
     web: AsyncWebClient,
-    poster: SlackPoster,
+    owed: OutboxPoster,
     pipelines: Pipelines,
     dedupe: Dedupe | None,
     holder: str,
@@ -219,7 +220,13 @@ def governance(
         policy=_access_policy(settings, web, access, clock),
         access=access,
         audit_repo=audit_repo,
-        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        # the mirror is owed with the entry: through the outbox, in the entry's transaction
+        auditor=Auditor(
+            audit_repo,
+            poster=owed.for_origin("audit"),
+            mirror_channel=settings.hvr_audit_channel,
+            unit=database.unit,
+        ),
         bulk=BulkService(BulkRepo(database), pipelines.actions, clock=clock, now=now, holder=holder),
         approvals=ApprovalRepo(database, clock=now),
         # Kept in the database, so that a retry delivered to another replica is recognised too.
@@ -246,6 +253,7 @@ class Outbox:
     repo: OutboxRepo
     poster: OutboxPoster
     deliverer: Deliverer
+    purge: OutboxPurge
 
 
 def outbox(
@@ -254,6 +262,7 @@ def outbox(
     metrics: BotMetrics,
     holder: str,
     now: Callable[[], datetime],
+    clock: Callable[[], float],
     sleep: Sleep,
 ) -> Outbox:
     repo = OutboxRepo(database, clock=now)
@@ -261,9 +270,16 @@ def outbox(
     # the row released rather than slept through in the client, and its pacing is its own.
     direct = AsyncWebClient(token=web.token, base_url=web.base_url, timeout=web.timeout, retry_handlers=[])
     deliverer = Deliverer(
-        repo, SlackPoster(direct, interval=0.0), holder=holder, now=now, sleep=sleep, observer=metrics
+        repo,
+        SlackPoster(direct, interval=0.0),
+        holder=holder,
+        now=now,
+        clock=clock,
+        sleep=sleep,
+        observer=metrics,
     )
-    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer)
+    purge = OutboxPurge(repo, now=now, sleep=sleep)
+    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge)
 
 
 def channels(
@@ -289,10 +305,11 @@ def channels(
         observer=metrics,
         unit=database.unit,
     )
-    claims, alert_messages = EventClaimRepo(database), AlertMessageRepo(database)
+    # on the bot's clock, as the incidents' tick is: an alert's age is then what it says (a driven clock)
+    claims, alert_messages = EventClaimRepo(database, clock=now), AlertMessageRepo(database, clock=now)
     incidents = IncidentService(
         alert_messages=alert_messages,
-        snoozes=SnoozeRepo(database),
+        snoozes=SnoozeRepo(database, clock=now),
         claims=claims,
         snapshots=cache,
         poster=poster.for_origin("alert"),
@@ -335,6 +352,7 @@ def follow_keeper(
     gov: Governance,
     background: Background,
     poster: SlackPoster,
+    owed: OutboxPoster,
     holder: str,
     now: Callable[[], datetime],
     clock: Callable[[], float],
@@ -347,9 +365,12 @@ def follow_keeper(
         poster,
         render_followed,
         notice=follow_notice,
+        # the status message and the final state are owed with the follow's record
+        owed=owed.for_origin("follow"),
         actions=pipes.actions,
         auditor=gov.auditor,
         holder=holder,
+        unit=database.unit,
         now=now,
         clock=clock,
         sleep=sleep,

@@ -147,6 +147,7 @@ async def _session(
             if pending:
                 write(f"Waiting for {pending} followed sync{'s' if pending > 1 else ''} to finish…")
             await env.bot.background.drain(EXIT_WAIT_S)
+            await env.bot.outbox_delivered(EXIT_WAIT_S)  # their last state, owed to the channel
             await session.aclose()
     return 0
 

@@ -7,7 +7,6 @@ short window, audited before and after, and announced to the channel.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import NoReturn
@@ -23,8 +22,6 @@ from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
-
-log = logging.getLogger(__name__)
 
 # How long a historical re-sync request waits for a second admin: a working day and a night, after which
 # the situation it was asked in has likely changed and it must be asked again.
@@ -84,25 +81,15 @@ class Changes(Flow):
             connection_id=connection.id,
             force=force,
         )
-        try:
-            ref = await turn.out.post(first)
-        except Exception:
-            # The sync is running in Fivetran: whatever Slack said, the person must hear that, and it is
-            # still followed, through the reply instead of a channel message.
-            log.exception("could not post the sync status of %s [%s]", connection.id, turn.request_id)
-            ref = None
-        if ref is None:
-            await turn.out.reply(first, in_channel=False)
+        # owed to the channel with its ts on the follow's record, in one transaction: Slack down, or the
+        # process killed now, and the same message is still posted once and followed to its end
+        record = await self.deps.follows.announce(record, first)
 
-        async def deliver(message: Message) -> None:
-            if ref is not None:
-                await turn.out.update(ref, message)
-            else:
-                await turn.out.reply(message, replace=True)
+        async def tell_the_person(message: Message) -> None:
+            # the channel refused the status message: the person hears through their command's answer
+            await turn.out.reply(message, replace=True)
 
-        await self.deps.follows.follow(
-            record, message_ts=ref.ts if ref is not None else None, deliver=deliver
-        )
+        await self.deps.follows.follow(record, fallback=tell_the_person)
 
     async def pause_resume_test(self, turn: Turn, action: str, query: str, *, confirmed: bool) -> None:
 
