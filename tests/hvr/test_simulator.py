@@ -81,7 +81,7 @@ async def test_suspend_and_compare_to_done(world: tuple[Hub, HvrClient, ManualCl
     hub, client, clock = world
     await client.suspend_jobs(["orders-cap-orders_src", "orders-integ-dwh"])
     assert hub.jobs["orders-integ-dwh"]["state"] == "SUSPEND"
-    ev_id = await client.compare("orders")
+    ev_id = await client.post_event("compare", "orders")
     (active,) = await client.events(ev_id)
     assert active.state == "ACTIVE"
     clock.advance(31)

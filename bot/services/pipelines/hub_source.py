@@ -15,7 +15,7 @@ from typing import TypeVar
 from bot.fivetran import errors as ft
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.hvr import errors as hv
-from bot.hvr.client import HvrClient
+from bot.hvr.client import EventKind, HvrClient
 from bot.hvr.models import Channel, Job
 from bot.keys import qualify, remote_id
 from bot.services.pipelines.hub_health import as_connection, channel_jobs
@@ -107,18 +107,22 @@ class HubSource:
         )
         return "Sync started"
 
-    async def _event(self, kind: str, key: str, tables: Sequence[str] | None) -> str:
+    async def _event(self, kind: EventKind, key: str, tables: Sequence[str] | None) -> str:
         channel, _ = await self._channel(key)
         if not channel.source_locs or not channel.target_locs:
             raise ft.BadRequest(
                 f"The channel {channel.name} has no source or no target location.", operation=kind
             )
-        post = self.client.refresh if kind == "refresh" else self.client.compare
-        posted = await self._call(
+        return await self._call(
             kind,
-            post(channel.name, tables, source_loc=channel.source_locs[0], target_loc=channel.target_locs[0]),
+            self.client.post_event(
+                kind,
+                channel.name,
+                tables,
+                source_loc=channel.source_locs[0],
+                target_loc=channel.target_locs[0],
+            ),
         )
-        return posted
 
     async def resync(self, connection_id: str, scope: Mapping[str, Sequence[str]] | None = None) -> str:
         tables = None if scope is None else [t for names in scope.values() for t in names]
