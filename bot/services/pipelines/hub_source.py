@@ -16,9 +16,10 @@ from bot.fivetran import errors as ft
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.hvr import errors as hv
 from bot.hvr.client import EventKind, HvrClient
-from bot.hvr.models import Channel, Job
+from bot.hvr.models import Channel, Event, Job
 from bot.keys import qualify, remote_id
 from bot.services.pipelines.hub_health import as_connection, channel_jobs
+from bot.services.pipelines.operations import EventState, JobView, OperationView, TableOutcome
 
 T = TypeVar("T")
 
@@ -41,6 +42,23 @@ def translate(error: hv.HvrError, operation: str) -> ft.FivetranError:
         cls = next((f for h, f in kinds.items() if isinstance(error, h)), ft.StatusError)
         return cls(message, status_code=error.status_code, operation=operation)
     return ft.DecodeError(message, operation=operation)
+
+
+_STATES = {"DONE": EventState.DONE, "FAILED": EventState.FAILED, "CANCELED": EventState.CANCELED}
+
+
+def operation_view(event: Event) -> OperationView:
+    """An event as the follower reads it: its state, and per table the compare's verdict (the
+    `compare_state` result when the hub gave one, else every result it gave for the table)."""
+    tables = []
+    for table, results in event.table_results().items():
+        verdict = results.get("compare_state")
+        if verdict is None:
+            verdict = "; ".join(f"{k} {v}" if v else k for k, v in results.items())
+        tables.append(TableOutcome(table or "(all tables)", verdict or "no result"))
+    state = _STATES.get(event.state.upper(), EventState.ACTIVE)
+    note = "" if state in (EventState.ACTIVE, EventState.DONE) else (event.response or "")
+    return OperationView(event.ev_id, event.type.lower(), state, note=note, tables=tuple(tables))
 
 
 class NotForHubs(ft.BadRequest):
@@ -134,6 +152,23 @@ class HubSource:
     async def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> str:
         """`compare <pipeline> [<table>…]` (HVR only): the event's id, followed until it ends."""
         return await self._event("compare", connection_id, tables)
+
+    async def event(self, connection_id: str, event_id: str) -> OperationView:
+        """The event the bot posted about this channel, as the hub says it is now."""
+        found = await self._call("events", self.client.events(event_id))
+        for event in found:
+            if event.ev_id == event_id:
+                return operation_view(event)
+        raise ft.NotFound(f"The hub {self.name} knows no event {event_id}.", operation="events")
+
+    async def jobs(self, connection_id: str) -> list[JobView]:
+        """The channel's capture and integrate jobs now (what a sync started)."""
+        name = remote_id(connection_id)
+        found = await self._call("jobs", self.client.jobs(name, fetch_latency=False))
+        return [
+            JobView(j.name, j.state, failing=j.failing, suspended=j.suspended)
+            for j in channel_jobs(name, found)
+        ]
 
     async def run_setup_tests(self, connection_id: str) -> Connection:
         channel, jobs = await self._channel(connection_id)
