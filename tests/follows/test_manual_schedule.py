@@ -17,6 +17,7 @@ from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
 from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.hub_follower import HubFollower
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.storage.audit import AuditRepo
@@ -61,6 +62,7 @@ class Rig:
         return FollowKeeper(
             FollowRepo(self.database, clock=self.clock),
             follower,
+            HubFollower(self.account, sleep=sleep, clock=self.clock.timestamp),  # type: ignore[arg-type]
             background,
             poster,
             render_followed,

@@ -19,6 +19,7 @@ from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
 from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.hub_follower import HubFollower
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.simulator import ManualClock, Simulator, build_app
@@ -48,6 +49,7 @@ class Rig:
         return FollowKeeper(
             repo,
             follower,
+            HubFollower(self.client, sleep=sleep, clock=elapsed),
             background,
             poster,
             render_followed,
