@@ -266,7 +266,9 @@ class _TakenOver(Exception):
 async def _lost_event(elapsed: float) -> AsyncIterator[FollowUpdate]:
     """A process died between posting the event and recording its id: nothing says which it was."""
     yield FollowUpdate(
-        Phase.LOST, elapsed, note="I restarted before the hub's answer was on record; `/hvr show` tells its state."
+        Phase.LOST,
+        elapsed,
+        note="I restarted before the hub's answer was on record; `/hvr show` tells its state.",
     )
 
 

@@ -24,7 +24,11 @@ from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, Pha
 
 Heartbeat = Callable[[], Awaitable[None]]
 
-_ENDS = {EventState.DONE: Phase.SUCCEEDED, EventState.FAILED: Phase.FAILED, EventState.CANCELED: Phase.CANCELED}
+_ENDS = {
+    EventState.DONE: Phase.SUCCEEDED,
+    EventState.FAILED: Phase.FAILED,
+    EventState.CANCELED: Phase.CANCELED,
+}
 
 
 class HubFollower:
@@ -71,7 +75,9 @@ class HubFollower:
             except FivetranError as error:
                 errors += 1
                 if errors >= self.policy.max_consecutive_errors:
-                    yield FollowUpdate(Phase.LOST, elapsed, note=f"The hub could not be asked: {error.message}")
+                    yield FollowUpdate(
+                        Phase.LOST, elapsed, note=f"The hub could not be asked: {error.message}"
+                    )
                     return
                 continue
             errors = 0
@@ -96,7 +102,9 @@ class HubFollower:
             except FivetranError as error:
                 errors += 1
                 if errors >= self.policy.max_consecutive_errors:
-                    yield FollowUpdate(Phase.LOST, elapsed, note=f"The hub could not be asked: {error.message}")
+                    yield FollowUpdate(
+                        Phase.LOST, elapsed, note=f"The hub could not be asked: {error.message}"
+                    )
                     return
                 continue
             errors = 0
@@ -106,9 +114,7 @@ class HubFollower:
                 return
             if elapsed >= self.policy.jobs_give_up_after:
                 waiting = ", ".join(f"{j.name} ({j.state or 'no state'})" for j in jobs if not j.running)
-                yield FollowUpdate(
-                    Phase.GAVE_UP, elapsed, note=f"Not running yet: {waiting}.", jobs=jobs
-                )
+                yield FollowUpdate(Phase.GAVE_UP, elapsed, note=f"Not running yet: {waiting}.", jobs=jobs)
                 return
 
 
