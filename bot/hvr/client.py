@@ -298,9 +298,7 @@ class HvrClient:
         data = await self._json(kind, "POST", self._hub_path(f"channels/{_seg(channel)}/{kind}"), json=body)
         return _parse(PostedEvent, data, kind).posted_ev_id
 
-    async def _ends(
-        self, kind: str, channel: str, source: str | None, target: str | None
-    ) -> tuple[str, str]:
+    async def _ends(self, kind: str, channel: str, source: str | None, target: str | None) -> tuple[str, str]:
         """The channel's one source and one target from its definition, when the caller named none."""
         found = [c for c in await self.channels(channel) if c.name == channel]
         if not found:

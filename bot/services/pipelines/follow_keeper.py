@@ -23,7 +23,7 @@ from bot.fivetran.models import Connection
 from bot.services.governance.audit import AuditContext, AuditLog
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.hub_follower import Heartbeat, HubFollower
-from bot.services.pipelines.hub_health import HVR_SERVICE
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase, Restarts, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.holders import holder_is_gone
@@ -88,7 +88,7 @@ class FollowKeeper:
         """Put the follow on record before the sync is triggered: a crash between the trigger and the
         first channel message then still leaves something for the next process to finish. A sync of an
         HVR channel is followed by its jobs (`hub_follower.py`), a refresh or compare by its event."""
-        if kind is FollowKind.SYNC and connection.service == HVR_SERVICE:
+        if kind is FollowKind.SYNC and is_hub_channel(connection):
             kind = FollowKind.JOBS
         follow_id = await self.repo.add(
             connection_id=connection.id,
