@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub
+from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub, SimRequest
 
 Handler = Callable[[Hub, Request], Awaitable[Response]]
 _HUB = "/api/{version}/hubs/{hub}"
@@ -128,6 +128,11 @@ async def sim_stats(hub: Hub, request: Request) -> Response:
     return JSONResponse(dict(hub.stats))
 
 
+async def sim_requests(hub: Hub, request: Request) -> Response:
+    """Every request received (the latest 10,000), oldest first, the `/_sim` ones included."""
+    return JSONResponse([r.__dict__ for r in hub.requests])
+
+
 async def sim_control(hub: Hub, request: Request) -> Response:
     body = await _body(request)
     action = request.path_params["action"]
@@ -158,6 +163,7 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
     (f"{_HUB}/channels/{{channel}}/compare", "POST", _event_op("Compare", "cmp"), True),
     (f"{_HUB}/locs/{{loc}}/test", "POST", loc_test, True),
     ("/_sim/stats", "GET", sim_stats, False),
+    ("/_sim/requests", "GET", sim_requests, False),
     ("/_sim/{action}", "POST", sim_control, False),
 ]
 
@@ -165,6 +171,15 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
 def _wrap(hub: Hub, path: str, handler: Handler, authed: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         hub.stats[path] += 1
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        params: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            params.setdefault(key, []).append(value)
+        hub.requests.append(SimRequest(request.method, request.url.path, params, body))
         if authed:
             header = request.headers.get("authorization", "")
             if not header.startswith("Bearer ") or not hub.valid(header[7:]):

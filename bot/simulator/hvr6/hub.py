@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,19 @@ class SimEvent:
     state: str = "ACTIVE"
 
 
+@dataclass(frozen=True)
+class SimRequest:
+    """One request as the hub received it: what tests assert on and check against the definition."""
+
+    method: str
+    path: str
+    params: dict[str, list[str]]
+    body: Any  # the JSON body, None when there was none
+
+
+REQUESTS_KEPT = 10_000  # a long demo keeps the latest only
+
+
 @dataclass
 class Hub:
     clock: Clock
@@ -51,6 +64,7 @@ class Hub:
     tokens: dict[str, datetime] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)
     stats: Counter[str] = field(default_factory=Counter)
+    requests: deque[SimRequest] = field(default_factory=lambda: deque(maxlen=REQUESTS_KEPT))
 
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
