@@ -60,6 +60,7 @@ async def locs(hub: Hub, request: Request) -> Response:
 
 
 async def jobs(hub: Hub, request: Request) -> Response:
+    hub.tick()  # a refresh or compare that ended meanwhile no longer runs as a job
     wanted = request.query_params.getlist("channel")
     latency = request.query_params.get("fetch") == "latency"
     out = {}

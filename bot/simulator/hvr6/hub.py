@@ -153,12 +153,15 @@ class Hub:
             now + timedelta(seconds=EVENT_SECONDS),
         )
         self.events[ev_id] = event
+        # the event runs as a job of the channel (`<chn>-refr-<src>-<tgt>`), which the jobs list shows
+        self.jobs[event.job] = {"state": "RUNNING", "num_retries": 0}
         return event
 
     def tick(self) -> None:
         for event in self.events.values():
             if event.state == "ACTIVE" and self.clock.now() >= event.ends_at:
                 event.state = "DONE"
+                self.jobs.pop(event.job, None)  # a refresh or compare job is gone once it has run
 
     def refreshing(self, channel: str) -> bool:
         self.tick()
