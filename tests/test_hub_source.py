@@ -156,9 +156,10 @@ async def test_jobs_are_the_channels_capture_and_integrate_jobs() -> None:
 
 
 async def test_a_fivetran_connection_has_no_compare() -> None:
-    from bot.services.pipelines.operations import OnlyForHubs
+    from bot.services.pipelines.operations import OnlyForHubs, hub_operations
     from bot.services.pipelines.source import FivetranSource
 
     fivetran = FivetranSource("fivetran", cast(Any, object()))
     with pytest.raises(OnlyForHubs, match="only for HVR channels"):
-        await fivetran.compare("abc")
+        hub_operations(fivetran)
+    assert hub_operations(_source()[0]) is not None

@@ -103,7 +103,9 @@ def test_a_failed_refresh_says_the_hubs_words_and_the_requester_is_told_in_the_t
     notice = follow_notice(update, _record("refresh"))
     assert notice is not None
     assert notice.blocks == [
-        _section(":warning: <@U1> the refresh of *east:orders* you asked for did not succeed (failed, after 12s).")
+        _section(
+            ":warning: <@U1> the refresh of *east:orders* you asked for did not succeed (failed, after 12s)."
+        )
     ]
 
 

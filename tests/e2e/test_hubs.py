@@ -71,7 +71,9 @@ async def hub_world() -> AsyncIterator[HubWorld]:
             url = f"http://127.0.0.1:{port}"
             east = HvrHub(name="east", url=url, username="demo", password=SecretStr("demo"), hub=HUB)
             settings = Settings(
-                _env_file=None, hvr_hubs={"east": east}, **bot_settings(double, secrets.token_hex(16), scratch)
+                _env_file=None,
+                hvr_hubs={"east": east},
+                **bot_settings(double, secrets.token_hex(16), scratch),
             )
             yield HubWorld(hub, clock, url, double, settings)
     finally:
@@ -91,7 +93,12 @@ async def bot_on(world: HubWorld) -> AsyncIterator[E2E]:
     bot = build_bot(world.settings, follow_policy=FAST_FOLLOW)
     unused = Simulator(seed=1, groups=1, connections=1, clock=world.clock)  # the harness's Fivetran slot
     async with serving(
-        bot, double=world.double, sim=unused, clock=world.clock, signing_secret=secret, tamper=Tamper(build_app(unused))
+        bot,
+        double=world.double,
+        sim=unused,
+        clock=world.clock,
+        signing_secret=secret,
+        tamper=Tamper(build_app(unused)),
     ) as e2e:
         yield e2e
     await unused.aclose()
@@ -238,8 +245,15 @@ async def test_a_forced_token_expiry_is_survived_without_a_visible_error(e2e: E2
 
 @pytest.mark.parametrize(
     "command",
-    ["pause east:orders", "resume east:hr", "sync east:billing", "test east:orders", "resync east:orders",
-     "resync east:orders customers", "compare east:orders"],
+    [
+        "pause east:orders",
+        "resume east:hr",
+        "sync east:billing",
+        "test east:orders",
+        "resync east:orders",
+        "resync east:orders customers",
+        "compare east:orders",
+    ],
 )
 async def test_a_viewer_is_refused_every_change(e2e: E2E, world: HubWorld, command: str) -> None:
     sent = await e2e.command(command, user=VIEWER)

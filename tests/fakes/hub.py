@@ -56,9 +56,7 @@ class FakeHub:
         """The posted events, as a test moved them on (`posted[ev_id].update(state=...)`)."""
         if self.down:
             raise errors.ConnectError("The HVR hub could not be reached.", operation="events")
-        return [
-            Event.model_validate({"ev_id": k, **v}) for k, v in self.posted.items() if ev_id in (None, k)
-        ]
+        return [Event.model_validate({"ev_id": k, **v}) for k, v in self.posted.items() if ev_id in (None, k)]
 
     async def test_location(self, loc: str, channel: str | None = None) -> dict[str, Any]:
         self.calls.append(("loc_test", loc))

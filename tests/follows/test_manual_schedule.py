@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,8 +17,9 @@ from bot.blocks.message import Message
 from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
-from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.hub_follower import HubFollower
+from bot.services.pipelines.operations import HubOperations
+from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.storage.audit import AuditRepo
@@ -62,7 +64,8 @@ class Rig:
         return FollowKeeper(
             FollowRepo(self.database, clock=self.clock),
             follower,
-            HubFollower(self.account, sleep=sleep, clock=self.clock.timestamp),  # type: ignore[arg-type]
+            # these follows are Fivetran syncs only: the hub follower is never asked
+            HubFollower(cast(HubOperations, self.account), sleep=sleep, clock=self.clock.timestamp),  # type: ignore[arg-type]
             background,
             poster,
             render_followed,

@@ -93,7 +93,9 @@ async def test_refresh_and_compare_post_events_and_results_follow() -> None:
         }
     )
     client = make(hub)
-    compare = await client.post_event("compare", "orders", ["order_lines"], source_loc="src", target_loc="tgt")
+    compare = await client.post_event(
+        "compare", "orders", ["order_lines"], source_loc="src", target_loc="tgt"
+    )
     refresh = await client.post_event("refresh", "orders", source_loc="src", target_loc="tgt")
     assert compare == refresh == posted["posted_ev_id"]
     assert hub.sent[1].body == {

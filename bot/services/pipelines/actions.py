@@ -26,6 +26,7 @@ from bot.fivetran.errors import (
     Unauthorized,
 )
 from bot.fivetran.models import ConnectCard, Connection, SchemaSettings, SetupTest, TableColumns
+from bot.services.pipelines.operations import hub_operations
 from bot.services.pipelines.schedule import SchedulePatch
 from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
@@ -230,7 +231,7 @@ class ConnectorActions:
         return self._run(
             "compare",
             connection_id,
-            lambda: self._client.compare(connection_id, tables or None),
+            lambda: hub_operations(self._client).compare(connection_id, tables or None),
             lambda ev_id: ActionResult(
                 True, "compare", connection_id, f"Compare of {what} started.", event_id=ev_id
             ),

@@ -18,8 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from bot.fivetran.errors import FivetranError, NotFound
-from bot.services.pipelines.operations import EventState, JobView, OperationView
-from bot.services.pipelines.source import PipelineSource
+from bot.services.pipelines.operations import EventState, HubOperations, JobView, OperationView
 from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, Phase
 
 Heartbeat = Callable[[], Awaitable[None]]
@@ -34,7 +33,7 @@ _ENDS = {
 class HubFollower:
     def __init__(
         self,
-        source: PipelineSource,
+        source: HubOperations,
         *,
         policy: FollowPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,

@@ -8,8 +8,10 @@ A Fivetran connection has neither: `OnlyForHubs` says so in words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from bot.fivetran.errors import BadRequest
 
@@ -58,3 +60,22 @@ class JobView:
     @property
     def running(self) -> bool:
         return self.state.upper() == "RUNNING"
+
+
+@runtime_checkable
+class HubOperations(Protocol):
+    """What only a hub's source has beside `PipelineSource`: post a compare and give its event's id, read
+    an event the bot posted, and the channel's capture and integrate jobs (all by pipeline key)."""
+
+    async def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> str: ...
+    async def event(self, connection_id: str, event_id: str) -> OperationView: ...
+    async def jobs(self, connection_id: str) -> list[JobView]: ...
+
+
+def hub_operations(source: object) -> HubOperations:
+    """`source` as a hub's; a Fivetran account's source is refused in words."""
+    if not isinstance(source, HubOperations):
+        raise OnlyForHubs(
+            "Compare is only for HVR channels: a Fivetran connection has no compare.", operation="compare"
+        )
+    return source

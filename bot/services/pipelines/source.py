@@ -14,7 +14,6 @@ from typing import Any, Protocol
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.keys import DEFAULT_SOURCE, qualify, remote_id
-from bot.services.pipelines.operations import JobView, OnlyForHubs, OperationView
 
 
 class PipelineSource(Protocol):
@@ -29,11 +28,6 @@ class PipelineSource(Protocol):
     async def resync(self, connection_id: str, scope: Mapping[str, Sequence[str]] | None = None) -> str: ...
     async def resync_tables(self, connection_id: str, tables: Mapping[str, Sequence[str]]) -> str: ...
     async def run_setup_tests(self, connection_id: str) -> Connection: ...
-    # HVR only (a Fivetran account raises `OnlyForHubs`): post a compare and give its event's id; read an
-    # event the bot posted; the channel's capture and integrate jobs.
-    async def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> str: ...
-    async def event(self, connection_id: str, event_id: str) -> OperationView: ...
-    async def jobs(self, connection_id: str) -> list[JobView]: ...
     async def set_schedule(
         self,
         connection_id: str,
@@ -118,15 +112,6 @@ class FivetranSource:
     async def run_setup_tests(self, connection_id: str) -> Connection:
         return self._own(await self.client.run_setup_tests(remote_id(connection_id)))
 
-    async def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> str:
-        raise _hubs_only("compare")
-
-    async def event(self, connection_id: str, event_id: str) -> OperationView:
-        raise _hubs_only("event")
-
-    async def jobs(self, connection_id: str) -> list[JobView]:
-        raise _hubs_only("jobs")
-
     async def set_schedule(
         self,
         connection_id: str,
@@ -179,9 +164,3 @@ class FivetranSource:
         return self.client.set_column(
             remote_id(connection_id), schema, table, column, enabled=enabled, hashed=hashed
         )
-
-
-def _hubs_only(operation: str) -> OnlyForHubs:
-    return OnlyForHubs(
-        "Compare is only for HVR channels: a Fivetran connection has no compare.", operation=operation
-    )

@@ -28,7 +28,7 @@ from bot.fivetran.errors import (
 )
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.keys import source_of
-from bot.services.pipelines.operations import JobView, OperationView
+from bot.services.pipelines.operations import JobView, OperationView, hub_operations
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
 
@@ -190,13 +190,13 @@ class Sources:
         return self._source(connection_id).run_setup_tests(connection_id)
 
     def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> Coroutine[Any, Any, str]:
-        return self._source(connection_id).compare(connection_id, tables)
+        return hub_operations(self._source(connection_id)).compare(connection_id, tables)
 
     def event(self, connection_id: str, event_id: str) -> Coroutine[Any, Any, OperationView]:
-        return self._source(connection_id).event(connection_id, event_id)
+        return hub_operations(self._source(connection_id)).event(connection_id, event_id)
 
     def jobs(self, connection_id: str) -> Coroutine[Any, Any, list[JobView]]:
-        return self._source(connection_id).jobs(connection_id)
+        return hub_operations(self._source(connection_id)).jobs(connection_id)
 
     def set_schedule(
         self,

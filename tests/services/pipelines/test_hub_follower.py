@@ -12,7 +12,9 @@ from bot.services.pipelines.sync_follower import FollowPolicy, FollowUpdate, Pha
 from tests.fakes.hub import FakeHub
 from tests.test_hub_source import CHANNELS
 
-POLICY = FollowPolicy(first_delay=1, max_delay=1, give_up_after=10, max_consecutive_errors=3, jobs_give_up_after=5)
+POLICY = FollowPolicy(
+    first_delay=1, max_delay=1, give_up_after=10, max_consecutive_errors=3, jobs_give_up_after=5
+)
 
 
 class Ticks:
@@ -32,7 +34,9 @@ class Ticks:
         return self.now
 
 
-def _world(jobs: dict[str, dict[str, Any]], script: dict[int, Any] | None = None) -> tuple[HubFollower, FakeHub, Ticks]:
+def _world(
+    jobs: dict[str, dict[str, Any]], script: dict[int, Any] | None = None
+) -> tuple[HubFollower, FakeHub, Ticks]:
     hub = FakeHub(CHANNELS, jobs)
     ticks = Ticks(script)
     follower = HubFollower(
@@ -62,7 +66,7 @@ async def test_an_event_is_read_by_its_id_until_done_with_its_per_table_result()
 
 async def test_a_failed_or_canceled_event_ends_the_follow_with_the_hubs_words() -> None:
     for state, phase in (("FAILED", Phase.FAILED), ("CANCELED", Phase.CANCELED)):
-        follower, hub, ticks = _world({})
+        follower, hub, _ = _world({})
         ev_id = await hub.post_event("refresh", "orders", source_loc="src", target_loc="tgt")
         hub.posted[ev_id].update(state=state, response="F_JX0001E: stopped")
         (update,) = await _all(follower.follow_event("east:orders", ev_id, 0.0, announced=True))
@@ -108,7 +112,9 @@ async def test_a_retrying_job_is_waited_for_then_given_up_on_naming_it() -> None
 
 def test_the_outcome_of_jobs() -> None:
     def job(state: str) -> JobView:
-        return JobView("j", state, failing=state in ("FAILED", "ERROR", "RETRY"), suspended=state == "SUSPEND")
+        return JobView(
+            "j", state, failing=state in ("FAILED", "ERROR", "RETRY"), suspended=state == "SUSPEND"
+        )
 
     assert jobs_outcome([], 1).phase is Phase.LOST  # type: ignore[union-attr]
     assert jobs_outcome([job("SUSPEND"), job("SUSPEND")], 1).phase is Phase.PAUSED  # type: ignore[union-attr]
