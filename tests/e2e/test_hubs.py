@@ -4,11 +4,15 @@ sent is checked against the official definition when each test ends."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import secrets
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -292,3 +296,42 @@ async def test_compare_of_a_fivetran_connection_says_it_is_only_for_hvr_channels
         await e2e.settle()
         assert told.ephemeral
         assert not [op for op in e2e.sim.requests_by_operation if op.startswith("POST")]
+
+
+async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld, tmp_path: Path) -> None:
+    """`hvr-bot shell` configured with only the hub (HVR_HUBS), as a person runs it with a pipe."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIVETRAN_", "HVR_", "DATABASE_"))
+    }
+    env |= {
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/shell.db",
+        "HVR_HUBS": "east",
+        "HVR_HUB_EAST_URL": world.url,
+        "HVR_HUB_EAST_USERNAME": "demo",
+        "HVR_HUB_EAST_PASSWORD": "demo",
+        "HVR_HUB_EAST_HUB": HUB,
+        "HVR_OPERATORS": "U0SHELL01",
+    }
+    shell = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "shell",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,  # no .env from the checkout
+        env=env,
+    )
+    lines = "/hvr list\n/hvr show billing\n/hvr pause billing\n"
+    out, err = await asyncio.wait_for(shell.communicate(lines.encode()), timeout=60)
+    text = out.decode()
+    assert shell.returncode == 0, err.decode()
+    assert "8 connectors · 1 incomplete · 2 failing · 1 paused · 1 delayed · 1 syncing · 2 healthy" in text
+    assert "HVR hub east at " + world.url in text  # the banner says what it manages
+    assert "Health :x: Failing" in text  # the show view of billing
+    assert ":white_check_mark: @U0SHELL01 paused billing: Paused" in text
+    assert "Traceback" not in text + err.decode()
+    (suspend,) = world.posts("jobs_suspend")
+    assert sorted(suspend.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]
