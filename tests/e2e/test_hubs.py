@@ -45,6 +45,7 @@ from tests.e2e.harness import (
 from tests.hvr.hvr_spec import validate_request
 
 BASE = f"/api/latest/hubs/{HUB}"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -304,7 +305,7 @@ async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld,
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIVETRAN_", "HVR_", "DATABASE_"))
     }
     env |= {
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": str(REPO),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/shell.db",
         "HVR_HUBS": "east",
         "HVR_HUB_EAST_URL": world.url,
