@@ -168,7 +168,8 @@ class Changes(Following):
             bare = next((t for s, t in tables if not s), None)
             if bare is not None and not is_hub_channel(c):
                 return render_error(
-                    f"`{esc(bare)}` is not a table of {esc(c.name)}: write it as <schema>.<table>, "
+                    # render_error escapes: the names go in as typed
+                    f"`{bare}` is not a table of {c.name}: write it as <schema>.<table>, "
                     "e.g. `public.orders`."
                 )
             if confirmed:

@@ -85,9 +85,10 @@ async def hub_world() -> AsyncIterator[HubWorld]:
         server.should_exit = True
         await task
     # the bot's client never sends what the Hub Server's definition does not have
-    for request in hub.requests:
-        if not request.path.startswith("/_sim"):
-            validate_request(request.method, request.path, request.body, request.params)
+    sent = [r for r in hub.requests if not r.path.startswith("/_sim")]
+    assert sent, "the bot never asked the hub"
+    for request in sent:
+        validate_request(request.method, request.path, request.body, request.params)
 
 
 @contextlib.asynccontextmanager
@@ -287,7 +288,7 @@ async def test_a_followed_refresh_survives_a_restart_of_the_bot(world: HubWorld)
         ]
 
 
-async def test_compare_of_a_fivetran_connection_says_it_is_only_for_hvr_channels() -> None:
+async def test_compare_and_bare_table_names_are_refused_in_words_for_a_fivetran_connection() -> None:
     from tests.e2e.harness import running_bot
 
     async with running_bot() as e2e:
@@ -296,6 +297,11 @@ async def test_compare_of_a_fivetran_connection_says_it_is_only_for_hvr_channels
         told = await e2e.wait_for_text("only for HVR channels", since=sent)
         await e2e.settle()
         assert told.ephemeral
+        # a bare table name is a channel's; a Fivetran connection's tables have schemas
+        sent = await e2e.command(f"resync {name} orders", user=ADMIN)
+        refused = await e2e.wait_for_text("is not a table of", since=sent)
+        assert refused.ephemeral and "write it as &lt;schema&gt;.&lt;table&gt;" in refused.text
+        await e2e.settle()
         assert not [op for op in e2e.sim.requests_by_operation if op.startswith("POST")]
 
 
