@@ -233,6 +233,26 @@ async def test_compare_is_followed_and_shows_its_result_per_table(e2e: E2E, worl
     assert all(f":white_check_mark: `{t}` identical" in result for t in tables[1:])
 
 
+async def test_a_compare_the_hub_fails_says_why_and_tells_the_requester_in_the_thread(
+    e2e: E2E, world: HubWorld
+) -> None:
+    sent = await e2e.command("compare east:orders customers")
+    status = await status_message(e2e, "Compare of *orders*", since=sent)
+    await e2e.double.wait_for(lambda: "Comparing" in status.text)
+    (ev_id,) = [e.ev_id for e in world.hub.events.values() if e.type == "Compare"]
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        failed = await http.post(
+            "/_sim/fail_event", json={"ev_id": ev_id, "response": "F_JX0A01E: <dwh> refused the login"}
+        )
+        assert failed.status_code == 204
+
+    await e2e.double.wait_for(lambda: "failed" in status.text)
+    assert status.text.startswith(":x: Compare of *orders* failed after ")
+    assert status.text.endswith(": F_JX0A01E: &lt;dwh&gt; refused the login")
+    told = await e2e.wait_for_message(lambda m: m.thread_ts == status.ts, since=sent)
+    assert told.text.startswith(f":warning: <@{OPERATOR}> the compare of *orders* you asked for did not succeed")
+
+
 async def test_a_forced_token_expiry_is_survived_without_a_visible_error(e2e: E2E, world: HubWorld) -> None:
     sent = await e2e.command("list")
     await seen(e2e, "connectors", since=sent)

@@ -140,6 +140,11 @@ async def sim_control(hub: Hub, request: Request) -> Response:
     job = str(body.get("job", ""))
     if action == "expire_tokens":
         hub.expire_tokens()
+    elif action in ("fail_event", "cancel_event"):
+        state = "FAILED" if action == "fail_event" else "CANCELED"
+        said = str(body.get("response", f"F_JX0A01E: simulated {state.lower()} event"))
+        if not hub.end_event(str(body.get("ev_id", "")), state, said):
+            return _error(400, f"no active event {body.get('ev_id')}")
     elif action in ("fail", "recover") and job in hub.jobs:
         hub.fail(
             job, str(body.get("error", "F_JD0A2E: simulated failure"))

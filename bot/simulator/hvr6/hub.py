@@ -36,6 +36,7 @@ class SimEvent:
     tables: list[str]
     ends_at: datetime
     state: str = "ACTIVE"
+    response: str | None = None  # why it failed or was canceled, as the hub says it
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,15 @@ class Hub:
                 event.state = "DONE"
                 self.jobs.pop(event.job, None)  # a refresh or compare job is gone once it has run
 
+    def end_event(self, ev_id: str, state: str, response: str) -> bool:
+        """A test's control: the event FAILED or CANCELED now (its job gone); False when it is not ACTIVE."""
+        event = self.events.get(ev_id)
+        if event is None or event.state != "ACTIVE":
+            return False
+        event.state, event.response = state, response
+        self.jobs.pop(event.job, None)
+        return True
+
     def refreshing(self, channel: str) -> bool:
         self.tick()
         return any(
@@ -179,9 +189,11 @@ class Hub:
             "description": f"{event.type} of {event.channel}",
             "start_tstamp": stamp(event.ends_at - timedelta(seconds=EVENT_SECONDS)),
         }
+        if event.response is not None:
+            body["response"] = event.response
         if event.state != "ACTIVE":
-            body["finish_tstamp"] = stamp(event.ends_at)
-            if event.type == "Compare":
+            body["finish_tstamp"] = stamp(min(event.ends_at, self.clock.now()))
+            if event.type == "Compare" and event.state == "DONE":
                 body["results"] = [
                     {"table": t, "result": "compare_state", "value": "different" if i == 0 else "identical"}
                     for i, t in enumerate(event.tables)
