@@ -36,6 +36,7 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.hub_follower import HubFollower
 from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.source import FivetranSource
@@ -100,6 +101,7 @@ class Pipelines:
     sources: Sources
     actions: ConnectorActions
     follower: SyncFollower
+    hub_follower: HubFollower
     # Each HVR hub's client: its own HTTP connection and bearer token, closed with the bot.
     hubs: dict[str, HvrClient] = field(default_factory=dict)
 
@@ -157,7 +159,8 @@ def pipelines(
         )
     sources = Sources(members)
     follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
-    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower, hubs)
+    hub_follower = HubFollower(sources, policy=follow_policy, sleep=sleep, clock=clock)
+    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower, hub_follower, hubs)
 
 
 def _access_policy(
@@ -361,6 +364,7 @@ def follow_keeper(
     return FollowKeeper(
         FollowRepo(database),
         pipes.follower,
+        pipes.hub_follower,
         background,
         poster,
         render_followed,

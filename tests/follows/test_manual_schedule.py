@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,6 +17,8 @@ from bot.blocks.message import Message
 from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
+from bot.services.pipelines.hub_follower import HubFollower
+from bot.services.pipelines.operations import HubOperations
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
@@ -72,6 +75,8 @@ class Rig:
         return FollowKeeper(
             FollowRepo(self.database, clock=self.clock),
             follower,
+            # these follows are Fivetran syncs only: the hub follower is never asked
+            HubFollower(cast(HubOperations, self.account), sleep=sleep, clock=self.clock.timestamp),  # type: ignore[arg-type]
             background,
             poster,
             render_followed,

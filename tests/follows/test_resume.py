@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -18,6 +19,8 @@ from bot.fivetran.transport import Transport
 from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
+from bot.services.pipelines.hub_follower import HubFollower
+from bot.services.pipelines.operations import HubOperations
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
@@ -80,6 +83,7 @@ class Rig:
         return FollowKeeper(
             repo,
             follower,
+            HubFollower(cast(HubOperations, self.client), sleep=sleep, clock=elapsed),  # follows only syncs
             background,
             poster,
             render_followed,

@@ -21,13 +21,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks.message import Message
 from bot.fivetran.models import Connection
 from bot.services.governance.audit import AuditContext, AuditLog
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
+from bot.services.pipelines.hub_follower import Heartbeat, HubFollower
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase, Restarts, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.holders import holder_is_gone
@@ -40,7 +43,7 @@ from bot.services.runtime.posting import (
     PostError,
     SlackUnavailable,
 )
-from bot.storage.follows import FollowedSync, FollowRepo
+from bot.storage.follows import FollowedSync, FollowKind, FollowRepo
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class FollowKeeper:
         self,
         repo: FollowRepo,
         follower: SyncFollower,
+        hub_follower: HubFollower,
         background: Background,
         poster: FallbackPoster,
         render: Render,
@@ -73,6 +77,7 @@ class FollowKeeper:
     ) -> None:
         self.repo = repo
         self._follower = follower
+        self._hub = hub_follower
         self._background = background
         self._poster = poster
         self._render = render
@@ -96,9 +101,14 @@ class FollowKeeper:
         user_id: str,
         force: bool,
         baseline: datetime | None,
+        kind: FollowKind = FollowKind.SYNC,
+        tables: Sequence[str] | None = None,
     ) -> FollowedSync:
         """Put the follow on record before the sync is triggered: a crash between the trigger and the
-        first channel message then still leaves something for the next process to finish."""
+        first channel message then still leaves something for the next process to finish. A sync of an
+        HVR channel is followed by its jobs (`hub_follower.py`), a refresh or compare by its event."""
+        if kind is FollowKind.SYNC and is_hub_channel(connection):
+            kind = FollowKind.JOBS
         follow_id = await self.repo.add(
             connection_id=connection.id,
             connection_name=connection.name,
@@ -110,6 +120,8 @@ class FollowKeeper:
             started_at=self._now(),
             holder=self._holder,
             lease=LEASE,
+            kind=kind,
+            tables=tables,
         )
         record = await self.repo.get(follow_id)
         assert record is not None
@@ -118,6 +130,11 @@ class FollowKeeper:
     async def abandon(self, record: FollowedSync, outcome: str) -> None:
         """The sync never started (Fivetran refused it): nothing to follow."""
         await self.repo.finish(record.id, outcome)
+
+    async def posted(self, record: FollowedSync, event_id: str) -> FollowedSync:
+        """The hub posted the followed event: on record, so a successor reads the same one."""
+        await self.repo.set_event(record.id, event_id)
+        return replace(record, event_id=event_id)
 
     async def announce(self, record: FollowedSync, message: Message) -> FollowedSync:
         """The sync started: its status message is owed to the channel, and its ts (a placeholder until
@@ -145,17 +162,8 @@ class FollowKeeper:
             if not await self.repo.renew(record.id, self._holder, LEASE):
                 raise _TakenOver()
 
-        done = Restarts(record.resume_at, record.restarted_for, record.restarts)
         try:
-            async for update in self._follower.follow(
-                record.connection_id,
-                record.baseline,
-                started,
-                heartbeat=heartbeat,
-                announced_syncing=resumed,
-                restarter=_Promise(record, self.repo, self._actions, self._auditor),
-                restarts=done,
-            ):
+            async for update in self._updates(record, started, heartbeat, resumed):
                 outcome = update.phase.value
                 last = update
                 if not update.phase.final:
@@ -174,6 +182,29 @@ class FollowKeeper:
                 await self._end(record, "error", lost, deliver)
             except Exception:
                 log.warning("could not tell that following %s failed", record.connection_id, exc_info=True)
+
+    def _updates(
+        self, record: FollowedSync, started: float, heartbeat: Heartbeat, resumed: bool
+    ) -> AsyncIterator[FollowUpdate]:
+        """The follower for what the record follows."""
+        kind = FollowKind(record.kind)
+        if kind is FollowKind.JOBS:
+            return self._hub.follow_jobs(record.connection_id, started, heartbeat=heartbeat)
+        if kind in (FollowKind.REFRESH, FollowKind.COMPARE):
+            if record.event_id is None:
+                return _lost_event(self._clock() - started)
+            return self._hub.follow_event(
+                record.connection_id, record.event_id, started, heartbeat=heartbeat, announced=resumed
+            )
+        return self._follower.follow(
+            record.connection_id,
+            record.baseline,
+            started,
+            heartbeat=heartbeat,
+            announced_syncing=resumed,
+            restarter=_Promise(record, self.repo, self._actions, self._auditor),
+            restarts=Restarts(record.resume_at, record.restarted_for, record.restarts),
+        )
 
     async def _located(self, record: FollowedSync) -> Located:
         """The status message as it is now (the deliverer replaces its placeholder once posted; a resumed
@@ -287,6 +318,15 @@ class FollowKeeper:
 
 class _TakenOver(Exception):
     pass
+
+
+async def _lost_event(elapsed: float) -> AsyncIterator[FollowUpdate]:
+    """A process died between posting the event and recording its id: nothing says which it was."""
+    yield FollowUpdate(
+        Phase.LOST,
+        elapsed,
+        note="I restarted before the hub's answer was on record; `/hvr show` tells its state.",
+    )
 
 
 class _Promise:
