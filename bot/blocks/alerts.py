@@ -283,7 +283,7 @@ def render_watch_list(subscriptions: Sequence[Subscription], snoozes: Sequence[s
     hidden = len(subscriptions) - shown_watches
     footer = f"and {hidden} more · " if hidden else ""
     blocks.append(context(f"{footer}`/hvr unwatch &lt;id&gt;` stops one"))
-    return Message(text=fallback(f"{len(subscriptions)} watches in this channel"), blocks=blocks)
+    return Message(text=fallback(f"{count(len(subscriptions), 'watch', 'watches')} in this channel"), blocks=blocks)
 
 
 def render_unwatched(subscription_id: str, *, found: bool = True) -> Message:

@@ -73,13 +73,6 @@ def stamp(then: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def clock_time(then: datetime, now: datetime | None = None) -> str:
-    """A time of day in UTC ("14:05 UTC") when it is within a day of `now`, else with its date."""
-    if now is not None and abs((then - now).total_seconds()) < 20 * 3600:
-        return then.astimezone(UTC).strftime("%H:%M UTC")
-    return stamp(then)
-
-
 def moment(then: datetime, fallback: str | None = None) -> str:
     """A time for mrkdwn as a Slack date token: each reader sees it in their own zone and locale
     ("Yesterday 17:45"); clients that cannot render tokens show `fallback` (the UTC stamp by default).
