@@ -32,9 +32,10 @@ _TOKEN = re.compile(r"<!date\^\d+\^[^|<>]*\|[^<>]*>")
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^<>]*)?>")
 _STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z|\+00:00))?")
 _CLOCK_UTC = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})? ?UTC\b")
-# A time of day that recurs (a Fivetran daily sync time) is said in UTC on purpose: a sentence (or a
-# field) that says "daily" may name one.
+# A time of day that recurs (a Fivetran daily sync time, a digest's schedule in UTC) is no moment a token
+# could show: a sentence (or a field) that says it recurs may name one.
 _SENTENCE_END = re.compile(r"(?:[.!?]\s|\n\n)")
+_RECURS = re.compile(r"(?i)\b(?:daily|every|weekdays?|each day)\b")
 _RAW_USER = re.compile(r"(?<![@\w])[UW][A-Z0-9]{7,}\b")
 
 # Nouns the bot counts. The plural a count of 1 must not take, and the singular others must not.
@@ -97,7 +98,7 @@ def _texts(node: Any) -> Iterator[tuple[str, bool]]:
 
 def _daily(text: str, at: int) -> bool:
     starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
-    return "daily" in text[(starts[-1] if starts else 0) : at].lower()
+    return _RECURS.search(text[(starts[-1] if starts else 0) : at]) is not None
 
 
 def _time_problems(text: str) -> list[str]:
