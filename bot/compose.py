@@ -106,6 +106,11 @@ class Pipelines:
     def client(self) -> FivetranClient:
         return next(iter(self.clients.values()))
 
+    def names(self) -> dict[str, str]:
+        """The pipelines' names by key as last fetched (none before the first fetch): never fetches."""
+        snapshot = self.sources.peek()
+        return {} if snapshot is None else snapshot.names()
+
 
 def pipelines(
     settings: Settings,
@@ -211,7 +216,9 @@ def governance(
         policy=_access_policy(settings, web, access, clock),
         access=access,
         audit_repo=audit_repo,
-        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        auditor=Auditor(
+            audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel, names=pipelines.names
+        ),
         bulk=BulkService(BulkRepo(database), pipelines.actions, clock=clock, now=now, holder=holder),
         approvals=ApprovalRepo(database, clock=now),
         # Kept in the database, so that a retry delivered to another replica is recognised too.

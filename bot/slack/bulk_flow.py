@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class Bulk(Flow):
     def _names(self) -> dict[str, str]:
         snapshot = self.deps.cache.peek()
-        return {} if snapshot is None else {cid: snapshot.label(c) for cid, c in snapshot.connections.items()}
+        return {} if snapshot is None else snapshot.names()
 
     async def preview(self, turn: Turn, cmd: BulkCmd) -> None:
         parameters: dict[str, object] = {

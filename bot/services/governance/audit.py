@@ -53,11 +53,18 @@ class AuditLog(Protocol):
 
 class Auditor:
     def __init__(
-        self, repo: AuditRepo, *, poster: ChannelPoster | None = None, mirror_channel: str | None = None
+        self,
+        repo: AuditRepo,
+        *,
+        poster: ChannelPoster | None = None,
+        mirror_channel: str | None = None,
+        names: Callable[[], Mapping[str, str]] = dict,
     ) -> None:
+        """`names`: the pipelines' names by key as last seen, so the mirror names what an entry keeps ids of."""
         self.repo = repo
         self._poster = poster
         self._mirror_channel = mirror_channel
+        self._names = names
 
     async def refused(
         self,
@@ -128,7 +135,7 @@ class Auditor:
         try:
             entry: AuditEntry | None = await self.repo.get(entry_id)
             if entry is not None:
-                await self._poster.post(self._mirror_channel, render_audit_mirror(entry))
+                await self._poster.post(self._mirror_channel, render_audit_mirror(entry, self._names()))
         except Exception:
             log.warning(
                 "could not mirror audit entry %s to %s", entry_id, self._mirror_channel, exc_info=True
