@@ -48,6 +48,7 @@ class Changes(Flow):
                 else render_confirm(
                     f"Force sync *{c.name}*? A running sync is stopped and started again.",
                     command_text=f"sync {c.id} --force",
+                    name=c.name,
                     confirm_label="Force sync",
                 )
             ),
@@ -112,6 +113,7 @@ class Changes(Flow):
             return render_confirm(
                 f"Pause *{c.name}*? It is working; no syncs will run until someone resumes it.",
                 command_text=f"pause {c.id}",
+                name=c.name,
                 confirm_label="Pause",
             )
 
@@ -152,6 +154,7 @@ class Changes(Flow):
                 else render_confirm(
                     f"Disable `{name}` on *{c.name}*? It stops syncing to the destination.",
                     command_text=f"disable {c.id} {quote(name)}",
+                    name=c.name,
                     confirm_label="Disable",
                 )
             ),
@@ -193,7 +196,7 @@ class Changes(Flow):
                     "every table and can take long and cost money."
                 )
             text = " ".join(["resync", c.id, *(quote(f"{s}.{t}") for s, t in tables)])
-            return render_confirm(question, command_text=text, confirm_label="Re-sync")
+            return render_confirm(question, command_text=text, confirm_label="Re-sync", name=c.name)
 
         resolved = await self.prepare(
             turn,
