@@ -68,9 +68,15 @@ _NOUNS = {
     "source": "sources",
     "subscription": "subscriptions",
     "incident": "incidents",
+    "time": "times",
+    "schedule": "schedules",
+    "reminder": "reminders",
 }
 _SINGULAR_OF = {plural: singular for singular, plural in _NOUNS.items()}
-_COUNTED = re.compile(r"(?<![\w.,:/-])(\d{1,3}(?:,\d{3})*|\d+) (?:more |new |other |failed |healthy )?([a-z]+)\b")
+# A number, a modifier or two, its noun, and the word after: in "2 failure alerts" the noun is the last.
+_COUNTED = re.compile(
+    r"(?<![\w.,:/-])(\d{1,3}(?:,\d{3})*|\d+) (?:more |new |other |failed |healthy )?([a-z]+)\b(?: ([a-z]+)\b)?"
+)
 _EITHER = re.compile(r"\b[a-z]+\(e?s\)")
 _SUGGESTED = re.compile(r"`(/hvr [^`]*)`")
 
@@ -115,7 +121,8 @@ def _user_problems(text: str) -> list[str]:
 
 def _plural_problems(text: str) -> list[str]:
     found = []
-    for number, word in _COUNTED.findall(text):
+    for number, first, second in _COUNTED.findall(text):
+        word = second if second in _NOUNS or second in _SINGULAR_OF else first
         n = int(number.replace(",", ""))
         if n == 1 and word in _SINGULAR_OF:
             found.append(f"'{number} {word}' (one {_SINGULAR_OF[word]})")

@@ -146,7 +146,7 @@ def render_flapping(
     line = incident_line(incident)
     blocks: list[Block] = [
         section(
-            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {failures} times in the last {span}. "
+            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {count(failures, 'time')} in the last {span}. "
             f"I'll keep further failure alerts for it out of this channel until it has had a quiet {span}."
         ),
         *([line] if line is not None else []),
@@ -162,7 +162,7 @@ def render_flapping(
         blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
     blocks += _buttons(event, connection, name, incident)
     blocks.append(_context(event))
-    return Message(text=fallback(f"{esc(name)} is flapping: {failures} failures in {span}"), blocks=blocks)
+    return Message(text=fallback(f"{esc(name)} is flapping: {count(failures, 'failure')} in {span}"), blocks=blocks)
 
 
 def _after(event: AlertEvent, alert: AlertMessage) -> str:
