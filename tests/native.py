@@ -18,6 +18,7 @@ included). The end-to-end harness runs the check after every test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -154,7 +155,7 @@ def _selector_problems(text: str) -> list[str]:
         smart_terms = [t for t in tokenize(normalise(_smart(typed))) if is_selector_term(t)]
         try:
             same = parse_selector(smart_terms, allow_text=False) == parse_selector(terms, allow_text=False)
-        except Exception as e:  # noqa: BLE001 - a selector that does not parse is the problem reported
+        except Exception as e:
             found.append(f"selector in {command!r} does not parse with smart quotes: {e}")
             continue
         if not same:
@@ -183,10 +184,8 @@ def _decoded(params: dict[str, Any]) -> dict[str, Any]:
     for key in _CARRIERS:
         value = out.get(key)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):  # a string that is no JSON is shown as it is
                 out[key] = json.loads(value)
-            except ValueError:
-                pass
     return out
 
 
@@ -194,10 +193,10 @@ def payloads(double: Any) -> Iterator[tuple[str, Any]]:
     """(where, payload) for everything shown to people through the double."""
     for index, call in enumerate(double.calls):
         params = _decoded(call.params)
-        if call.method.startswith(("chat.", "views.")) or call.method == "response_url":
-            if any(k in params for k in ("text", *_CARRIERS)):
-                shown = {k: params[k] for k in ("text", *_CARRIERS) if k in params}
-                yield f"call {index} {call.method}", shown
+        shows = call.method.startswith(("chat.", "views.")) or call.method == "response_url"
+        shown = {k: params[k] for k in ("text", *_CARRIERS) if k in params}
+        if shows and shown:
+            yield f"call {index} {call.method}", shown
     for message in double.all_messages():
         yield f"message {message.ts}", {"text": message.text, "blocks": message.blocks}
 

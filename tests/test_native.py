@@ -68,7 +68,11 @@ def test_a_good_payload_passes(good: dict[str, Any]) -> None:
 
 
 def test_buttons_values_and_ids_are_machine_data_not_read() -> None:
-    button = {"type": "button", "text": {"type": "plain_text", "text": "Show"}, "value": "U0SHELL01 1 connectors"}
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Show"},
+        "value": "U0SHELL01 1 connectors",
+    }
     assert problems({"text": "ok", "blocks": [{"type": "actions", "elements": [button]}]}) == []
 
 
@@ -89,8 +93,14 @@ class _Double:
 
 def test_every_call_that_shows_something_is_walked_even_when_its_blocks_came_form_encoded() -> None:
     calls = [
-        _Call("chat.postMessage", {"channel": "C1", "text": "Done", "blocks": '[{"type": "section", "text": '
-              '{"type": "mrkdwn", "text": "by U0SHELL01"}}]'}),
+        _Call(
+            "chat.postMessage",
+            {
+                "channel": "C1",
+                "text": "Done",
+                "blocks": '[{"type": "section", "text": {"type": "mrkdwn", "text": "by U0SHELL01"}}]',
+            },
+        ),
         _Call("views.publish", {"view": {"type": "home", "blocks": [message("at 17:45 UTC")["blocks"][0]]}}),
         _Call("chat.unfurl", {"unfurls": {"https://x": {"blocks": message("2 connector")["blocks"]}}}),
         _Call("users.info", {"user": "U0SHELL01"}),  # asks, shows nothing

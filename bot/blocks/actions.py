@@ -91,7 +91,9 @@ def _rescheduled_text(update: FollowUpdate, name: str, what: str, cid: str) -> s
     """A sync Fivetran postponed for the source's API quota: who starts it again, and when."""
     # A date token (each reader's own zone) with how far off it is, as the message is edited in place.
     at = update.resume_at
-    when = f"{moment(at)} ({until(at, update.at)})" if at is not None else None
+    when = (
+        None if at is None else moment(at) + (f" ({until(at, update.at)})" if update.at is not None else "")
+    )
     paused = f"Fivetran paused this {what.lower()} of {name} " + (
         f"until {moment(at)} (source quota)" if at is not None else "(source quota) without saying until when"
     )

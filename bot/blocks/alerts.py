@@ -162,7 +162,9 @@ def render_flapping(
         blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
     blocks += _buttons(event, connection, name, incident)
     blocks.append(_context(event))
-    return Message(text=fallback(f"{esc(name)} is flapping: {count(failures, 'failure')} in {span}"), blocks=blocks)
+    return Message(
+        text=fallback(f"{esc(name)} is flapping: {count(failures, 'failure')} in {span}"), blocks=blocks
+    )
 
 
 def _after(event: AlertEvent, alert: AlertMessage) -> str:
@@ -283,7 +285,9 @@ def render_watch_list(subscriptions: Sequence[Subscription], snoozes: Sequence[s
     hidden = len(subscriptions) - shown_watches
     footer = f"and {hidden} more · " if hidden else ""
     blocks.append(context(f"{footer}`/hvr unwatch &lt;id&gt;` stops one"))
-    return Message(text=fallback(f"{count(len(subscriptions), 'watch', 'watches')} in this channel"), blocks=blocks)
+    return Message(
+        text=fallback(f"{count(len(subscriptions), 'watch', 'watches')} in this channel"), blocks=blocks
+    )
 
 
 def render_unwatched(subscription_id: str, *, found: bool = True) -> Message:

@@ -64,7 +64,9 @@ def render_audit(
     if not entries:
         text = f"No audit entries{scope}."
         return Message(text=fallback(text), blocks=[section(text)])
-    title = "Audit" + (f": {connector}" if connector else "") + (f" by {user_name}" if user and user_name else "")
+    title = (
+        "Audit" + (f": {connector}" if connector else "") + (f" by {user_name}" if user and user_name else "")
+    )
     blocks: list[Block] = [header(title)]
     blocks.append(context(f"{count(len(entries), 'entry', 'entries')}{scope}, newest first"))
     for entry in entries[:MAX_ENTRIES]:

@@ -93,7 +93,10 @@ def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
         )
     verb = _VERB.get(action, action.capitalize())
     return _Wording(
-        ask=f"{verb} {connectors}?", button=f"{verb} {n}", yes=verb, changes=f"This changes {connectors} in Fivetran."
+        ask=f"{verb} {connectors}?",
+        button=f"{verb} {n}",
+        yes=verb,
+        changes=f"This changes {connectors} in Fivetran.",
     )
 
 
@@ -123,8 +126,10 @@ def render_bulk_preview(
     matching = _matching(described)
     if not targets:
         what = "change" if schedule is not None else esc(action)
-        text = f"Nothing to {what}: no connector{matching} needs it." if skipped or matching else (
-            f"Nothing to {what}: the account has no connectors."
+        text = (
+            f"Nothing to {what}: no connector{matching} needs it."
+            if skipped or matching
+            else (f"Nothing to {what}: the account has no connectors.")
         )
         if skipped:
             text += f"\nSkipped {len(skipped)}: " + "; ".join(

@@ -70,13 +70,13 @@ class Admin(Flow):
             name = found.connection.name if isinstance(found, Found) else cmd.connector
         entries = await repo.query(connector=connector_id, user=cmd.user, limit=cmd.limit)
         user_name = await self.deps.people.name(cmd.user) if cmd.user else None
-        snapshot = self.deps.cache.peek()
+        seen = self.deps.cache.peek()
         message = render_audit(
             entries,
             connector=name,
             user=cmd.user,
             user_name=user_name,
-            names=snapshot.names() if snapshot is not None else {},
+            names=seen.names() if seen is not None else {},
             now=self.deps.now(),
         )
         await turn.out.reply(message)

@@ -25,7 +25,12 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 def display_name(user: dict[str, Any]) -> str | None:
     """The name Slack's clients show: the display name when the person set one, else the real name."""
     profile = user.get("profile") or {}
-    for candidate in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")):
+    for candidate in (
+        profile.get("display_name"),
+        profile.get("real_name"),
+        user.get("real_name"),
+        user.get("name"),
+    ):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return None
@@ -67,7 +72,7 @@ class People:
             else:
                 log.info("users.info %s: %s; said without a name", user_id, code)
             return None
-        except Exception as error:  # noqa: BLE001 - a name is a nicety: the answer goes out without it
+        except Exception as error:
             log.info("users.info %s failed (%s); said without a name", user_id, type(error).__name__)
             return None
         user = answer.get("user")

@@ -75,9 +75,14 @@ def test_a_schedule_for_many_says_what_they_will_do_and_asks_in_a_dialog_as_dang
 
 def test_one_connector_is_the_one_connector_and_its_one_schedule() -> None:
     patch = plan_schedule(ScheduleChange("every", minutes=360), WINTER)
-    message = render_bulk_preview("schedule", "all connectors", pending("orders"), [], run_id="r1", schedule=patch)
+    message = render_bulk_preview(
+        "schedule", "all connectors", pending("orders"), [], run_id="r1", schedule=patch
+    )
     assert message.blocks[0] == {"type": "header", "text": text("Change the schedule of 1 connector?")}
-    assert message.blocks[1] == {"type": "section", "text": mrkdwn("The one connector will sync *every 6h*: `orders`")}
+    assert message.blocks[1] == {
+        "type": "section",
+        "text": mrkdwn("The one connector will sync *every 6h*: `orders`"),
+    }
     go = message.blocks[-1]["elements"][0]
     assert go["text"] == text("Change 1 schedule")
     assert go["confirm"]["text"] == mrkdwn("From now on it syncs every 6h.")
@@ -88,18 +93,27 @@ def test_nothing_to_change_says_so_in_words() -> None:
     patch = plan_schedule(ScheduleChange("manual"), WINTER)
     message = render_bulk_preview("schedule", "group:empty", [], [], run_id="", schedule=patch)
     assert message.blocks == [
-        {"type": "section", "text": mrkdwn("Nothing to change: no connector matching `group:empty` needs it.")}
+        {
+            "type": "section",
+            "text": mrkdwn("Nothing to change: no connector matching `group:empty` needs it."),
+        }
     ]
 
 
 def test_a_pause_preview_counts_its_connectors() -> None:
     message = render_bulk_preview("pause", "status:failing", pending("a", "b"), [], run_id="r2")
     assert message.blocks[0] == {"type": "header", "text": text("Pause 2 connectors?")}
-    assert message.blocks[1] == {"type": "section", "text": mrkdwn("2 connectors matching `status:failing`: `a`, `b`")}
+    assert message.blocks[1] == {
+        "type": "section",
+        "text": mrkdwn("2 connectors matching `status:failing`: `a`, `b`"),
+    }
     assert message.blocks[-1]["elements"][0]["text"] == text("Pause 2")
 
 
 def test_the_report_of_a_schedule_run_names_it_a_schedule_change() -> None:
     lines = [BulkLine("a", "done"), BulkLine("b", "done")]
     message = render_bulk_report("schedule", lines, by="UADMIN0001")
-    assert message.text == ":white_check_mark: Schedule change of 2 connectors by <@UADMIN0001> finished: 2 done."
+    assert (
+        message.text
+        == ":white_check_mark: Schedule change of 2 connectors by <@UADMIN0001> finished: 2 done."
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,12 @@ from bot.blocks.alerts import (
 )
 from bot.blocks.audit import render_audit, render_audit_mirror
 from bot.blocks.connectors import render_list
-from bot.blocks.digest import render_digest, render_digest_added, render_digest_list, render_digest_unavailable
+from bot.blocks.digest import (
+    render_digest,
+    render_digest_added,
+    render_digest_list,
+    render_digest_unavailable,
+)
 from bot.blocks.forms import render_digest_form, render_watch_form
 from bot.blocks.governance import (
     BulkLine,
@@ -74,7 +79,7 @@ def account(n: int) -> AccountSnapshot:
     return snapshot(*[failing(i) for i in range(n)], *healthy, groups=[group()])
 
 
-def subscription(kind: str, i: int) -> Subscription:
+def subscription(kind: Literal["digest", "watch"], i: int) -> Subscription:
     return Subscription(
         id=f"sub{i}",
         kind=kind,
@@ -126,11 +131,23 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
     watches = [subscription("watch", i) for i in range(n)]
     entries = [entry(i, n) for i in range(n)]
     one = failing(0)
-    alert = AlertMessage(1, "conn_0", "C1", "sub1", "1.000001", NOW - timedelta(hours=2), USER)
+    alert = AlertMessage(1, "conn_0", "C1", "sub1", "1.000001", NOW - timedelta(hours=2), None, USER, NOW)
     patch = plan_schedule(ScheduleChange("daily", at="02:00", tz="Europe/Berlin"), date(2026, 5, 9))
     taken = [TakenIncident(f"source_{i}", f"conn_{i}", "C1", NOW - timedelta(hours=1), NOW) for i in range(n)]
     record = FollowedSync(
-        1, "conn_0", "source_0", "C1", "1.0", USER, False, None, NOW, "h", NOW + timedelta(minutes=1), None, None
+        1,
+        "conn_0",
+        "source_0",
+        "C1",
+        "1.0",
+        USER,
+        False,
+        None,
+        NOW,
+        "h",
+        NOW + timedelta(minutes=1),
+        None,
+        None,
     )
 
     yield "list", render_list(snap, selected, Selector(), page=1, now=NOW)
@@ -140,7 +157,9 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
     yield "show", render_show(snapshot(one), one, now=NOW)
     yield "schedule", render_schedule(one, name="source_0")
     yield "connect card", render_connect_card("source_0", "https://x/c", NOW + timedelta(hours=1), now=NOW)
-    content = build_digest(snap, Selector(), {f"conn_{i}": "failing" for i in range(n - 1)}, now=NOW, only_problems=False)
+    content = build_digest(
+        snap, Selector(), {f"conn_{i}": "failing" for i in range(n - 1)}, now=NOW, only_problems=False
+    )
     yield "digest", render_digest(content, now=NOW, tz=ZoneInfo("Europe/Berlin"))
     yield "digest unavailable", render_digest_unavailable("Fivetran did not answer.", now=NOW)
     yield "digest list", render_digest_list([(d, NOW + timedelta(hours=3)) for d in digests], now=NOW)
@@ -155,17 +174,45 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
     roles = [(f"U0PERSON{i}", "operator", f"granted by <@{USER}>") for i in range(n)]
     yield "access", render_access_list(roles, viewer_role="admin")
     yield "bulk preview", render_bulk_preview("pause", "status:failing", pending, skipped, run_id="r1")
-    yield "bulk schedule", render_bulk_preview("schedule", "all connectors", pending, [], run_id="r", schedule=patch)
+    yield (
+        "bulk schedule",
+        render_bulk_preview("schedule", "all connectors", pending, [], run_id="r", schedule=patch),
+    )
     yield "bulk progress", render_bulk_progress("sync", [*lines, *pending], run_id="r1", by=USER)
     yield "bulk report", render_bulk_report("schedule", lines, by=USER)
     yield "approval", render_approval_request("source_0", requester=USER, request_id="a1", expires="in 1h")
-    yield "approved", render_approval_outcome("source_0", requester=USER, approver="UADMIN0001", approved=True)
-    yield "home", render_home(snap, role="operator", now=NOW, subscriptions=digests, recent=entries, acknowledged=taken)
-    yield "alert", render_alert(event(AlertKind.SYNC_FAILED), one, snap, now=NOW, since=NOW - timedelta(hours=2),
-                                incident=Incident(USER, NOW, snooze(n)))
-    yield "flapping", render_flapping(event(AlertKind.SYNC_FAILED), one, snap, failures=n, window=timedelta(hours=1), now=NOW)
+    yield (
+        "approved",
+        render_approval_outcome("source_0", requester=USER, approver="UADMIN0001", approved=True),
+    )
+    yield (
+        "home",
+        render_home(
+            snap, role="operator", now=NOW, subscriptions=digests, recent=entries, acknowledged=taken
+        ),
+    )
+    yield (
+        "alert",
+        render_alert(
+            event(AlertKind.SYNC_FAILED),
+            one,
+            snap,
+            now=NOW,
+            since=NOW - timedelta(hours=2),
+            incident=Incident(USER, NOW, snooze(n)),
+        ),
+    )
+    yield (
+        "flapping",
+        render_flapping(
+            event(AlertKind.SYNC_FAILED), one, snap, failures=n, window=timedelta(hours=1), now=NOW
+        ),
+    )
     yield "recovered", render_recovered_update(event(AlertKind.RECOVERED), alert, one, snap, now=NOW)
-    yield "recovery reply", render_recovery_reply(event(AlertKind.RECOVERED), alert, one, now=NOW, held=snooze(n))
+    yield (
+        "recovery reply",
+        render_recovery_reply(event(AlertKind.RECOVERED), alert, one, now=NOW, held=snooze(n)),
+    )
     yield "reminder", render_reminder("source_0", NOW - timedelta(hours=2), now=NOW)
     yield "snoozed", render_snoozed("source_0", snooze(n))
     yield "snooze over", render_snooze_summary("source_0", snooze(n), why="Snooze over")
@@ -176,9 +223,12 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
     result = ActionResult(True, "pause", "conn_0", "Paused.")
     yield "action", render_action_result(result, actor=USER, connection_name="source_0", now=NOW)
     for phase in Phase:
-        update = FollowUpdate(phase, 3600, manual=True, resume_at=NOW + timedelta(hours=2), restarts=n, at=NOW)
-        yield f"follow {phase.value}", render_follow(
-            update, actor=USER, connection_name="source_0", connection_id="conn_0"
+        update = FollowUpdate(
+            phase, 3600, manual=True, resume_at=NOW + timedelta(hours=2), restarts=n, at=NOW
+        )
+        yield (
+            f"follow {phase.value}",
+            render_follow(update, actor=USER, connection_name="source_0", connection_id="conn_0"),
         )
         notice = follow_notice(update, record)
         if notice is not None:

@@ -137,7 +137,10 @@ def test_a_confirmation_names_its_pipeline_once_confirmed_not_only_its_id() -> N
         }
     ]
     # a button from before names were carried still reads, with the command alone
-    assert render_confirmed("U1", "pause abc123").text == ":white_check_mark: <@U1> confirmed `/hvr pause abc123`"
+    assert (
+        render_confirmed("U1", "pause abc123").text
+        == ":white_check_mark: <@U1> confirmed `/hvr pause abc123`"
+    )
     assert_safe(done)
 
 
