@@ -4,7 +4,7 @@ forge a link, and cut with a marker before Slack's limits instead of being rejec
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 ELLIPSIS = "…"
 SHOWN_INSTEAD = "\ufffd"
@@ -79,6 +79,24 @@ def moment(then: datetime, fallback: str | None = None) -> str:
     plain_text fields cannot carry a token: they keep `stamp`."""
     shown = esc(fallback if fallback is not None else stamp(then))
     return f"<!date^{int(then.timestamp())}^{{date_short_pretty}} {{time}}|{shown}>"
+
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def daily_time(utc_hh_mm: str, now: datetime) -> str:
+    """A UTC time of day that recurs (Fivetran's `daily_sync_time`) as a `{time}` token of its next
+    occurrence, so each reader sees it on their own clock; the fallback says it in UTC. A value that is no
+    time of day is said as it is, in UTC."""
+    found = _HH_MM.match(utc_hh_mm)
+    if found is None:
+        return f"{esc(utc_hh_mm)} UTC"
+    hour, minute = int(found.group(1)), int(found.group(2))
+    start = now.astimezone(UTC)
+    at = start.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at < start:
+        at += timedelta(days=1)
+    return f"<!date^{int(at.timestamp())}^{{time}}|{hour:02d}:{minute:02d} UTC>"
 
 
 def until(then: datetime, now: datetime) -> str:

@@ -155,7 +155,10 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
     yield "groups", render_groups(snap)
     yield "group", render_group(snap, group(), now=NOW)
     yield "show", render_show(snapshot(one), one, now=NOW)
-    yield "schedule", render_schedule(one, name="source_0")
+    yield "schedule", render_schedule(one, name="source_0", now=NOW)
+    daily = connection(sync_frequency=1440, daily_sync_time="02:00")
+    yield "schedule daily", render_schedule(daily, name="x", now=NOW)
+    yield "show daily", render_show(snapshot(daily), daily, now=NOW)
     yield "connect card", render_connect_card("source_0", "https://x/c", NOW + timedelta(hours=1), now=NOW)
     content = build_digest(
         snap, Selector(), {f"conn_{i}": "failing" for i in range(n - 1)}, now=NOW, only_problems=False
