@@ -18,15 +18,20 @@ def _subject(subject: str) -> str:
     return mention(subject) if subject.startswith(("U", "W")) else f"user group `{clip(subject, 30)}`"
 
 
+def _source(source: str) -> str:
+    """Where a role comes from: a setting (`HVR_ADMINS`), or the id of the admin who granted it."""
+    return f"`{clip(source, 40)}`" if source.startswith("HVR_") else f"granted by {mention(source)}"
+
+
 def render_access_list(roles: Sequence[tuple[str, str, str]], *, viewer_role: str) -> Message:
-    """`roles` holds (subject, role, where it comes from: "HVR_ADMINS", "granted by <@U…>" …)."""
+    """`roles` holds (subject, role, where it comes from: "HVR_ADMINS", "HVR_OPERATORS" or the granter's id)."""
     if not roles:
         text = (
             "Nobody has a role yet, so everyone is a viewer. Set HVR_ADMINS / HVR_OPERATORS, then admins can "
             "`/hvr access grant @someone operator`."
         )
         return Message(text=fallback(text), blocks=[section(text)])
-    lines = [f"{_subject(s)} · *{clip(r, 20)}* · {source}" for s, r, source in roles[:MAX_LISTED]]
+    lines = [f"{_subject(s)} · *{clip(r, 20)}* · {_source(source)}" for s, r, source in roles[:MAX_LISTED]]
     blocks: list[Block] = [header("Who can do what"), section("\n".join(lines))]
     if len(roles) > MAX_LISTED:
         blocks.append(context(f"and {len(roles) - MAX_LISTED} more"))
@@ -36,7 +41,10 @@ def render_access_list(roles: Sequence[tuple[str, str, str]], *, viewer_role: st
             "test and re-sync tables; admins also re-sync everything, run bulk operations and grant roles."
         )
     )
-    return Message(text=fallback(f"{len(roles)} people and groups with roles"), blocks=blocks)
+    return Message(
+        text=fallback(f"{count(len(roles), 'person or group', 'people and groups')} with roles"),
+        blocks=blocks,
+    )
 
 
 def render_access_changed(subject: str, role: str | None, *, by: str) -> Message:

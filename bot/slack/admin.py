@@ -54,7 +54,7 @@ class Admin(Flow):
         found: list[tuple[str, str, str]] = [(s, "admin", "HVR_ADMINS") for s in self.deps.admins]
         found += [(s, "operator", "HVR_OPERATORS") for s in self.deps.operators if s not in self.deps.admins]
         for grant in await self.deps.access.list():
-            found.append((grant.subject_id, grant.role, f"granted by <@{grant.granted_by}>"))
+            found.append((grant.subject_id, grant.role, grant.granted_by))
         return found
 
     async def audit(self, turn: Turn, cmd: AuditCmd) -> None:

@@ -174,7 +174,7 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
     yield "audit named", render_audit(entries, connector="source_0", user=USER, user_name="Omar", now=NOW)
     if entries:
         yield "audit mirror", render_audit_mirror(entries[0], snap.names())
-    roles = [(f"U0PERSON{i}", "operator", f"granted by <@{USER}>") for i in range(n)]
+    roles = [(f"U0PERSON{i}", "operator", USER if i else "HVR_OPERATORS") for i in range(n)]
     yield "access", render_access_list(roles, viewer_role="admin")
     yield "bulk preview", render_bulk_preview("pause", "status:failing", pending, skipped, run_id="r1")
     yield (
