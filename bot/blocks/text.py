@@ -26,7 +26,8 @@ def esc(text: object) -> str:
 
 
 def cut(text: str, limit: int) -> str:
-    """At most `limit` characters, ending in … when cut; never splits an `&amp;`-style escape.
+    """At most `limit` characters, ending in … when cut; never splits an `&amp;`-style escape or a
+    `<…>` token.
 
     Every text the views send ends here, so hidden controls are made visible here too: a string that
     skipped `esc` (a constant, a plain_text label) still cannot carry one.
@@ -38,6 +39,10 @@ def cut(text: str, limit: int) -> str:
     amp = head.rfind("&")
     if amp != -1 and ";" not in head[amp:]:
         head = head[:amp]
+    # nor a `<…>` the bot made (a date token, a mention, a link): half of one shows as garbage
+    opened = head.rfind("<")
+    if opened != -1 and ">" not in head[opened:]:
+        head = head[:opened]
     return head + ELLIPSIS
 
 
