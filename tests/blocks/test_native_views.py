@@ -22,6 +22,7 @@ from bot.blocks.alerts import (
     render_watch_list,
 )
 from bot.blocks.audit import render_audit, render_audit_mirror
+from bot.blocks.columns import render_columns
 from bot.blocks.connectors import render_list
 from bot.blocks.digest import (
     render_digest,
@@ -44,7 +45,9 @@ from bot.blocks.home import TakenIncident, render_home
 from bot.blocks.incidents import Incident, render_reminder, render_snooze_summary, render_snoozed
 from bot.blocks.prompts import render_cancelled, render_confirmed, render_help, render_refused
 from bot.blocks.schedule import render_connect_card, render_schedule
+from bot.blocks.schemas import render_schemas, render_tables
 from bot.blocks.show import render_show
+from bot.fivetran.models import TableColumns
 from bot.services.alerts.events import AlertEvent, AlertKind
 from bot.services.digests.content import build_digest
 from bot.services.pipelines.actions import ActionResult
@@ -57,7 +60,7 @@ from bot.storage.audit import AuditEntry
 from bot.storage.follows import FollowedSync
 from bot.storage.snoozes import Snooze
 from bot.storage.subscriptions import Subscription
-from tests.blocks.factory import NOW, connection, group, snapshot
+from tests.blocks.factory import NOW, connection, group, schema_settings, snapshot
 from tests.native import problems
 
 USER = "UOPER00001"
@@ -236,6 +239,13 @@ def views(n: int) -> Iterator[tuple[str, Any]]:
         notice = follow_notice(update, record)
         if notice is not None:
             yield f"follow notice {phase.value}", notice
+    settings = schema_settings({f"schema_{k}": {f"t{j}": {} for j in range(n)} for k in range(n)})
+    yield "schemas", render_schemas(one, settings)
+    yield "tables", render_tables(one, settings, None)
+    columns = TableColumns.model_validate(
+        {"columns": {f"c{j}": {"enabled": True, "hashed": j == 0, "is_primary_key": False} for j in range(n)}}
+    )
+    yield "columns", render_columns(one, "schema_0", "t0", columns)
     yield "digest form", render_digest_form("C1", default_tz="UTC")
     yield "watch form", render_watch_form("C1")
 
