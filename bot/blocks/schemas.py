@@ -48,9 +48,7 @@ def render_schemas(connection: Connection, settings: SchemaSettings) -> Message:
     schemas = list(settings.schemas.items())
     total = sum(len(s.tables) for _, s in schemas)
     enabled = sum(_enabled_count(s.tables) for _, s in schemas)
-    summary = (
-        f"*{name}*: {count(len(schemas), 'schema')} · {enabled:,} of {count(total, 'table')} enabled"
-    )
+    summary = f"*{name}*: {count(len(schemas), 'schema')} · {enabled:,} of {count(total, 'table')} enabled"
     blocks: list[Block] = [header(f"Schemas of {connection.name}"), section(summary)]
     shown = schemas[:MAX_SCHEMA_ROWS]
     for i, (schema_name, schema) in enumerate(shown):
