@@ -52,6 +52,7 @@ from bot.services.runtime.holders import new_holder
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
 from bot.slack.listeners import register
+from bot.slack.people import People
 from bot.slack.poster import SlackPoster
 from bot.slack.router import Router
 from bot.storage.db import Database
@@ -234,6 +235,7 @@ def build_bot(
         alerts=out.alerts,
         approvals=gov.approvals,
         hubs=pipes.sources,
+        people=People(web, clock=clock),
         default_tz=settings.hvr_timezone,
         resync_approval=settings.hvr_resync_approval,
         admins=tuple(settings.hvr_admins),

@@ -109,6 +109,11 @@ class Pipelines:
     def client(self) -> FivetranClient:
         return next(iter(self.clients.values()))
 
+    def names(self) -> dict[str, str]:
+        """The pipelines' names by key as last fetched (none before the first fetch): never fetches."""
+        snapshot = self.sources.peek()
+        return {} if snapshot is None else snapshot.names()
+
 
 def pipelines(
     settings: Settings,
@@ -229,6 +234,7 @@ def governance(
             poster=owed.for_origin("audit"),
             mirror_channel=settings.hvr_audit_channel,
             unit=database.unit,
+            names=pipelines.names,
         ),
         bulk=BulkService(BulkRepo(database), pipelines.actions, clock=clock, now=now, holder=holder),
         approvals=ApprovalRepo(database, clock=now),

@@ -150,7 +150,7 @@ def render_flapping(
     line = incident_line(incident)
     blocks: list[Block] = [
         section(
-            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {failures} times in the last {span}. "
+            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {count(failures, 'time')} in the last {span}. "
             f"I'll keep further failure alerts for it out of this channel until it has had a quiet {span}."
         ),
         *([line] if line is not None else []),
@@ -166,7 +166,9 @@ def render_flapping(
         blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
     blocks += _buttons(event, connection, name, incident)
     blocks.append(_context(event))
-    return Message(text=fallback(f"{esc(name)} is flapping: {failures} failures in {span}"), blocks=blocks)
+    return Message(
+        text=fallback(f"{esc(name)} is flapping: {count(failures, 'failure')} in {span}"), blocks=blocks
+    )
 
 
 def _after(event: AlertEvent, alert: AlertMessage) -> str:
@@ -296,7 +298,9 @@ def render_watch_list(subscriptions: Sequence[Subscription], snoozes: Sequence[s
     hidden = len(subscriptions) - shown_watches
     footer = f"and {hidden} more · " if hidden else ""
     blocks.append(context(f"{footer}`/hvr unwatch &lt;id&gt;` stops one"))
-    return Message(text=fallback(f"{len(subscriptions)} watches in this channel"), blocks=blocks)
+    return Message(
+        text=fallback(f"{count(len(subscriptions), 'watch', 'watches')} in this channel"), blocks=blocks
+    )
 
 
 def render_unwatched(subscription_id: str, *, found: bool = True) -> Message:

@@ -35,6 +35,8 @@ from bot.storage.migrate import SchemaError
 from bot.web.app import Served, build_web_app
 
 DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
+# The demo's people, as the terminal names them where Slack would show a mention's name.
+DEMO_PEOPLE = {DEMO_ADMIN: "Ada Admin", DEMO_OPERATOR: "Omar Operator", DEMO_VIEWER: "Vera Viewer"}
 CHANNEL = "C0SHELL01"
 EXIT_WAIT_S = 300.0
 
@@ -139,7 +141,8 @@ async def _session(
         )
         write(env.banner)
         role = (await env.bot.policy.role_of(args.user)).label
-        write(f"You are {args.user} ({role}) in #{CHANNEL}. Type `help` for help, `quit` to leave.")
+        name = env.double.user_name(args.user) or args.user
+        write(f"You are {name} ({role}) in #{CHANNEL}. Type `help` for help, `quit` to leave.")
         try:
             await _loop(session, _lines(stdin), write)
         finally:
@@ -213,6 +216,8 @@ async def _environment(
 ) -> AsyncIterator[Environment]:
     signing_secret = secrets.token_hex(16)
     async with SlackDouble(bot_token="xoxb-shell") as double:
+        for user, name in DEMO_PEOPLE.items():
+            double.set_user(user, name=name.split()[0].lower(), real_name=name)
         overrides: dict[str, object] = {
             "slack_bot_token": SecretStr("xoxb-shell"),
             "slack_signing_secret": SecretStr(signing_secret),

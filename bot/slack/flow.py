@@ -31,6 +31,7 @@ from bot.services.pipelines.resolve import Ambiguous, Found, resolve
 from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
 from bot.services.pipelines.sync_follower import SyncFollower
 from bot.services.runtime.background import Background
+from bot.slack.people import People
 from bot.slack.turn import Turn
 from bot.storage.access import AccessRepo
 from bot.storage.approvals import ApprovalRepo
@@ -58,6 +59,7 @@ class Deps:
     alerts: AlertService
     approvals: ApprovalRepo
     hubs: HubReads  # what only an HVR channel has: its full view, its tables
+    people: People  # names for plain text (a header); mrkdwn mentions
     default_tz: str = "UTC"
     resync_approval: bool = False
     admins: tuple[str, ...] = ()

@@ -319,7 +319,7 @@ class Router:
         elif base == ids.COLUMNS or base in COLUMN_BUTTONS:
             await self._column_button(turn, base, fields)
         elif base == ids.CONFIRM:
-            await self._confirmed(turn, str(fields.get("cmd", "")))
+            await self._confirmed(turn, fields)
         elif base == ids.CANCEL:
             await turn.out.reply(render_cancelled(by=turn.actor.user_id), replace=True)
         elif base == ids.BULK_CONFIRM:
@@ -360,11 +360,15 @@ class Router:
             return
         await self.columns.set_column(turn, COLUMN_BUTTONS[base], connection_id, schema, table, column)
 
-    async def _confirmed(self, turn: Turn, text: str) -> None:
+    async def _confirmed(self, turn: Turn, fields: dict[str, Any]) -> None:
+        text = str(fields.get("cmd", ""))
         if not text:
             await turn.out.reply(render_error("That confirmation has expired; run the command again."))
             return
-        await turn.out.reply(render_confirmed(turn.actor.user_id, text), replace=True)
+        said = render_confirmed(
+            turn.actor.user_id, text, name=str(fields.get("n", "")), label=str(fields.get("l", ""))
+        )
+        await turn.out.reply(said, replace=True)
         await self._command(turn, text, confirmed=True)
 
 

@@ -361,7 +361,7 @@ async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld,
     assert "8 connectors · 1 incomplete · 2 failing · 1 paused · 1 delayed · 1 syncing · 2 healthy" in text
     assert "HVR hub east at " + world.url in text  # the banner says what it manages
     assert "Health :x: Failing" in text  # the show view of billing
-    assert ":white_check_mark: @U0SHELL01 paused billing: Paused" in text
+    assert ":white_check_mark: @Ada Admin paused billing: Paused" in text  # people by name
     assert "Traceback" not in text + err.decode()
     (suspend,) = world.posts("jobs_suspend")
     assert sorted(suspend.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]

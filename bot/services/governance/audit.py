@@ -62,11 +62,14 @@ class Auditor:
         poster: ChannelPoster | None = None,
         mirror_channel: str | None = None,
         unit: Unit = no_unit,
+        names: Callable[[], Mapping[str, str]] = dict,
     ) -> None:
+        """`names`: the pipelines' names by key as last seen, so the mirror names what an entry keeps ids of."""
         self.repo = repo
         self._poster = poster  # the outbox's, in the bot
         self._mirror_channel = mirror_channel
         self._unit = unit
+        self._names = names
 
     async def refused(
         self,
@@ -142,7 +145,7 @@ class Auditor:
         if entry is None:
             return
         try:
-            await self._poster.post(self._mirror_channel, render_audit_mirror(entry))
+            await self._poster.post(self._mirror_channel, render_audit_mirror(entry, self._names()))
         except (PostError, SlackUnavailable):
             log.warning(
                 "could not mirror audit entry %s to %s", entry_id, self._mirror_channel, exc_info=True

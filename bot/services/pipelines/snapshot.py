@@ -61,6 +61,10 @@ class AccountSnapshot:
         """A connection's name as lists of names show it: after its source when there are several."""
         return f"{source_of(connection.id)}:{connection.name}" if self.several else connection.name
 
+    def names(self) -> dict[str, str]:
+        """Each connection's `label` by its key: how a record that keeps ids (audit, bulk runs) names them."""
+        return {cid: self.label(c) for cid, c in self.connections.items()}
+
     def by_source(self, connections: list[Connection]) -> dict[str, int]:
         """How many of `connections` each source has, in configured order; empty with one source."""
         if not self.several:
