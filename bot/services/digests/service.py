@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -40,7 +40,7 @@ from bot.services.pipelines.selectors import Selector, store_selector, subscript
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.claims import ClaimRepo
-from bot.storage.digest_state import DigestStateRepo
+from bot.storage.digest_state import DigestState, DigestStateRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
 __all__ = [
@@ -101,6 +101,24 @@ class _Due:
     lease_until: datetime  # past this, another holder may have taken the fire over: do not post
 
 
+@dataclass
+class _Fire:
+    """What every digest of one batch shares: the moment they speak of, the previous states, and the
+    messages rendered so far (one per content and zone: the digests of 50 channels that select the
+    same connectors are one message)."""
+
+    now: datetime
+    states: Mapping[str, DigestState]
+    rendered: dict[tuple[int, str], tuple[DigestContent, Message]] = field(default_factory=dict)
+
+    def render(self, content: DigestContent, tz: ZoneInfo) -> Message:
+        key = (id(content), tz.key)
+        found = self.rendered.get(key)
+        if found is None or found[0] is not content:
+            found = self.rendered[key] = (content, render_digest(content, now=self.now, tz=tz))
+        return found[1]
+
+
 class _TakenOver(Exception):
     """Our lease ran out before the fire was marked done: what we recorded must not commit."""
 
@@ -150,7 +168,11 @@ class DigestService:
         self.lease_s = lease_s
         self.snapshot_max_age_s = snapshot_max_age_s
         self._built_for: AccountSnapshot | None = None
-        self._built: dict[tuple[Selector, frozenset[tuple[str, str]] | None, bool], DigestContent] = {}
+        # Contents of the last snapshot, by (selector, id of the previous problems, only:problems), each
+        # beside the previous problems it was built from (so that the id cannot be reused meanwhile).
+        self._built: dict[
+            tuple[Selector, int | None, bool], tuple[Mapping[str, str] | None, DigestContent]
+        ] = {}
         # Fetch, then up to MAX_DIGESTS_PER_CHANNEL paced posts, must fit in one lease.
         self.fetch_timeout_s = lease_s / 3 if fetch_timeout_s is None else fetch_timeout_s
         self.observer = observer or _Unobserved()
@@ -249,32 +271,41 @@ class DigestService:
             lanes.setdefault(item.sub.channel_id, []).append((index, item))
         gate = asyncio.Semaphore(POST_CONCURRENCY)
         results: dict[int, FireOutcome] = {}
+        # What is shared by the whole batch: one read of every previous state, one moment the digests
+        # speak of, and each distinct message rendered once (same content, same zone).
+        fire = _Fire(
+            now=self.now(),
+            states={}
+            if isinstance(snapshot, Unavailable)
+            else await self.states.get_many(item.sub.id for item in due.values()),
+        )
 
         async def lane(items: Iterable[tuple[int, _Due]]) -> None:
             # One channel's digests one after the other (the poster paces them); channels in parallel.
             async with gate:
                 for index, item in items:
-                    results[index] = await self._complete_one(item, snapshot)
+                    results[index] = await self._complete_one(item, snapshot, fire)
 
         await asyncio.gather(*(lane(sorted(items, key=lambda x: x[1].fire_time)) for items in lanes.values()))
         return results
 
-    async def _complete_one(self, item: _Due, snapshot: AccountSnapshot | Unavailable) -> FireOutcome:
+    async def _complete_one(
+        self, item: _Due, snapshot: AccountSnapshot | Unavailable, fire: _Fire
+    ) -> FireOutcome:
         sub, fire_time = item.sub, item.fire_time
         selector = subscription_selector(sub)
         if selector is None:
             # Written by a newer version, or by hand: posting "every connector" instead would mislead.
             await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: unreadable selector")
             return FireOutcome.FAILED
-        now = self.now()
         tz = ZoneInfo(sub.timezone)
-        problems: dict[str, str] | None = None
+        problems: Mapping[str, str] | None = None
         success = FireOutcome.POSTED
         if isinstance(snapshot, Unavailable):
-            message = render_digest_unavailable(snapshot.reason, now=now, tz=tz)
+            message = render_digest_unavailable(snapshot.reason, now=fire.now, tz=tz)
             success = FireOutcome.POSTED_UNAVAILABLE
         else:
-            state = await self.states.get(sub.id)
+            state = fire.states.get(sub.id)
             content = self.content(
                 snapshot, selector, None if state is None else state.last_problems, only_problems(sub)
             )
@@ -283,7 +314,7 @@ class DigestService:
                 await self.states.put(sub.id, fire_time, problems)
                 await self._done(sub.id, fire_time, FireOutcome.SKIPPED_ALL_HEALTHY)
                 return FireOutcome.SKIPPED_ALL_HEALTHY
-            message = render_digest(content, now=now, tz=tz)
+            message = fire.render(content, tz)
         if self.now() >= item.lease_until:
             # Too slow (a long queue in this channel): the fire may be someone else's by now.
             log.warning("digest %s at %s: lease ran out before posting", sub.id, fire_time.isoformat())
@@ -321,18 +352,18 @@ class DigestService:
 
         Digests that fire together mostly select the same connectors with the same history: 200 of them
         over 5,000 connections built the same content 200 times (~27 ms each, most of a fire's CPU).
-        Only the last snapshot's contents are kept; a new snapshot starts afresh. Rendering (time zone,
-        `now`) stays per subscription.
+        Previous problems are told apart by identity: `DigestStateRepo.get_many` hands one shared
+        mapping to every subscription that stored the same one (equal mappings that are not the same
+        object only cost a second build). Only the last snapshot's contents are kept.
         """
         if self._built_for is not snapshot:
             self._built_for, self._built = snapshot, {}
-        key = (selector, None if previous is None else frozenset(previous.items()), only)
+        key = (selector, None if previous is None else id(previous), only)
         found = self._built.get(key)
-        if found is None:
-            found = self._built[key] = build_digest(
-                snapshot, selector, previous, now=self.now(), only_problems=only
-            )
-        return found
+        if found is None or found[0] is not previous:
+            built = build_digest(snapshot, selector, previous, now=self.now(), only_problems=only)
+            found = self._built[key] = (previous, built)
+        return found[1]
 
     async def _done(self, subscription_id: str, fire_time: datetime, outcome: str) -> None:
         if not await self.claims.complete(subscription_id, fire_time, self.holder, outcome):
