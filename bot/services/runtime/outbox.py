@@ -15,6 +15,11 @@ from bot.services.runtime.posting import MessageRef
 from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
 
 
+# Origins whose posters never keep the `MessageRef` a post answers (a digest is posted and forgotten):
+# delivering their rows has no placeholder to replace in the tables that store message ts values.
+PLACEHOLDER_NOT_KEPT = frozenset({"digest"})
+
+
 def _nothing() -> None:
     pass
 
