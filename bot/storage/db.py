@@ -132,7 +132,8 @@ class Database:
             async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
                 await lock.acquire()
         except TimeoutError:
-            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+            locked = sqlite3.OperationalError("database is locked")
+            raise OperationalError("BEGIN IMMEDIATE", None, locked) from None
         self._writer = task
         try:
             yield

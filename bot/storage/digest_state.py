@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
 from sqlalchemy import Text, cast, select
 
 from bot.storage.db import Database

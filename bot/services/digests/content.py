@@ -8,9 +8,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.fivetran.models import Connection

@@ -62,8 +62,6 @@ log = logging.getLogger(__name__)
 MAX_DIGESTS_PER_CHANNEL = 25
 # Digests firing together share one snapshot; a snapshot fetched this recently counts as "at fire time".
 SNAPSHOT_MAX_AGE_S = 15.0
-# Claims and state writes at once; more would only queue on the connection pool.
-DB_CONCURRENCY = 8
 # Channels posted to at once; each channel's own posts are paced by the poster.
 POST_CONCURRENCY = 16
 
@@ -226,25 +224,22 @@ class DigestService:
         Claims come first so that a replica that loses every claim does not fetch anything.
         """
         outcomes: dict[int, FireOutcome] = {}
-        gate = asyncio.Semaphore(DB_CONCURRENCY)
 
         # One read for the whole batch; a subscription removed by now is not fired.
         active = {s.id: s for s in await self.subscriptions.list_active("digest")} if fires else {}
-
-        async def claim(index: int, subscription_id: str, fire_time: datetime) -> _Due | None:
-            async with gate:
-                sub = active.get(subscription_id)
-                if sub is None:
-                    outcomes[index] = FireOutcome.SKIPPED_INACTIVE
-                    return None
-                lease_until = self.now() + timedelta(seconds=self.lease_s)
-                if not await self.claims.try_claim(subscription_id, fire_time, self.holder, self.lease_s):
-                    outcomes[index] = FireOutcome.SKIPPED_NOT_CLAIMED
-                    return None
-                return _Due(sub, fire_time, lease_until)
-
-        claimed = await asyncio.gather(*(claim(i, sid, at) for i, (sid, at) in enumerate(fires)))
-        due = {i: d for i, d in enumerate(claimed) if d is not None}
+        wanted = [(i, (sid, at)) for i, (sid, at) in enumerate(fires) if sid in active]
+        for i, (sid, _) in enumerate(fires):
+            if sid not in active:
+                outcomes[i] = FireOutcome.SKIPPED_INACTIVE
+        # Every claim in one transaction: one commit for the batch, not one per digest.
+        lease_until = self.now() + timedelta(seconds=self.lease_s)
+        won = await self.claims.try_claim_many([f for _, f in wanted], self.holder, self.lease_s)
+        claimed: dict[int, _Due | None] = {}
+        for (index, (sid, at)), ours in zip(wanted, won, strict=True):
+            claimed[index] = _Due(active[sid], at, lease_until) if ours else None
+            if not ours:
+                outcomes[index] = FireOutcome.SKIPPED_NOT_CLAIMED
+        due = {i: d for i, d in claimed.items() if d is not None}
         if due:
             outcomes.update(await self._post_all(due, await self._snapshot()))
         for outcome in outcomes.values():

@@ -14,7 +14,6 @@ from bot.blocks.message import Message
 from bot.services.runtime.posting import MessageRef
 from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
 
-
 # Origins whose posters never keep the `MessageRef` a post answers (a digest is posted and forgotten):
 # delivering their rows has no placeholder to replace in the tables that store message ts values.
 PLACEHOLDER_NOT_KEPT = frozenset({"digest"})
