@@ -86,6 +86,19 @@ class _Leases:
             )
             return done.first() is not None
 
+    async def amend(self, key: dict[str, Any], holder: str, outcome: str) -> bool:
+        """Changes the outcome of a claim `holder` completed (in the same transaction, before it commits:
+        the post that followed the completion was refused)."""
+        table = self._table
+        async with self._db.begin() as connection:
+            done = await connection.execute(
+                update(table)
+                .where(self._match(key), table.c.holder == holder, table.c.done_at.is_not(None))
+                .values(outcome=outcome)
+                .returning(table.c.holder)
+            )
+            return done.first() is not None
+
     async def release(self, key: dict[str, Any], holder: str) -> bool:
         """Gives up one unfinished claim of `holder`, so the next try (a redelivery) claims it at once."""
         table = self._table
@@ -150,6 +163,9 @@ class ClaimRepo:
 
     async def complete(self, subscription_id: str, fire_time: datetime, holder: str, outcome: str) -> bool:
         return await self._leases.complete(self._key(subscription_id, fire_time), holder, outcome)
+
+    async def amend(self, subscription_id: str, fire_time: datetime, holder: str, outcome: str) -> bool:
+        return await self._leases.amend(self._key(subscription_id, fire_time), holder, outcome)
 
     async def release_held_by(self, holder: str) -> int:
         return await self._leases.release_held_by(holder)

@@ -14,7 +14,7 @@ import asyncio
 import builtins
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -62,8 +62,8 @@ log = logging.getLogger(__name__)
 MAX_DIGESTS_PER_CHANNEL = 25
 # Digests firing together share one snapshot; a snapshot fetched this recently counts as "at fire time".
 SNAPSHOT_MAX_AGE_S = 15.0
-# Channels posted to at once; each channel's own posts are paced by the poster.
-POST_CONCURRENCY = 16
+# Digests written in one transaction: one commit for many (each digest's writes still all or nothing).
+COMMIT_CHUNK = 25
 
 
 class FireOutcome(StrEnum):
@@ -117,8 +117,12 @@ class _Fire:
         return found[1]
 
 
-class _TakenOver(Exception):
-    """Our lease ran out before the fire was marked done: what we recorded must not commit."""
+@dataclass(frozen=True)
+class _Plan:
+    message: Message | None  # None: nothing to post
+    problems: Mapping[str, str] | None  # the state to keep for the next digest; None: leave it
+    recorded: str  # the claim's outcome
+    outcome: FireOutcome
 
 
 def _no_unit() -> AbstractAsyncContextManager[None]:
@@ -152,9 +156,11 @@ class DigestService:
         snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
         fetch_timeout_s: float | None = None,
         observer: DigestObserver | None = None,
-        unit: Callable[[], AbstractAsyncContextManager[None]] = _no_unit,
+        unit: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
-        self.unit = unit
+        # None: each repository call commits on its own (a poster that sends at once needs no more).
+        self.transactional = unit is not None
+        self.unit = unit or _no_unit
         self.subscriptions = subscriptions
         self.claims = claims
         self.states = states
@@ -261,11 +267,14 @@ class DigestService:
     async def _post_all(
         self, due: Mapping[int, _Due], snapshot: AccountSnapshot | Unavailable
     ) -> dict[int, FireOutcome]:
-        lanes: dict[str, list[tuple[int, _Due]]] = {}
-        for index, item in due.items():
-            lanes.setdefault(item.sub.channel_id, []).append((index, item))
-        gate = asyncio.Semaphore(POST_CONCURRENCY)
-        results: dict[int, FireOutcome] = {}
+        """Renders every due digest, then writes them COMMIT_CHUNK to a transaction (`unit`), in fire-time
+        order (so each channel's digests keep their order in the outbox, which paces each channel).
+
+        Each digest's writes are still all or nothing: its claim is completed first, by a conditional
+        UPDATE that holds the claim until the commit, and its post and state are written only when that
+        claim was still ours. A failure that is not Slack's refusal rolls its whole chunk back: those
+        claims stay open and are taken again after their lease, as a single digest's were.
+        """
         # What is shared by the whole batch: one read of every previous state, one moment the digests
         # speak of, and each distinct message rendered once (same content, same zone).
         fire = _Fire(
@@ -274,67 +283,88 @@ class DigestService:
             if isinstance(snapshot, Unavailable)
             else await self.states.get_many(item.sub.id for item in due.values()),
         )
-
-        async def lane(items: Iterable[tuple[int, _Due]]) -> None:
-            # One channel's digests one after the other (the poster paces them); channels in parallel.
-            async with gate:
-                for index, item in items:
-                    results[index] = await self._complete_one(item, snapshot, fire)
-
-        await asyncio.gather(*(lane(sorted(items, key=lambda x: x[1].fire_time)) for items in lanes.values()))
+        ordered = sorted(due.items(), key=lambda entry: entry[1].fire_time)
+        results: dict[int, FireOutcome] = {}
+        for start in range(0, len(ordered), COMMIT_CHUNK):
+            chunk = [
+                (index, item, self._plan(item, snapshot, fire))
+                for index, item in ordered[start : start + COMMIT_CHUNK]
+            ]
+            written: dict[int, FireOutcome] = {}
+            try:
+                async with self.unit():
+                    for index, item, plan in chunk:
+                        written[index] = await self._write(item, plan)
+            except Exception:
+                # Anything else may be passing (network, the database): the claims left open are taken
+                # over after their lease while the fire is still within the grace window.
+                log.exception("digests at %s: writing %d digests failed", fire.now.isoformat(), len(chunk))
+                if self.transactional:
+                    written = {}  # rolled back: none of the chunk was recorded
+            results.update(written)
+            for index, _, _ in chunk:
+                results.setdefault(index, FireOutcome.FAILED)
         return results
 
-    async def _complete_one(
-        self, item: _Due, snapshot: AccountSnapshot | Unavailable, fire: _Fire
-    ) -> FireOutcome:
-        sub, fire_time = item.sub, item.fire_time
-        selector = subscription_selector(sub)
+    def _plan(self, item: _Due, snapshot: AccountSnapshot | Unavailable, fire: _Fire) -> _Plan:
+        """What one digest writes, without I/O: the message, the state to keep, the outcome on success."""
+        selector = subscription_selector(item.sub)
         if selector is None:
             # Written by a newer version, or by hand: posting "every connector" instead would mislead.
-            await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: unreadable selector")
-            return FireOutcome.FAILED
-        tz = ZoneInfo(sub.timezone)
-        problems: Mapping[str, str] | None = None
-        success = FireOutcome.POSTED
+            return _Plan(None, None, f"{FireOutcome.FAILED}: unreadable selector", FireOutcome.FAILED)
+        tz = ZoneInfo(item.sub.timezone)
         if isinstance(snapshot, Unavailable):
             message = render_digest_unavailable(snapshot.reason, now=fire.now, tz=tz)
-            success = FireOutcome.POSTED_UNAVAILABLE
-        else:
-            state = fire.states.get(sub.id)
-            content = self.content(
-                snapshot, selector, None if state is None else state.last_problems, only_problems(sub)
-            )
-            problems = content.problem_map()
-            if content.all_healthy and content.only_problems:
-                await self.states.put(sub.id, fire_time, problems)
-                await self._done(sub.id, fire_time, FireOutcome.SKIPPED_ALL_HEALTHY)
-                return FireOutcome.SKIPPED_ALL_HEALTHY
-            message = fire.render(content, tz)
-        if self.now() >= item.lease_until:
+            return _Plan(message, None, FireOutcome.POSTED_UNAVAILABLE, FireOutcome.POSTED_UNAVAILABLE)
+        state = fire.states.get(item.sub.id)
+        previous = None if state is None else state.last_problems
+        content = self.content(snapshot, selector, previous, only_problems(item.sub))
+        problems = content.problem_map()
+        if content.all_healthy and content.only_problems:
+            return _Plan(None, problems, FireOutcome.SKIPPED_ALL_HEALTHY, FireOutcome.SKIPPED_ALL_HEALTHY)
+        return _Plan(fire.render(content, tz), problems, FireOutcome.POSTED, FireOutcome.POSTED)
+
+    async def _write(self, item: _Due, plan: _Plan) -> FireOutcome:
+        sub, fire_time = item.sub, item.fire_time
+        if plan.message is not None and self.now() >= item.lease_until:
             # Too slow (a long queue in this channel): the fire may be someone else's by now.
             log.warning("digest %s at %s: lease ran out before posting", sub.id, fire_time.isoformat())
             return FireOutcome.FAILED
-        try:
-            async with self.unit():
-                await self.poster.post(sub.channel_id, message)
-                if problems is not None:
-                    await self.states.put(sub.id, fire_time, problems)
-                if not await self.claims.complete(sub.id, fire_time, self.holder, success):
-                    raise _TakenOver
-        except _TakenOver:
-            log.warning("digest %s at %s: claim was taken over before it was marked done", sub.id, fire_time)
+        # In a transaction the claim is completed first: its conditional UPDATE holds the claim until the
+        # commit, so the post and state written after it commit only if the claim was ours. Without one
+        # (a poster that sends at once), the claim is completed last, so that a post that failed leaves
+        # it open to be tried again.
+        transactional = self.transactional
+        if transactional and not await self._complete(item, plan.recorded):
             return FireOutcome.FAILED
-        except PostError as error:
-            # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same way.
-            log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
-            await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: {error.code}")
+        if plan.message is not None:
+            try:
+                await self.poster.post(sub.channel_id, plan.message)
+            except PostError as error:
+                # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same.
+                log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
+                refused = f"{FireOutcome.FAILED}: {error.code}"
+                if transactional:
+                    await self.claims.amend(sub.id, fire_time, self.holder, refused)
+                else:
+                    await self._complete(item, refused)
+                return FireOutcome.FAILED
+        if plan.problems is not None:
+            await self.states.put(sub.id, fire_time, plan.problems)
+        if not transactional and not await self._complete(item, plan.recorded):
             return FireOutcome.FAILED
-        except Exception:
-            # Anything else may be passing (network): leave the claim open; after its lease another
-            # holder, or this one, takes it over while the fire is still within the grace window.
-            log.exception("digest %s at %s: posting failed", sub.id, fire_time.isoformat())
-            return FireOutcome.FAILED
-        return success
+        return plan.outcome
+
+    async def _complete(self, item: _Due, outcome: str) -> bool:
+        if await self.claims.complete(item.sub.id, item.fire_time, self.holder, outcome):
+            return True
+        # Our lease ran out and someone took over: they may post too. Worth knowing.
+        log.warning(
+            "digest %s at %s: claim was taken over before it was marked done",
+            item.sub.id,
+            item.fire_time.isoformat(),
+        )
+        return False
 
     def content(
         self,
@@ -359,15 +389,6 @@ class DigestService:
             built = build_digest(snapshot, selector, previous, now=self.now(), only_problems=only)
             found = self._built[key] = (previous, built)
         return found[1]
-
-    async def _done(self, subscription_id: str, fire_time: datetime, outcome: str) -> None:
-        if not await self.claims.complete(subscription_id, fire_time, self.holder, outcome):
-            # Our lease ran out mid-post and someone took over: they may post too. Worth knowing.
-            log.warning(
-                "digest %s at %s: claim was taken over before it was marked done",
-                subscription_id,
-                fire_time.isoformat(),
-            )
 
     async def release_open_claims(self) -> int:
         """On shutdown: give up unfinished claims so another replica takes them at once."""
