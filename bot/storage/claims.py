@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Now, utcnow
 from bot.storage.db import Database
@@ -42,24 +43,36 @@ class _Leases:
         return and_(*(self._table.c[name] == value for name, value in key.items()))
 
     async def try_claim(self, key: dict[str, Any], holder: str, lease_s: float) -> bool:
+        return (await self.try_claim_many([key], holder, lease_s))[0]
+
+    async def try_claim_many(self, keys: list[dict[str, Any]], holder: str, lease_s: float) -> list[bool]:
+        """`try_claim` of each key, in one transaction: 200 digests due together are one commit, not 200
+        (the rule per key is the same, so each is still won by exactly one caller)."""
+        if not keys:
+            return []
+        async with self._db.begin() as connection:
+            return [await self._claim(connection, key, holder, lease_s) for key in keys]
+
+    async def _claim(
+        self, connection: AsyncConnection, key: dict[str, Any], holder: str, lease_s: float
+    ) -> bool:
         now = self._clock()
         lease_until = now + timedelta(seconds=lease_s)
         table = self._table
-        async with self._db.begin() as connection:
-            first = insert_ignoring_conflicts(
-                connection,
-                table,
-                {**key, "holder": holder, "claimed_at": now, "lease_until": lease_until},
-            ).returning(table.c.holder)
-            if (await connection.execute(first)).first() is not None:
-                return True
-            takeover = (
-                update(table)
-                .where(self._match(key), table.c.done_at.is_(None), table.c.lease_until <= now)
-                .values(holder=holder, claimed_at=now, lease_until=lease_until)
-                .returning(table.c.holder)
-            )
-            return (await connection.execute(takeover)).first() is not None
+        first = insert_ignoring_conflicts(
+            connection,
+            table,
+            {**key, "holder": holder, "claimed_at": now, "lease_until": lease_until},
+        ).returning(table.c.holder)
+        if (await connection.execute(first)).first() is not None:
+            return True
+        takeover = (
+            update(table)
+            .where(self._match(key), table.c.done_at.is_(None), table.c.lease_until <= now)
+            .values(holder=holder, claimed_at=now, lease_until=lease_until)
+            .returning(table.c.holder)
+        )
+        return (await connection.execute(takeover)).first() is not None
 
     async def complete(self, key: dict[str, Any], holder: str, outcome: str) -> bool:
         """Marks the claim done; False if `holder` no longer holds it (it was taken over) or it is done."""
@@ -69,6 +82,19 @@ class _Leases:
                 update(table)
                 .where(self._match(key), table.c.holder == holder, table.c.done_at.is_(None))
                 .values(done_at=self._clock(), outcome=outcome)
+                .returning(table.c.holder)
+            )
+            return done.first() is not None
+
+    async def amend(self, key: dict[str, Any], holder: str, outcome: str) -> bool:
+        """Changes the outcome of a claim `holder` completed (in the same transaction, before it commits:
+        the post that followed the completion was refused)."""
+        table = self._table
+        async with self._db.begin() as connection:
+            done = await connection.execute(
+                update(table)
+                .where(self._match(key), table.c.holder == holder, table.c.done_at.is_not(None))
+                .values(outcome=outcome)
                 .returning(table.c.holder)
             )
             return done.first() is not None
@@ -129,8 +155,17 @@ class ClaimRepo:
         """True for exactly one caller per fire, and again only for a taker-over after the lease ran out."""
         return await self._leases.try_claim(self._key(subscription_id, fire_time), holder, lease_s)
 
+    async def try_claim_many(
+        self, fires: list[tuple[str, datetime]], holder: str, lease_s: float
+    ) -> list[bool]:
+        """`try_claim` of each (subscription, fire time), in one transaction."""
+        return await self._leases.try_claim_many([self._key(s, at) for s, at in fires], holder, lease_s)
+
     async def complete(self, subscription_id: str, fire_time: datetime, holder: str, outcome: str) -> bool:
         return await self._leases.complete(self._key(subscription_id, fire_time), holder, outcome)
+
+    async def amend(self, subscription_id: str, fire_time: datetime, holder: str, outcome: str) -> bool:
+        return await self._leases.amend(self._key(subscription_id, fire_time), holder, outcome)
 
     async def release_held_by(self, holder: str) -> int:
         return await self._leases.release_held_by(holder)

@@ -11,15 +11,21 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.db import Database, is_sqlite, mask_url, sqlite_file
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (and Mako under it, ~10 MB) is imported only when a migration must run or the scripts must be
+# read: `serve` on a current database compares the stored revision with this one and goes on.
+# tests/storage/test_migrations.py holds it equal to the newest script's revision.
+HEAD_REVISION = "0010"
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +88,8 @@ def refuse_vanished(url: str) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolation treats % specially; a path may contain one.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -89,6 +97,8 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships its migrations
         raise SchemaError(f"no migrations found in {MIGRATIONS_DIR}")
@@ -96,14 +106,26 @@ def head_revision() -> str:
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    # What Alembic's MigrationContext.get_current_revision reads, without importing Alembic.
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    versions = [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(versions) > 1:  # several heads: Alembic says what that means
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+    return versions[0] if versions else None
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     config = alembic_config()
     # env.py runs the migrations on this connection instead of opening its own engine; Alembic's API is
     # synchronous, and run_sync gives it a sync facade over the async connection.
@@ -139,7 +161,7 @@ async def ensure_schema(url: str, *, auto_upgrade: bool) -> None:
     """
     refuse_vanished(url)  # before connecting: connecting creates the file
     current = await current_revision(url)
-    head = head_revision()
+    head = HEAD_REVISION if current == HEAD_REVISION else head_revision()
     if current == head:
         if auto_upgrade:
             mark_database(url)  # an install older than the marker gets one

@@ -140,35 +140,32 @@ class OutboxRepo:
             .order_by(outbox.c.id)
             .limit(limit + len(skip))
         )
-        claimed: list[OutboxRow] = []
         async with self._db.begin() as connection:
             candidates = [(r.id, r.channel_id) for r in await connection.execute(query)]
-        for row_id, channel in candidates:
-            if channel in skip or len(claimed) >= limit:
-                continue
-            async with self._db.begin() as connection:
-                won = (
-                    await connection.execute(
-                        update(outbox)
-                        .where(outbox.c.id == row_id, outbox.c.done_at.is_(None), free)
-                        .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
-                        .returning(*outbox.c)
-                    )
-                ).one_or_none()
-            if won is not None:
-                claimed.append(_row(won))
-        return claimed
+            chosen = [row_id for row_id, channel in candidates if channel not in skip][:limit]
+            if not chosen:
+                return []
+            # Every chosen head in one conditional UPDATE, in the transaction that chose them: each is
+            # still won only if no other replica took it meanwhile (the same WHERE as one at a time).
+            won = await connection.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(chosen), outbox.c.done_at.is_(None), free)
+                .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
+                .returning(*outbox.c)
+            )
+            return sorted((_row(r) for r in won), key=lambda r: r.id)
 
     def _held(self, row_id: int, holder: str) -> Any:
         return and_(outbox.c.id == row_id, outbox.c.holder == holder, outbox.c.done_at.is_(None))
 
     async def delivered(
-        self, row_id: int, holder: str, ts: str | None, *, replaces: str | None = None
+        self, row_id: int, holder: str, ts: str | None, *, replaces: str | None = None, kept: bool = True
     ) -> bool:
-        """Done; `ts` (a post's) replaces the row's placeholder wherever it was stored, and `replaces` too
-        (an edit of a message deleted meanwhile, posted anew: the new one is edited and threaded under
-        from now on, by the rows still owed as well). False when the lease was lost meanwhile (another
-        replica holds the row now)."""
+        """Done; `ts` (a post's) replaces the row's placeholder wherever it was stored (`kept=False`: its
+        poster never kept the placeholder, so there is nothing to replace), and `replaces` too (an edit
+        of a message deleted meanwhile, posted anew: the new one is edited and threaded under from now
+        on, by the rows still owed as well). False when the lease was lost meanwhile (another replica
+        holds the row now)."""
         now = self._clock()
         async with self._db.begin() as connection:
             done = await connection.execute(
@@ -181,7 +178,7 @@ class OutboxRepo:
                 return False
             if ts is None:
                 return True
-            for mark in (placeholder(row_id), replaces):
+            for mark in (placeholder(row_id) if kept else None, replaces):
                 if mark is None or mark == ts:
                     continue
                 await connection.execute(

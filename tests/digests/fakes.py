@@ -74,6 +74,8 @@ class Replica:
     grace_s: float = 600.0
     lease_s: float = 120.0
     default_tz: str = "UTC"
+    # Digests written in the database's transactions (`unit`), as `serve` writes them to the outbox.
+    transactional: bool = False
     subs: SubscriptionRepo = field(init=False)
     claims: ClaimRepo = field(init=False)
     states: DigestStateRepo = field(init=False)
@@ -97,6 +99,7 @@ class Replica:
             holder=self.holder,
             now=self.clock,
             lease_s=self.lease_s,
+            unit=self.database.unit if self.transactional else None,
         )
         self.scheduler = DigestScheduler(
             self.service,

@@ -390,8 +390,58 @@ async def test_a_snapshot_builds_each_distinct_digest_once(replica: Replica) -> 
     everything, previous = Selector(), {"a": "failing"}
 
     first = replica.service.content(snapshot, everything, previous, False)
-    assert replica.service.content(snapshot, everything, dict(previous), False) is first
+    assert replica.service.content(snapshot, everything, previous, False) is first
+    # Previous problems are told apart by identity (the repository shares equal ones): an equal copy
+    # builds again, to the same content.
+    copy = replica.service.content(snapshot, everything, dict(previous), False)
+    assert copy is not first and copy == first
     assert replica.service.content(snapshot, everything, None, False) is not first
     assert replica.service.content(snapshot, everything, previous, True) is not first
     fresher = snapshot.with_connection(snapshot.connections["a"])
     assert replica.service.content(fresher, everything, previous, False) is not first
+
+
+@pytest.fixture
+def in_units(database: Database, clock: FakeClock) -> Replica:
+    return Replica(database, clock, FakeFivetran(), digest_poster(), holder="replica-a", transactional=True)
+
+
+async def test_digests_written_in_transactions_keep_post_state_and_claim_together(
+    in_units: Replica, clock: FakeClock
+) -> None:
+    in_units.fivetran.set(connection(id="a", **FAILING))
+    subs = [await add(in_units, "hourly", channel) for channel in ("C1", "C2", "C1")]
+    in_units.poster.refuse = {"C2"}
+    await in_units.scheduler.sync_jobs()
+    clock.set(NINE)
+
+    outcomes = dict((await in_units.scheduler.fire_due()).fired)
+
+    assert [outcomes[(s.id, NINE)] for s in subs] == [
+        FireOutcome.POSTED,
+        FireOutcome.FAILED,
+        FireOutcome.POSTED,
+    ]
+    assert [p.channel for p in in_units.poster.posts] == ["C1", "C1"]
+    claims = [await in_units.claims.get(s.id, NINE) for s in subs]
+    assert [c.outcome if c else None for c in claims] == ["posted", "failed: not_in_channel", "posted"]
+    states = await in_units.states.get_many(s.id for s in subs)
+    assert sorted(states) == sorted([subs[0].id, subs[2].id])  # the refused digest keeps no state
+    assert states[subs[0].id].last_problems == {"a": "failing"}
+
+
+async def test_a_failure_while_writing_digests_in_a_transaction_leaves_their_claims_open(
+    in_units: Replica, clock: FakeClock
+) -> None:
+    subs = [await add(in_units, "hourly", channel) for channel in ("C1", "C2")]
+    in_units.poster.crash = RuntimeError("the database went away")
+    await in_units.scheduler.sync_jobs()
+    clock.set(NINE)
+
+    outcomes = dict((await in_units.scheduler.fire_due()).fired)
+
+    assert set(outcomes.values()) == {FireOutcome.FAILED}
+    for sub in subs:  # rolled back: open, to be taken over after the lease and posted then
+        claim = await in_units.claims.get(sub.id, NINE)
+        assert claim is not None and claim.done_at is None
+    assert await in_units.states.get_many(s.id for s in subs) == {}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from sqlalchemy.engine import Connection
 from bot.storage import migrate
 from bot.storage.db import Database
 from bot.storage.migrate import (
+    HEAD_REVISION,
     DatabaseVanished,
     SchemaBehind,
     current_revision,
@@ -21,6 +24,8 @@ from bot.storage.migrate import (
     upgrade,
 )
 from bot.storage.tables import metadata
+
+ROOT = Path(migrate.__file__).resolve().parents[2]  # this checkout, first on the child's path
 
 EXPECTED_TABLES = {
     "subscriptions",
@@ -200,3 +205,20 @@ async def test_the_migrated_schema_is_the_one_the_repositories_query(database_ur
             assert await connection.run_sync(_schema_differences) == []
     finally:
         await db.dispose()
+
+
+def test_the_revision_serve_checks_without_alembic_is_the_newest_script() -> None:
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_current_database_is_accepted_without_importing_alembic(database_url: str) -> None:
+    script = (
+        "import asyncio, sys\n"
+        "from bot.storage.migrate import ensure_schema\n"
+        f"asyncio.run(ensure_schema({database_url!r}, auto_upgrade=False))\n"
+        "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -98,6 +98,27 @@ async def test_digest_state_keeps_the_latest_problems(database: Database) -> Non
     )
 
 
+async def test_states_read_together_share_each_distinct_stored_map(database: Database) -> None:
+    clock = FakeClock()
+    subs = SubscriptionRepo(database, clock=clock)
+    ids = [
+        (await subs.add(kind="digest", channel_id=f"C{i}", created_by="U1", timezone="UTC")).id
+        for i in range(3)
+    ]
+    repo = DigestStateRepo(database)
+    await repo.put(ids[0], clock(), {"a": "failing", "b": "broken"})
+    await repo.put(ids[1], clock(), {"a": "failing", "b": "broken"})
+    await repo.put(ids[2], clock(), {"c": "paused"})
+
+    states = await repo.get_many([*ids, "missing"])
+
+    assert sorted(states) == sorted(ids)
+    assert states[ids[0]].last_problems == {"a": "failing", "b": "broken"}
+    assert states[ids[0]].last_problems is states[ids[1]].last_problems  # decoded once
+    assert states[ids[2]].last_problems == {"c": "paused"}
+    assert await repo.get_many([]) == {}
+
+
 async def test_a_bulk_run_records_where_it_stopped(database: Database) -> None:
     repo = BulkRepo(database, clock=FakeClock())
     run = await repo.create(

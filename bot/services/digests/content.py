@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.fivetran.models import Connection
@@ -68,8 +69,13 @@ class DigestContent:
     def new_problems(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.new)
 
-    def problem_map(self) -> dict[str, str]:
-        """What DigestStateRepo keeps for the next digest: connection id → health."""
+    def problem_map(self) -> Mapping[str, str]:
+        """What DigestStateRepo keeps for the next digest: connection id → health. Made once per content
+        (every subscription that shares the content stores the same map): read-only."""
+        return self._problem_map
+
+    @cached_property
+    def _problem_map(self) -> dict[str, str]:
         return {**self.unseen, **{p.connection.id: p.health.value for p in self.problems}}
 
 

@@ -14,9 +14,9 @@ import asyncio
 import builtins
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -40,7 +40,7 @@ from bot.services.pipelines.selectors import Selector, store_selector, subscript
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.claims import ClaimRepo
-from bot.storage.digest_state import DigestStateRepo
+from bot.storage.digest_state import DigestState, DigestStateRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
 
 __all__ = [
@@ -62,10 +62,8 @@ log = logging.getLogger(__name__)
 MAX_DIGESTS_PER_CHANNEL = 25
 # Digests firing together share one snapshot; a snapshot fetched this recently counts as "at fire time".
 SNAPSHOT_MAX_AGE_S = 15.0
-# Claims and state writes at once; more would only queue on the connection pool.
-DB_CONCURRENCY = 8
-# Channels posted to at once; each channel's own posts are paced by the poster.
-POST_CONCURRENCY = 16
+# Digests written in one transaction: one commit for many (each digest's writes still all or nothing).
+COMMIT_CHUNK = 25
 
 
 class FireOutcome(StrEnum):
@@ -101,8 +99,30 @@ class _Due:
     lease_until: datetime  # past this, another holder may have taken the fire over: do not post
 
 
-class _TakenOver(Exception):
-    """Our lease ran out before the fire was marked done: what we recorded must not commit."""
+@dataclass
+class _Fire:
+    """What every digest of one batch shares: the moment they speak of, the previous states, and the
+    messages rendered so far (one per content and zone: the digests of 50 channels that select the
+    same connectors are one message)."""
+
+    now: datetime
+    states: Mapping[str, DigestState]
+    rendered: dict[tuple[int, str], tuple[DigestContent, Message]] = field(default_factory=dict)
+
+    def render(self, content: DigestContent, tz: ZoneInfo) -> Message:
+        key = (id(content), tz.key)
+        found = self.rendered.get(key)
+        if found is None or found[0] is not content:
+            found = self.rendered[key] = (content, render_digest(content, now=self.now, tz=tz))
+        return found[1]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    message: Message | None  # None: nothing to post
+    problems: Mapping[str, str] | None  # the state to keep for the next digest; None: leave it
+    recorded: str  # the claim's outcome
+    outcome: FireOutcome
 
 
 def _no_unit() -> AbstractAsyncContextManager[None]:
@@ -136,9 +156,11 @@ class DigestService:
         snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
         fetch_timeout_s: float | None = None,
         observer: DigestObserver | None = None,
-        unit: Callable[[], AbstractAsyncContextManager[None]] = _no_unit,
+        unit: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
-        self.unit = unit
+        # None: each repository call commits on its own (a poster that sends at once needs no more).
+        self.transactional = unit is not None
+        self.unit = unit or _no_unit
         self.subscriptions = subscriptions
         self.claims = claims
         self.states = states
@@ -150,7 +172,11 @@ class DigestService:
         self.lease_s = lease_s
         self.snapshot_max_age_s = snapshot_max_age_s
         self._built_for: AccountSnapshot | None = None
-        self._built: dict[tuple[Selector, frozenset[tuple[str, str]] | None, bool], DigestContent] = {}
+        # Contents of the last snapshot, by (selector, id of the previous problems, only:problems), each
+        # beside the previous problems it was built from (so that the id cannot be reused meanwhile).
+        self._built: dict[
+            tuple[Selector, int | None, bool], tuple[Mapping[str, str] | None, DigestContent]
+        ] = {}
         # Fetch, then up to MAX_DIGESTS_PER_CHANNEL paced posts, must fit in one lease.
         self.fetch_timeout_s = lease_s / 3 if fetch_timeout_s is None else fetch_timeout_s
         self.observer = observer or _Unobserved()
@@ -204,25 +230,22 @@ class DigestService:
         Claims come first so that a replica that loses every claim does not fetch anything.
         """
         outcomes: dict[int, FireOutcome] = {}
-        gate = asyncio.Semaphore(DB_CONCURRENCY)
 
         # One read for the whole batch; a subscription removed by now is not fired.
         active = {s.id: s for s in await self.subscriptions.list_active("digest")} if fires else {}
-
-        async def claim(index: int, subscription_id: str, fire_time: datetime) -> _Due | None:
-            async with gate:
-                sub = active.get(subscription_id)
-                if sub is None:
-                    outcomes[index] = FireOutcome.SKIPPED_INACTIVE
-                    return None
-                lease_until = self.now() + timedelta(seconds=self.lease_s)
-                if not await self.claims.try_claim(subscription_id, fire_time, self.holder, self.lease_s):
-                    outcomes[index] = FireOutcome.SKIPPED_NOT_CLAIMED
-                    return None
-                return _Due(sub, fire_time, lease_until)
-
-        claimed = await asyncio.gather(*(claim(i, sid, at) for i, (sid, at) in enumerate(fires)))
-        due = {i: d for i, d in enumerate(claimed) if d is not None}
+        wanted = [(i, (sid, at)) for i, (sid, at) in enumerate(fires) if sid in active]
+        for i, (sid, _) in enumerate(fires):
+            if sid not in active:
+                outcomes[i] = FireOutcome.SKIPPED_INACTIVE
+        # Every claim in one transaction: one commit for the batch, not one per digest.
+        lease_until = self.now() + timedelta(seconds=self.lease_s)
+        won = await self.claims.try_claim_many([f for _, f in wanted], self.holder, self.lease_s)
+        claimed: dict[int, _Due | None] = {}
+        for (index, (sid, at)), ours in zip(wanted, won, strict=True):
+            claimed[index] = _Due(active[sid], at, lease_until) if ours else None
+            if not ours:
+                outcomes[index] = FireOutcome.SKIPPED_NOT_CLAIMED
+        due = {i: d for i, d in claimed.items() if d is not None}
         if due:
             outcomes.update(await self._post_all(due, await self._snapshot()))
         for outcome in outcomes.values():
@@ -244,71 +267,104 @@ class DigestService:
     async def _post_all(
         self, due: Mapping[int, _Due], snapshot: AccountSnapshot | Unavailable
     ) -> dict[int, FireOutcome]:
-        lanes: dict[str, list[tuple[int, _Due]]] = {}
-        for index, item in due.items():
-            lanes.setdefault(item.sub.channel_id, []).append((index, item))
-        gate = asyncio.Semaphore(POST_CONCURRENCY)
+        """Renders every due digest, then writes them COMMIT_CHUNK to a transaction (`unit`), in fire-time
+        order (so each channel's digests keep their order in the outbox, which paces each channel).
+
+        Each digest's writes are still all or nothing: its claim is completed first, by a conditional
+        UPDATE that holds the claim until the commit, and its post and state are written only when that
+        claim was still ours. A failure that is not Slack's refusal rolls its whole chunk back: those
+        claims stay open and are taken again after their lease, as a single digest's were.
+        """
+        # What is shared by the whole batch: one read of every previous state, one moment the digests
+        # speak of, and each distinct message rendered once (same content, same zone).
+        fire = _Fire(
+            now=self.now(),
+            states={}
+            if isinstance(snapshot, Unavailable)
+            else await self.states.get_many(item.sub.id for item in due.values()),
+        )
+        ordered = sorted(due.items(), key=lambda entry: entry[1].fire_time)
         results: dict[int, FireOutcome] = {}
-
-        async def lane(items: Iterable[tuple[int, _Due]]) -> None:
-            # One channel's digests one after the other (the poster paces them); channels in parallel.
-            async with gate:
-                for index, item in items:
-                    results[index] = await self._complete_one(item, snapshot)
-
-        await asyncio.gather(*(lane(sorted(items, key=lambda x: x[1].fire_time)) for items in lanes.values()))
+        for start in range(0, len(ordered), COMMIT_CHUNK):
+            chunk = [
+                (index, item, self._plan(item, snapshot, fire))
+                for index, item in ordered[start : start + COMMIT_CHUNK]
+            ]
+            written: dict[int, FireOutcome] = {}
+            try:
+                async with self.unit():
+                    for index, item, plan in chunk:
+                        written[index] = await self._write(item, plan)
+            except Exception:
+                # Anything else may be passing (network, the database): the claims left open are taken
+                # over after their lease while the fire is still within the grace window.
+                log.exception("digests at %s: writing %d digests failed", fire.now.isoformat(), len(chunk))
+                if self.transactional:
+                    written = {}  # rolled back: none of the chunk was recorded
+            results.update(written)
+            for index, _, _ in chunk:
+                results.setdefault(index, FireOutcome.FAILED)
         return results
 
-    async def _complete_one(self, item: _Due, snapshot: AccountSnapshot | Unavailable) -> FireOutcome:
-        sub, fire_time = item.sub, item.fire_time
-        selector = subscription_selector(sub)
+    def _plan(self, item: _Due, snapshot: AccountSnapshot | Unavailable, fire: _Fire) -> _Plan:
+        """What one digest writes, without I/O: the message, the state to keep, the outcome on success."""
+        selector = subscription_selector(item.sub)
         if selector is None:
             # Written by a newer version, or by hand: posting "every connector" instead would mislead.
-            await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: unreadable selector")
-            return FireOutcome.FAILED
-        now = self.now()
-        tz = ZoneInfo(sub.timezone)
-        problems: dict[str, str] | None = None
-        success = FireOutcome.POSTED
+            return _Plan(None, None, f"{FireOutcome.FAILED}: unreadable selector", FireOutcome.FAILED)
+        tz = ZoneInfo(item.sub.timezone)
         if isinstance(snapshot, Unavailable):
-            message = render_digest_unavailable(snapshot.reason, now=now, tz=tz)
-            success = FireOutcome.POSTED_UNAVAILABLE
-        else:
-            state = await self.states.get(sub.id)
-            content = self.content(
-                snapshot, selector, None if state is None else state.last_problems, only_problems(sub)
-            )
-            problems = content.problem_map()
-            if content.all_healthy and content.only_problems:
-                await self.states.put(sub.id, fire_time, problems)
-                await self._done(sub.id, fire_time, FireOutcome.SKIPPED_ALL_HEALTHY)
-                return FireOutcome.SKIPPED_ALL_HEALTHY
-            message = render_digest(content, now=now, tz=tz)
-        if self.now() >= item.lease_until:
+            message = render_digest_unavailable(snapshot.reason, now=fire.now, tz=tz)
+            return _Plan(message, None, FireOutcome.POSTED_UNAVAILABLE, FireOutcome.POSTED_UNAVAILABLE)
+        state = fire.states.get(item.sub.id)
+        previous = None if state is None else state.last_problems
+        content = self.content(snapshot, selector, previous, only_problems(item.sub))
+        problems = content.problem_map()
+        if content.all_healthy and content.only_problems:
+            return _Plan(None, problems, FireOutcome.SKIPPED_ALL_HEALTHY, FireOutcome.SKIPPED_ALL_HEALTHY)
+        return _Plan(fire.render(content, tz), problems, FireOutcome.POSTED, FireOutcome.POSTED)
+
+    async def _write(self, item: _Due, plan: _Plan) -> FireOutcome:
+        sub, fire_time = item.sub, item.fire_time
+        if plan.message is not None and self.now() >= item.lease_until:
             # Too slow (a long queue in this channel): the fire may be someone else's by now.
             log.warning("digest %s at %s: lease ran out before posting", sub.id, fire_time.isoformat())
             return FireOutcome.FAILED
-        try:
-            async with self.unit():
-                await self.poster.post(sub.channel_id, message)
-                if problems is not None:
-                    await self.states.put(sub.id, fire_time, problems)
-                if not await self.claims.complete(sub.id, fire_time, self.holder, success):
-                    raise _TakenOver
-        except _TakenOver:
-            log.warning("digest %s at %s: claim was taken over before it was marked done", sub.id, fire_time)
+        # In a transaction the claim is completed first: its conditional UPDATE holds the claim until the
+        # commit, so the post and state written after it commit only if the claim was ours. Without one
+        # (a poster that sends at once), the claim is completed last, so that a post that failed leaves
+        # it open to be tried again.
+        transactional = self.transactional
+        if transactional and not await self._complete(item, plan.recorded):
             return FireOutcome.FAILED
-        except PostError as error:
-            # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same way.
-            log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
-            await self._done(sub.id, fire_time, f"{FireOutcome.FAILED}: {error.code}")
+        if plan.message is not None:
+            try:
+                await self.poster.post(sub.channel_id, plan.message)
+            except PostError as error:
+                # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same.
+                log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
+                refused = f"{FireOutcome.FAILED}: {error.code}"
+                if transactional:
+                    await self.claims.amend(sub.id, fire_time, self.holder, refused)
+                else:
+                    await self._complete(item, refused)
+                return FireOutcome.FAILED
+        if plan.problems is not None:
+            await self.states.put(sub.id, fire_time, plan.problems)
+        if not transactional and not await self._complete(item, plan.recorded):
             return FireOutcome.FAILED
-        except Exception:
-            # Anything else may be passing (network): leave the claim open; after its lease another
-            # holder, or this one, takes it over while the fire is still within the grace window.
-            log.exception("digest %s at %s: posting failed", sub.id, fire_time.isoformat())
-            return FireOutcome.FAILED
-        return success
+        return plan.outcome
+
+    async def _complete(self, item: _Due, outcome: str) -> bool:
+        if await self.claims.complete(item.sub.id, item.fire_time, self.holder, outcome):
+            return True
+        # Our lease ran out and someone took over: they may post too. Worth knowing.
+        log.warning(
+            "digest %s at %s: claim was taken over before it was marked done",
+            item.sub.id,
+            item.fire_time.isoformat(),
+        )
+        return False
 
     def content(
         self,
@@ -321,27 +377,18 @@ class DigestService:
 
         Digests that fire together mostly select the same connectors with the same history: 200 of them
         over 5,000 connections built the same content 200 times (~27 ms each, most of a fire's CPU).
-        Only the last snapshot's contents are kept; a new snapshot starts afresh. Rendering (time zone,
-        `now`) stays per subscription.
+        Previous problems are told apart by identity: `DigestStateRepo.get_many` hands one shared
+        mapping to every subscription that stored the same one (equal mappings that are not the same
+        object only cost a second build). Only the last snapshot's contents are kept.
         """
         if self._built_for is not snapshot:
             self._built_for, self._built = snapshot, {}
-        key = (selector, None if previous is None else frozenset(previous.items()), only)
+        key = (selector, None if previous is None else id(previous), only)
         found = self._built.get(key)
-        if found is None:
-            found = self._built[key] = build_digest(
-                snapshot, selector, previous, now=self.now(), only_problems=only
-            )
-        return found
-
-    async def _done(self, subscription_id: str, fire_time: datetime, outcome: str) -> None:
-        if not await self.claims.complete(subscription_id, fire_time, self.holder, outcome):
-            # Our lease ran out mid-post and someone took over: they may post too. Worth knowing.
-            log.warning(
-                "digest %s at %s: claim was taken over before it was marked done",
-                subscription_id,
-                fire_time.isoformat(),
-            )
+        if found is None or found[0] is not previous:
+            built = build_digest(snapshot, selector, previous, now=self.now(), only_problems=only)
+            found = self._built[key] = (previous, built)
+        return found[1]
 
     async def release_open_claims(self) -> int:
         """On shutdown: give up unfinished claims so another replica takes them at once."""

@@ -30,6 +30,7 @@ from bot.blocks.delayed import with_delay_note
 from bot.blocks.message import Message
 from bot.clock import Now, Sleep, utcnow
 from bot.services.runtime.background import Periodic
+from bot.services.runtime.outbox import PLACEHOLDER_NOT_KEPT
 from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
 from bot.storage.outbox import OutboxRepo, OutboxRow
 
@@ -139,13 +140,22 @@ class Deliverer:
             await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
+    def wait_s(self, longest: float) -> float:
+        """How long to wait before the next pass: `longest`, or less when a paced channel is free
+        sooner. Waiting a whole second whenever any channel was paced made 50 channels' second and later
+        digests wait up to a second each round (200 digests in 50 channels: 9 s where 3 s would do)."""
+        if not self._paced:
+            return longest
+        free = min(self._paced.values()) - self._clock()
+        return max(0.0, min(longest, free))
+
     async def drain(self, *, passes: int = 100) -> None:
         """Passes until nothing is due (tests and shutdown); pacing waits go through the injected sleep."""
         for _ in range(passes):
             if not await self.run_once():
                 if not self._paced:
                     return
-                await self._sleep(self._pace_s)
+                await self._sleep(self.wait_s(self._pace_s))
 
     async def _deliver(self, row: OutboxRow) -> None:
         now = self._now()
@@ -167,7 +177,10 @@ class Deliverer:
             return
         finally:
             self._paced[row.channel_id] = self._clock() + self._pace_s
-        await self._settle(row, await self._repo.delivered(row.id, self.holder, ts, replaces=replaces))
+        kept = row.origin not in PLACEHOLDER_NOT_KEPT
+        await self._settle(
+            row, await self._repo.delivered(row.id, self.holder, ts, replaces=replaces, kept=kept)
+        )
         self._observer.outbox_delivery("delivered" if row.attempts == 0 else "delivered_late")
 
     async def _send(self, row: OutboxRow, now: datetime) -> tuple[str | None, str | None]:
@@ -251,7 +264,7 @@ class Deliverer:
         # A wake comes from inside the writer's transaction, which may not have committed when this
         # pass looked (PostgreSQL): look again soon rather than at the next poll.
         soon = WOKEN_RECHECK_S if self._was_woken else self._poll_s
-        return min(soon, self._pace_s) if self._paced else soon
+        return self.wait_s(soon)
 
     async def _pause(self, seconds: float) -> None:
         """The injected sleep, cut short by `wake`."""

@@ -25,6 +25,11 @@ def no_unit() -> AbstractAsyncContextManager[None]:
     return contextlib.nullcontext()
 
 
+# Origins whose posters never keep the `MessageRef` a post answers (a digest is posted and forgotten):
+# delivering their rows has no placeholder to replace in the tables that store message ts values.
+PLACEHOLDER_NOT_KEPT = frozenset({"digest"})
+
+
 def _nothing() -> None:
     pass
 

@@ -148,6 +148,24 @@ async def test_a_channel_is_paced_without_holding_other_channels(
     assert [p[1] for p in slack.posted][-1] == "two"
 
 
+async def test_the_wait_before_the_next_pass_ends_when_the_first_paced_channel_is_free(
+    database: Database, clock: FakeClock
+) -> None:
+    poster, deliverer = setup(database, clock, FakeSlack())
+    assert deliverer.wait_s(2.0) == 2.0  # nothing paced: the poll interval
+    await poster.post("C1", Message("one"))
+    await deliverer.run_once()
+    clock.advance(0.25)
+    await poster.post("C2", Message("other"))
+    await deliverer.run_once()
+    clock.advance(0.5)
+
+    assert deliverer.wait_s(2.0) == pytest.approx(0.25)  # C1 is free in a quarter of a second
+    assert deliverer.wait_s(0.2) == pytest.approx(0.2)
+    clock.advance(1)
+    assert deliverer.wait_s(2.0) == 0.0
+
+
 async def test_a_refusal_is_final_and_an_outage_over_24_hours_is_given_up(
     database: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
