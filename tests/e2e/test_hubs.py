@@ -250,7 +250,9 @@ async def test_a_compare_the_hub_fails_says_why_and_tells_the_requester_in_the_t
     assert status.text.startswith(":x: Compare of *orders* failed after ")
     assert status.text.endswith(": F_JX0A01E: &lt;dwh&gt; refused the login")
     told = await e2e.wait_for_message(lambda m: m.thread_ts == status.ts, since=sent)
-    assert told.text.startswith(f":warning: <@{OPERATOR}> the compare of *orders* you asked for did not succeed")
+    assert told.text.startswith(
+        f":warning: <@{OPERATOR}> the compare of *orders* you asked for did not succeed"
+    )
 
 
 async def test_a_forced_token_expiry_is_survived_without_a_visible_error(e2e: E2E, world: HubWorld) -> None:
