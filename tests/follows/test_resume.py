@@ -27,7 +27,7 @@ from bot.services.runtime.background import Background
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.storage.audit import AuditRepo
 from bot.storage.db import Database
-from bot.storage.follows import FollowRepo
+from bot.storage.follows import FollowKind, FollowRepo
 from bot.storage.migrate import upgrade
 from tests.fakes import FakePoster, FakeSleep
 from tests.simulator.aliases import watched
@@ -234,3 +234,29 @@ async def test_a_failed_sync_is_replied_in_its_thread_however_quick(rig: Rig) ->
 
     replies = [p for p in poster.posts if p.thread_ts == "1700000000.000100"]
     assert len(replies) == 1 and "<@U1>" in replies[0].text and "did not succeed" in replies[0].text
+
+
+async def test_a_hub_refresh_whose_event_never_reached_the_record_is_said_lost_not_followed_for_ever(
+    rig: Rig,
+) -> None:
+    """The process died between posting the refresh and recording the hub's event id: nothing says
+    which event it was, so the successor says so once and finishes the record."""
+    cid = _healthy(rig.sim)
+    connection = await rig.client.get_connection(cid)
+    dying = rig.keeper("replica-a", FakePoster(), Background())
+    record = await dying.begin(
+        connection, channel_id="C1", user_id="U1", force=False, baseline=None, kind=FollowKind.REFRESH
+    )
+    await dying.repo.set_message_ts(record.id, "1700000000.000100")
+    rig.clock.advance(LEASE.total_seconds() + 1)
+
+    poster, background = FakePoster(), Background()
+    successor = rig.keeper("replica-b", poster, background)
+    assert await successor.resume() == 1
+    await background.drain(5)
+
+    (update,) = poster.updates
+    assert update[:2] == ("C1", "1700000000.000100")
+    assert update[2].text.startswith(":grey_question: Lost track of the refresh of ")
+    finished = await successor.repo.get(record.id)
+    assert finished is not None and finished.outcome == "lost" and finished.kind == "refresh"
