@@ -9,7 +9,7 @@ from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
 from bot.blocks.operations import operation_notice_text, render_operation
 from bot.blocks.show import setup_tests_text
-from bot.blocks.text import clip, clock_time, duration, mention, moment
+from bot.blocks.text import clip, duration, mention, moment, until
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
 from bot.storage.follows import FollowedSync, FollowKind
@@ -92,9 +92,13 @@ def _again(restarts: int) -> str:
 
 def _rescheduled_text(update: FollowUpdate, name: str, what: str, cid: str) -> str:
     """A sync Fivetran postponed for the source's API quota: who starts it again, and when."""
-    when = clock_time(update.resume_at, update.at) if update.resume_at is not None else None
+    # A date token (each reader's own zone) with how far off it is, as the message is edited in place.
+    at = update.resume_at
+    when = (
+        None if at is None else moment(at) + (f" ({until(at, update.at)})" if update.at is not None else "")
+    )
     paused = f"Fivetran paused this {what.lower()} of {name} " + (
-        f"until {when} (source quota)" if when else "(source quota) without saying until when"
+        f"until {moment(at)} (source quota)" if at is not None else "(source quota) without saying until when"
     )
     if not update.manual:
         resumes = f"Fivetran resumes it at {when}." if when else "Fivetran resumes it when the quota allows."
@@ -103,10 +107,10 @@ def _rescheduled_text(update: FollowUpdate, name: str, what: str, cid: str) -> s
     if update.phase is Phase.WAITING:
         return f":hourglass: {paused}; this connector is on a manual schedule, so I'll start it again then."
     if update.phase is Phase.RESTARTED:
-        until = f" until {when}" if when else ""
+        paused_until = f" until {moment(at)}" if at is not None else ""
         return (
             f":arrows_counterclockwise: I started the {what.lower()} of {name} again: Fivetran had "
-            f"paused it{until} (source quota)…"
+            f"paused it{paused_until} (source quota)…"
         )
     if update.note:
         note = clip(update.note, NOTE_MAX)

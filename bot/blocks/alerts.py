@@ -17,6 +17,7 @@ from bot.blocks.message import Message
 from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
+from bot.services.pipelines.hub_health import HVR_SERVICE
 from bot.services.pipelines.selectors import SelectorError, load_selector
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.alert_messages import AlertMessage
@@ -68,6 +69,9 @@ def _buttons(
     event: AlertEvent, connection: Connection | None, name: str, incident: Incident | None = None
 ) -> list[Block]:
     cid = event.connection_id
+    if event.about_source:
+        # a hub that cannot be reached has no Sync or Pause to offer; taking the incident still helps
+        return actions(incident_elements(cid, incident) if event.kind.is_failure else [])
     show = button("Show", ids.aid(ids.SHOW), cid)
     paused = connection.paused if connection is not None else event.kind is AlertKind.PAUSED
     if paused:
@@ -146,7 +150,7 @@ def render_flapping(
     line = incident_line(incident)
     blocks: list[Block] = [
         section(
-            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {failures} times in the last {span}. "
+            f":warning: *{clip(name, NAME_MAX)}* is flapping: it failed {count(failures, 'time')} in the last {span}. "
             f"I'll keep further failure alerts for it out of this channel until it has had a quiet {span}."
         ),
         *([line] if line is not None else []),
@@ -162,7 +166,9 @@ def render_flapping(
         blocks.append(section(f"*Reason:* {clip(' '.join(reason.split()), REASON_MAX)}"))
     blocks += _buttons(event, connection, name, incident)
     blocks.append(_context(event))
-    return Message(text=fallback(f"{esc(name)} is flapping: {failures} failures in {span}"), blocks=blocks)
+    return Message(
+        text=fallback(f"{esc(name)} is flapping: {count(failures, 'failure')} in {span}"), blocks=blocks
+    )
 
 
 def _after(event: AlertEvent, alert: AlertMessage) -> str:
@@ -170,7 +176,15 @@ def _after(event: AlertEvent, alert: AlertMessage) -> str:
 
 
 def _how(event: AlertEvent) -> str:
-    return "a sync succeeded" if event.kind is AlertKind.SYNC_SUCCEEDED else "Fivetran reports it connected"
+    if event.about_source:
+        return "the hub answers again"
+    if event.kind is AlertKind.SYNC_SUCCEEDED:
+        return "a sync succeeded"
+    return (
+        "the hub reports its jobs running"
+        if event.service == HVR_SERVICE
+        else "Fivetran reports it connected"
+    )
 
 
 def _taken(alert: AlertMessage) -> str:
@@ -195,7 +209,8 @@ def render_recovered_update(
             f" · group {clip(_group(event, connection, snapshot), 200)} · `{clip(event.connection_id, 100)}`"
         ),
     ]
-    blocks += actions([button("Show", ids.aid(ids.SHOW), event.connection_id)])
+    if not event.about_source:
+        blocks += actions([button("Show", ids.aid(ids.SHOW), event.connection_id)])
     return Message(text=fallback(f"{esc(name)}: recovered after {after}"), blocks=blocks)
 
 
@@ -283,7 +298,9 @@ def render_watch_list(subscriptions: Sequence[Subscription], snoozes: Sequence[s
     hidden = len(subscriptions) - shown_watches
     footer = f"and {hidden} more · " if hidden else ""
     blocks.append(context(f"{footer}`/hvr unwatch &lt;id&gt;` stops one"))
-    return Message(text=fallback(f"{len(subscriptions)} watches in this channel"), blocks=blocks)
+    return Message(
+        text=fallback(f"{count(len(subscriptions), 'watch', 'watches')} in this channel"), blocks=blocks
+    )
 
 
 def render_unwatched(subscription_id: str, *, found: bool = True) -> Message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.blocks.kit import Block, context, fallback, header, section
@@ -19,9 +20,10 @@ STATUS = {
 }
 
 
-def _line(entry: AuditEntry) -> str:
+def _line(entry: AuditEntry, names: Mapping[str, str]) -> str:
+    """`names`: each pipeline's name by its key; a key no longer in the account (deleted) stays a key."""
     who = mention(entry.user_id) if entry.user_id else "the bot"
-    targets = ", ".join(f"`{clip(c, 60)}`" for c in entry.connectors[:5])
+    targets = ", ".join(f"`{clip(names.get(c, c), 60)}`" for c in entry.connectors[:5])
     if len(entry.connectors) > 5:
         targets += f" and {len(entry.connectors) - 5} more"
     params = ", ".join(f"{clip(k, 30)}={clip(v, 80)}" for k, v in list(entry.parameters.items())[:4])
@@ -40,22 +42,37 @@ def _line(entry: AuditEntry) -> str:
 
 
 def render_audit(
-    entries: list[AuditEntry], *, connector: str | None, user: str | None, now: datetime
+    entries: list[AuditEntry],
+    *,
+    connector: str | None,
+    user: str | None,
+    now: datetime,
+    user_name: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Message:
     """`connector` is the name asked about, `user` the person: a mention in mrkdwn (each reader sees the
-    name), so the person is said below the header, which is plain text and would show a raw id."""
+    name); the plain-text header holds `user_name` (from users.info) instead, or no one when it is not
+    known, never the raw id."""
     # Only someone on record is mentioned: a typed id with no entries may be anyone, and must not ping them.
-    who = (mention(user) if entries else f"`{clip(user, 40)}`") if user else ""
+    if not user:
+        who = ""
+    elif entries:
+        who = mention(user)
+    else:
+        who = clip(user_name, 80) if user_name else "that person"
     scope = (f" for {clip(connector, 200)}" if connector else "") + (f" by {who}" if user else "")
     if not entries:
         text = f"No audit entries{scope}."
         return Message(text=fallback(text), blocks=[section(text)])
-    blocks: list[Block] = [header(f"Audit: {connector}" if connector else "Audit")]
+    title = (
+        "Audit" + (f": {connector}" if connector else "") + (f" by {user_name}" if user and user_name else "")
+    )
+    blocks: list[Block] = [header(title)]
     blocks.append(context(f"{count(len(entries), 'entry', 'entries')}{scope}, newest first"))
     for entry in entries[:MAX_ENTRIES]:
         blocks.append(
             section(
-                f"{_line(entry)}\n_{moment(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
+                f"{_line(entry, names or {})}\n_{moment(entry.at)} ({ago(entry.at, now)}) · ref `{clip(entry.request_id, 20)}`_"
             )
         )
     blocks.append(context("Newest first. `/hvr audit &lt;connector&gt;`, `/hvr audit @someone`, `limit:50`."))
@@ -64,6 +81,6 @@ def render_audit(
     )
 
 
-def render_audit_mirror(entry: AuditEntry) -> Message:
-    text = f"{_line(entry)} · ref `{clip(entry.request_id, 20)}`"
+def render_audit_mirror(entry: AuditEntry, names: Mapping[str, str] | None = None) -> Message:
+    text = f"{_line(entry, names or {})} · ref `{clip(entry.request_id, 20)}`"
     return Message(text=fallback(text), blocks=[section(text)])

@@ -129,7 +129,7 @@ def _changes(content: DigestContent) -> str | None:
         )
         more = len(new) - NAMES_IN_CHANGES
         names += f" and {more:,} more" if more > 0 else ""
-        lines.append(f":new: {len(new):,} new problem{'s' if len(new) != 1 else ''}: {names}")
+        lines.append(f":new: {count(len(new), 'new problem')}: {names}")
     if content.recovered:
         lines.append(f":white_check_mark: {len(content.recovered):,} recovered: {_names(content.recovered)}")
     if content.changed:
@@ -163,7 +163,7 @@ def _summary_text(content: DigestContent) -> str:
     parts = [count(content.total, "connector")]
     parts += [f"{content.counts[h]:,} {h.value}" for h in Health if h.is_problem and content.counts.get(h)]
     if content.has_previous and content.new_problems:
-        parts.append(f"{len(content.new_problems):,} new problems")
+        parts.append(count(len(content.new_problems), "new problem"))
     if content.recovered:
         parts.append(f"{len(content.recovered):,} recovered")
     return " · ".join(parts)

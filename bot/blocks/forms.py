@@ -68,7 +68,8 @@ def _text_input(action: str, *, placeholder: str, initial: str | None = None) ->
 
 def _checkboxes(action: str, options: list[dict[str, Any]], initial: Iterable[str] = ()) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "checkboxes", "action_id": action, "options": options}
-    chosen = [o for o in options if o["value"] in set(initial)]
+    wanted = set(initial)  # once: `initial` may be a generator, spent by the first option it is tested on
+    chosen = [o for o in options if o["value"] in wanted]
     if chosen:
         element["initial_options"] = chosen
     return element

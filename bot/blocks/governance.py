@@ -9,6 +9,7 @@ from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
 from bot.blocks.text import clip, count, esc, mention
+from bot.services.pipelines.schedule import SchedulePatch
 
 MAX_LISTED = 25
 
@@ -17,15 +18,20 @@ def _subject(subject: str) -> str:
     return mention(subject) if subject.startswith(("U", "W")) else f"user group `{clip(subject, 30)}`"
 
 
+def _source(source: str) -> str:
+    """Where a role comes from: a setting (`HVR_ADMINS`), or the id of the admin who granted it."""
+    return f"`{clip(source, 40)}`" if source.startswith("HVR_") else f"granted by {mention(source)}"
+
+
 def render_access_list(roles: Sequence[tuple[str, str, str]], *, viewer_role: str) -> Message:
-    """`roles` holds (subject, role, where it comes from: "HVR_ADMINS", "granted by <@U…>" …)."""
+    """`roles` holds (subject, role, where it comes from: "HVR_ADMINS", "HVR_OPERATORS" or the granter's id)."""
     if not roles:
         text = (
             "Nobody has a role yet, so everyone is a viewer. Set HVR_ADMINS / HVR_OPERATORS, then admins can "
             "`/hvr access grant @someone operator`."
         )
         return Message(text=fallback(text), blocks=[section(text)])
-    lines = [f"{_subject(s)} · *{clip(r, 20)}* · {source}" for s, r, source in roles[:MAX_LISTED]]
+    lines = [f"{_subject(s)} · *{clip(r, 20)}* · {_source(source)}" for s, r, source in roles[:MAX_LISTED]]
     blocks: list[Block] = [header("Who can do what"), section("\n".join(lines))]
     if len(roles) > MAX_LISTED:
         blocks.append(context(f"and {len(roles) - MAX_LISTED} more"))
@@ -35,7 +41,10 @@ def render_access_list(roles: Sequence[tuple[str, str, str]], *, viewer_role: st
             "test and re-sync tables; admins also re-sync everything, run bulk operations and grant roles."
         )
     )
-    return Message(text=fallback(f"{len(roles)} people and groups with roles"), blocks=blocks)
+    return Message(
+        text=fallback(f"{count(len(roles), 'person or group', 'people and groups')} with roles"),
+        blocks=blocks,
+    )
 
 
 def render_access_changed(subject: str, role: str | None, *, by: str) -> Message:
@@ -53,12 +62,50 @@ class BulkLine:
     reason: str = ""
 
 
-_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume", "schedule": "Set the schedule"}
+_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume"}
+# What a run is called in its progress and report ("Pause of 3 connectors by <@U…> finished").
+_RUN = {**_VERB, "schedule": "Schedule change"}
+
+
+def bulk_run_name(action: str) -> str:
+    return _RUN.get(action, esc(action).capitalize())
 
 
 def _names(lines: Sequence[BulkLine], limit: int = 40) -> str:
     shown = ", ".join(f"`{clip(line.name, 60)}`" for line in lines[:limit])
     return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """How a preview asks: its header and dialog title, the button, the dialog's yes, what it changes."""
+
+    ask: str
+    button: str
+    yes: str
+    changes: str
+
+
+def _matching(described: str) -> str:
+    return "" if described == "all connectors" else f" matching `{clip(described, 200)}`"
+
+
+def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
+    connectors = count(n, "connector")
+    if schedule is not None:
+        return _Wording(
+            ask=f"Change the schedule of {connectors}?",
+            button=f"Change {count(n, 'schedule')}",
+            yes="Change",
+            changes=f"From now on {'it syncs' if n == 1 else 'they sync'} {esc(schedule.said)}.",
+        )
+    verb = _VERB.get(action, action.capitalize())
+    return _Wording(
+        ask=f"{verb} {connectors}?",
+        button=f"{verb} {n}",
+        yes=verb,
+        changes=f"This changes {connectors} in Fivetran.",
+    )
 
 
 def render_bulk_preview(
@@ -70,10 +117,11 @@ def render_bulk_preview(
     run_id: str,
     per_source: Mapping[str, int] | None = None,
     unreachable: Sequence[str] = (),
+    schedule: SchedulePatch | None = None,
 ) -> Message:
     """`per_source`: how many targets each source has (given with several sources, said when it spans
-    them); `unreachable`: sources that did not answer, whose connectors this run will not touch."""
-    verb = _VERB.get(action, action)
+    them); `unreachable`: sources that did not answer, whose connectors this run will not touch;
+    `schedule`: the change of a bulk `schedule`, said in words and with its time-zone note."""
     missing = (
         [
             context(
@@ -83,20 +131,32 @@ def render_bulk_preview(
         if unreachable
         else []
     )
+    matching = _matching(described)
     if not targets:
-        text = f"Nothing to {action}: no connector matching {clip(described, 200)} needs it."
+        what = "change" if schedule is not None else esc(action)
+        text = (
+            f"Nothing to {what}: no connector{matching} needs it."
+            if skipped or matching
+            else (f"Nothing to {what}: the account has no connectors.")
+        )
         if skipped:
             text += f"\nSkipped {len(skipped)}: " + "; ".join(
                 f"`{clip(s.name, 60)}` ({clip(s.reason, 80)})" for s in skipped[:10]
             )
         return Message(text=fallback(text), blocks=[section(text), *missing])
-    blocks: list[Block] = [
-        header(f"{verb} {count(len(targets), 'connector')}?"),
-        section(f"*{len(targets)}* matching {clip(described, 200)}: {_names(targets)}"),
-    ]
-    spread = {name: n for name, n in (per_source or {}).items() if n}
+    n = len(targets)
+    wording = _wording(action, n, schedule)
+    if schedule is not None:
+        these = ("The one connector" if n == 1 else f"These {count(n, 'connector')}") + matching
+        lead = f"{these} will sync *{esc(schedule.said)}*: {_names(targets)}"
+    else:
+        lead = f"{count(n, 'connector')}{matching}: {_names(targets)}"
+    blocks: list[Block] = [header(wording.ask), section(lead)]
+    if schedule is not None and schedule.note:
+        blocks.append(context(esc(schedule.note)))
+    spread = {name: c for name, c in (per_source or {}).items() if c}
     if len(per_source or {}) > 1:
-        blocks.append(context("In each source: " + " · ".join(f"*{esc(n)}* {c}" for n, c in spread.items())))
+        blocks.append(context("In each source: " + " · ".join(f"*{esc(k)}* {c}" for k, c in spread.items())))
     blocks += missing
     if skipped:
         by_reason: dict[str, list[BulkLine]] = {}
@@ -104,22 +164,14 @@ def render_bulk_preview(
             by_reason.setdefault(s.reason, []).append(s)
         summary = "\n".join(f"• {clip(r, 80)}: {_names(lines, 15)}" for r, lines in by_reason.items())
         blocks.append(section(f"*Skipped {len(skipped)}*\n{summary}"))
-    ask = confirm(
-        f"{verb} {count(len(targets), 'connector')}?",
-        f"This changes {count(len(targets), 'connector')} in Fivetran.",
-        yes=verb,
-        danger=True,
-    )
+    ask = confirm(wording.ask, wording.changes, yes=wording.yes, danger=True)
     blocks += actions(
         [
-            button(f"{verb} {len(targets)}", ids.aid(ids.BULK_CONFIRM), run_id, style="danger", ask=ask),
+            button(wording.button, ids.aid(ids.BULK_CONFIRM), run_id, style="danger", ask=ask),
             button("Cancel", ids.aid(ids.BULK_CANCEL), run_id),
         ]
     )
-    return Message(
-        text=fallback(f"{verb} {count(len(targets), 'connector')} matching {clip(described, 200)}?"),
-        blocks=blocks,
-    )
+    return Message(text=fallback(f"{wording.ask.removesuffix('?')}{matching}?"), blocks=blocks)
 
 
 def _counts(lines: Sequence[BulkLine]) -> dict[str, int]:
@@ -132,7 +184,7 @@ def _counts(lines: Sequence[BulkLine]) -> dict[str, int]:
 def render_bulk_progress(action: str, lines: Sequence[BulkLine], *, run_id: str, by: str) -> Message:
     counts = _counts(lines)
     finished = len(lines) - counts.get("pending", 0) - counts.get("in_progress", 0)
-    verb = _VERB.get(action, action)
+    verb = bulk_run_name(action)
     text = (
         f":arrows_counterclockwise: {verb} of {count(len(lines), 'connector')} by {mention(by)}: {finished} of {len(lines)} "
         f"handled ({counts.get('done', 0)} done, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped)…"
@@ -145,7 +197,7 @@ def render_bulk_report(
     action: str, lines: Sequence[BulkLine], *, by: str, interrupted: bool = False
 ) -> Message:
     counts = _counts(lines)
-    verb = _VERB.get(action, action)
+    verb = bulk_run_name(action)
     icon = ":white_check_mark:" if not counts.get("failed") and not interrupted else ":warning:"
     head = f"{icon} {verb} of {count(len(lines), 'connector')} by {mention(by)}"
     head += " stopped when the bot restarted" if interrupted else " finished"

@@ -119,13 +119,17 @@ def render_ambiguous(amb: Ambiguous, snapshot: AccountSnapshot) -> Message:
     return Message(text=fallback(text), blocks=blocks)
 
 
-def render_confirm(question: str, *, command_text: str, confirm_label: str, danger: bool = True) -> Message:
-    """Asks before a destructive slash command; `question` is plain words (escaped here)."""
+def render_confirm(
+    question: str, *, command_text: str, confirm_label: str, name: str = "", danger: bool = True
+) -> Message:
+    """Asks before a destructive slash command; `question` is plain words (escaped here). `name`, the
+    pipeline's, travels with the command so that the confirmed message names it (the command has its id)."""
     text = f":warning: {clip(question, MESSAGE_MAX)}"
+    said = {"n": name, "l": confirm_label} if name else {}
     yes = button(
         confirm_label,
         ids.aid(ids.CONFIRM),
-        ids.pack(cmd=command_text),
+        ids.pack(cmd=command_text, **said),
         style="danger" if danger else "primary",
     )
     blocks: list[Block] = [section(text)]
@@ -166,7 +170,12 @@ def render_refused(reason: str, *, ask: tuple[str, ...] = (), by: str | None = N
     return Message(text=fallback(text), blocks=[section(text)])
 
 
-def render_confirmed(actor: str, command_text: str) -> Message:
-    """What a confirmation message becomes once confirmed: who confirmed what, kept on record."""
-    text = f":white_check_mark: {mention(actor)} confirmed `/hvr {clip(command_text, 300)}`"
+def render_confirmed(actor: str, command_text: str, *, name: str = "", label: str = "") -> Message:
+    """What a confirmation message becomes once confirmed: who confirmed what, kept on record; the
+    pipeline by its name when the button carried it, the exact command after."""
+    command = f"`/hvr {clip(command_text, 300)}`"
+    if name and label:
+        text = f":white_check_mark: {mention(actor)} confirmed *{clip(label, 40)}* on *{clip(name, 200)}* ({command})"
+    else:
+        text = f":white_check_mark: {mention(actor)} confirmed {command}"
     return Message(text=fallback(text), blocks=[section(text)])

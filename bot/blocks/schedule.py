@@ -8,15 +8,17 @@ from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, fallback, fields, section
 from bot.blocks.message import Message
 from bot.blocks.show import schedule_text
-from bot.blocks.text import clip, esc, moment, until
+from bot.blocks.text import clip, daily_time, esc, moment, until
 from bot.fivetran.models import Connection
 from bot.services.pipelines.schedule import allowed_text
 
 
-def render_schedule(connection: Connection, *, name: str) -> Message:
-    """The four fields Fivetran keeps, and the commands that change them."""
+def render_schedule(connection: Connection, *, name: str, now: datetime) -> Message:
+    """The four fields Fivetran keeps, and the commands that change them; the daily time in UTC as
+    Fivetran keeps it, and on the reader's own clock beside it."""
     cid = connection.id
-    daily = f"{esc(connection.daily_sync_time)} UTC" if connection.daily_sync_time else "not set"
+    at = connection.daily_sync_time
+    daily = f"{esc(at)} UTC ({daily_time(at, now)} for you)" if at else "not set"
     frequency = connection.sync_frequency
     items = [
         f"*Schedule type*\n{esc(connection.schedule_type or 'not set')}",
@@ -29,12 +31,12 @@ def render_schedule(connection: Connection, *, name: str) -> Message:
         f"`… manual` or `… auto`. Fivetran syncs {allowed_text()}; a daily time is a whole UTC hour."
     )
     blocks: list[Block] = [
-        section(f"*Schedule of {esc(name)}*: {schedule_text(connection)}"),
+        section(f"*Schedule of {esc(name)}*: {schedule_text(connection, now)}"),
         fields(items),
         context(how),
         *actions([button("Show", ids.aid(ids.SHOW), cid)]),
     ]
-    return Message(text=fallback(f"Schedule of {esc(name)}: {schedule_text(connection)}"), blocks=blocks)
+    return Message(text=fallback(f"Schedule of {esc(name)}: {schedule_text(connection, now)}"), blocks=blocks)
 
 
 def render_connect_card(name: str, uri: str, expires_at: datetime | None, *, now: datetime) -> Message:

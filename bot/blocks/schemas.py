@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from bot.blocks import ids
 from bot.blocks.kit import MAX_BLOCKS, Block, actions, button, confirm, context, fallback, header, section
 from bot.blocks.message import Message
-from bot.blocks.text import clip
+from bot.blocks.text import clip, count
 from bot.fivetran.models import Connection, EnabledPatchSettings, SchemaSettings, TableConfig
 
 # header, summary, paging, context around the schema rows
@@ -48,16 +48,13 @@ def render_schemas(connection: Connection, settings: SchemaSettings) -> Message:
     schemas = list(settings.schemas.items())
     total = sum(len(s.tables) for _, s in schemas)
     enabled = sum(_enabled_count(s.tables) for _, s in schemas)
-    summary = (
-        f"*{name}*: {len(schemas):,} schema{'' if len(schemas) == 1 else 's'} · "
-        f"{enabled:,} of {total:,} tables enabled"
-    )
+    summary = f"*{name}*: {count(len(schemas), 'schema')} · {enabled:,} of {count(total, 'table')} enabled"
     blocks: list[Block] = [header(f"Schemas of {connection.name}"), section(summary)]
     shown = schemas[:MAX_SCHEMA_ROWS]
     for i, (schema_name, schema) in enumerate(shown):
         mark = "✓" if schema.enabled else "✗ disabled"
-        count = f"{_enabled_count(schema.tables):,} of {len(schema.tables):,} tables enabled"
-        text = f"{mark} *{clip(schema_name, NAME_MAX)}* · {count}"
+        tally = f"{_enabled_count(schema.tables):,} of {count(len(schema.tables), 'table')} enabled"
+        text = f"{mark} *{clip(schema_name, NAME_MAX)}* · {tally}"
         tables = button("Tables", ids.aid(ids.TABLES, i), ids.pack(c=cid, s=schema_name, p=1))
         blocks.append(section(text, accessory=tables))
     blocks += actions([button("Reload schema config", ids.aid(ids.RELOAD_SCHEMAS), cid)])

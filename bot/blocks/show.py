@@ -10,7 +10,7 @@ from bot.blocks.health import EMOJI, LABEL, badge, next_step
 from bot.blocks.kit import Block, actions, button, confirm, context, fallback, fields, header, section
 from bot.blocks.message import Message
 from bot.blocks.rows import health_of
-from bot.blocks.text import ago, clip, esc, moment, until, when
+from bot.blocks.text import ago, clip, daily_time, esc, moment, until, when
 from bot.fivetran.models import Connection, Notice, SetupTest
 from bot.services.pipelines.health import Health, needs_reconnect
 from bot.services.pipelines.snapshot import AccountSnapshot
@@ -28,15 +28,19 @@ NAME_IN_DIALOG = 80
 TEST_MARK = {"PASSED": "✓", "SKIPPED": "–", "WARNING": "⚠", "FAILED": "✗", "JOB_FAILED": "✗"}
 
 
-def schedule_text(connection: Connection) -> str:
-    """ "every 6h", "daily at 02:00" or "manual", as a person says it."""
+def schedule_text(connection: Connection, now: datetime | None = None) -> str:
+    """ "every 6h", "daily at 02:00 UTC" or "manual", as a person says it; with `now`, a daily time is a
+    token of its next run, on each reader's own clock."""
     if connection.schedule_type == "manual":
         return "manual"
     minutes = connection.sync_frequency
     if minutes is None:
         return "not set"
     if minutes == 1440:
-        return f"daily at {esc(connection.daily_sync_time)}" if connection.daily_sync_time else "daily"
+        at = connection.daily_sync_time
+        if not at:
+            return "daily"
+        return f"daily at {daily_time(at, now) if now is not None else f'{esc(at)} UTC'}"
     if minutes % 1440 == 0:
         return f"every {minutes // 1440}d"
     if minutes >= 60 and minutes % 60 == 0:
@@ -77,7 +81,7 @@ def _state_fields(
         f"*Group*\n{clip(snapshot.place(connection), 200)}",
         f"*Health*\n{badge(health)}",
         f"*Setup · sync · update*\n{state}",
-        f"*Schedule*\n{schedule_text(connection)}",
+        f"*Schedule*\n{schedule_text(connection, now)}",
         f"*Paused*\n{'yes' if connection.paused else 'no'}",
         f"*Last success*\n{when(connection.succeeded_at, now)}",
         f"*Last failure*\n{when(connection.failed_at, now)}",

@@ -4,7 +4,7 @@ forge a link, and cut with a marker before Slack's limits instead of being rejec
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 ELLIPSIS = "…"
 SHOWN_INSTEAD = "\ufffd"
@@ -26,7 +26,8 @@ def esc(text: object) -> str:
 
 
 def cut(text: str, limit: int) -> str:
-    """At most `limit` characters, ending in … when cut; never splits an `&amp;`-style escape.
+    """At most `limit` characters, ending in … when cut; never splits an `&amp;`-style escape or a
+    `<…>` token.
 
     Every text the views send ends here, so hidden controls are made visible here too: a string that
     skipped `esc` (a constant, a plain_text label) still cannot carry one.
@@ -38,6 +39,10 @@ def cut(text: str, limit: int) -> str:
     amp = head.rfind("&")
     if amp != -1 and ";" not in head[amp:]:
         head = head[:amp]
+    # nor a `<…>` the bot made (a date token, a mention, a link): half of one shows as garbage
+    opened = head.rfind("<")
+    if opened != -1 and ">" not in head[opened:]:
+        head = head[:opened]
     return head + ELLIPSIS
 
 
@@ -73,19 +78,30 @@ def stamp(then: datetime) -> str:
     return then.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def clock_time(then: datetime, now: datetime | None = None) -> str:
-    """A time of day in UTC ("14:05 UTC") when it is within a day of `now`, else with its date."""
-    if now is not None and abs((then - now).total_seconds()) < 20 * 3600:
-        return then.astimezone(UTC).strftime("%H:%M UTC")
-    return stamp(then)
-
-
 def moment(then: datetime, fallback: str | None = None) -> str:
     """A time for mrkdwn as a Slack date token: each reader sees it in their own zone and locale
     ("Yesterday 17:45"); clients that cannot render tokens show `fallback` (the UTC stamp by default).
     plain_text fields cannot carry a token: they keep `stamp`."""
     shown = esc(fallback if fallback is not None else stamp(then))
     return f"<!date^{int(then.timestamp())}^{{date_short_pretty}} {{time}}|{shown}>"
+
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def daily_time(utc_hh_mm: str, now: datetime) -> str:
+    """A UTC time of day that recurs (Fivetran's `daily_sync_time`) as a `{time}` token of its next
+    occurrence, so each reader sees it on their own clock; the fallback says it in UTC. A value that is no
+    time of day is said as it is, in UTC."""
+    found = _HH_MM.match(utc_hh_mm)
+    if found is None:
+        return f"{esc(utc_hh_mm)} UTC"
+    hour, minute = int(found.group(1)), int(found.group(2))
+    start = now.astimezone(UTC)
+    at = start.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at < start:
+        at += timedelta(days=1)
+    return f"<!date^{int(at.timestamp())}^{{time}}|{hour:02d}:{minute:02d} UTC>"
 
 
 def until(then: datetime, now: datetime) -> str:

@@ -26,7 +26,7 @@ from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.sync_follower import FollowPolicy
-from bot.shell.demo import DEMO_SEED, DemoAccounts
+from bot.shell.demo import DEMO_HUB, DEMO_SEED, DemoAccounts
 from bot.shell.session import ShellSession
 from bot.slack.router import Router
 from bot.slack_double import SlackDouble
@@ -35,6 +35,8 @@ from bot.storage.migrate import SchemaError
 from bot.web.app import Served, build_web_app
 
 DEMO_ADMIN, DEMO_OPERATOR, DEMO_VIEWER = "U0SHELL01", "U0OPER001", "U0VIEW001"
+# The demo's people, as the terminal names them where Slack would show a mention's name.
+DEMO_PEOPLE = {DEMO_ADMIN: "Ada Admin", DEMO_OPERATOR: "Omar Operator", DEMO_VIEWER: "Vera Viewer"}
 CHANNEL = "C0SHELL01"
 EXIT_WAIT_S = 300.0
 
@@ -64,6 +66,7 @@ class Build(Protocol):
         fivetran_http: httpx.AsyncClient | None = None,
         fivetran_base_url: str | None = None,
         follow_policy: FollowPolicy | None = None,
+        hub_transport: httpx.AsyncBaseTransport | None = None,
     ) -> ShellBot: ...
 
 
@@ -138,7 +141,8 @@ async def _session(
         )
         write(env.banner)
         role = (await env.bot.policy.role_of(args.user)).label
-        write(f"You are {args.user} ({role}) in #{CHANNEL}. Type `help` for help, `quit` to leave.")
+        name = env.double.user_name(args.user) or args.user
+        write(f"You are {name} ({role}) in #{CHANNEL}. Type `help` for help, `quit` to leave.")
         try:
             await _loop(session, _lines(stdin), write)
         finally:
@@ -146,6 +150,7 @@ async def _session(
             if pending:
                 write(f"Waiting for {pending} followed sync{'s' if pending > 1 else ''} to finish…")
             await env.bot.background.drain(EXIT_WAIT_S)
+            await env.bot.outbox_delivered(EXIT_WAIT_S)  # their last state, owed to the channel
             await session.aclose()
     return 0
 
@@ -211,6 +216,8 @@ async def _environment(
 ) -> AsyncIterator[Environment]:
     signing_secret = secrets.token_hex(16)
     async with SlackDouble(bot_token="xoxb-shell") as double:
+        for user, name in DEMO_PEOPLE.items():
+            double.set_user(user, name=name.split()[0].lower(), real_name=name)
         overrides: dict[str, object] = {
             "slack_bot_token": SecretStr("xoxb-shell"),
             "slack_signing_secret": SecretStr(signing_secret),
@@ -221,6 +228,7 @@ async def _environment(
         base_url: str | None = None
         follow: FollowPolicy | None = None
         demo_accounts: DemoAccounts | None = None
+        hub_transport: httpx.AsyncBaseTransport | None = None
         if demo:
             from bot.shell.demo import demo_accounts as simulated  # the simulators only when asked for
 
@@ -230,14 +238,16 @@ async def _environment(
             if not settings.hvr_admins and not settings.hvr_operators:
                 overrides |= {"hvr_admins": [DEMO_ADMIN], "hvr_operators": [DEMO_OPERATOR]}
             follow = FollowPolicy(first_delay=1.0, max_delay=2.0, give_up_after=600.0)
+            hub_transport = demo_accounts.hub_transport
             what = (
                 "simulated Fivetran account"
                 if accounts == 1
                 else f"{accounts} simulated Fivetran accounts ({', '.join(demo_accounts.sims)})"
             )
             banner = (
-                f"hvr-bot shell — {what} ({demo_accounts.connections} connectors, seed {DEMO_SEED}, "
-                f"time runs {speed:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
+                f"hvr-bot shell — {what} ({demo_accounts.connections} connectors) and simulated HVR hub "
+                f"{DEMO_HUB} ({demo_accounts.channels} channels); seed {DEMO_SEED}, "
+                f"time runs {speed:g}× faster. Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
                 f"{DEMO_VIEWER} viewer (--user)."
             )
         else:
@@ -254,6 +264,7 @@ async def _environment(
             fivetran_http=fivetran_http,
             fivetran_base_url=base_url,
             follow_policy=follow,
+            hub_transport=hub_transport,
         )
         try:
             await bot.start()

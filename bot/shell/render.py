@@ -6,6 +6,7 @@ Pure: blocks in, lines and the numbered controls out. Colour only when asked (st
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,20 @@ class Control:
 
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>|<([^<>]+)>")
 
+# A Slack id as the person's name, as a Slack client shows a mention; None when nobody by that id is known.
+Names = Callable[[str], str | None]
 
-def _link(match: re.Match[str]) -> str:
+
+def _nobody(user_id: str) -> str | None:
+    return None
+
+
+def _link(match: re.Match[str], names: Names) -> str:
     target, label, bare = match.group(1), match.group(2), match.group(3)
     target = target or bare
     if target.startswith("@"):
-        return "@" + target[1:].split("|")[0]
+        user_id = target[1:].split("|")[0]
+        return "@" + (names(user_id) or label or user_id)
     if target.startswith("#"):
         return "#" + (label or target[1:])
     if target.startswith("!date^"):
@@ -63,8 +72,8 @@ def _link(match: re.Match[str]) -> str:
     return f"{label} ({target})" if label and label != target else target
 
 
-def mrkdwn(text: str, *, colour: bool) -> str:
-    text = _LINK.sub(_link, text)
+def mrkdwn(text: str, *, colour: bool, names: Names = _nobody) -> str:
+    text = _LINK.sub(lambda match: _link(match, names), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     bold = BOLD + r"\1" + RESET if colour else r"\1"
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", bold, text)
@@ -74,16 +83,18 @@ def mrkdwn(text: str, *, colour: bool) -> str:
     return text
 
 
-def _text(obj: dict[str, Any] | None, *, colour: bool) -> str:
-    if not obj:
-        return ""
-    raw = str(obj.get("text", ""))
-    return mrkdwn(raw, colour=colour) if obj.get("type") == "mrkdwn" else raw
-
-
 class BlockPrinter:
-    def __init__(self, *, colour: bool) -> None:
+    """`names`: who a mention is, so the terminal shows `@Ada Admin` where Slack shows the name."""
+
+    def __init__(self, *, colour: bool, names: Names = _nobody) -> None:
         self.colour = colour
+        self._names = names
+
+    def _text(self, obj: dict[str, Any] | None, *, colour: bool) -> str:
+        if not obj:
+            return ""
+        raw = str(obj.get("text", ""))
+        return mrkdwn(raw, colour=colour, names=self._names) if obj.get("type") == "mrkdwn" else raw
 
     def _style(self, text: str, style: str) -> str:
         return f"{style}{text}{RESET}" if self.colour else text
@@ -92,16 +103,16 @@ class BlockPrinter:
         lines: list[str] = []
         controls: list[Control] = []
         if not blocks:
-            return [mrkdwn(fallback, colour=self.colour)], controls
+            return [mrkdwn(fallback, colour=self.colour, names=self._names)], controls
         for block in blocks:
             kind = block.get("type")
             if kind == "header":
                 # Verbatim: a header is often a connector name, and names are case-sensitive.
-                lines.append(self._style(_text(block.get("text"), colour=False), BOLD))
+                lines.append(self._style(self._text(block.get("text"), colour=False), BOLD))
             elif kind == "section":
                 if block.get("text"):
-                    lines.extend(_text(block["text"], colour=self.colour).splitlines())
-                fields = [_text(f, colour=self.colour) for f in block.get("fields") or []]
+                    lines.extend(self._text(block["text"], colour=self.colour).splitlines())
+                fields = [self._text(f, colour=self.colour) for f in block.get("fields") or []]
                 for left, right in zip(fields[::2], [*fields[1::2], ""], strict=False):
                     lines.append(
                         f"  {left.replace(chr(10), ' ')}"
@@ -114,7 +125,7 @@ class BlockPrinter:
                         lines.append("    " + row)
             elif kind == "context":
                 parts = [
-                    _text(e, colour=False) if e.get("type") in ("mrkdwn", "plain_text") else ""
+                    self._text(e, colour=False) if e.get("type") in ("mrkdwn", "plain_text") else ""
                     for e in block.get("elements") or []
                 ]
                 lines.append(self._style(" · ".join(p for p in parts if p), DIM))
@@ -130,7 +141,7 @@ class BlockPrinter:
         shown: list[str] = []
         for element in elements:
             if element.get("type") == "button":
-                label = _text(element.get("text"), colour=False)
+                label = self._text(element.get("text"), colour=False)
                 number = len(controls) + 1
                 action = {
                     "type": "button",
@@ -143,7 +154,7 @@ class BlockPrinter:
                 shown.append(self._style(f"[{number}] {label}", CYAN))
             elif element.get("type") == "overflow":
                 for option in element.get("options") or []:
-                    label = _text(option.get("text"), colour=False)
+                    label = self._text(option.get("text"), colour=False)
                     number = len(controls) + 1
                     action = {
                         "type": "overflow",

@@ -51,7 +51,7 @@ class ShellSession:
         self.user = user
         self.channel = channel
         self._write = write
-        self._printer = BlockPrinter(colour=colour)
+        self._printer = BlockPrinter(colour=colour, names=double.user_name)
         self._inbound = InboundFactory(signing_secret)
         self._http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://hvr-bot")
         self.last: Shown | None = None

@@ -54,7 +54,7 @@ class Admin(Flow):
         found: list[tuple[str, str, str]] = [(s, "admin", "HVR_ADMINS") for s in self.deps.admins]
         found += [(s, "operator", "HVR_OPERATORS") for s in self.deps.operators if s not in self.deps.admins]
         for grant in await self.deps.access.list():
-            found.append((grant.subject_id, grant.role, f"granted by <@{grant.granted_by}>"))
+            found.append((grant.subject_id, grant.role, grant.granted_by))
         return found
 
     async def audit(self, turn: Turn, cmd: AuditCmd) -> None:
@@ -69,4 +69,14 @@ class Admin(Flow):
             connector_id = found.connection.id if isinstance(found, Found) else cmd.connector
             name = found.connection.name if isinstance(found, Found) else cmd.connector
         entries = await repo.query(connector=connector_id, user=cmd.user, limit=cmd.limit)
-        await turn.out.reply(render_audit(entries, connector=name, user=cmd.user, now=self.deps.now()))
+        user_name = await self.deps.people.name(cmd.user) if cmd.user else None
+        seen = self.deps.cache.peek()
+        message = render_audit(
+            entries,
+            connector=name,
+            user=cmd.user,
+            user_name=user_name,
+            names=seen.names() if seen is not None else {},
+            now=self.deps.now(),
+        )
+        await turn.out.reply(message)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.blocks.governance import BulkLine, render_bulk_preview, render_bulk_progress, render_bulk_report
+from bot.blocks.governance import (
+    BulkLine,
+    bulk_run_name,
+    render_bulk_preview,
+    render_bulk_progress,
+    render_bulk_report,
+)
 from bot.blocks.message import Message
 from bot.blocks.prompts import render_cancelled, render_error
 from bot.blocks.text import count
@@ -24,7 +30,7 @@ log = logging.getLogger(__name__)
 class Bulk(Flow):
     def _names(self) -> dict[str, str]:
         snapshot = self.deps.cache.peek()
-        return {} if snapshot is None else {cid: snapshot.label(c) for cid, c in snapshot.connections.items()}
+        return {} if snapshot is None else snapshot.names()
 
     async def preview(self, turn: Turn, cmd: BulkCmd) -> None:
         parameters: dict[str, object] = {
@@ -48,13 +54,14 @@ class Bulk(Flow):
         if plan.targets:
             run_id = (await service.prepare(turn.actor.user_id, turn.actor.channel_id, plan)).id
         message = render_bulk_preview(
-            cmd.action if patch is None else f"Schedule {patch.said} for",
+            cmd.action,
             cmd.selector.describe(),
             [BulkLine(snapshot.label(c), "pending") for c in plan.targets],
             [BulkLine(snapshot.label(c), "skipped", reason) for c, reason in plan.skipped],
             run_id=run_id,
             per_source=snapshot.by_source(plan.targets),
             unreachable=sorted(snapshot.unreachable),
+            schedule=patch,
         )
         await turn.out.reply(message)
 
@@ -73,7 +80,8 @@ class Bulk(Flow):
         if ref is not None:
             await service.repo.set_message_ts(run.id, ref.ts)
         await turn.out.reply(
-            Message(text=f"Running: {action} of {count(len(run.items), 'connector')}."), replace=True
+            Message(text=f"{bulk_run_name(action)} of {count(len(run.items), 'connector')}: running."),
+            replace=True,
         )
         self.deps.background.spawn(self._execute(turn, service, run, ref), name=f"bulk:{run.id}")
 

@@ -55,6 +55,7 @@ class Changes(Following):
                 else render_confirm(
                     f"Force sync *{c.name}*? A running sync is stopped and started again.",
                     command_text=f"sync {c.id} --force",
+                    name=c.name,
                     confirm_label="Force sync",
                 )
             ),
@@ -95,6 +96,7 @@ class Changes(Following):
             return render_confirm(
                 f"Pause *{c.name}*? It is working; no syncs will run until someone resumes it.",
                 command_text=f"pause {c.id}",
+                name=c.name,
                 confirm_label="Pause",
             )
 
@@ -135,6 +137,7 @@ class Changes(Following):
                 else render_confirm(
                     f"Disable `{name}` on *{c.name}*? It stops syncing to the destination.",
                     command_text=f"disable {c.id} {quote(name)}",
+                    name=c.name,
                     confirm_label="Disable",
                 )
             ),
@@ -183,7 +186,7 @@ class Changes(Following):
                     "every table and can take long and cost money."
                 )
             text = " ".join(["resync", c.id, *(quote(table_name(s, t)) for s, t in tables)])
-            return render_confirm(question, command_text=text, confirm_label="Re-sync")
+            return render_confirm(question, command_text=text, confirm_label="Re-sync", name=c.name)
 
         resolved = await self.prepare(
             turn,

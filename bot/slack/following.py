@@ -4,7 +4,6 @@ hub's refresh and compare, which are followed by the event the hub posted."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.blocks.actions import render_followed
@@ -15,31 +14,19 @@ from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 from bot.storage.follows import FollowedSync, FollowKind
 
-log = logging.getLogger(__name__)
-
 
 class Following(Flow):
     async def post_and_follow(self, turn: Turn, record: FollowedSync, first: Message) -> None:
-        """Post the first status message, then follow in the background, editing that message."""
-        try:
-            ref = await turn.out.post(first)
-        except Exception:
-            # The change is running: whatever Slack said, the person must hear that, and it is still
-            # followed, through the reply instead of a channel message.
-            log.exception("could not post the status of %s [%s]", record.connection_id, turn.request_id)
-            ref = None
-        if ref is None:
-            await turn.out.reply(first, in_channel=False)
+        """The first status message is owed to the channel with its ts on the follow's record, in one
+        transaction (Slack down, or the process killed now, and the same message is still posted once and
+        followed to its end); then it is followed in the background, editing that message."""
+        record = await self.deps.follows.announce(record, first)
 
-        async def deliver(message: Message) -> None:
-            if ref is not None:
-                await turn.out.update(ref, message)
-            else:
-                await turn.out.reply(message, replace=True)
+        async def tell_the_person(message: Message) -> None:
+            # the channel refused the status message: the person hears through their command's answer
+            await turn.out.reply(message, replace=True)
 
-        await self.deps.follows.follow(
-            record, message_ts=ref.ts if ref is not None else None, deliver=deliver
-        )
+        await self.deps.follows.follow(record, fallback=tell_the_person)
 
     async def follow_event(
         self,

@@ -298,7 +298,9 @@ class Router:
         elif base == ids.TABLES:
             schema = fields.get("s")
             schema = schema if isinstance(schema, str) else None
-            await self.reads.tables(turn, str(fields.get("c", "")), schema, _page(fields), replace=True)
+            # a list row's menu carries the bare key (a channel's Tables), a view's button a packed value
+            connection = str(fields.get("c") or (value if from_menu else ""))
+            await self.reads.tables(turn, connection, schema, _page(fields), replace=not from_menu)
         elif base in (ids.SYNC, ids.FORCE_SYNC):
             await self.changes.sync(turn, value, force=base == ids.FORCE_SYNC, confirmed=True)
         elif base in (ids.PAUSE, ids.RESUME, ids.TEST):
@@ -317,7 +319,7 @@ class Router:
         elif base == ids.COLUMNS or base in COLUMN_BUTTONS:
             await self._column_button(turn, base, fields)
         elif base == ids.CONFIRM:
-            await self._confirmed(turn, str(fields.get("cmd", "")))
+            await self._confirmed(turn, fields)
         elif base == ids.CANCEL:
             await turn.out.reply(render_cancelled(by=turn.actor.user_id), replace=True)
         elif base == ids.BULK_CONFIRM:
@@ -358,11 +360,15 @@ class Router:
             return
         await self.columns.set_column(turn, COLUMN_BUTTONS[base], connection_id, schema, table, column)
 
-    async def _confirmed(self, turn: Turn, text: str) -> None:
+    async def _confirmed(self, turn: Turn, fields: dict[str, Any]) -> None:
+        text = str(fields.get("cmd", ""))
         if not text:
             await turn.out.reply(render_error("That confirmation has expired; run the command again."))
             return
-        await turn.out.reply(render_confirmed(turn.actor.user_id, text), replace=True)
+        said = render_confirmed(
+            turn.actor.user_id, text, name=str(fields.get("n", "")), label=str(fields.get("l", ""))
+        )
+        await turn.out.reply(said, replace=True)
         await self._command(turn, text, confirmed=True)
 
 

@@ -26,7 +26,7 @@ class Schedules(Flow):
         snapshot, connection = resolved
         await self.authorize(turn, "show", [connection.id])
         fresh = await self.deps.actions.refresh(connection.id) or connection
-        await turn.out.reply(render_schedule(fresh, name=snapshot.label(fresh)))
+        await turn.out.reply(render_schedule(fresh, name=snapshot.label(fresh), now=self.deps.now()))
 
     async def set(self, turn: Turn, query: str, change: ScheduleChange) -> None:
         parameters: dict[str, object] = {"schedule": change.as_text()}

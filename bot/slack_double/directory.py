@@ -42,10 +42,13 @@ class User:
     name: str
     real_name: str
     tz: str
+    display_name: str = ""  # as on Slack: often left empty, and then clients show the real name
 
 
 class Directory:
-    """Users and channels answer for any well-formed id, so tests only configure what they look at."""
+    """Users and channels answer for any well-formed id, so tests only configure what they look at; a
+    user removed (`remove_user`: never in this workspace, or gone from it) is `user_not_found`, as Slack
+    answers for an id it does not know."""
 
     def __init__(self, clock: Callable[[], float], *, default_tz: str = "America/Los_Angeles") -> None:
         self._clock = clock
@@ -53,20 +56,32 @@ class Directory:
         self._users: dict[str, User] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._channels: dict[str, str] = {}
+        self._absent: set[str] = set()
 
     def set_usergroup(self, usergroup: str, users: list[str]) -> None:
         self._usergroups[usergroup] = list(users)
 
     def set_user(
-        self, user: str, *, name: str | None = None, real_name: str | None = None, tz: str | None = None
+        self,
+        user: str,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+        tz: str | None = None,
+        display_name: str = "",
     ) -> None:
         name = name or f"user-{user.lower()}"
+        self._absent.discard(user)
         self._users[user] = User(
-            user, name, real_name or name.replace("-", " ").title(), tz or self._default_tz
+            user, name, real_name or name.replace("-", " ").title(), tz or self._default_tz, display_name
         )
 
     def set_channel(self, channel: str, name: str) -> None:
         self._channels[channel] = name
+
+    def remove_user(self, user: str) -> None:
+        self._users.pop(user, None)
+        self._absent.add(user)
 
     def usergroup_users(self, usergroup: Any) -> list[str]:
         if usergroup not in self._usergroups:
@@ -74,7 +89,7 @@ class Directory:
         return list(self._usergroups[usergroup])
 
     def user_info(self, user: Any) -> dict[str, Any]:
-        if not isinstance(user, str) or not _USER_ID.match(user):
+        if not isinstance(user, str) or not _USER_ID.match(user) or user in self._absent:
             raise ApiError("user_not_found")
         if user not in self._users:
             self.set_user(user)
@@ -90,7 +105,12 @@ class Directory:
             "tz": found.tz,
             "tz_label": found.tz,
             "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
-            "profile": {"display_name": found.name, "real_name": found.real_name},
+            "profile": {
+                "display_name": found.display_name,
+                "display_name_normalized": found.display_name,
+                "real_name": found.real_name,
+                "real_name_normalized": found.real_name,
+            },
         }
 
     def channel_info(self, channel: Any) -> dict[str, Any]:

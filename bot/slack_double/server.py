@@ -122,12 +122,31 @@ class SlackDouble:
         self._directory.set_usergroup(usergroup, users)
 
     def set_user(
-        self, user: str, *, name: str | None = None, real_name: str | None = None, tz: str | None = None
+        self,
+        user: str,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+        tz: str | None = None,
+        display_name: str = "",
     ) -> None:
-        self._directory.set_user(user, name=name, real_name=real_name, tz=tz)
+        self._directory.set_user(user, name=name, real_name=real_name, tz=tz, display_name=display_name)
 
     def set_channel(self, channel: str, name: str) -> None:
         self._directory.set_channel(channel, name)
+
+    def remove_user(self, user: str) -> None:
+        """`users.info` on `user` answers `user_not_found` from now on (until `set_user` again)."""
+        self._directory.remove_user(user)
+
+    def user_name(self, user: str) -> str | None:
+        """The name a Slack client shows for a mention of `user` (the shell's), None when unknown."""
+        try:
+            found = self._directory.user_info(user)
+        except ApiError:
+            return None
+        profile = found["profile"]
+        return str(profile["display_name"] or profile["real_name"] or found["name"])
 
     def fail_until(self, method: str, until: float, *, status: int = 500) -> None:
         """Makes every call of `method` fail with `status` until `clock()` reaches `until`."""

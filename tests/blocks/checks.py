@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.blocks.message import Message
 from bot.slack_double.limits import block_problems, message_problems
+from tests.native import problems
 
 # The only `<…>` a view may put into mrkdwn itself: the actor's mention and a date token (its fallback
 # escaped, so it holds no `<` or `>` of its own).
@@ -38,6 +39,13 @@ def assert_nothing_unescaped(message: Message) -> None:
         assert "<" not in rest and ">" not in rest, rest[:300]
 
 
+def assert_native(message: Message) -> None:
+    """Date tokens, mentions, plurals and selectors as `tests.native` checks them."""
+    found = problems({"text": message.text, "blocks": message.blocks})
+    assert found == [], "\n".join(found)
+
+
 def assert_safe(message: Message) -> None:
     assert_fits_slack(message)
     assert_nothing_unescaped(message)
+    assert_native(message)

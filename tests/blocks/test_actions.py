@@ -128,6 +128,9 @@ def test_every_follow_phase_fits_and_escapes_hostile_notes(phase: Phase, manual:
 
 
 QUOTA_BACK = NOW + timedelta(hours=2, minutes=5)  # 14:05 UTC
+# The date token of QUOTA_BACK (each reader's own zone), and how far off it is.
+BACK = f"<!date^{int(QUOTA_BACK.timestamp())}^{{date_short_pretty}} {{time}}|2026-05-09 14:05 UTC>"
+BACK_IN = f"{BACK} (in 2h 5m)"
 
 
 def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
@@ -145,7 +148,7 @@ def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
             False,
             {},
             ":hourglass: Sync of *x* was rescheduled: the source's API quota is used up. "
-            "Fivetran resumes it at 14:05 UTC.",
+            f"Fivetran resumes it at {BACK_IN}.",
         ),
         (
             Phase.RESCHEDULED,
@@ -158,7 +161,7 @@ def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
             Phase.WAITING,
             True,
             {},
-            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota); this connector "
+            f":hourglass: Fivetran paused this sync of *x* until {BACK} (source quota); this connector "
             "is on a manual schedule, so I'll start it again then.",
         ),
         (
@@ -166,14 +169,14 @@ def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
             True,
             {"restarts": 1},
             ":arrows_counterclockwise: I started the sync of *x* again: Fivetran had paused it until "
-            "14:05 UTC (source quota)…",
+            f"{BACK} (source quota)…",
         ),
         (
             Phase.RESCHEDULED,
             True,
             {},
-            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota). This connector is "
-            f"on a manual schedule, so nothing starts it again by itself: `/hvr sync {CID}` after 14:05 UTC "
+            f":hourglass: Fivetran paused this sync of *x* until {BACK} (source quota). This connector is "
+            f"on a manual schedule, so nothing starts it again by itself: `/hvr sync {CID}` after {BACK_IN} "
             "does.",
         ),
         (
@@ -188,17 +191,17 @@ def _quota(phase: Phase, *, manual: bool, **fields: Any) -> str:
             Phase.RESCHEDULED,
             True,
             {"restarts": 5},
-            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota), again. I started "
+            f":hourglass: Fivetran paused this sync of *x* until {BACK} (source quota), again. I started "
             "it again 5 times already, so I'm leaving it: this connector is on a manual schedule, so nothing "
-            f"starts it by itself; `/hvr sync {CID}` after 14:05 UTC does.",
+            f"starts it by itself; `/hvr sync {CID}` after {BACK_IN} does.",
         ),
         (
             Phase.RESCHEDULED,
             True,
             {"note": "The account has used its Fivetran API budget for now."},
-            ":hourglass: Fivetran paused this sync of *x* until 14:05 UTC (source quota). I tried to start "
+            f":hourglass: Fivetran paused this sync of *x* until {BACK} (source quota). I tried to start "
             "it again then, but could not: The account has used its Fivetran API budget for now. "
-            f"`/hvr sync {CID}` after 14:05 UTC starts it.",
+            f"`/hvr sync {CID}` after {BACK_IN} starts it.",
         ),
         (
             Phase.SUCCEEDED,
@@ -227,9 +230,11 @@ def test_a_manual_connector_never_reads_that_fivetran_retries(phase: Phase, rest
     assert "Fivetran resumes" not in text and "retry" not in text.lower()
 
 
-def test_a_time_a_day_away_has_its_date() -> None:
-    text = _quota(Phase.WAITING, manual=True, resume_at=NOW + timedelta(days=1, hours=2))
-    assert "until 2026-05-10 14:00 UTC (source quota)" in text
+def test_a_time_a_day_away_is_a_token_whose_fallback_has_its_date() -> None:
+    at = NOW + timedelta(days=1, hours=2)
+    text = _quota(Phase.WAITING, manual=True, resume_at=at)
+    token = f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|2026-05-10 14:00 UTC>"
+    assert f"until {token} (source quota)" in text
 
 
 def test_a_manual_sync_nothing_will_start_again_offers_sync_again() -> None:

@@ -44,7 +44,34 @@ def test_a_connector_is_named_in_the_header_and_nothing_found_says_for_whom() ->
     assert message.blocks[1]["elements"][0]["text"] == "2 entries for salesforce_prod, newest first"
     assert "by the bot" in message.blocks[2]["text"]["text"]
     empty = render_audit([], connector="<x>", user="<!here>", now=NOW)
-    assert (
-        empty.text == "No audit entries for &lt;x&gt; by `&lt;!here&gt;`."
-    )  # said, never a mention: no entries, so nobody on record
+    assert empty.text == "No audit entries for &lt;x&gt; by that person."  # nobody on record, nobody pinged
     assert_safe(message)
+
+
+def test_the_header_names_the_person_from_users_info_and_entries_name_their_pipelines() -> None:
+    message = render_audit(
+        [_entry("U1")],
+        connector=None,
+        user="U1",
+        user_name="Ada Admin",
+        names={"decidedly_conventional": "salesforce_prod"},
+        now=NOW,
+    )
+    header = {"type": "header", "text": {"type": "plain_text", "text": "Audit by Ada Admin", "emoji": True}}
+    assert message.blocks[0] == header
+    assert "on `salesforce_prod`" in message.blocks[2]["text"]["text"]
+    assert_safe(message)
+
+
+def test_with_no_entries_the_person_is_named_not_mentioned_and_never_shown_as_an_id() -> None:
+    named = render_audit([], connector=None, user="U0SHELL01", user_name="Ada Admin", now=NOW)
+    assert named.text == "No audit entries by Ada Admin."
+    unknown = render_audit([], connector=None, user="U0SHELL01", now=NOW)
+    assert unknown.text == "No audit entries by that person."
+    assert_safe(named)
+    assert_safe(unknown)
+
+
+def test_a_pipeline_no_longer_in_the_account_keeps_its_id() -> None:
+    text = render_audit([_entry()], connector=None, user=None, names={}, now=NOW).blocks[2]["text"]["text"]
+    assert "on `decidedly_conventional`" in text

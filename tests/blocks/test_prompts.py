@@ -10,6 +10,7 @@ from bot.blocks.prompts import (
     render_ambiguous,
     render_cancelled,
     render_confirm,
+    render_confirmed,
     render_error,
     render_help,
     render_not_found,
@@ -117,6 +118,30 @@ def test_confirm_carries_the_command_and_offers_cancel() -> None:
             },
         ],
     }
+
+
+def test_a_confirmation_names_its_pipeline_once_confirmed_not_only_its_id() -> None:
+    message = render_confirm(
+        "Pause *orders*?", command_text="pause abc123", confirm_label="Pause", name="orders"
+    )
+    value = message.blocks[1]["elements"][0]["value"]
+    assert ids.unpack(value) == {"cmd": "pause abc123", "n": "orders", "l": "Pause"}
+    done = render_confirmed("U1", "pause abc123", name="orders", label="Pause")
+    assert done.blocks == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": ":white_check_mark: <@U1> confirmed *Pause* on *orders* (`/hvr pause abc123`)",
+            },
+        }
+    ]
+    # a button from before names were carried still reads, with the command alone
+    assert (
+        render_confirmed("U1", "pause abc123").text
+        == ":white_check_mark: <@U1> confirmed `/hvr pause abc123`"
+    )
+    assert_safe(done)
 
 
 def test_a_command_too_long_for_a_button_is_not_cut_but_refused() -> None:

@@ -33,14 +33,16 @@ def _reconnect_shown(**fields: object) -> bool:
 
 def test_the_schedule_view_shows_the_four_fields_fivetran_keeps() -> None:
     c = connection(sync_frequency=1440, daily_sync_time="01:00", schedule_type="auto")
-    message = render_schedule(c, name="salesforce_prod").to_dict()
+    message = render_schedule(c, name="salesforce_prod", now=NOW).to_dict()
+    # NOW is 12:00 UTC: the next 01:00 UTC is the next day's, each reader sees it on their own clock
+    next_run = f"<!date^{int((NOW + timedelta(hours=13)).timestamp())}^{{time}}|01:00 UTC>"
     assert [f["text"] for f in message["blocks"][1]["fields"]] == [
         "*Schedule type*\nauto",
         "*Sync frequency*\n1440 min",
-        "*Daily sync time*\n01:00 UTC",
+        f"*Daily sync time*\n01:00 UTC ({next_run} for you)",
         "*Paused*\nno",
     ]
-    assert message["blocks"][0]["text"]["text"] == "*Schedule of salesforce_prod*: daily at 01:00"
+    assert message["blocks"][0]["text"]["text"] == f"*Schedule of salesforce_prod*: daily at {next_run}"
 
 
 def test_a_berlin_morning_becomes_the_utc_hour_of_that_day_and_says_so() -> None:

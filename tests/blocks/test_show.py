@@ -142,13 +142,24 @@ def test_setup_tests_show_a_mark_per_result() -> None:
         ({"schedule_type": "manual"}, "manual"),
         ({"sync_frequency": 360}, "every 6h"),
         ({"sync_frequency": 15}, "every 15m"),
-        ({"sync_frequency": 1440, "daily_sync_time": "02:00"}, "daily at 02:00"),
+        ({"sync_frequency": 1440, "daily_sync_time": "02:00"}, "daily at 02:00 UTC"),
         ({"sync_frequency": 1440}, "daily"),
         ({"sync_frequency": None}, "not set"),
     ],
 )
 def test_schedule_reads_like_a_person_says_it(fields: dict[str, Any], text: str) -> None:
     assert schedule_text(connection(**fields)) == text
+
+
+def test_a_daily_time_is_a_token_of_its_next_run_later_today_or_tomorrow() -> None:
+    later = connection(sync_frequency=1440, daily_sync_time="14:00")  # NOW is 12:00 UTC
+    earlier = connection(sync_frequency=1440, daily_sync_time="9:00")
+    today = int(NOW.replace(hour=14).timestamp())
+    tomorrow = int(NOW.replace(hour=9).timestamp()) + 86400
+    assert schedule_text(later, NOW) == f"daily at <!date^{today}^{{time}}|14:00 UTC>"
+    assert schedule_text(earlier, NOW) == f"daily at <!date^{tomorrow}^{{time}}|09:00 UTC>"
+    odd = connection(sync_frequency=1440, daily_sync_time="<soon>")
+    assert schedule_text(odd, NOW) == "daily at &lt;soon&gt; UTC"  # not a time of day: said as it is
 
 
 def test_hostile_connector_with_100_long_tasks_fits_and_is_escaped() -> None:

@@ -13,7 +13,7 @@ from bot.blocks.governance import BulkLine, render_bulk_preview
 from bot.blocks.home import render_home
 from bot.blocks.kit import button, header
 from bot.blocks.show import render_show
-from bot.blocks.text import count, esc, moment, plain, when
+from bot.blocks.text import count, cut, esc, moment, plain, when
 from bot.services.pipelines.selectors import Selector
 from tests.blocks.factory import NOW, connection, snapshot
 
@@ -105,3 +105,11 @@ def test_the_relative_time_keeps_the_absolute_one_beside_it_as_a_token() -> None
     then = NOW - timedelta(hours=3)
     assert when(then, NOW) == "3h ago (<!date^1778317200^{date_short_pretty} {time}|2026-05-09 09:00 UTC>)"
     assert when(None, NOW) == "never"
+
+
+def test_a_cut_never_splits_a_date_token_or_a_mention() -> None:
+    token = moment(NOW)
+    text = "x" * 10 + token + " and more"
+    assert cut(text, 30) == "x" * 10 + "…"
+    assert cut("by <@U0SHELL01> and more", 10) == "by …"
+    assert cut(text, len(token) + 12) == "x" * 10 + token + " …"

@@ -47,6 +47,7 @@ from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory, SlackRequest
 from bot.slack_double.store import Message
 from bot.web.app import build_web_app
+from tests.native import double_problems
 from tests.simulator.aliases import watched
 
 ADMIN = "UADMIN0001"
@@ -66,8 +67,10 @@ FAST_FOLLOW = FollowPolicy(first_delay=0.05, max_delay=0.1, give_up_after=60.0, 
 
 
 async def no_wait(seconds: float) -> None:
-    """A sleep that only yields: Fivetran retry backoff without the wall-clock wait."""
-    await asyncio.sleep(0)
+    """A sleep that barely waits: Fivetran retry backoff without the wall-clock wait. It waits a few
+    milliseconds rather than only yielding, so a loop that sleeps between passes (the outbox's deliverer
+    looking for rows, a followed sync) does not spin on the database and starve the test under load."""
+    await asyncio.sleep(min(seconds, 0.005))
 
 
 def closed_port() -> int:
@@ -452,6 +455,7 @@ async def running_bot(
     app_token: str | None = None,
     signed: bool = True,
     simulated_now: bool = False,
+    native: bool = True,
 ) -> AsyncIterator[E2E]:
     """The whole bot on loopback. `fivetran_url` replaces the in-process simulator with a real HTTP client
     to that URL (e.g. a closed port); `sleep` is the bot's (Fivetran retry backoff, following).
@@ -459,7 +463,9 @@ async def running_bot(
     `signed=False` leaves SLACK_SIGNING_SECRET unset (e2e.inbound still signs, with a secret the bot
     does not know). `simulated_now`: the bot's wall clock is the simulated account's, so a time Fivetran
     names (`rescheduled_for`) is as far ahead of the bot as it is on a live account; left off, the bot
-    reads real time, long past the simulator's fixed start."""
+    reads real time, long past the simulator's fixed start. `native`: when the test has passed, every
+    payload the double saw is checked by `tests.native` (date tokens, mentions, plurals, selectors); off
+    only for a test that sends what no person would (a forged name)."""
     signing_secret = secrets.token_hex(16)
     clock = ManualClock()
     sim = watched(
@@ -499,3 +505,6 @@ async def running_bot(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper
         ) as e2e:
             yield e2e
+            if native:
+                found = double_problems(double)
+                assert found == [], "\n".join(found)

@@ -29,7 +29,9 @@ async def test_resync_asks_for_confirmation_and_runs_once_confirmed_replacing_th
     assert e2e.sim.connections[connection_id].is_historical_sync
     # The question is replaced in place by who confirmed what: no button left to press twice.
     assert question.updates == 1
-    assert question.text == f":white_check_mark: <@{ADMIN}> confirmed `/hvr resync {connection_id}`"
+    assert question.text == (
+        f":white_check_mark: <@{ADMIN}> confirmed *Re-sync* on *{name}* (`/hvr resync {connection_id}`)"
+    )
     assert labels(question) == []
 
 

@@ -155,7 +155,8 @@ async def test_list_and_show_give_each_channel_its_health(e2e: E2E) -> None:
 
     sent = await e2e.command("show east:billing")
     shown = await e2e.wait_for_text("billing:", since=sent)
-    assert shown.text == "billing: Failing"
+    # the view names the failing job and its last error from the job's log
+    assert shown.text.startswith("east:billing: Failing (billing-integ-dwh: F_JD0A2E: ORA-01017")
 
 
 async def test_pause_sends_one_suspend_of_exactly_the_channels_capture_and_integrate_jobs(
@@ -265,7 +266,7 @@ async def test_a_forced_token_expiry_is_survived_without_a_visible_error(e2e: E2
     sent = await e2e.command("show east:orders")
     shown = await e2e.wait_for_text("orders:", since=sent)
     await e2e.settle()
-    assert shown.text == "orders: Healthy"
+    assert shown.text == "east:orders: Healthy"
     assert world.hub.stats["/auth/v1/password"] + world.hub.stats["/auth/v1/refresh"] == logins + 1
     said = " ".join(m.text for m in e2e.since(sent)).lower()
     assert "401" not in said and "could not" not in said and "token" not in said
@@ -360,7 +361,7 @@ async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld,
     assert "8 connectors · 1 incomplete · 2 failing · 1 paused · 1 delayed · 1 syncing · 2 healthy" in text
     assert "HVR hub east at " + world.url in text  # the banner says what it manages
     assert "Health :x: Failing" in text  # the show view of billing
-    assert ":white_check_mark: @U0SHELL01 paused billing: Paused" in text
+    assert ":white_check_mark: @Ada Admin paused billing: Paused" in text  # people by name
     assert "Traceback" not in text + err.decode()
     (suspend,) = world.posts("jobs_suspend")
     assert sorted(suspend.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]

@@ -11,45 +11,13 @@ from bot.hvr import HvrClient
 from bot.simulator.clock import ManualClock
 from bot.simulator.hvr6.app import build_app
 from bot.simulator.hvr6.hub import Hub
-from tests.hvr.hvr_spec import validate_request, validate_response
-
-
-class Checked(httpx.AsyncBaseTransport):
-    def __init__(self, app: httpx.ASGITransport) -> None:
-        self.app = app
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import json
-        from urllib.parse import parse_qs
-
-        response = await self.app.handle_async_request(request)
-        if not request.url.path.startswith("/_sim"):
-            body = json.loads(request.content) if request.content else None
-            validate_request(request.method, request.url.path, body, parse_qs(request.url.query.decode()))
-            content = await response.aread()
-            if response.status_code < 400 and content:
-                validate_response(request.method, request.url.path, response.status_code, json.loads(content))
-        return response
-
-
-async def _noop(seconds: float) -> None:
-    return None
+from tests.hvr.sim_world import START, hub_world
 
 
 @pytest.fixture
 def world() -> tuple[Hub, HvrClient, ManualClock]:
-    clock = ManualClock(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
-    hub = Hub(clock=clock, channels=8, seed=7, token_seconds=900)
-    transport = Checked(httpx.ASGITransport(app=build_app(hub)))
-    client = HvrClient(
-        "http://sim",
-        "demo",
-        "demo",
-        "hvrhub",
-        clock=lambda: clock.now().timestamp(),
-        sleep=_noop,
-        transport=transport,
-    )
+    clock = ManualClock(START)
+    hub, client, _ = hub_world(clock)
     return hub, client, clock
 
 

@@ -149,7 +149,8 @@ async def test_force_sync_from_a_command_asks_first(world: World) -> None:
     assert world.sim.request_count == before
     done = await world.click(confirm["Force sync"]["action_id"], confirm["Force sync"]["value"])
     await world.bot.background.drain()
-    assert "confirmed `/hvr sync" in done.replies[0].message.text and done.replies[0].replace
+    said = done.replies[0].message.text
+    assert "confirmed *Force sync* on *" in said and "(`/hvr sync" in said and done.replies[0].replace
     assert done.posts and "requested by" in done.posts[0].text
 
 

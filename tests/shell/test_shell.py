@@ -63,9 +63,20 @@ def test_demo_lists_shows_and_follows_a_clicked_sync_to_its_end(tmp_path: Path) 
     out = run.stdout
     assert run.returncode == 0, run.stderr
     assert "simulated Fivetran account" in out.splitlines()[0]
-    assert f"Sync of {connector} requested by @U0SHELL01" in out
+    assert f"Sync of {connector} requested by @Ada Admin" in out  # a mention reads as the name
     assert re.search(rf"Sync of {connector} (succeeded|failed) (in|after) \d", out), out
     assert "· updated" in out
+    assert "Traceback" not in out + run.stderr
+
+
+def test_the_demos_first_list_shows_the_fivetran_account_and_the_hub(tmp_path: Path) -> None:
+    run = _shell(tmp_path, ["/hvr list", "quit"], "--demo")
+    out = run.stdout
+    assert run.returncode == 0, run.stderr
+    assert "simulated Fivetran account" in out.splitlines()[0] and "simulated HVR hub onprem" in out
+    assert re.search(r"^fivetran · 60 connectors", out, re.MULTILINE), out
+    assert re.search(r"^onprem · 8 connectors · .*failing", out, re.MULTILINE), out
+    assert re.search(r" · hvr6 · onprem:hvrhub$", out, re.MULTILINE), out  # a channel's row, among the first
     assert "Traceback" not in out + run.stderr
 
 
@@ -103,7 +114,8 @@ def test_unknown_input_and_bad_clicks_get_clear_answers(tmp_path: Path) -> None:
 
 def test_a_viewer_is_told_which_role_is_needed(tmp_path: Path) -> None:
     run = _shell(tmp_path, ["/hvr list", "click 2"], "--demo", "--user", "U0VIEW001")
-    assert "You are U0VIEW001 (viewer)" in run.stdout
+    assert "You are Vera Viewer (viewer)" in run.stdout
+    assert "Ask @Omar Operator, @Ada Admin." in run.stdout
     assert "needs the operator role; you are a viewer" in run.stdout
 
 
@@ -174,7 +186,7 @@ def test_the_shell_drives_a_separately_started_simulator(tmp_path: Path, simulat
         HVR_ADMINS="U0SHELL01",
         timeout=90,
     )
-    assert "requested by @U0SHELL01" in run.stdout, run.stdout
+    assert "requested by @Ada Admin" in run.stdout, run.stdout
     assert re.search(r"(succeeded|failed) (in|after)", run.stdout), run.stdout
 
 

@@ -189,6 +189,21 @@ async def test_users_info_answers_a_plausible_user_with_a_time_zone(
     assert (ana["name"], ana["tz"]) == ("ana", "Europe/Lisbon")
 
 
+async def test_users_info_on_an_id_the_workspace_does_not_know_is_user_not_found(
+    client: AsyncWebClient, double: SlackDouble
+) -> None:
+    double.remove_user("U0GONE")
+
+    for user in ("U0GONE", "not-an-id", ""):
+        with pytest.raises(SlackApiError) as refused:
+            await client.users_info(user=user)
+        assert refused.value.response["error"] == "user_not_found"
+    double.set_user("U0GONE", real_name="Back Again")
+    back = (await client.users_info(user="U0GONE"))["user"]
+    assert back["profile"]["real_name"] == "Back Again"
+    assert back["profile"]["display_name"] == ""  # as on Slack when the person set none
+
+
 async def test_conversations_info_answers_the_channel_name(
     client: AsyncWebClient, double: SlackDouble
 ) -> None:

@@ -61,6 +61,10 @@ class AccountSnapshot:
         """A connection's name as lists of names show it: after its source when there are several."""
         return f"{source_of(connection.id)}:{connection.name}" if self.several else connection.name
 
+    def names(self) -> dict[str, str]:
+        """Each connection's `label` by its key: how a record that keeps ids (audit, bulk runs) names them."""
+        return {cid: self.label(c) for cid, c in self.connections.items()}
+
     def by_source(self, connections: list[Connection]) -> dict[str, int]:
         """How many of `connections` each source has, in configured order; empty with one source."""
         if not self.several:
@@ -88,11 +92,17 @@ class Snapshots(Protocol):
     async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
-class LiveSnapshots(Snapshots, Protocol):
-    """What the views and the changes need besides: the last snapshot without fetching, and telling the
-    cache what changed. `SnapshotCache` is one source's; `Sources` is several behind the same face."""
+class RecentSnapshots(Snapshots, Protocol):
+    """Besides: the last snapshot, however old, without fetching (None before the first is in), for what
+    must not wait for Fivetran (a webhook's answer)."""
 
     def peek(self) -> AccountSnapshot | None: ...
+
+
+class LiveSnapshots(RecentSnapshots, Protocol):
+    """What the views and the changes need besides: telling the cache what changed. `SnapshotCache` is
+    one source's; `Sources` is several behind the same face."""
+
     def update(self, connection: Connection) -> None: ...
     def invalidate(self) -> None: ...
 

@@ -55,6 +55,21 @@ async def channels(hub: Hub, request: Request) -> Response:
     return JSONResponse({k: v for k, v in hub.defs.items() if not wanted or k in wanted})
 
 
+async def channel(hub: Hub, request: Request) -> Response:
+    name = request.path_params["channel"]
+    if name not in hub.defs:
+        return _error(404, f"F_JR0300E: Channel {name} does not exist")
+    return JSONResponse(hub.defs[name])
+
+
+async def log_file(hub: Hub, request: Request) -> Response:
+    """A job's log (`<job>.out`): a few routine lines, and the job's error last when it failed."""
+    job = request.path_params["file"].removesuffix(".out")
+    if job not in hub.jobs:
+        return _error(404, f"F_JR0500E: Log file {request.path_params['file']} does not exist")
+    return PlainTextResponse("\n".join(hub.log_lines(job)) + "\n")
+
+
 async def locs(hub: Hub, request: Request) -> Response:
     return JSONResponse(hub.locations())
 
@@ -74,7 +89,17 @@ async def jobs(hub: Hub, request: Request) -> Response:
 async def events(hub: Hub, request: Request) -> Response:
     hub.tick()
     wanted = request.query_params.getlist("ev_id")
-    return JSONResponse({k: hub.event_json(e) for k, e in hub.events.items() if not wanted or k in wanted})
+    channels = request.query_params.getlist("channel")
+    found = [
+        (k, e)
+        for k, e in hub.events.items()
+        if (not wanted or k in wanted) and (not channels or e.channel in channels)
+    ]
+    found.sort(key=lambda item: item[0], reverse=True)  # newest first, as the hub answers
+    limit = request.query_params.get("max_events")
+    if limit and limit.isdigit():
+        found = found[: int(limit)]
+    return JSONResponse({k: hub.event_json(e) for k, e in found})
 
 
 def _jobs_op(kind: str) -> Handler:
@@ -159,7 +184,9 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
     ("/auth/v1/refresh", "POST", refresh_token, False),
     (f"{_HUB}/query/status", "GET", status, True),
     (f"{_HUB}/definition/channels", "GET", channels, True),
+    (f"{_HUB}/definition/channels/{{channel}}", "GET", channel, True),
     (f"{_HUB}/definition/locs", "GET", locs, True),
+    (f"{_HUB}/logs/{{file}}", "GET", log_file, True),
     (f"{_HUB}/jobs", "GET", jobs, True),
     (f"{_HUB}/events", "GET", events, True),
     (f"{_HUB}/jobs_suspend", "POST", _jobs_op("suspend"), True),

@@ -123,6 +123,14 @@ class Hub:
         self.jobs[job].update(state="RUNNING", num_retries=0)
         self.errors.pop(job, None)
 
+    def log_lines(self, job: str) -> list[str]:
+        started = stamp(self.clock.now() - timedelta(hours=1))
+        lines = [f"{started}: hvr: Job {job} started.", f"{started}: hvr: Scanning transaction files."]
+        error = self.errors.get(job)
+        if error is not None:
+            lines.append(f"{self.jobs[job].get('log_job_err_tstamp', started)}: hvr: {error}")
+        return lines
+
     def login(self) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         self.tokens[access] = self.clock.now() + timedelta(seconds=self.token_seconds)
