@@ -101,7 +101,13 @@ def render_operation(update: FollowUpdate | None, record: FollowedSync) -> Messa
     if update is not None and update.phase.final:
         if kind is FollowKind.COMPARE and update.operation is not None and update.phase is Phase.SUCCEEDED:
             blocks.append(section(compare_result_text(update.operation.tables)))
-        blocks += actions([button("Show", ids.aid(ids.SHOW), record.connection_id)])
+        # a sync whose jobs failed again: one press starts them again
+        again = (
+            button("Sync again", ids.aid(ids.SYNC), record.connection_id, style="primary")
+            if kind is FollowKind.JOBS and update.phase is Phase.FAILED
+            else None
+        )
+        blocks += actions([button("Show", ids.aid(ids.SHOW), record.connection_id), again])
     if update is not None and update.phase is not Phase.REQUESTED:
         event = f" · event `{clip(record.event_id, 64)}`" if record.event_id else ""
         blocks.append(context(f"Requested by {mention(record.user_id)}{event}"))

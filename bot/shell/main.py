@@ -55,6 +55,8 @@ class ShellBot(Served, Protocol):
     @property
     def policy(self) -> AccessPolicy: ...
 
+    async def outbox_delivered(self, within: float, *, every: float = 0.05) -> bool: ...
+
 
 class Build(Protocol):
     """The composition root's `build_bot`, passed in by the cli so that the shell never imports it."""

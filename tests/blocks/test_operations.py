@@ -150,3 +150,19 @@ def test_hostile_names_are_safe() -> None:
     done = OperationView(EV, "compare", EventState.DONE, tables=(TableOutcome("<@U2>", "<b>"),))
     for update in (None, FollowUpdate(Phase.SUCCEEDED, 1.0, operation=done)):
         assert_safe(render_followed(update, record))
+
+
+def test_a_hub_sync_whose_job_failed_again_offers_to_sync_again() -> None:
+    jobs = (JobView("orders-integ-tgt", "FAILED", failing=True, suspended=False),)
+    update = FollowUpdate(Phase.FAILED, 6.0, note="orders-integ-tgt is FAILED", jobs=jobs)
+    message = render_followed(update, _record("jobs", event_id=None))
+    assert message.blocks[0] == _section(
+        ":x: Sync of *east:orders* failed after 6s: orders-integ-tgt is FAILED"
+    )
+    again = message.blocks[1]["elements"][1]
+    assert (again["text"]["text"], again["action_id"], again["value"], again["style"]) == (
+        "Sync again",
+        ids.aid(ids.SYNC),
+        "east:orders",
+        "primary",
+    )

@@ -30,7 +30,7 @@ from bot.services.runtime.posting import OwedPoster
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.storage.audit import AuditRepo
 from bot.storage.db import Database
-from bot.storage.follows import FollowRepo
+from bot.storage.follows import FollowKind, FollowRepo
 from bot.storage.migrate import upgrade
 from bot.storage.outbox import OutboxRepo
 from tests.fakes import FakePoster, FakeSleep
@@ -62,11 +62,11 @@ class Rig:
         owed: OwedPoster = poster
         unit: Unit = no_unit
         if outbox is not None:
-            repo = OutboxRepo(self.database, clock=self.clock.now)
-            owed, unit = OutboxPoster(repo), self.database.unit
+            owes = OutboxRepo(self.database, clock=self.clock.now)
+            owed, unit = OutboxPoster(owes), self.database.unit
             outbox.append(
                 Deliverer(
-                    repo,
+                    owes,
                     poster,
                     holder=holder,
                     now=self.clock.now,
@@ -218,7 +218,8 @@ async def test_a_resumed_follow_whose_message_was_deleted_posts_it_anew_and_keep
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "success", duration_s=300)
     await _left_by_a_dead_process(rig, cid)
-    poster, background, outbox = FakePoster(gone={"1700000000.000100"}), Background(), []
+    outbox: Deliverers = []
+    poster, background = FakePoster(gone={"1700000000.000100"}), Background()
     successor = rig.keeper("replica-b", poster, background, outbox=outbox)
     await successor.resume()
     await drained(background, outbox)  # the final edit finds the message gone and posts it anew
@@ -273,6 +274,32 @@ async def test_a_failed_sync_is_replied_in_its_thread_however_quick(rig: Rig) ->
     assert len(replies) == 1 and "<@U1>" in replies[0].text and "did not succeed" in replies[0].text
 
 
+async def test_a_hub_refresh_whose_event_never_reached_the_record_is_said_lost_not_followed_for_ever(
+    rig: Rig,
+) -> None:
+    """The process died between posting the refresh and recording the hub's event id: nothing says
+    which event it was, so the successor says so once and finishes the record."""
+    cid = _healthy(rig.sim)
+    connection = await rig.client.get_connection(cid)
+    dying = rig.keeper("replica-a", FakePoster(), Background())
+    record = await dying.begin(
+        connection, channel_id="C1", user_id="U1", force=False, baseline=None, kind=FollowKind.REFRESH
+    )
+    await dying.repo.set_message_ts(record.id, "1700000000.000100")
+    rig.clock.advance(LEASE.total_seconds() + 1)
+
+    poster, background = FakePoster(), Background()
+    successor = rig.keeper("replica-b", poster, background)
+    assert await successor.resume() == 1
+    await background.drain(5)
+
+    (update,) = poster.updates
+    assert update[:2] == ("C1", "1700000000.000100")
+    assert update[2].text.startswith(":grey_question: Lost track of the refresh of ")
+    finished = await successor.repo.get(record.id)
+    assert finished is not None and finished.outcome == "lost" and finished.kind == "refresh"
+
+
 async def test_a_process_killed_right_after_its_status_message_was_owed_leaves_one_message_in_the_end(
     rig: Rig,
 ) -> None:
@@ -293,7 +320,8 @@ async def test_a_process_killed_right_after_its_status_message_was_owed_leaves_o
     await dead.cancel_all()  # kill -9
     rig.clock.advance(LEASE.total_seconds() + 1)
 
-    poster, background, outbox = FakePoster(), Background(), []
+    outbox: Deliverers = []
+    poster, background = FakePoster(), Background()
     successor = rig.keeper("replica-b", poster, background, outbox=outbox)
     assert await successor.resume() == 1
     await drained(background, outbox)
