@@ -194,3 +194,48 @@ async def test_sources_answer_hub_reads_for_hub_keys_and_refuse_fivetran_keys() 
     account = cast(Any, object())  # a Fivetran account's source: never asked, the key alone refuses
     with pytest.raises(Unsupported, match="not an HVR channel"):
         await Sources([Member("fivetran", account, SnapshotCache(source))]).channel_view("abc")
+
+
+async def test_compare_posts_an_event_read_back_by_its_id_with_the_result_per_table() -> None:
+    source, hub = _source()
+    ev_id = await source.compare("east:orders", ["lines"])
+    assert hub.calls == [("compare", ("orders", ["lines"], "src", "tgt"))]
+    running = await source.event("east:orders", ev_id)
+    assert (running.event_id, running.kind, running.state.value) == (ev_id, "compare", "active")
+    hub.posted[ev_id].update(
+        state="DONE",
+        results=[
+            {"table": "lines", "result": "compare_state", "value": "identical"},
+            {"table": "heads", "result": "rows_differ", "value": "3"},
+        ],
+    )
+    done = await source.event("east:orders", ev_id)
+    assert done.state.value == "done"
+    assert [(t.table, t.result) for t in done.tables] == [("lines", "identical"), ("heads", "rows_differ 3")]
+
+
+async def test_an_unknown_event_is_not_found() -> None:
+    from bot.fivetran.errors import NotFound
+
+    source, _ = _source()
+    with pytest.raises(NotFound, match="knows no event"):
+        await source.event("east:orders", "2026-12-02T00:00:00Z")
+
+
+async def test_jobs_are_the_channels_capture_and_integrate_jobs() -> None:
+    source, _ = _source()
+    jobs = await source.jobs("east:orders")
+    assert [(j.name, j.state, j.failing, j.running) for j in jobs] == [
+        ("orders-cap-src", "RUNNING", False, True),
+        ("orders-integ-tgt", "FAILED", True, False),
+    ]
+
+
+async def test_a_fivetran_connection_has_no_compare() -> None:
+    from bot.services.pipelines.operations import OnlyForHubs, hub_operations
+    from bot.services.pipelines.source import FivetranSource
+
+    fivetran = FivetranSource("fivetran", cast(Any, object()))
+    with pytest.raises(OnlyForHubs, match="only for HVR channels"):
+        hub_operations(fivetran)
+    assert hub_operations(_source()[0]) is not None

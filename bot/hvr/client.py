@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -24,6 +24,8 @@ from bot.hvr.auth import Clock, Credentials
 from bot.hvr.models import Channel, Event, HubStatus, Job, Location, PostedEvent, StartResult
 
 log = logging.getLogger(__name__)
+# the operations that post an event the hub then runs (the definition's `channels/{channel}/<kind>`)
+EventKind = Literal["refresh", "compare"]
 
 ATTEMPTS = 3
 BACKOFF = 0.5
@@ -273,8 +275,9 @@ class HvrClient:
             for k, v in data.items()
         ]
 
-    async def refresh(
+    async def post_event(
         self,
+        kind: EventKind,
         channel: str,
         tables: Sequence[str] | None = None,
         *,
@@ -282,46 +285,22 @@ class HvrClient:
         target_loc: str | None = None,
         granularity: str = "bulk",
     ) -> str:
-        """Post a Refresh event and return its `ev_id`; follow it with `events(ev_id)`."""
-        posted = await self._post_event("refresh", channel, tables, source_loc, target_loc, granularity)
-        return posted.posted_ev_id
-
-    async def compare(
-        self,
-        channel: str,
-        tables: Sequence[str] | None = None,
-        *,
-        source_loc: str | None = None,
-        target_loc: str | None = None,
-        granularity: str = "bulk",
-    ) -> str:
-        """Post a Compare event and return its `ev_id`; follow it with `events(ev_id)`."""
-        posted = await self._post_event("compare", channel, tables, source_loc, target_loc, granularity)
-        return posted.posted_ev_id
-
-    async def _post_event(
-        self,
-        kind: str,
-        channel: str,
-        tables: Sequence[str] | None,
-        source: str | None,
-        target: str | None,
-        granularity: str,
-    ) -> PostedEvent:
-        if source is None or target is None:
-            source, target = await self._ends(channel, source, target)
+        """Post a Refresh or Compare event of the channel (its named tables, else all) and return its
+        `ev_id`; follow it with `events(ev_id)`. Both operations take the same body in the definition."""
+        if source_loc is None or target_loc is None:
+            source_loc, target_loc = await self._ends(kind, channel, source_loc, target_loc)
         body: dict[str, Any] = {
-            "source_loc": source,
-            "target_loc": target,
+            "source_loc": source_loc,
+            "target_loc": target_loc,
             "granularity": granularity,
             "start_immediate": True,
         }
         if tables:
             body["tables"] = list(tables)
         data = await self._json(kind, "POST", self._hub_path(f"channels/{_seg(channel)}/{kind}"), json=body)
-        return parse(PostedEvent, data, kind)
+        return parse(PostedEvent, data, kind).posted_ev_id
 
-    async def _ends(self, channel: str, source: str | None, target: str | None) -> tuple[str, str]:
+    async def _ends(self, kind: str, channel: str, source: str | None, target: str | None) -> tuple[str, str]:
         """The channel's one source and one target from its definition, when the caller named none."""
         found = await self.channel(channel)
         sources, targets = (
@@ -332,7 +311,7 @@ class HvrClient:
             raise errors.HvrError(
                 f"Channel {channel} has sources {sources or 'none'} and targets {targets or 'none'}: "
                 "name the source and target location",
-                operation="refresh",
+                operation=kind,
                 **errors.SPEAKS,
             )
         return sources[0], targets[0]

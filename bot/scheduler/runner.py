@@ -257,7 +257,14 @@ class DigestScheduler:
                     # The first look after start reaches back further, to log what a downtime skipped.
                     lookback = STARTUP_LOOKBACK if last_scan is None else None
                     last_scan = now
-                    await self.fire_due(now, lookback=lookback)
+                    result = await self.fire_due(now, lookback=lookback)
+                    if lookback is not None:
+                        # what a restart caught up on, and the mark that this replica has had its look
+                        log.info(
+                            "digest catch-up after start: %d fired, %d missed beyond the grace window",
+                            len(result.fired),
+                            len(result.late),
+                        )
                 await self._purge(now)
             except asyncio.CancelledError:
                 raise

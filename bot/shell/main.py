@@ -147,6 +147,7 @@ async def _session(
             if pending:
                 write(f"Waiting for {pending} followed sync{'s' if pending > 1 else ''} to finish…")
             await env.bot.background.drain(EXIT_WAIT_S)
+            await env.bot.outbox_delivered(EXIT_WAIT_S)  # their last state, owed to the channel
             await session.aclose()
     return 0
 
@@ -247,7 +248,12 @@ async def _environment(
         else:
             found = settings.accounts()
             where = ", ".join(a.api_url if a.single else f"{a.name} at {a.api_url}" for a in found)
-            banner = f"hvr-bot shell — Fivetran account{'s' if len(found) > 1 else ''} at {where}"
+            hubs = settings.hubs()
+            parts = [f"Fivetran account{'s' if len(found) > 1 else ''} at {where}"] if found else []
+            if hubs:  # a bot with only hubs has no Fivetran account to name
+                names = ", ".join(f"{h.name} at {h.url}" for h in hubs)
+                parts.append(f"HVR hub{'s' if len(hubs) > 1 else ''} {names}")
+            banner = f"hvr-bot shell — {'; '.join(parts)}"
         bot = build(
             settings.model_copy(update=overrides),
             fivetran_http=fivetran_http,

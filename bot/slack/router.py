@@ -46,6 +46,7 @@ from bot.commands.grammar import (
     UsageError,
     parse,
 )
+from bot.commands.hub_commands import CompareCmd
 from bot.commands.schedule_commands import ScheduleCmd
 from bot.commands.watch_commands import Unsnooze, Unwatch, WatchAdd, WatchForm, WatchList
 from bot.fivetran.errors import FivetranError
@@ -252,6 +253,8 @@ class Router:
             )
         elif isinstance(cmd, ResyncCmd):
             return self.changes.resync(turn, cmd.connector, cmd.tables, confirmed=confirmed)
+        elif isinstance(cmd, CompareCmd):
+            return self.changes.compare(turn, cmd.connector, cmd.tables)
         elif isinstance(cmd, ScheduleCmd):
             if cmd.change is None:
                 return self.schedules.show(turn, cmd.connector)

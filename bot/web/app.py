@@ -141,7 +141,7 @@ def build_web_app(
 
     webhooks = fivetran_webhook_routes(
         webhook_secrets(bot.settings),
-        bot.alerts.deliver,
+        bot.alerts.deliver_webhook,
         bot.alerts.claim,
         observe=metrics.webhook,
     )

@@ -54,7 +54,8 @@ def fivetran_webhook_routes(
     configured, or has no secret, has no route (404), so a guessed name learns nothing.
 
     `dedupe(event)` is True for the first delivery of an event (it claims it); `handle(event)` records what
-    it owes (and releases the claim when it raises), before the answer."""
+    it owes (and releases the claim when it raises), before the answer, so it must not wait on Fivetran's
+    API (`AlertService.deliver_webhook` decides with the last snapshot)."""
 
     def seen(outcome: str) -> None:
         if observe is not None:

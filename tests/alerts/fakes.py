@@ -47,6 +47,9 @@ class Snapshots:
             raise ConnectError("Fivetran is unreachable", operation="list_connections")
         return await self.cache.get(max_age=max_age)
 
+    def peek(self) -> AccountSnapshot | None:
+        return self.cache.peek()  # memory: there even while Fivetran is down
+
 
 def simulator_client(sim: Simulator, http: httpx.AsyncClient) -> FivetranClient:
     transport = Transport(

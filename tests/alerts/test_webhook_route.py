@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from bot.commands.watch_commands import WatchAdd
 from bot.services.alerts.events import AlertEvent
 from bot.services.alerts.webhook_events import SIGNATURE_HEADER, sign
+from bot.services.pipelines.selectors import parse_selector
 from bot.web.webhook import fivetran_webhook_routes
 
 from .fakes import CHANNEL, USER, Harness, action_ids, healthy_ids
@@ -45,7 +46,9 @@ def spawned() -> Spawned:
 async def bot_http(harness: Harness, spawned: Spawned) -> AsyncIterator[httpx.AsyncClient]:
     """The bot's webhook route, reachable by the simulator's webhook deliveries."""
     app = Starlette(
-        routes=fivetran_webhook_routes({"fivetran": SECRET}, harness.service.deliver, harness.service.claim)
+        routes=fivetran_webhook_routes(
+            {"fivetran": SECRET}, harness.service.deliver_webhook, harness.service.claim
+        )
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
         harness.sim.webhooks._client = http  # the simulator's webhook_client injection, after the fact
@@ -243,3 +246,48 @@ async def test_a_source_not_configured_or_without_a_secret_has_no_route(path: st
     seen: list[AlertEvent] = []
     assert (await post_to(sources_app(seen), path, "prod-secret")).status_code == 404
     assert seen == []
+
+
+class HeldFetch:
+    """The simulator's latency sleep: every API request waits until `release()`; `waiting` counts them."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self._released = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waiting += 1
+        await self._released.wait()
+
+    def release(self) -> None:
+        self._released.set()
+
+
+async def test_a_webhook_while_the_snapshot_is_slow_is_answered_at_once_with_the_last_one_and_posted_once(
+    harness: Harness, bot_http: httpx.AsyncClient, spawned: Spawned
+) -> None:
+    (cid,) = healthy_ids(harness.sim, 1)
+    connection = harness.sim.connections[cid]
+    # a selector: without a snapshot this watch could not be matched and would hear nothing
+    await harness.service.add_watch(
+        CHANNEL, USER, WatchAdd(parse_selector([f"service:{connection.service}"]))
+    )
+    await harness.snapshots.get()  # the last snapshot; the harness's cache never calls one fresh (ttl 0)
+    held = HeldFetch()
+    harness.sim.sleep = held
+    harness.sim.faults.latency_ms = 1
+    harness.sim.break_connection(cid, "Reconnect: the credentials were revoked")
+    async with asyncio.timeout(5):  # a guard, not a measure: waiting for the held fetch would end here
+        assert await deliver(harness, spawned) == 1
+    (delivery,) = harness.sim.webhooks.delivered
+    assert delivery.last_status == 200
+    assert held.waiting == 2, "a fresh snapshot (groups, connections) is fetched behind the answer"
+    (alert,) = harness.poster.posts
+    assert alert.channel == CHANNEL and connection.schema in alert.message.text
+
+    held.release()
+    await harness.snapshots.get()  # joins the refresh the webhook started
+    headers = {SIGNATURE_HEADER: sign(SECRET, delivery.body), "Content-Type": "application/json"}
+    again = await bot_http.post("/fivetran/webhook", content=delivery.body, headers=headers)
+    assert (again.status_code, again.text) == (200, "duplicate")
+    assert len(harness.poster.posts) == 1

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.hvr import errors
-from bot.hvr.models import Channel, Event, Job, Location, PostedEvent
+from bot.hvr.models import Channel, Event, Job, Location
 
 
 class FakeHub:
@@ -29,6 +29,7 @@ class FakeHub:
         self.calls: list[tuple[str, Any]] = []
         self.reads: list[tuple[str, Any]] = []  # every read, with its filter: what a view cost the hub
         self.down = False
+        self.posted: dict[str, dict[str, Any]] = {}
 
     def _reach(self, operation: str) -> None:
         if self.down:
@@ -61,19 +62,6 @@ class FakeHub:
         self.reads.append(("locs", None))
         return [Location.model_validate(loc) for loc in self._locations]
 
-    async def events(
-        self,
-        ev_id: str | None = None,
-        *,
-        channel: str | None = None,
-        fetch_results: bool = True,
-        max_events: int | None = None,
-    ) -> list[Event]:
-        self.reads.append(("events", channel))
-        return [
-            Event.model_validate(e) for e in self._events if channel is None or e.get("channel") == channel
-        ]
-
     async def suspend_jobs(self, jobs: Sequence[str]) -> None:
         self.calls.append(("jobs_suspend", list(jobs)))
 
@@ -84,17 +72,39 @@ class FakeHub:
         self.calls.append(("jobs_start", (list(jobs), trigger_failed)))
         return []
 
-    async def refresh(
-        self, channel: str, tables: Sequence[str] | None = None, *, source_loc: str, target_loc: str
-    ) -> PostedEvent:
-        self.calls.append(("refresh", (channel, tables, source_loc, target_loc)))
-        return PostedEvent(posted_ev_id="2026-12-02T12:00:00.000001Z")
+    async def post_event(
+        self,
+        kind: str,
+        channel: str,
+        tables: Sequence[str] | None = None,
+        *,
+        source_loc: str,
+        target_loc: str,
+    ) -> str:
+        self.calls.append((kind, (channel, tables, source_loc, target_loc)))
+        ev_id = f"2026-12-02T12:00:00.{len(self.calls):06d}Z"
+        self.posted[ev_id] = {"type": kind.capitalize(), "state": "ACTIVE", "channel": channel}
+        return ev_id
 
-    async def compare(
-        self, channel: str, tables: Sequence[str] | None = None, *, source_loc: str, target_loc: str
-    ) -> PostedEvent:
-        self.calls.append(("compare", (channel, tables, source_loc, target_loc)))
-        return PostedEvent(posted_ev_id="2026-12-02T12:00:00.000002Z")
+    async def events(
+        self,
+        ev_id: str | None = None,
+        *,
+        channel: str | None = None,
+        fetch_results: bool = True,
+        max_events: int | None = None,
+    ) -> list[Event]:
+        """The hub's recent events (given), and those the bot posted, as a test moved them on
+        (`posted[ev_id].update(state=...)`)."""
+        self.reads.append(("events", channel))
+        self._reach("events")
+        given = [{"ev_id": e.get("ev_id", ""), **e} for e in self._events]
+        posted = [{"ev_id": k, **v} for k, v in self.posted.items()]
+        return [
+            Event.model_validate(e)
+            for e in given + posted
+            if ev_id in (None, e["ev_id"]) and channel in (None, e.get("channel"))
+        ]
 
     async def test_location(self, loc: str, channel: str | None = None) -> dict[str, Any]:
         self.calls.append(("loc_test", loc))

@@ -52,6 +52,7 @@ ADMIN2 = "UADMIN002"
 OUTSIDER_CHANNEL = "COUTSIDE01"
 AUDIT_CHANNEL = "CAUDIT0001"
 BOT_TOKEN = "xoxb-governance"
+SETTLE_GUARD_S = 120.0  # a guard against a hang, never a measure
 
 # What any view may cost: the account snapshot (groups and connection pages). Everything else a command
 # sends to Fivetran happens only once the person was allowed.
@@ -175,8 +176,10 @@ class Gov:
         return delta
 
     async def settle(self) -> None:
-        """Waits for background work (a bulk run, a followed sync) to finish."""
-        assert await self.bot.background.drain(10.0), "background work did not finish"
+        """Waits for background work (a bulk run, a followed sync) to finish. The work is finite (its
+        waits are on the test's clock), so the limit only turns a hang into a failure: a 500-connector
+        run takes ~6 s of real time alone and more than 10 on one loaded core."""
+        assert await self.bot.background.drain(SETTLE_GUARD_S), "background work did not finish"
 
 
 MakeGov = Callable[..., Awaitable[Gov]]

@@ -18,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory
 from bot.storage.db import Database
 from bot.storage.subscriptions import SubscriptionRepo
+from bot.storage.tables import outbox
 from tests.e2e.harness import closed_port
 
 TOKEN = "xoxb-replicas"
@@ -30,8 +32,10 @@ DIGEST_CHANNEL = "C0DIGEST01"
 COMMAND_CHANNEL = "C0CMDS0001"
 OPERATOR = "U0OPER0001"
 START_TIMEOUT_S = 30.0
-# The test takes ~15 s; a 5-minute boundary closer than this would add a second, legitimate fire.
-NEXT_BOUNDARY_MARGIN_S = 40.0
+# What each replica logs once its first look after start (the catch-up) has decided.
+CAUGHT_UP = "digest catch-up after start:"
+# The checkout under test: the venv's editable install may point at another one (a worktree's).
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.asynccontextmanager
@@ -63,23 +67,34 @@ async def _wait_for(predicate: object, what: str, timeout: float = START_TIMEOUT
         await asyncio.sleep(0.1)
 
 
+async def _rows_owed(url: str, channel: str) -> int:
+    database = Database(url)
+    try:
+        async with database.read() as connection:
+            return len(
+                (await connection.execute(select(outbox.c.id).where(outbox.c.channel_id == channel))).all()
+            )
+    finally:
+        await database.dispose()
+
+
 async def test_two_replicas_post_a_due_digest_once_and_both_answer_commands(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    # Created a minute before the last 5-minute boundary with `every 5m`: the fire at that boundary is due
-    # and nobody ran it; each replica's start-up catch-up finds it, and the claim lets exactly one post.
-    # The test must end before the next boundary (another, rightful fire), so it waits out one that is near.
-    now = datetime.now(UTC)
-    until_next = 300 - (now.minute % 5 * 60 + now.second + now.microsecond / 1e6)
-    if until_next < NEXT_BOUNDARY_MARGIN_S:
-        await asyncio.sleep(until_next + 1)
-        now = datetime.now(UTC)
-    boundary = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    # A daily digest at the minute that began last, created a minute before it: that fire is due (well
+    # within the grace window) and nobody ran it; each replica's start-up catch-up finds it, and the claim
+    # lets exactly one post. Its next fire is a day away, so no second, rightful one can land in the test
+    # whatever the time it starts at (the replicas read the same wall clock as this test).
+    boundary = datetime.now(UTC).replace(second=0, microsecond=0)
     created = boundary - timedelta(minutes=1)
     database = Database(postgres_url)
     try:
         await SubscriptionRepo(database, clock=lambda: created).add(
-            kind="digest", channel_id=DIGEST_CHANNEL, created_by=OPERATOR, timezone="UTC", schedule="every 5m"
+            kind="digest",
+            channel_id=DIGEST_CHANNEL,
+            created_by=OPERATOR,
+            timezone="UTC",
+            schedule=f"daily {boundary:%H:%M}",
         )
     finally:
         await database.dispose()
@@ -90,6 +105,7 @@ async def test_two_replicas_post_a_due_digest_once_and_both_answer_commands(
         FIVETRAN_API_KEY="replica-key",
         FIVETRAN_API_SECRET="replica-secret",
         HVR_SECRETS_DIR=str(tmp_path / "none"),
+        PYTHONPATH=str(ROOT),
     )
     async with contextlib.AsyncExitStack() as stack:
         double = await stack.enter_async_context(SlackDouble(bot_token=TOKEN))
@@ -146,7 +162,14 @@ async def test_two_replicas_post_a_due_digest_once_and_both_answer_commands(
             return bool(double.messages(DIGEST_CHANNEL))
 
         await _wait_for(digest_posted, "the digest post")
-        await asyncio.sleep(1.5)  # the other replica had every chance to post it too
+
+        async def both_caught_up() -> bool:
+            return all(CAUGHT_UP in (tmp_path / f"replica{i}.log").read_text() for i in range(2))
+
+        # Once both have decided, whatever either owes the channel is an outbox row: a second post
+        # would be a second row, whether or not Slack has it yet.
+        await _wait_for(both_caught_up, "both replicas' catch-up")
+        assert await _rows_owed(postgres_url, DIGEST_CHANNEL) == 1
         assert len(double.messages(DIGEST_CHANNEL)) == 1
 
         inbound = InboundFactory(signing)

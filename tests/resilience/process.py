@@ -29,6 +29,8 @@ from tests.e2e.harness import ADMIN, BOT_TOKEN, CHANNEL, OPERATOR, _serve, butto
 from tests.simulator.aliases import watched
 
 SIGNING_SECRET = "sign-process-4f1c2a"
+# The checkout under test: the venv's editable install may point at another one (a worktree's tests).
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Deployment:
     def _base_env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": self.double.api_url,

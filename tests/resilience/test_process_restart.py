@@ -4,6 +4,7 @@ restart nothing is posted twice and nothing is dropped without a word."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,12 +14,21 @@ from sqlalchemy import select, update
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.subscriptions import SubscriptionRepo
-from bot.storage.tables import audit_entries, bulk_items, bulk_runs, fire_claims, subscriptions
+from bot.storage.tables import (
+    audit_entries,
+    bulk_items,
+    bulk_runs,
+    fire_claims,
+    followed_syncs,
+    outbox,
+    subscriptions,
+)
 from tests.e2e.harness import ADMIN, CHANNEL, OPERATOR
 from tests.resilience.process import Deployment, deployment
 
 PATCH_CONNECTION = r"^/v1/connections/[^/]+$"
 LIST = r"^/v1/connections$"
+CAUGHT_UP = "digest catch-up after start:"  # the scheduler's line once its first look has decided
 
 
 async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:  # noqa: ASYNC109
@@ -80,7 +90,8 @@ async def test_a_bulk_run_killed_midway_reports_where_it_stopped_once_it_is_stal
         patches_before = dep.sim.requests_by_operation["PATCH /v1/connections/{connection_id}"]
         await dep.start()
         report = await dep.wait_for(lambda m: "stopped when the bot restarted" in m.text, timeout=8)
-        await asyncio.sleep(1.0)
+        # No wait for a re-run: the run is marked cancelled before its report is written, and a run starts
+        # only from `pending`, so nothing can start it again from here on.
         patches_after = dep.sim.requests_by_operation["PATCH /v1/connections/{connection_id}"]
         db = Database(dep.database_url)
         async with db.begin() as connection:
@@ -111,18 +122,18 @@ async def test_a_digest_fire_killed_before_it_posted_is_posted_exactly_once_afte
     async with deployment(tmp_path) as dep:
         await upgrade(dep.database_url)
         db = Database(dep.database_url)
+        mark = datetime.now(UTC).replace(second=0, microsecond=0)
         sub = await SubscriptionRepo(db).add(
             kind="digest",
             channel_id=CHANNEL,
             created_by=OPERATOR,
             timezone="UTC",
-            schedule="every 5m",
+            schedule=f"daily {mark:%H:%M}",
             options={"only_problems": False},
         )
         async with db.begin() as connection:
-            # Created a minute before the last 5-minute mark: exactly one fire (that mark) is owed.
-            now = datetime.now(UTC)
-            mark = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+            # Created a minute before the minute that began last: exactly one fire (that minute) is owed,
+            # and the next is a day away, whatever the wall clock says when the test runs.
             await connection.execute(update(subscriptions).values(created_at=mark - timedelta(minutes=1)))
         dep.gate.hold("GET", LIST)
         await dep.start()  # the start-up scan finds the fire due and claims it; the fetch hangs
@@ -132,15 +143,17 @@ async def test_a_digest_fire_killed_before_it_posted_is_posted_exactly_once_afte
         await shift_back(dep.database_url, minutes=3)  # the dead holder's lease has run out
         await dep.start()
         digest = await dep.wait_for(lambda m: "Fivetran digest" in m.text, timeout=10)
-        await asyncio.sleep(1.5)
+        # Once the restarted process has had its catch-up look, anything it owes is an outbox row.
+        await until(lambda: CAUGHT_UP in dep.logs[-1].read_text())
         async with db.begin() as connection:
             claims = (await connection.execute(select(fire_claims))).all()
+            owed = (await connection.execute(select(outbox).where(outbox.c.channel_id == CHANNEL))).all()
         await db.dispose()
 
     posted = [m for m in dep.double.all_messages() if not m.ephemeral and m.channel == CHANNEL]
     assert [(c.fire_time, c.outcome) for c in claims if c.done_at is not None] != [], claims
     assert len(claims) == 1 and claims[0].subscription_id == sub.id, claims
-    assert posted == [digest]
+    assert posted == [digest] and len(owed) == 1
 
 
 async def test_a_followed_sync_killed_midway_is_still_followed_to_its_end_after_restart(
@@ -152,9 +165,7 @@ async def test_a_followed_sync_killed_midway_is_still_followed_to_its_end_after_
         await dep.start()
         await dep.command(f"sync {connection.id}")
         status = await dep.wait_for(lambda m: "requested by" in m.text, timeout=10)
-        # The follow records the message's ts a moment after posting it; a kill inside that window of a
-        # few milliseconds posts the outcome as a new message instead (covered in tests/follows).
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # the deliverer records the message's ts
         dep.kill9()
         dep.clock.advance(61)
         await dep.start()
@@ -164,3 +175,44 @@ async def test_a_followed_sync_killed_midway_is_still_followed_to_its_end_after_
     assert status.text.startswith(":white_check_mark:")
     assert syncs == 1
     assert [m.ts for m in dep.double.all_messages() if not m.ephemeral and "Sync" in m.text] == [status.ts]
+
+
+async def owed_status(url: str) -> str | None:
+    """The followed sync's message ts as the database has it (`outbox:<id>` while Slack lacks it)."""
+    db = Database(url)
+    try:
+        async with db.begin() as connection:
+            return (await connection.execute(select(followed_syncs.c.message_ts))).scalar_one_or_none()
+    finally:
+        await db.dispose()
+
+
+async def test_a_process_killed_between_owing_a_sync_status_and_slack_having_it_ends_with_one_final_message(
+    tmp_path: Path,
+) -> None:
+    """The gap that was: the status message posted, the process killed before its ts was recorded, and
+    the old message left saying "requested" while the successor posted another. The message is now
+    recorded (in the outbox, its placeholder on the follow) before anything is sent: killed while Slack
+    answers 500, the restarted process posts it once and edits it to the sync's end."""
+    async with deployment(tmp_path) as dep:
+        connection = next(c for c in dep.sim.connections.values() if c.generated_health == "healthy")
+        dep.sim.script_sync_outcome(connection.id, "success", duration_s=60)
+        dep.double.fail_until("chat.postMessage", time.time() + 3600, status=500)
+        await dep.start()
+        await dep.command(f"sync {connection.id}")
+        await until(lambda: dep.double.calls_to("chat.postMessage"))  # tried, and refused
+        await asyncio.sleep(0.3)  # the refusal is written down: the row is free, not held
+        assert str(await owed_status(dep.database_url)).startswith("outbox:")
+        dep.kill9()
+
+        dep.double.fail_until("chat.postMessage", 0)  # Slack is back
+        dep.clock.advance(61)  # and the sync ended meanwhile
+        await dep.start()
+        final = await dep.wait_for(lambda m: "succeeded" in m.text and m.thread_ts is None, timeout=15)
+        await asyncio.sleep(1.0)
+        syncs = dep.sim.requests_by_operation["POST /v1/connections/{connection_id}/sync"]
+        statuses = [m for m in dep.double.all_messages() if not m.ephemeral and m.thread_ts is None]
+        recorded = await owed_status(dep.database_url)
+
+    assert statuses == [final] and final.text.startswith(":white_check_mark:")
+    assert recorded == final.ts and syncs == 1

@@ -191,6 +191,9 @@ class _Fixed:
     async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
         return self.account
 
+    def peek(self) -> AccountSnapshot | None:
+        return self.account
+
 
 async def test_a_migrated_watch_alerts_for_the_connectors_it_matched_before(migrated: str) -> None:
     database = Database(migrated)

@@ -2,10 +2,12 @@
 
 Every event is claimed once in the database before anything is posted (`handle`), so a webhook
 redelivery, a transition seen by two replicas, or both at once post it once. The webhook route runs both
-steps before it answers: it claims (`claim`), then `deliver` decides what each channel is owed and writes it
-to the outbox in one transaction with the claim's completion and the alert records (`Database.unit`), so
-what Fivetran got a 2xx for is on record; the deliverer sends it when Slack takes it. A delivery that fails
-releases the claim and raises, so the webhook answers 503 and Fivetran's redelivery is not a "duplicate".
+steps before it answers: it claims (`claim`), then `deliver_webhook` decides what each channel is owed and
+writes it to the outbox in one transaction with the claim's completion and the alert records
+(`Database.unit`), so what Fivetran got a 2xx for is on record; the deliverer sends it when Slack takes it.
+A delivery that fails releases the claim and raises, so the webhook answers 503 and Fivetran's redelivery
+is not a "duplicate". The webhook decides with the last snapshot it has rather than waiting for a fresh
+one: Fivetran's request must not hang on Fivetran's API.
 
 Per channel, a failure opens an alert (one open per connector and channel, kept in the database); a
 failure while one is open updates it in place instead of posting again; a recovery replies in the alert's
@@ -40,7 +42,7 @@ from bot.services.alerts.hub_reach import reach_row
 from bot.services.alerts.incident_views import alert_view
 from bot.services.alerts.incidents import IncidentService
 from bot.services.pipelines.selectors import matches, store_selector, subscription_selector
-from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
+from bot.services.pipelines.snapshot import AccountSnapshot, RecentSnapshots
 from bot.services.runtime.holders import new_holder
 from bot.services.runtime.posting import ChannelPoster, PostError
 from bot.storage.alert_messages import AlertMessageRepo
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 
 # Long enough to decide and record an event; a holder that dies is replaced after this.
 CLAIM_LEASE_S = 120.0
-# The webhook waits for the snapshot (selectors, names) this long at most before answering Fivetran.
+# An event waits for the snapshot (selectors, names) this long at most; a webhook only before the first.
 SNAPSHOT_TIMEOUT_S = 10.0
 
 Unit = Callable[[], AbstractAsyncContextManager[None]]
@@ -92,7 +94,7 @@ class AlertService:
         subscriptions: SubscriptionRepo,
         claims: EventClaimRepo,
         alert_messages: AlertMessageRepo,
-        snapshots: Snapshots,
+        snapshots: RecentSnapshots,
         poster: ChannelPoster,
         incidents: IncidentService,
         now: Now = lambda: datetime.now(UTC),
@@ -116,6 +118,7 @@ class AlertService:
         self._observer = observer or _Unobserved()
         self._unit = unit
         self._snapshot_timeout_s = snapshot_timeout_s
+        self._refreshing: asyncio.Task[None] | None = None
 
     # --- watch commands ------------------------------------------------------------------------------
 
@@ -155,7 +158,28 @@ class AlertService:
         """Records what a claimed event owes every channel that watches it, and marks the claim done, in
         one transaction. On failure the claim is released and the error raised: nothing was recorded, and
         the sender (Fivetran's redelivery, the watcher's next poll) tries again."""
-        snapshot = await self._snapshot()
+        await self._record(event, await self._snapshot())
+
+    async def deliver_webhook(self, event: AlertEvent) -> None:
+        """`deliver` without waiting for Fivetran: with the last snapshot, however old, while a fresh one
+        is fetched behind it for the next event (a connector that is not in it yet is told by id, to the
+        watches without a selector). Only before the first snapshot is in does it wait, as `deliver` does,
+        since without one no selector can be matched."""
+        last = self._snapshots.peek()
+        if last is None:
+            await self._record(event, await self._snapshot())
+            return
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.create_task(self._refresh(), name="alerts-snapshot-refresh")
+        await self._record(event, last)
+
+    async def _refresh(self) -> None:
+        try:
+            await self._snapshots.get()  # at once, and no request, while the cached one is fresh
+        except Exception as error:  # nobody awaits this task: what it raised is said here or never
+            log.info("snapshot refresh after a webhook failed (%r); the last one stays in use", error)
+
+    async def _record(self, event: AlertEvent, snapshot: AccountSnapshot | None) -> None:
         try:
             async with self._unit():
                 await self._deliver(event, snapshot)

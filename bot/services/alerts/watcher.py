@@ -19,7 +19,6 @@ Bad data never becomes a flood:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +36,7 @@ from bot.services.pipelines.hub_health import HVR_SERVICE
 from bot.services.pipelines.hub_views import JobError
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.pipelines.sources import unreachable_reason
+from bot.services.runtime.background import Periodic
 from bot.storage.watch_state import WatchState, WatchStateRepo
 
 log = logging.getLogger(__name__)
@@ -171,13 +171,14 @@ class Watcher:
         self._max_age = max_age
         self._kinds = kinds
         self._suspicion = suspicion or Suspicion()
-        self._sleep = sleep
         self._held = False
-        self._task: asyncio.Task[None] | None = None
         self.polls = 0
         self._hubs = dict(hubs or {})
         self._last_error = last_error
         self._now = now
+
+        # a failed poll is logged and the next one repeats what it missed
+        self._loop = Periodic("watcher", self._poll, every=interval, sleep=sleep)
 
     def _wanted(self, event: AlertEvent) -> bool:
         return event.kind in (
@@ -263,25 +264,11 @@ class Watcher:
 
     def start(self) -> None:
         """Polls every `interval` seconds in the background; does nothing when the interval is 0."""
-        if self.interval <= 0 or self._task is not None:
-            return
-        self._task = asyncio.create_task(self._run(), name="watcher")
+        if self.interval > 0:
+            self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # a database hiccup must not end the watcher; the next poll repeats what this one missed
-                log.exception("watcher: poll failed")
-            await self._sleep(self.interval)
+    async def _poll(self) -> None:
+        await self.poll_once()

@@ -26,6 +26,7 @@ from bot.fivetran.errors import (
     Unauthorized,
 )
 from bot.fivetran.models import ConnectCard, Connection, SchemaSettings, SetupTest, TableColumns
+from bot.services.pipelines.operations import hub_operations
 from bot.services.pipelines.schedule import SchedulePatch
 from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
@@ -57,6 +58,7 @@ class ActionResult:
     connect_card: ConnectCard | None = None
     setup_tests: list[SetupTest] = field(default_factory=list)
     schemas: SchemaSettings | None = None
+    event_id: str = ""  # an HVR hub's refresh or compare: the event it posted, to follow
 
 
 def _mid(speaker: str) -> str:
@@ -107,6 +109,10 @@ def explain(error: FivetranError, action: str, connection_id: str = "") -> str:
             f"{who} had an internal problem. It may or may not have acted: check `/hvr show` before retrying."
         )
     return f"{who} answered with something unexpected."
+
+
+def count_tables(n: int) -> str:
+    return f"{n} table{'s' if n != 1 else ''}"
 
 
 class ConnectorActions:
@@ -233,23 +239,44 @@ class ConnectorActions:
 
         return self._run("test", connection_id, lambda: self._client.run_setup_tests(connection_id), done)
 
+    def compare(self, connection_id: str, tables: list[str]) -> Coroutine[Any, Any, ActionResult]:
+        """HVR only: post a compare of the channel's tables (all when none are named)."""
+        what = count_tables(len(tables)) if tables else "all tables"
+        return self._run(
+            "compare",
+            connection_id,
+            lambda: hub_operations(self._client).compare(connection_id, tables or None),
+            lambda ev_id: ActionResult(
+                True, "compare", connection_id, f"Compare of {what} started.", event_id=ev_id
+            ),
+            refresh=False,
+        )
+
     def resync(
-        self, connection_id: str, scope: dict[str, list[str]] | None = None
+        self, connection_id: str, scope: dict[str, list[str]] | None = None, *, posts_event: bool = False
     ) -> Coroutine[Any, Any, ActionResult]:
+        """`posts_event`: the pipeline is an HVR channel, whose answer is the id of the refresh event."""
         if scope:
             count = sum(len(t) for t in scope.values())
-            summary = f"Re-sync of {count} table{'s' if count > 1 else ''} started."
+            summary = f"Re-sync of {count_tables(count)} started."
         else:
             summary = "Historical re-sync of all data started."
         return self._run(
             "resync",
             connection_id,
             lambda: self._client.resync(connection_id, scope),
-            lambda message: ActionResult(True, "resync", connection_id, summary, detail=message),
+            lambda message: ActionResult(
+                True,
+                "resync",
+                connection_id,
+                summary,
+                detail=message,
+                event_id=message if posts_event else "",
+            ),
         )
 
     def resync_tables(
-        self, connection_id: str, tables: dict[str, list[str]]
+        self, connection_id: str, tables: dict[str, list[str]], *, posts_event: bool = False
     ) -> Coroutine[Any, Any, ActionResult]:
         count = sum(len(t) for t in tables.values())
         return self._run(
@@ -260,8 +287,9 @@ class ConnectorActions:
                 True,
                 "resync_tables",
                 connection_id,
-                f"Re-sync of {count} table{'s' if count > 1 else ''} started.",
+                f"Re-sync of {count_tables(count)} started.",
                 detail=message,
+                event_id=message if posts_event else "",
             ),
         )
 

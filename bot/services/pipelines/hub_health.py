@@ -86,3 +86,8 @@ def as_connection(source: str, hub: str, channel: Channel, jobs: Sequence[Job]) 
             "status": status,
         }
     )
+
+
+def is_hub_channel(connection: Connection) -> bool:
+    """Whether a pipeline row is an HVR channel (operations only hubs have: compare, event follows)."""
+    return connection.service == HVR_SERVICE

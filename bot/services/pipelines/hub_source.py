@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.hvr import errors as hv
-from bot.hvr.client import HvrClient
-from bot.hvr.models import Channel, ChannelTable, Job, last_error_line
+from bot.hvr.client import EventKind, HvrClient
+from bot.hvr.models import Channel, ChannelTable, Event, Job, last_error_line
 from bot.keys import qualify, remote_id
 from bot.services.pipelines.hub_health import as_connection, channel_jobs
 from bot.services.pipelines.hub_views import (
@@ -28,9 +28,27 @@ from bot.services.pipelines.hub_views import (
     job_views,
     location_views,
 )
-from bot.source_errors import SourceError, Unsupported
+from bot.services.pipelines.operations import EventState, JobView, OperationView, TableOutcome
+from bot.source_errors import NotFound, SourceError, Unsupported
 
 T = TypeVar("T")
+
+
+_STATES = {"DONE": EventState.DONE, "FAILED": EventState.FAILED, "CANCELED": EventState.CANCELED}
+
+
+def operation_view(event: Event) -> OperationView:
+    """An event as the follower reads it: its state, and per table the compare's verdict (the
+    `compare_state` result when the hub gave one, else every result it gave for the table)."""
+    tables = []
+    for table, results in event.table_results().items():
+        verdict = results.get("compare_state")
+        if verdict is None:
+            verdict = "; ".join(f"{k} {v}" if v else k for k, v in results.items())
+        tables.append(TableOutcome(table or "(all tables)", verdict or "no result"))
+    state = _STATES.get(event.state.upper(), EventState.ACTIVE)
+    note = "" if state in (EventState.ACTIVE, EventState.DONE) else (event.response or "")
+    return OperationView(event.ev_id, event.type.lower(), state, note=note, tables=tuple(tables))
 
 
 class NotForHubs(Unsupported):
@@ -138,7 +156,7 @@ class HubSource:
         )
         return "Sync started"
 
-    async def _event(self, kind: str, key: str, tables: Sequence[str] | None) -> str:
+    async def _event(self, kind: EventKind, key: str, tables: Sequence[str] | None) -> str:
         channel, _ = await self._channel(key)
         if not channel.source_locs or not channel.target_locs:
             raise Unsupported(
@@ -147,12 +165,16 @@ class HubSource:
                 speaker=self.speaker,
                 credential=hv.HUB_CREDENTIAL,
             )
-        post = self.client.refresh if kind == "refresh" else self.client.compare
-        posted = await self._call(
+        return await self._call(
             kind,
-            post(channel.name, tables, source_loc=channel.source_locs[0], target_loc=channel.target_locs[0]),
+            self.client.post_event(
+                kind,
+                channel.name,
+                tables,
+                source_loc=channel.source_locs[0],
+                target_loc=channel.target_locs[0],
+            ),
         )
-        return posted
 
     async def resync(self, connection_id: str, scope: Mapping[str, Sequence[str]] | None = None) -> str:
         tables = None if scope is None else [t for names in scope.values() for t in names]
@@ -170,6 +192,28 @@ class HubSource:
         for loc in channel.locations:
             await self._call("loc_test", self.client.test_location(loc, channel.name))
         return self._row(channel, jobs)
+
+    async def event(self, connection_id: str, event_id: str) -> OperationView:
+        """The event the bot posted about this channel, as the hub says it is now."""
+        found = await self._call("events", self.client.events(event_id))
+        for event in found:
+            if event.ev_id == event_id:
+                return operation_view(event)
+        raise NotFound(
+            f"The hub {self.name} knows no event {event_id}.",
+            operation="events",
+            speaker=self.speaker,
+            credential=hv.HUB_CREDENTIAL,
+        )
+
+    async def jobs(self, connection_id: str) -> list[JobView]:
+        """The channel's capture and integrate jobs now (what a sync started)."""
+        name = remote_id(connection_id)
+        found = await self._call("jobs", self.client.jobs(name, fetch_latency=False))
+        return [
+            JobView(j.name, j.state, failing=j.failing, suspended=j.suspended)
+            for j in channel_jobs(name, found)
+        ]
 
     def _unavailable(self, what: str, where: str = "the channel's tables") -> NotForHubs:
         return NotForHubs(

@@ -88,11 +88,17 @@ class Snapshots(Protocol):
     async def get(self, *, max_age: float | None = None) -> AccountSnapshot: ...
 
 
-class LiveSnapshots(Snapshots, Protocol):
-    """What the views and the changes need besides: the last snapshot without fetching, and telling the
-    cache what changed. `SnapshotCache` is one source's; `Sources` is several behind the same face."""
+class RecentSnapshots(Snapshots, Protocol):
+    """Besides: the last snapshot, however old, without fetching (None before the first is in), for what
+    must not wait for Fivetran (a webhook's answer)."""
 
     def peek(self) -> AccountSnapshot | None: ...
+
+
+class LiveSnapshots(RecentSnapshots, Protocol):
+    """What the views and the changes need besides: telling the cache what changed. `SnapshotCache` is
+    one source's; `Sources` is several behind the same face."""
+
     def update(self, connection: Connection) -> None: ...
     def invalidate(self) -> None: ...
 

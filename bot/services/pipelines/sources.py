@@ -31,6 +31,7 @@ from bot.hvr.models import ChannelTable
 from bot.keys import source_of
 from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.hub_views import ChannelView, JobError
+from bot.services.pipelines.operations import JobView, OperationView, hub_operations
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
 from bot.source_errors import Unsupported
@@ -193,6 +194,15 @@ class Sources:
 
     def run_setup_tests(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
         return self._source(connection_id).run_setup_tests(connection_id)
+
+    def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> Coroutine[Any, Any, str]:
+        return hub_operations(self._source(connection_id)).compare(connection_id, tables)
+
+    def event(self, connection_id: str, event_id: str) -> Coroutine[Any, Any, OperationView]:
+        return hub_operations(self._source(connection_id)).event(connection_id, event_id)
+
+    def jobs(self, connection_id: str) -> Coroutine[Any, Any, list[JobView]]:
+        return hub_operations(self._source(connection_id)).jobs(connection_id)
 
     def set_schedule(
         self,

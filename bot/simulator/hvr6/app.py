@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub
+from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub, SimRequest
 
 Handler = Callable[[Hub, Request], Awaitable[Response]]
 _HUB = "/api/{version}/hubs/{hub}"
@@ -75,6 +75,7 @@ async def locs(hub: Hub, request: Request) -> Response:
 
 
 async def jobs(hub: Hub, request: Request) -> Response:
+    hub.tick()  # a refresh or compare that ended meanwhile no longer runs as a job
     wanted = request.query_params.getlist("channel")
     latency = request.query_params.get("fetch") == "latency"
     out = {}
@@ -153,12 +154,22 @@ async def sim_stats(hub: Hub, request: Request) -> Response:
     return JSONResponse(dict(hub.stats))
 
 
+async def sim_requests(hub: Hub, request: Request) -> Response:
+    """Every request received (the latest 10,000), oldest first, the `/_sim` ones included."""
+    return JSONResponse([r.__dict__ for r in hub.requests])
+
+
 async def sim_control(hub: Hub, request: Request) -> Response:
     body = await _body(request)
     action = request.path_params["action"]
     job = str(body.get("job", ""))
     if action == "expire_tokens":
         hub.expire_tokens()
+    elif action in ("fail_event", "cancel_event"):
+        state = "FAILED" if action == "fail_event" else "CANCELED"
+        said = str(body.get("response", f"F_JX0A01E: simulated {state.lower()} event"))
+        if not hub.end_event(str(body.get("ev_id", "")), state, said):
+            return _error(400, f"no active event {body.get('ev_id')}")
     elif action in ("fail", "recover") and job in hub.jobs:
         hub.fail(
             job, str(body.get("error", "F_JD0A2E: simulated failure"))
@@ -185,6 +196,7 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
     (f"{_HUB}/channels/{{channel}}/compare", "POST", _event_op("Compare", "cmp"), True),
     (f"{_HUB}/locs/{{loc}}/test", "POST", loc_test, True),
     ("/_sim/stats", "GET", sim_stats, False),
+    ("/_sim/requests", "GET", sim_requests, False),
     ("/_sim/{action}", "POST", sim_control, False),
 ]
 
@@ -192,6 +204,15 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
 def _wrap(hub: Hub, path: str, handler: Handler, authed: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         hub.stats[path] += 1
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        params: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            params.setdefault(key, []).append(value)
+        hub.requests.append(SimRequest(request.method, request.url.path, params, body))
         if authed:
             header = request.headers.get("authorization", "")
             if not header.startswith("Bearer ") or not hub.valid(header[7:]):
