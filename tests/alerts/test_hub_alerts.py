@@ -196,3 +196,15 @@ async def test_a_watch_of_the_hubs_source_gets_its_unreachable_alert_and_one_of_
     transport.down = True
     assert await h.poll() == 1
     assert [p.channel for p in h.poster.posts] == [CHANNEL]
+
+
+async def test_a_retrying_job_without_an_error_time_is_told_each_time_it_starts_retrying(
+    only_hub: HubHarness,
+) -> None:
+    h = only_hub
+    for _ in range(2):
+        h.hub.jobs[JOB].update(state="RETRY", num_retries=1)  # the hub wrote no log_job_err_tstamp
+        assert await h.poll() == 1
+        h.hub.jobs[JOB].update(state="RUNNING", num_retries=0)
+        assert await h.poll() == 1
+    assert [p.thread_ts is None for p in h.poster.posts] == [True, False, True, False]
