@@ -70,3 +70,18 @@ def test_a_channel_without_jobs_is_incomplete() -> None:
 def test_the_channel_jobs_are_exactly_its_capture_and_integrate_jobs() -> None:
     jobs = _jobs("RUNNING", "RUNNING", **{"orders-refr-src-tgt": {"state": "RUNNING"}})
     assert [j.name for j in channel_jobs("orders", jobs)] == ["orders-cap-src", "orders-integ-tgt"]
+
+
+def test_a_failing_channels_failed_at_is_when_its_job_logged_the_error_in_utc() -> None:
+    from datetime import UTC, datetime
+
+    from bot.services.pipelines.hub_health import NO_ERROR_TIME, failed_at
+
+    logged = [
+        Job.model_validate(
+            {"name": "c-integ-t", "state": "FAILED", "log_job_err_tstamp": "2026-12-02T10:00:00"}
+        )
+    ]
+    assert failed_at("c", logged) == datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    retrying = [Job.model_validate({"name": "c-integ-t", "state": "RETRY"})]
+    assert failed_at("c", retrying) == NO_ERROR_TIME

@@ -180,3 +180,31 @@ async def test_beside_a_fivetran_account_a_hub_down_is_still_one_alert(database:
         assert await h.poll() == 1
     await sim.aclose()
     assert [p.thread_ts is None for p in h.poster.posts] == [True, False]
+
+
+async def test_a_watch_of_the_hubs_source_gets_its_unreachable_alert_and_one_of_another_does_not(
+    database: Database,
+) -> None:
+    from bot.services.pipelines.selectors import parse_selector_text
+
+    clock = FakeClock()
+    member, hub, transport = _hub_member(clock)
+    h = _harness(database, clock, [member], hub, transport)
+    await h.service.add_watch(CHANNEL, USER, WatchAdd(selector=parse_selector_text("source:east")))
+    await h.service.add_watch("C0OTHER", USER, WatchAdd(selector=parse_selector_text("group:elsewhere")))
+    assert (await h.watcher.poll_once()).announced == 0
+    transport.down = True
+    assert await h.poll() == 1
+    assert [p.channel for p in h.poster.posts] == [CHANNEL]
+
+
+async def test_a_retrying_job_without_an_error_time_is_told_each_time_it_starts_retrying(
+    only_hub: HubHarness,
+) -> None:
+    h = only_hub
+    for _ in range(2):
+        h.hub.jobs[JOB].update(state="RETRY", num_retries=1)  # the hub wrote no log_job_err_tstamp
+        assert await h.poll() == 1
+        h.hub.jobs[JOB].update(state="RUNNING", num_retries=0)
+        assert await h.poll() == 1
+    assert [p.thread_ts is None for p in h.poster.posts] == [True, False, True, False]

@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.fivetran.models import Connection
 from bot.keys import qualify
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
 from bot.services.pipelines.hub_health import HVR_SERVICE
+from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.watch_state import WatchState
 
 # No HVR channel name can hold `@` (they are identifiers), so the hub's row never meets a channel's.
@@ -71,3 +73,21 @@ def reach_events(
             )
         )
     return events, states
+
+
+def reach_row(event: AlertEvent, snapshot: AccountSnapshot | None) -> tuple[Connection, AccountSnapshot]:
+    """The hub as one row, broken, and a snapshot that holds it: what a watch's selector is matched
+    against for an event about the hub (`source:east`, `group:hvrhub`, `service:hvr6`, `status:broken`
+    watches get it; one naming a channel does not). Never rendered: the alert speaks of the hub itself."""
+    row = Connection.model_validate(
+        {
+            "id": event.connection_id,
+            "group_id": event.group_id or event.connection_id,
+            "service": HVR_SERVICE,
+            "schema": event.connector_name or event.connection_id,
+            "status": {"setup_state": "broken", "sync_state": "scheduled", "update_state": "on_schedule"},
+        }
+    )
+    if snapshot is None:
+        return row, AccountSnapshot({}, {row.id: row}, event.at)
+    return row, snapshot.with_connection(row)

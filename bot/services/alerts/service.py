@@ -38,6 +38,7 @@ from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
 from bot.services.alerts.flapping import FlapPolicy, FlapVerdict
+from bot.services.alerts.hub_reach import reach_row
 from bot.services.alerts.incident_views import alert_view
 from bot.services.alerts.incidents import IncidentService
 from bot.services.pipelines.selectors import matches, store_selector, subscription_selector
@@ -229,7 +230,13 @@ class AlertService:
 
     async def _deliver(self, event: AlertEvent, snapshot: AccountSnapshot | None) -> None:
         connection = snapshot.connections.get(event.connection_id) if snapshot is not None else None
-        for channel, target in (await self._targets(event, snapshot, connection)).items():
+        if event.about_source:
+            # a hub that cannot be reached: watches are matched against the hub as a row
+            row, with_row = reach_row(event, snapshot)
+            targets = await self._targets(event, with_row, row)
+        else:
+            targets = await self._targets(event, snapshot, connection)
+        for channel, target in targets.items():
             try:
                 await self._to_channel(channel, target, event, connection, snapshot)
             except PostError as error:

@@ -32,7 +32,7 @@ from bot.keys import source_of
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
 from bot.services.alerts.hub_reach import reach_events
 from bot.services.pipelines.health import Health
-from bot.services.pipelines.hub_health import HVR_SERVICE
+from bot.services.pipelines.hub_health import HVR_SERVICE, NO_ERROR_TIME
 from bot.services.pipelines.hub_views import JobError
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.pipelines.sources import unreachable_reason
@@ -120,13 +120,15 @@ def transitions(
     succeeded_moved = current["succeeded_at"] is not None and current["succeeded_at"] != before.get(
         "succeeded_at"
     )
-    # An HVR channel whose hub wrote no error time keeps the same failed_at through every failure: entering
-    # failure is then the news, told once per transition.
+    # An HVR channel whose hub wrote no error time (a RETRY job) keeps the same failed_at through every
+    # failure: entering failure is then the news, told once per transition, at the poll's time.
+    timeless = connection.service == HVR_SERVICE and connection.failed_at == NO_ERROR_TIME
     entered = before.get("health") not in FAILURE_HEALTHS and current["health"] in FAILURE_HEALTHS
     if current["setup_state"] == "broken" and before.get("setup_state") != "broken":
         add(AlertKind.BROKE, at, moved, _task(connection))
-    elif entered and not failed_moved and connection.service == HVR_SERVICE:
-        add(AlertKind.SYNC_FAILED, at, moved)
+    elif timeless:
+        if entered:
+            add(AlertKind.SYNC_FAILED, at, moved)
     elif failed_moved and current["health"] in FAILURE_HEALTHS and connection.failed_at is not None:
         add(AlertKind.SYNC_FAILED, connection.failed_at, current["failed_at"], _task(connection))
     if before.get("health") in FAILURE_HEALTHS and current["health"] not in FAILURE_HEALTHS:

@@ -19,7 +19,8 @@ from bot.services.pipelines.health import Health
 
 HVR_SERVICE = "hvr6"
 _REPLICATING = (JobKind.CAPTURE, JobKind.INTEGRATE)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# a failing channel's failed_at when the hub wrote no error time (the watcher then tells the transition)
+NO_ERROR_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def channel_jobs(channel: str, jobs: Sequence[Job]) -> list[Job]:
@@ -58,10 +59,11 @@ def failed_at(channel: str, jobs: Sequence[Job]) -> datetime:
     for job in channel_jobs(channel, jobs):
         if job.failing and job.log_job_err_tstamp:
             try:
-                stamps.append(datetime.fromisoformat(job.log_job_err_tstamp))
+                stamp = datetime.fromisoformat(job.log_job_err_tstamp)
             except ValueError:
                 continue
-    return max(stamps, default=_EPOCH)
+            stamps.append(stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC))  # the hub writes UTC
+    return max(stamps, default=NO_ERROR_TIME)
 
 
 def as_connection(source: str, hub: str, channel: Channel, jobs: Sequence[Job]) -> Connection:
