@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, bulk, digest, listing, memory, sources, throughput, watcher
+from bench import ack, bulk, digest, hubs, listing, memory, sources, throughput, watcher
 from bench.context import Context
 from bench.plan import FULL, SMOKE, Plan
 from bench.report import render, update_readme
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "throughput": throughput.run,
     "sources": sources.run,
     "watcher": watcher.run,
+    "hubs": hubs.run,
 }
 HERE = Path(__file__).resolve().parent
 

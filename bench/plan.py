@@ -39,6 +39,9 @@ class Plan:
     tput_step_s: float = 4.0
     tput_max_requests: int = 2000  # per step, whatever the rate
     tput_p99_limit_s: float = 1.0
+    # 9. HVR hubs: channels on the simulated hub
+    hub_channels: int = 500
+    hub_latency_ms: float = 50.0  # as the listing benchmark's Fivetran
 
 
 FULL = Plan(smoke=False, reps=3)
@@ -61,6 +64,7 @@ SMOKE = Plan(
     tput_rates=(5, 10),
     tput_step_s=1.0,
     tput_max_requests=20,
+    hub_channels=20,
 )
 
 

@@ -140,6 +140,7 @@ class Bot:
             await self.scheduler.start()
             self.watcher.start()
             self.channels.incidents.start()  # reminders and snooze ends
+            self.outbox.purge.start()  # delivered rows past their retention
             self.follows.start_monitor()  # resumes follows a previous process left, then keeps looking
             self.interrupted.start()
             self._jobs = True
@@ -149,6 +150,17 @@ class Bot:
         """Messages owed to Slack and the oldest one's age in seconds (readiness, the doctor)."""
         return await self.outbox.deliverer.backlog()
 
+    async def outbox_delivered(self, within: float, *, every: float = 0.05) -> bool:
+        """Waits, the deliverer running, until nothing is owed to Slack (the shell before it exits: a
+        followed sync's last state goes through the outbox); True when so within `within` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (await self.outbox.repo.stats()).depth:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(every)
+        return True
+
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Stop taking scheduled work (claims not done are released for another replica), let in-flight
         work finish for a moment, then stop it and close the clients."""
@@ -157,6 +169,7 @@ class Bot:
             await self.interrupted.stop()
             await self.watcher.stop()
             await self.channels.incidents.stop()
+            await self.outbox.purge.stop()
             await self.scheduler.stop()
         if not await self.background.drain(drain_seconds):
             log.info("stopping %d unfinished background tasks", self.background.pending)
@@ -186,10 +199,13 @@ def build_bot(
     database: Database | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     clock: Callable[[], float] = time.monotonic,
+    hub_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Bot:
     """Everything from Settings; the keyword arguments are the seams tests and the shell replace."""
     http = fivetran_http or httpx.AsyncClient()
-    pipes = pipelines(settings, http, fivetran_base_url, follow_policy, snapshot_ttl, sleep, now, clock)
+    pipes = pipelines(
+        settings, http, fivetran_base_url, follow_policy, snapshot_ttl, sleep, now, clock, hub_transport
+    )
     database = database or Database(settings.database_url)
     web = slack or slack_client(settings)
     metrics, poster, holder, background = (
@@ -198,10 +214,10 @@ def build_bot(
         new_holder(),
         Background(),
     )
-    gov = governance(settings, database, web, poster, pipes, dedupe, holder, now, clock)
-    owed = outbox(database, web, metrics, holder, now, sleep)
+    owed = outbox(database, web, metrics, holder, now, clock, sleep)
+    gov = governance(settings, database, web, owed.poster, pipes, dedupe, holder, now, clock)
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
-    follows = follow_keeper(database, pipes, gov, background, poster, holder, now, clock, sleep)
+    follows = follow_keeper(database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep)
     deps = Deps(
         cache=pipes.sources,
         actions=pipes.actions,
@@ -217,6 +233,7 @@ def build_bot(
         digests=out.digests,
         alerts=out.alerts,
         approvals=gov.approvals,
+        hubs=pipes.sources,
         default_tz=settings.hvr_timezone,
         resync_approval=settings.hvr_resync_approval,
         admins=tuple(settings.hvr_admins),

@@ -36,14 +36,16 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.hub_follower import HubFollower
 from bot.services.pipelines.hub_source import HubSource
-from bot.services.pipelines.snapshot import LiveSnapshots, SnapshotCache
+from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.deliverer import Deliverer
 from bot.services.runtime.outbox import OutboxPoster
+from bot.services.runtime.outbox_purge import OutboxPurge
 from bot.slack.poster import SlackPoster
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
@@ -99,6 +101,7 @@ class Pipelines:
     sources: Sources
     actions: ConnectorActions
     follower: SyncFollower
+    hub_follower: HubFollower
     # Each HVR hub's client: its own HTTP connection and bearer token, closed with the bot.
     hubs: dict[str, HvrClient] = field(default_factory=dict)
 
@@ -116,9 +119,11 @@ def pipelines(
     sleep: Sleep,
     now: Callable[[], datetime],
     clock: Callable[[], float],
+    hub_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Pipelines:
     """One client, budget and snapshot cache per account. `base_url` replaces the one account's URL (the
-    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL."""
+    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL. `hub_transport`
+    carries every hub's requests instead of the network (the shell's simulated hub)."""
     accounts = settings.accounts()
     clients: dict[str, FivetranClient] = {}
     members: list[Member] = []
@@ -135,7 +140,13 @@ def pipelines(
     hubs: dict[str, HvrClient] = {}
     for hub in settings.hubs():
         hub_client = HvrClient(
-            hub.url, hub.username, hub.password.get_secret_value(), hub.hub, hub.api_version, sleep=sleep
+            hub.url,
+            hub.username,
+            hub.password.get_secret_value(),
+            hub.hub,
+            hub.api_version,
+            sleep=sleep,
+            transport=hub_transport,
         )
         hubs[hub.name] = hub_client
         hub_source = HubSource(hub.name, hub_client)
@@ -148,7 +159,8 @@ def pipelines(
         )
     sources = Sources(members)
     follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
-    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower, hubs)
+    hub_follower = HubFollower(sources, policy=follow_policy, sleep=sleep, clock=clock)
+    return Pipelines(clients, sources, ConnectorActions(sources, sources), follower, hub_follower, hubs)
 
 
 def _access_policy(
@@ -199,7 +211,7 @@ def governance(
     settings: Settings,
     database: Database,
     web: AsyncWebClient,
-    poster: SlackPoster,
+    owed: OutboxPoster,
     pipelines: Pipelines,
     dedupe: Dedupe | None,
     holder: str,
@@ -211,7 +223,13 @@ def governance(
         policy=_access_policy(settings, web, access, clock),
         access=access,
         audit_repo=audit_repo,
-        auditor=Auditor(audit_repo, poster=poster, mirror_channel=settings.hvr_audit_channel),
+        # the mirror is owed with the entry: through the outbox, in the entry's transaction
+        auditor=Auditor(
+            audit_repo,
+            poster=owed.for_origin("audit"),
+            mirror_channel=settings.hvr_audit_channel,
+            unit=database.unit,
+        ),
         bulk=BulkService(BulkRepo(database), pipelines.actions, clock=clock, now=now, holder=holder),
         approvals=ApprovalRepo(database, clock=now),
         # Kept in the database, so that a retry delivered to another replica is recognised too.
@@ -238,6 +256,7 @@ class Outbox:
     repo: OutboxRepo
     poster: OutboxPoster
     deliverer: Deliverer
+    purge: OutboxPurge
 
 
 def outbox(
@@ -246,6 +265,7 @@ def outbox(
     metrics: BotMetrics,
     holder: str,
     now: Callable[[], datetime],
+    clock: Callable[[], float],
     sleep: Sleep,
 ) -> Outbox:
     repo = OutboxRepo(database, clock=now)
@@ -253,15 +273,22 @@ def outbox(
     # the row released rather than slept through in the client, and its pacing is its own.
     direct = AsyncWebClient(token=web.token, base_url=web.base_url, timeout=web.timeout, retry_handlers=[])
     deliverer = Deliverer(
-        repo, SlackPoster(direct, interval=0.0), holder=holder, now=now, sleep=sleep, observer=metrics
+        repo,
+        SlackPoster(direct, interval=0.0),
+        holder=holder,
+        now=now,
+        clock=clock,
+        sleep=sleep,
+        observer=metrics,
     )
-    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer)
+    purge = OutboxPurge(repo, now=now, sleep=sleep)
+    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge)
 
 
 def channels(
     settings: Settings,
     database: Database,
-    cache: LiveSnapshots,
+    cache: Sources,
     poster: OutboxPoster,
     metrics: BotMetrics,
     holder: str,
@@ -281,10 +308,11 @@ def channels(
         observer=metrics,
         unit=database.unit,
     )
-    claims, alert_messages = EventClaimRepo(database), AlertMessageRepo(database)
+    # on the bot's clock, as the incidents' tick is: an alert's age is then what it says (a driven clock)
+    claims, alert_messages = EventClaimRepo(database, clock=now), AlertMessageRepo(database, clock=now)
     incidents = IncidentService(
         alert_messages=alert_messages,
-        snoozes=SnoozeRepo(database),
+        snoozes=SnoozeRepo(database, clock=now),
         claims=claims,
         snapshots=cache,
         poster=poster.for_origin("alert"),
@@ -314,6 +342,8 @@ def channels(
         handle=alerts.handle,
         interval=settings.hvr_watch_interval,
         kinds=KINDS_WITH_WEBHOOKS if all_send_webhooks else KINDS_WITHOUT_WEBHOOKS,
+        hubs=cache.hubs,
+        last_error=cache.last_error,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     return Channels(subscriptions, digests, scheduler, alerts, watcher, incidents)
@@ -325,6 +355,7 @@ def follow_keeper(
     gov: Governance,
     background: Background,
     poster: SlackPoster,
+    owed: OutboxPoster,
     holder: str,
     now: Callable[[], datetime],
     clock: Callable[[], float],
@@ -333,13 +364,17 @@ def follow_keeper(
     return FollowKeeper(
         FollowRepo(database),
         pipes.follower,
+        pipes.hub_follower,
         background,
         poster,
         render_followed,
         notice=follow_notice,
+        # the status message and the final state are owed with the follow's record
+        owed=owed.for_origin("follow"),
         actions=pipes.actions,
         auditor=gov.auditor,
         holder=holder,
+        unit=database.unit,
         now=now,
         clock=clock,
         sleep=sleep,

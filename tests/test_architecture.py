@@ -57,6 +57,7 @@ LAYERS: dict[str, str] = {
     "bot.clock": "base",
     "bot.keys": "base",
     "bot.source_config": "base",
+    "bot.source_errors": "base",
     "bot.simulator": "simulator",
     "bot.slack_double": "slack_double",
 }

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("ack", "listing", "digest", "bulk", "memory", "throughput", "sources", "watcher")
+BENCHMARKS = ("ack", "listing", "digest", "bulk", "memory", "throughput", "sources", "watcher", "hubs")
 POSITIVE_UNITS = ("ms", "s", "MB")
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, fallback, section
 from bot.blocks.message import Message
+from bot.blocks.operations import operation_notice_text, render_operation
 from bot.blocks.show import setup_tests_text
 from bot.blocks.text import clip, clock_time, duration, mention, moment
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase
-from bot.storage.follows import FollowedSync
+from bot.storage.follows import FollowedSync, FollowKind
 
 NAME_MAX = 200
 DETAIL_MAX = 1000
@@ -27,6 +28,7 @@ DONE = {
     "test": "ran setup tests on",
     "resync": "started a re-sync of",
     "resync_tables": "started a table re-sync of",
+    "compare": "started a compare of",
     "table": "changed a table of",
     "enable_table": "enabled a table of",
     "disable_table": "disabled a table of",
@@ -46,6 +48,7 @@ TRIED = {
     "test": "run setup tests on",
     "resync": "re-sync",
     "resync_tables": "re-sync tables of",
+    "compare": "compare",
     "table": "change a table of",
     "enable_table": "enable a table of",
     "disable_table": "disable a table of",
@@ -174,7 +177,10 @@ def render_follow(
 
 
 def render_followed(update: FollowUpdate | None, record: FollowedSync) -> Message:
-    """`render_follow` of a follow on record: what the follow keeper renders each update with."""
+    """`render_follow` of a follow on record: what the follow keeper renders each update with (a hub's
+    refresh, compare or jobs: `operations.render_operation`)."""
+    if record.kind != FollowKind.SYNC:
+        return render_operation(update, record)
     return render_follow(
         update,
         actor=record.user_id,
@@ -187,7 +193,7 @@ def render_followed(update: FollowUpdate | None, record: FollowedSync) -> Messag
 # A followed sync that ends after this long has outlived the person's attention: they are told in the
 # message's thread, with a mention, so Slack notifies them. A failure is told however quick it was.
 NOTIFY_AFTER_S = 60.0
-_FAILED = frozenset({Phase.FAILED, Phase.BROKEN, Phase.GAVE_UP, Phase.LOST})
+_FAILED = frozenset({Phase.FAILED, Phase.BROKEN, Phase.GAVE_UP, Phase.LOST, Phase.CANCELED})
 
 
 def follow_notice(update: FollowUpdate | None, record: FollowedSync) -> Message | None:
@@ -197,6 +203,9 @@ def follow_notice(update: FollowUpdate | None, record: FollowedSync) -> Message 
     failed = update.phase in _FAILED
     if not failed and update.elapsed <= NOTIFY_AFTER_S:
         return None
+    if record.kind != FollowKind.SYNC:
+        text = operation_notice_text(update, record, failed=failed)
+        return Message(text=fallback(text), blocks=[section(text)])
     name = _name(record.connection_name)
     took = duration(update.elapsed)
     if failed:

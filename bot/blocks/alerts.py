@@ -17,6 +17,7 @@ from bot.blocks.message import Message
 from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment
 from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind, WatchEvent
+from bot.services.pipelines.hub_health import HVR_SERVICE
 from bot.services.pipelines.selectors import SelectorError, load_selector
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.alert_messages import AlertMessage
@@ -68,6 +69,9 @@ def _buttons(
     event: AlertEvent, connection: Connection | None, name: str, incident: Incident | None = None
 ) -> list[Block]:
     cid = event.connection_id
+    if event.about_source:
+        # a hub that cannot be reached has no Sync or Pause to offer; taking the incident still helps
+        return actions(incident_elements(cid, incident) if event.kind.is_failure else [])
     show = button("Show", ids.aid(ids.SHOW), cid)
     paused = connection.paused if connection is not None else event.kind is AlertKind.PAUSED
     if paused:
@@ -170,7 +174,15 @@ def _after(event: AlertEvent, alert: AlertMessage) -> str:
 
 
 def _how(event: AlertEvent) -> str:
-    return "a sync succeeded" if event.kind is AlertKind.SYNC_SUCCEEDED else "Fivetran reports it connected"
+    if event.about_source:
+        return "the hub answers again"
+    if event.kind is AlertKind.SYNC_SUCCEEDED:
+        return "a sync succeeded"
+    return (
+        "the hub reports its jobs running"
+        if event.service == HVR_SERVICE
+        else "Fivetran reports it connected"
+    )
 
 
 def _taken(alert: AlertMessage) -> str:
@@ -195,7 +207,8 @@ def render_recovered_update(
             f" · group {clip(_group(event, connection, snapshot), 200)} · `{clip(event.connection_id, 100)}`"
         ),
     ]
-    blocks += actions([button("Show", ids.aid(ids.SHOW), event.connection_id)])
+    if not event.about_source:
+        blocks += actions([button("Show", ids.aid(ids.SHOW), event.connection_id)])
     return Message(text=fallback(f"{esc(name)}: recovered after {after}"), blocks=blocks)
 
 

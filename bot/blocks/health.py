@@ -45,6 +45,19 @@ def counts_line(counts: dict[Health, int], total: int, noun: str = "connector") 
     return " · ".join(parts)
 
 
+# What to do about an HVR channel, in the hub's terms: its jobs, not Fivetran's setup or syncs.
+HUB_STEP: dict[Health, str] = {
+    Health.BROKEN: "Check the hub",
+    Health.INCOMPLETE: "Activate the channel in the hub: it has no capture or integrate job yet",
+    Health.FAILING: "Fix the job's error (`/hvr show`), then Sync: it starts the jobs again, retrying the failed one",
+    Health.PAUSED: "Resume when ready: it unsuspends the jobs and starts them",
+    Health.RESCHEDULED: "Nothing to do",
+    Health.DELAYED: "Its latency is over its SLA: check the integrate job and the target",
+    Health.SYNCING: "A refresh is running; it ends on its own",
+    Health.HEALTHY: "Nothing to do",
+}
+
+
 def next_step(connection: Connection, health: Health, *, now: datetime) -> str:
     """One line of mrkdwn (escaped) saying what to do about this connector."""
     status = connection.status

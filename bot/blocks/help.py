@@ -92,6 +92,13 @@ TOPICS: dict[str, Topic] = {
         ("resync postgres_main public.orders public.items", "resync salesforce_prod"),
         "operator; admin for everything",
     ),
+    "compare": Topic(
+        "compare <pipeline> [<table> …]",
+        "HVR channels only: compare the source and target of the named tables (all with none). The "
+        "message follows the hub's event until it ends and then shows the result per table.",
+        ("compare east:orders", "compare east:orders customers lines"),
+        "operator",
+    ),
     "access": Topic(
         "access list | access grant <@user|@group> operator|admin | access revoke <@user|@group>",
         "Who may do what. Roles from HVR_ADMINS / HVR_OPERATORS plus the ones admins grant here.",

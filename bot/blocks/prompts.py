@@ -19,7 +19,7 @@ MESSAGE_MAX = 2500
 MAX_CANDIDATES = 5
 
 LOOK = ("list", "show", "groups", "group", "schemas", "tables", "columns")
-ACT = ("sync", "pause", "resume", "test", "enable", "disable", "resync", "schedule", "reconnect")
+ACT = ("sync", "pause", "resume", "test", "enable", "disable", "resync", "compare", "schedule", "reconnect")
 SUBSCRIBE = ("digest", "watch", "unwatch", "unsnooze")
 GOVERN = ("access", "audit")
 

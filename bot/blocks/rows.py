@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks import ids
-from bot.blocks.health import EMOJI, LABEL, next_step
+from bot.blocks.health import EMOJI, HUB_STEP, LABEL, next_step
 from bot.blocks.kit import Block, Element, overflow, section
 from bot.blocks.text import ago, clip, cut
 from bot.fivetran.models import Connection
 from bot.services.pipelines.health import Health, classify
+from bot.services.pipelines.hub_health import HVR_SERVICE
 from bot.services.pipelines.snapshot import AccountSnapshot
 
 NAME_MAX = 200
@@ -37,7 +38,8 @@ def row_menu(connection: Connection, index: int) -> Element | None:
         ("Sync", ids.SYNC),
         pause,
         ("Run setup tests", ids.TEST),
-        ("Schemas", ids.SCHEMAS),
+        # a channel's tables come from the hub's definition; it has no schema settings
+        ("Tables", ids.TABLES) if connection.service == HVR_SERVICE else ("Schemas", ids.SCHEMAS),
     ]
     return overflow(
         ids.aid(ids.ROW_MENU, index),
@@ -51,9 +53,11 @@ def connector_row(snapshot: AccountSnapshot, connection: Connection, index: int,
     name = clip(connection.name, NAME_MAX)
     service = clip(connection.service, SERVICE_MAX)
     group = clip(snapshot.place(connection), GROUP_MAX)
-    step = cut(next_step(connection, health, now=now), NEXT_MAX)
-    text = (
-        f"{EMOJI[health]} *{name}* · {service} · {group}\n"
-        f"{LABEL[health]} · last success {ago(connection.succeeded_at, now)} · {step}"
-    )
+    if connection.service == HVR_SERVICE:
+        # a channel replicates continuously: no last sync to tell, and the next step is the hub's
+        second = f"{LABEL[health]} · {cut(HUB_STEP[health], NEXT_MAX)}"
+    else:
+        step = cut(next_step(connection, health, now=now), NEXT_MAX)
+        second = f"{LABEL[health]} · last success {ago(connection.succeeded_at, now)} · {step}"
+    text = f"{EMOJI[health]} *{name}* · {service} · {group}\n{second}"
     return section(text, accessory=row_menu(connection, index))

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.commands.digest_commands import DigestCommand, parse_digest
+from bot.commands.hub_commands import CompareCmd, parse_compare
 from bot.commands.schedule_commands import ScheduleCmd, parse_schedule_command
 from bot.commands.usage import UsageError as UsageError  # re-exported: callers catch it from here
 from bot.commands.watch_commands import WatchCommand, parse_watch
@@ -154,6 +155,7 @@ Command = (
     | AuditCmd
     | ScheduleCmd
     | ReconnectCmd
+    | CompareCmd
     | DigestCommand
     | WatchCommand
 )
@@ -175,6 +177,7 @@ VERBS = (
     "enable",
     "disable",
     "resync",
+    "compare",
     "access",
     "audit",
     "schedule",
@@ -300,7 +303,10 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
             raise UsageError(
                 "`resync` needs a connector: `/hvr resync <connector> [<schema>.<table> …]`.", verb
             )
-        return ResyncCmd(args[0], tuple(_table_ref(a, verb) for a in args[1:]))
+        # a bare name is an HVR channel's table; the flow refuses it for a Fivetran connection
+        return ResyncCmd(args[0], tuple(_table_ref(a, verb) if "." in a else ("", a) for a in args[1:]))
+    if verb == "compare":
+        return parse_compare(args)
     if verb == "schedule":
         terms = 0
         while terms < len(args) and is_selector_term(args[terms]):

@@ -12,19 +12,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
 
 import bot.hvr.errors as errors
 from bot.clock import Sleep
+from bot.hvr.answers import channel_from, parse, retry_after, status_error
 from bot.hvr.auth import Clock, Credentials
 from bot.hvr.models import Channel, Event, HubStatus, Job, Location, PostedEvent, StartResult
 
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=BaseModel)
+# the operations that post an event the hub then runs (the definition's `channels/{channel}/<kind>`)
+EventKind = Literal["refresh", "compare"]
 
 ATTEMPTS = 3
 BACKOFF = 0.5
@@ -88,7 +89,7 @@ class HvrClient:
                     await self._sleep(BACKOFF * attempt)
                     continue
                 raise errors.ConnectError(
-                    f"Could not reach the HVR hub for {operation}", operation=operation
+                    f"Could not reach the HVR hub for {operation}", operation=operation, **errors.SPEAKS
                 ) from None
             except httpx.TimeoutException:
                 if idempotent and attempt < ATTEMPTS:
@@ -97,17 +98,19 @@ class HvrClient:
                 raise errors.Timeout(
                     f"The HVR hub did not answer {operation} in time",
                     operation=operation,
+                    **errors.SPEAKS,
                     may_have_acted=not idempotent,
                 ) from None
             except httpx.HTTPError as error:
                 raise errors.TransportError(
                     f"The connection to the HVR hub failed during {operation} ({error.__class__.__name__})",
                     operation=operation,
+                    **errors.SPEAKS,
                     may_have_acted=not idempotent,
                 ) from None
             retryable = response.status_code == 429 or (idempotent and response.status_code >= 500)
             if retryable and attempt < ATTEMPTS:
-                await self._sleep(_retry_after(response) or BACKOFF * attempt)
+                await self._sleep(retry_after(response) or BACKOFF * attempt)
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -127,14 +130,16 @@ class HvrClient:
             )
         answer = await self._send("auth_password", "POST", "/auth/v1/password", json=self._creds.login_body())
         if answer.status_code != 200:
-            raise _status_error(answer, "auth_password")
+            raise status_error(answer, "auth_password")
         self._store(answer, now, "auth_password")
 
     def _store(self, answer: httpx.Response, now: float, operation: str) -> None:
         try:
             self._creds.store(answer.json(), now)
         except ValueError:
-            raise errors.DecodeError("The HVR hub's login answer had no token", operation=operation) from None
+            raise errors.DecodeError(
+                "The HVR hub's login answer had no token", operation=operation, **errors.SPEAKS
+            ) from None
 
     async def _authed(
         self, operation: str, method: str, path: str, *, params: Any = None, json: Any = None
@@ -154,7 +159,7 @@ class HvrClient:
                 operation, method, path, params=params, json=json, headers=self._creds.header()
             )
         if response.status_code >= 400:
-            raise _status_error(response, operation)
+            raise status_error(response, operation)
         return response
 
     async def _json(self, operation: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -165,61 +170,60 @@ class HvrClient:
             return response.json()
         except ValueError:
             raise errors.DecodeError(
-                f"The HVR hub's answer to {operation} was not JSON", operation=operation
+                f"The HVR hub's answer to {operation} was not JSON", operation=operation, **errors.SPEAKS
             ) from None
 
     async def _map(self, operation: str, path: str, params: Any = None) -> dict[str, dict[str, Any]]:
         data = await self._json(operation, "GET", path, params=params)
         if not isinstance(data, dict):
-            raise errors.DecodeError(f"The HVR hub answered {operation} without a map", operation=operation)
+            raise errors.DecodeError(
+                f"The HVR hub answered {operation} without a map", operation=operation, **errors.SPEAKS
+            )
         return {str(key): value if isinstance(value, dict) else {} for key, value in data.items()}
 
     # --- reads -----------------------------------------------------------------------------------------
 
     async def status(self) -> HubStatus:
         data = await self._json("query_status", "GET", self._hub_path("query/status"))
-        return _parse(HubStatus, data, "query_status")
+        return parse(HubStatus, data, "query_status")
+
+    _CHANNEL_FETCH = (
+        ("fetch", "tables"),
+        ("fetch", "loc_groups"),
+        ("fetch", "members"),
+        ("fetch", "channel_actions"),
+    )
 
     async def channels(self, channel: str | None = None) -> list[Channel]:
-        params = [
-            ("fetch", "tables"),
-            ("fetch", "loc_groups"),
-            ("fetch", "members"),
-            ("fetch", "channel_actions"),
-        ]
+        params = list(self._CHANNEL_FETCH)
         if channel:
             params.append(("channel", channel))
         found = await self._map("definition_channels", self._hub_path("definition/channels"), params)
-        out = []
-        for name, body in found.items():
-            tables = [
-                {**(t if isinstance(t, dict) else {}), "name": k}
-                for k, t in (body.get("tables") or {}).items()
-            ]
-            groups = [
-                {**(g if isinstance(g, dict) else {}), "name": k}
-                for k, g in (body.get("loc_groups") or {}).items()
-            ]
-            out.append(
-                _parse(
-                    Channel,
-                    {**body, "name": name, "tables": tables, "loc_groups": groups},
-                    "definition_channels",
-                )
+        return [channel_from(name, body, "definition_channels") for name, body in found.items()]
+
+    async def channel(self, name: str) -> Channel:
+        """One channel's definition (`definition/channels/{channel}`); NotFound when the hub has none."""
+        path = self._hub_path(f"definition/channels/{_seg(name)}")
+        data = await self._json("definition_channel", "GET", path, params=list(self._CHANNEL_FETCH))
+        if not isinstance(data, dict):
+            raise errors.DecodeError(
+                "The HVR hub answered definition_channel without the channel",
+                operation="definition_channel",
+                **errors.SPEAKS,
             )
-        return out
+        return channel_from(name, data, "definition_channel")
 
     async def locations(self) -> list[Location]:
         params = [("fetch", "loc_props"), ("fetch", "loc_actions")]
         found = await self._map("definition_locs", self._hub_path("definition/locs"), params)
-        return [_parse(Location, {**body, "name": name}, "definition_locs") for name, body in found.items()]
+        return [parse(Location, {**body, "name": name}, "definition_locs") for name, body in found.items()]
 
     async def jobs(self, channel: str | None = None, *, fetch_latency: bool = True) -> list[Job]:
         params: list[tuple[str, str]] = [("fetch", "latency")] if fetch_latency else []
         if channel:
             params.append(("channel", channel))
         found = await self._map("jobs", self._hub_path("jobs"), params)
-        return [_parse(Job, {**body, "name": name}, "jobs") for name, body in found.items()]
+        return [parse(Job, {**body, "name": name}, "jobs") for name, body in found.items()]
 
     async def events(
         self,
@@ -239,7 +243,7 @@ class HvrClient:
         if max_events is not None:
             params.append(("max_events", str(max_events)))
         found = await self._map("events", self._hub_path("events"), params)
-        return [_parse(Event, {**body, "ev_id": key}, "events") for key, body in found.items()]
+        return [parse(Event, {**body, "ev_id": key}, "events") for key, body in found.items()]
 
     async def job_log(self, job: str, *, max_lines: int = 50) -> str:
         """The tail of a job's log file (`<job>.out`), where the last error of a failed job is."""
@@ -267,12 +271,13 @@ class HvrClient:
         if not isinstance(data, dict):
             return []
         return [
-            _parse(StartResult, {**(v if isinstance(v, dict) else {}), "job": k}, "jobs_start")
+            parse(StartResult, {**(v if isinstance(v, dict) else {}), "job": k}, "jobs_start")
             for k, v in data.items()
         ]
 
-    async def refresh(
+    async def post_event(
         self,
+        kind: EventKind,
         channel: str,
         tables: Sequence[str] | None = None,
         *,
@@ -280,59 +285,34 @@ class HvrClient:
         target_loc: str | None = None,
         granularity: str = "bulk",
     ) -> str:
-        """Post a Refresh event and return its `ev_id`; follow it with `events(ev_id)`."""
-        posted = await self._post_event("refresh", channel, tables, source_loc, target_loc, granularity)
-        return posted.posted_ev_id
-
-    async def compare(
-        self,
-        channel: str,
-        tables: Sequence[str] | None = None,
-        *,
-        source_loc: str | None = None,
-        target_loc: str | None = None,
-        granularity: str = "bulk",
-    ) -> str:
-        """Post a Compare event and return its `ev_id`; follow it with `events(ev_id)`."""
-        posted = await self._post_event("compare", channel, tables, source_loc, target_loc, granularity)
-        return posted.posted_ev_id
-
-    async def _post_event(
-        self,
-        kind: str,
-        channel: str,
-        tables: Sequence[str] | None,
-        source: str | None,
-        target: str | None,
-        granularity: str,
-    ) -> PostedEvent:
-        if source is None or target is None:
-            source, target = await self._ends(channel, source, target)
+        """Post a Refresh or Compare event of the channel (its named tables, else all) and return its
+        `ev_id`; follow it with `events(ev_id)`. Both operations take the same body in the definition."""
+        if source_loc is None or target_loc is None:
+            source_loc, target_loc = await self._ends(kind, channel, source_loc, target_loc)
         body: dict[str, Any] = {
-            "source_loc": source,
-            "target_loc": target,
+            "source_loc": source_loc,
+            "target_loc": target_loc,
             "granularity": granularity,
             "start_immediate": True,
         }
         if tables:
             body["tables"] = list(tables)
         data = await self._json(kind, "POST", self._hub_path(f"channels/{_seg(channel)}/{kind}"), json=body)
-        return _parse(PostedEvent, data, kind)
+        return parse(PostedEvent, data, kind).posted_ev_id
 
-    async def _ends(self, channel: str, source: str | None, target: str | None) -> tuple[str, str]:
+    async def _ends(self, kind: str, channel: str, source: str | None, target: str | None) -> tuple[str, str]:
         """The channel's one source and one target from its definition, when the caller named none."""
-        found = [c for c in await self.channels(channel) if c.name == channel]
-        if not found:
-            raise errors.NotFound(f"The hub has no channel {channel}", operation="refresh")
+        found = await self.channel(channel)
         sources, targets = (
-            [source] if source else found[0].source_locs,
-            [target] if target else found[0].target_locs,
+            [source] if source else found.source_locs,
+            [target] if target else found.target_locs,
         )
         if len(sources) != 1 or len(targets) != 1:
             raise errors.HvrError(
                 f"Channel {channel} has sources {sources or 'none'} and targets {targets or 'none'}: "
                 "name the source and target location",
-                operation="refresh",
+                operation=kind,
+                **errors.SPEAKS,
             )
         return sources[0], targets[0]
 
@@ -340,48 +320,3 @@ class HvrClient:
         body = {"channel": channel} if channel else {}
         data = await self._json("loc_test", "POST", self._hub_path(f"locs/{_seg(loc)}/test"), json=body)
         return data if isinstance(data, dict) else {}
-
-
-def _parse(model: type[M], data: Any, operation: str) -> M:
-    if not isinstance(data, dict):
-        raise errors.DecodeError(
-            f"The HVR hub answered {operation} without the expected data", operation=operation
-        )
-    try:
-        return model.model_validate(data)
-    except ValueError as error:
-        raise errors.DecodeError(
-            f"The HVR hub's answer to {operation} did not have the expected shape: {error.__class__.__name__}",
-            operation=operation,
-        ) from None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return min(float(response.headers.get("Retry-After", "")), 30.0)
-    except ValueError:
-        return None
-
-
-def _status_error(response: httpx.Response, operation: str) -> errors.StatusError:
-    """The hub writes `F_JR071E: …` as text, some versions as JSON `{error: …}`: read the code from either."""
-    text = response.text[:500]
-    try:
-        data = response.json()
-        if isinstance(data, dict):
-            text = str(data.get("error") or data.get("message") or text)
-    except ValueError:
-        pass
-    code, message = errors.split_code(text)
-    cls = errors.error_class_for(response.status_code)
-    if cls is errors.RateLimited:
-        return errors.RateLimited(
-            message or "rate limited",
-            retry_after=_retry_after(response),
-            code=code,
-            status_code=429,
-            operation=operation,
-        )
-    return cls(
-        message or f"{operation} failed", code=code, status_code=response.status_code, operation=operation
-    )

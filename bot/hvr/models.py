@@ -265,3 +265,16 @@ class PostedEvent(_Model):
     canceled_ev_ids: list[str] = Field(default_factory=list)
 
     _lists = field_validator("canceled_ev_ids", mode="before")(_none_to([]))
+
+
+_ERROR_LINE = re.compile(r"\bF_[A-Z]{2}[0-9A-Z]{3,4}[A-Z]\b")
+_STAMP = re.compile(r"^\s*\d{4}-\d\d-\d\d[T ][\d:.]+Z?:?\s*(hvr:\s*)?")
+
+
+def last_error_line(log: str) -> str | None:
+    """The last error of a job's log tail: its last line with an `F_…E` code, without the line's time
+    stamp; None when the tail holds no error."""
+    for line in reversed(log.splitlines()):
+        if _ERROR_LINE.search(line):
+            return _STAMP.sub("", line).strip() or None
+    return None

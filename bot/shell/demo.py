@@ -1,4 +1,8 @@
-"""`hvr-bot shell --demo [--accounts N]`: simulated Fivetran accounts for the shell, on no network.
+"""`hvr-bot shell --demo [--accounts N]`: simulated Fivetran accounts and one simulated HVR 6 hub for the
+shell, on no network (DESIGN section 8: a newcomer's first `/hvr list` shows connectors and channels).
+
+The hub is the `--kind hvr6` simulator (bot/simulator/hvr6/), the source `onprem`, on the same scaled
+clock; its tokens last 15 real minutes whatever the speed, so the demo is not a storm of renewals.
 
 One account (the default) is the single-account bot exactly as a first look should show it. With several,
 each is a simulator of its own behind one HTTP client, reached as `http://<name>.simulator`, with its own
@@ -17,11 +21,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.config import FivetranAccount
 from bot.simulator import ScaledClock, Simulator, build_app
+from bot.simulator.hvr6.app import build_app as build_hub_app
+from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub
+from bot.source_config import HvrHub
 
 DEMO_SEED = 7
 NAMES = ("prod", "staging", "dev", "qa", "sandbox")
 MAX_ACCOUNTS = len(NAMES)
 DOMAIN = "simulator"
+DEMO_HUB = "onprem"
+HUB_CHANNELS = 8
+TOKEN_SECONDS = 900
 
 
 @dataclass
@@ -30,10 +40,16 @@ class DemoAccounts:
     http: httpx.AsyncClient
     settings: dict[str, Any] = field(default_factory=dict)  # what the settings get for these accounts
     base_url: str | None = None  # the one account's URL; several keep their own
+    hub: Hub | None = None
+    hub_transport: httpx.AsyncBaseTransport | None = None
 
     @property
     def connections(self) -> int:
         return sum(len(sim.connections) for sim in self.sims.values())
+
+    @property
+    def channels(self) -> int:
+        return len(self.hub.defs) if self.hub is not None else 0
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -59,10 +75,30 @@ def _diverge(sim: Simulator, index: int) -> None:
             sim.update_connection(cid, {"paused": True})
 
 
+def demo_hub(clock: ScaledClock, speed: float) -> tuple[Hub, httpx.AsyncBaseTransport, dict[str, Any]]:
+    """One simulated hub, the transport that reaches it, and the settings that name it."""
+    hub = Hub(
+        clock=clock, channels=HUB_CHANNELS, seed=DEMO_SEED, token_seconds=int(TOKEN_SECONDS * max(speed, 1.0))
+    )
+    transport = httpx.ASGITransport(app=build_hub_app(hub))
+    config = HvrHub(
+        name=DEMO_HUB, url=f"http://hvr6.{DOMAIN}", username=USERNAME, password=SecretStr(PASSWORD), hub=HUB
+    )
+    return hub, transport, {"hvr_hubs": {DEMO_HUB: config}}
+
+
 def demo_accounts(count: int, speed: float) -> DemoAccounts:
     if not 1 <= count <= MAX_ACCOUNTS:
         raise ValueError(f"--accounts takes 1 to {MAX_ACCOUNTS}")
     clock = ScaledClock(speed)
+    hub, hub_transport, hub_settings = demo_hub(clock, speed)
+    demo = _accounts(count, clock)
+    demo.settings |= hub_settings
+    demo.hub, demo.hub_transport = hub, hub_transport
+    return demo
+
+
+def _accounts(count: int, clock: ScaledClock) -> DemoAccounts:
     if count == 1:
         sim = Simulator(seed=DEMO_SEED, clock=clock, api_key="demo", api_secret="demo")
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim)))

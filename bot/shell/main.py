@@ -26,7 +26,7 @@ from bot.config import ConfigurationError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.sync_follower import FollowPolicy
-from bot.shell.demo import DEMO_SEED, DemoAccounts
+from bot.shell.demo import DEMO_HUB, DEMO_SEED, DemoAccounts
 from bot.shell.session import ShellSession
 from bot.slack.router import Router
 from bot.slack_double import SlackDouble
@@ -64,6 +64,7 @@ class Build(Protocol):
         fivetran_http: httpx.AsyncClient | None = None,
         fivetran_base_url: str | None = None,
         follow_policy: FollowPolicy | None = None,
+        hub_transport: httpx.AsyncBaseTransport | None = None,
     ) -> ShellBot: ...
 
 
@@ -146,6 +147,7 @@ async def _session(
             if pending:
                 write(f"Waiting for {pending} followed sync{'s' if pending > 1 else ''} to finish…")
             await env.bot.background.drain(EXIT_WAIT_S)
+            await env.bot.outbox_delivered(EXIT_WAIT_S)  # their last state, owed to the channel
             await session.aclose()
     return 0
 
@@ -221,6 +223,7 @@ async def _environment(
         base_url: str | None = None
         follow: FollowPolicy | None = None
         demo_accounts: DemoAccounts | None = None
+        hub_transport: httpx.AsyncBaseTransport | None = None
         if demo:
             from bot.shell.demo import demo_accounts as simulated  # the simulators only when asked for
 
@@ -230,25 +233,33 @@ async def _environment(
             if not settings.hvr_admins and not settings.hvr_operators:
                 overrides |= {"hvr_admins": [DEMO_ADMIN], "hvr_operators": [DEMO_OPERATOR]}
             follow = FollowPolicy(first_delay=1.0, max_delay=2.0, give_up_after=600.0)
+            hub_transport = demo_accounts.hub_transport
             what = (
                 "simulated Fivetran account"
                 if accounts == 1
                 else f"{accounts} simulated Fivetran accounts ({', '.join(demo_accounts.sims)})"
             )
             banner = (
-                f"hvr-bot shell — {what} ({demo_accounts.connections} connectors, seed {DEMO_SEED}, "
-                f"time runs {speed:g}× faster). Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
+                f"hvr-bot shell — {what} ({demo_accounts.connections} connectors) and simulated HVR hub "
+                f"{DEMO_HUB} ({demo_accounts.channels} channels); seed {DEMO_SEED}, "
+                f"time runs {speed:g}× faster. Users: {DEMO_ADMIN} admin, {DEMO_OPERATOR} operator, "
                 f"{DEMO_VIEWER} viewer (--user)."
             )
         else:
             found = settings.accounts()
             where = ", ".join(a.api_url if a.single else f"{a.name} at {a.api_url}" for a in found)
-            banner = f"hvr-bot shell — Fivetran account{'s' if len(found) > 1 else ''} at {where}"
+            hubs = settings.hubs()
+            parts = [f"Fivetran account{'s' if len(found) > 1 else ''} at {where}"] if found else []
+            if hubs:  # a bot with only hubs has no Fivetran account to name
+                names = ", ".join(f"{h.name} at {h.url}" for h in hubs)
+                parts.append(f"HVR hub{'s' if len(hubs) > 1 else ''} {names}")
+            banner = f"hvr-bot shell — {'; '.join(parts)}"
         bot = build(
             settings.model_copy(update=overrides),
             fivetran_http=fivetran_http,
             fivetran_base_url=base_url,
             follow_policy=follow,
+            hub_transport=hub_transport,
         )
         try:
             await bot.start()

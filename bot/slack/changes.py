@@ -7,35 +7,42 @@ short window, audited before and after, and announced to the channel.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import NoReturn
 
-from bot.blocks.actions import render_follow
+from bot.blocks.actions import render_followed
 from bot.blocks.governance import render_approval_outcome, render_approval_request
 from bot.blocks.message import Message
-from bot.blocks.prompts import render_confirm
+from bot.blocks.prompts import render_confirm, render_error
 from bot.blocks.text import esc
 from bot.fivetran.models import Connection
 from bot.services.governance.access import Refused
 from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.snapshot import AccountSnapshot
-from bot.slack.flow import Flow
+from bot.slack.following import Following
 from bot.slack.turn import Turn
-
-log = logging.getLogger(__name__)
+from bot.storage.follows import FollowKind
 
 # How long a historical re-sync request waits for a second admin: a working day and a night, after which
 # the situation it was asked in has likely changed and it must be asked again.
 APPROVAL_TTL = timedelta(hours=24)
 
 
+ONLY_HUBS = "Compare is only for HVR channels: a Fivetran connection has no compare."
+
+
+def table_name(schema: str, table: str) -> str:
+    """`schema.table`, or the bare name an HVR channel's table has."""
+    return f"{schema}.{table}" if schema else table
+
+
 def quote(text: str) -> str:
     return f'"{text}"' if any(c.isspace() or c in "\"'" for c in text) else text
 
 
-class Changes(Flow):
+class Changes(Following):
     async def sync(self, turn: Turn, query: str, *, force: bool, confirmed: bool) -> None:
         action = "force_sync" if force else "sync"
         resolved = await self.prepare(
@@ -77,32 +84,8 @@ class Changes(Flow):
             await self.deps.follows.abandon(record, "not_started")
             await self.announce(turn, result, connection.name)
             return
-        first = render_follow(
-            None,
-            actor=turn.actor.user_id,
-            connection_name=connection.name,
-            connection_id=connection.id,
-            force=force,
-        )
-        try:
-            ref = await turn.out.post(first)
-        except Exception:
-            # The sync is running in Fivetran: whatever Slack said, the person must hear that, and it is
-            # still followed, through the reply instead of a channel message.
-            log.exception("could not post the sync status of %s [%s]", connection.id, turn.request_id)
-            ref = None
-        if ref is None:
-            await turn.out.reply(first, in_channel=False)
-
-        async def deliver(message: Message) -> None:
-            if ref is not None:
-                await turn.out.update(ref, message)
-            else:
-                await turn.out.reply(message, replace=True)
-
-        await self.deps.follows.follow(
-            record, message_ts=ref.ts if ref is not None else None, deliver=deliver
-        )
+        first = render_followed(None, record)
+        await self.post_and_follow(turn, record, first)
 
     async def pause_resume_test(self, turn: Turn, action: str, query: str, *, confirmed: bool) -> None:
 
@@ -178,21 +161,28 @@ class Changes(Flow):
             names = scope.setdefault(schema, [])
             if table not in names:
                 names.append(table)
-        parameters = {"tables": [f"{s}.{t}" for s, t in tables]} if tables else {}
+        parameters = {"tables": [table_name(s, t) for s, t in tables]} if tables else {}
         needs_approval = not scope and self.deps.resync_approval
 
         def confirm(_: AccountSnapshot, c: Connection) -> Message | None:
+            bare = next((t for s, t in tables if not s), None)
+            if bare is not None and not is_hub_channel(c):
+                return render_error(
+                    # render_error escapes: the names go in as typed
+                    f"`{bare}` is not a table of {c.name}: write it as <schema>.<table>, "
+                    "e.g. `public.orders`."
+                )
             if confirmed:
                 return None
             if scope:
-                shown = ", ".join(f"`{s}.{t}`" for s, t in tables[:10])
+                shown = ", ".join(f"`{esc(table_name(s, t))}`" for s, t in tables[:10])
                 question = f"Re-sync {shown} on *{c.name}*? Their data is read again from the source."
             else:
                 question = (
                     f"Re-sync *all* data of *{c.name}* from the start? A historical re-sync re-reads "
                     "every table and can take long and cost money."
                 )
-            text = " ".join(["resync", c.id, *(quote(f"{s}.{t}") for s, t in tables)])
+            text = " ".join(["resync", c.id, *(quote(table_name(s, t)) for s, t in tables)])
             return render_confirm(question, command_text=text, confirm_label="Re-sync")
 
         resolved = await self.prepare(
@@ -223,17 +213,46 @@ class Changes(Flow):
     ) -> ActionResult:
         actions = self.deps.actions
         action = "resync_tables" if scope else "resync"
-        result = await self.change(
-            turn,
-            action,
-            [connection.id],
-            parameters,
-            (lambda: actions.resync_tables(connection.id, scope))
+        hub = is_hub_channel(connection)
+        call = (
+            (lambda: actions.resync_tables(connection.id, scope, posts_event=hub))
             if scope
-            else (lambda: actions.resync(connection.id)),
+            else (lambda: actions.resync(connection.id, posts_event=hub))
         )
+        if hub:  # a refresh of the channel: followed by its event until the hub says it ended
+            tables = [t for names in scope.values() for t in names] or None
+            return await self.follow_event(
+                turn, connection, FollowKind.REFRESH, tables, action, parameters, call
+            )
+        result = await self.change(turn, action, [connection.id], parameters, call)
         await self.announce(turn, result, connection.name)
         return result
+
+    async def compare(self, turn: Turn, query: str, tables: tuple[str, ...]) -> None:
+        """`compare <pipeline> [<table>…]`, HVR only: followed until the event ends, with its result."""
+        named = list(dict.fromkeys(tables))
+        parameters = {"tables": named} if named else {}
+        resolved = await self.prepare(
+            turn,
+            query,
+            "compare",
+            parameters=parameters,
+            # not a question: a Fivetran connection is told it has no compare, and nothing runs
+            confirm=lambda _, c: None if is_hub_channel(c) else render_error(ONLY_HUBS),
+            once=lambda c: (f"compare:{c.id}:{sorted(named)}", "That compare"),
+        )
+        if resolved is None:
+            return
+        connection = resolved[1]
+        await self.follow_event(
+            turn,
+            connection,
+            FollowKind.COMPARE,
+            named or None,
+            "compare",
+            parameters,
+            lambda: self.deps.actions.compare(connection.id, named),
+        )
 
     async def _ask_approval(self, turn: Turn, connection: Connection) -> None:
         request = await self.deps.approvals.ask(

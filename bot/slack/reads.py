@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from bot.blocks.connectors import render_group, render_groups, render_list, render_show
+from bot.blocks.hub import render_channel_show, render_channel_tables
 from bot.blocks.prompts import render_error, render_help, render_usage_error
+from bot.blocks.rows import health_of
 from bot.blocks.schemas import render_schemas, render_tables
 from bot.commands.grammar import UsageError
+from bot.keys import source_of
+from bot.services.pipelines.hub_health import HVR_SERVICE
 from bot.services.pipelines.resolve import resolve_group
 from bot.services.pipelines.selectors import SelectorError, parse_selector_text, select
 from bot.slack.flow import Flow
@@ -35,6 +39,13 @@ class Reads(Flow):
         if resolved is None:
             return
         snapshot, connection = resolved
+        if connection.service == HVR_SERVICE:
+            # the channel's row comes with its view, from the same answers: no second read of it
+            view = await self.deps.hubs.channel_view(connection.id)
+            self.deps.cache.update(view.row)
+            health = health_of(self.deps.cache.peek() or snapshot, view.row)
+            await turn.out.reply(render_channel_show(view, health, now=self.deps.now()))
+            return
         fresh = await self.deps.actions.refresh(connection.id) or connection
         snapshot = self.deps.cache.peek() or snapshot
         await turn.out.reply(render_show(snapshot, fresh, now=self.deps.now()))
@@ -71,6 +82,14 @@ class Reads(Flow):
     ) -> None:
         await self.authorize(turn, "tables")
         resolved = await self.connector(turn, query)
-        if resolved is not None:
-            settings = await self.deps.actions.get_schemas(resolved[1].id)
-            await turn.out.reply(render_tables(resolved[1], settings, schema, page=page), replace=replace)
+        if resolved is None:
+            return
+        connection = resolved[1]
+        if connection.service == HVR_SERVICE:
+            # a channel's tables are its definition's: no schemas (those are refused in words by `schemas`)
+            tables = await self.deps.hubs.channel_tables(connection.id)
+            message = render_channel_tables(connection, source_of(connection.id), tables, page=page)
+            await turn.out.reply(message, replace=replace)
+            return
+        settings = await self.deps.actions.get_schemas(connection.id)
+        await turn.out.reply(render_tables(connection, settings, schema, page=page), replace=replace)

@@ -46,6 +46,7 @@ from bot.commands.grammar import (
     UsageError,
     parse,
 )
+from bot.commands.hub_commands import CompareCmd
 from bot.commands.schedule_commands import ScheduleCmd
 from bot.commands.watch_commands import Unsnooze, Unwatch, WatchAdd, WatchForm, WatchList
 from bot.fivetran.errors import FivetranError
@@ -252,6 +253,8 @@ class Router:
             )
         elif isinstance(cmd, ResyncCmd):
             return self.changes.resync(turn, cmd.connector, cmd.tables, confirmed=confirmed)
+        elif isinstance(cmd, CompareCmd):
+            return self.changes.compare(turn, cmd.connector, cmd.tables)
         elif isinstance(cmd, ScheduleCmd):
             if cmd.change is None:
                 return self.schedules.show(turn, cmd.connector)
@@ -295,7 +298,9 @@ class Router:
         elif base == ids.TABLES:
             schema = fields.get("s")
             schema = schema if isinstance(schema, str) else None
-            await self.reads.tables(turn, str(fields.get("c", "")), schema, _page(fields), replace=True)
+            # a list row's menu carries the bare key (a channel's Tables), a view's button a packed value
+            connection = str(fields.get("c") or (value if from_menu else ""))
+            await self.reads.tables(turn, connection, schema, _page(fields), replace=not from_menu)
         elif base in (ids.SYNC, ids.FORCE_SYNC):
             await self.changes.sync(turn, value, force=base == ids.FORCE_SYNC, confirmed=True)
         elif base in (ids.PAUSE, ids.RESUME, ids.TEST):

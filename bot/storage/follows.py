@@ -7,9 +7,10 @@ by a conditional UPDATE.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Row, insert, or_, select, update
 
@@ -38,6 +39,19 @@ class FollowedSync:
     resume_at: datetime | None = None  # a rescheduled manual sync: when the bot said it starts it again
     restarted_for: datetime | None = None  # the `resume_at` it last started it again for
     restarts: int = 0
+    kind: str = "sync"  # FollowKind's value
+    event_id: str | None = None  # a hub's refresh or compare: its event, once the hub gave its id
+    tables: list[str] | None = None  # the tables it names; None: all
+
+
+class FollowKind(StrEnum):
+    """What a follow watches: a Fivetran sync by its connection's fields; of a hub, the channel's jobs
+    after a start, or a refresh's or compare's event by its id."""
+
+    SYNC = "sync"
+    JOBS = "jobs"
+    REFRESH = "refresh"
+    COMPARE = "compare"
 
 
 def _row(row: Row[object]) -> FollowedSync:
@@ -62,6 +76,8 @@ class FollowRepo:
         started_at: datetime,
         holder: str,
         lease: timedelta,
+        kind: FollowKind = FollowKind.SYNC,
+        tables: Sequence[str] | None = None,
     ) -> int:
         async with self._db.begin() as connection:
             new_id = await connection.scalar(
@@ -78,6 +94,8 @@ class FollowRepo:
                     started_at=started_at,
                     holder=holder,
                     lease_until=self._clock() + lease,
+                    kind=kind.value,
+                    tables=None if tables is None else list(tables),
                 )
                 .returning(followed_syncs.c.id)
             )
@@ -147,6 +165,13 @@ class FollowRepo:
         async with self._db.begin() as connection:
             await connection.execute(
                 update(followed_syncs).where(followed_syncs.c.id == follow_id).values(message_ts=ts)
+            )
+
+    async def set_event(self, follow_id: int, event_id: str) -> None:
+        """The hub posted the followed event: from now on it is read by this id."""
+        async with self._db.begin() as connection:
+            await connection.execute(
+                update(followed_syncs).where(followed_syncs.c.id == follow_id).values(event_id=event_id[:64])
             )
 
     async def waiting(self, follow_id: int, resume_at: datetime) -> None:

@@ -162,9 +162,13 @@ class OutboxRepo:
     def _held(self, row_id: int, holder: str) -> Any:
         return and_(outbox.c.id == row_id, outbox.c.holder == holder, outbox.c.done_at.is_(None))
 
-    async def delivered(self, row_id: int, holder: str, ts: str | None) -> bool:
-        """Done; `ts` (a post's) replaces the row's placeholder wherever it was stored. False when the
-        lease was lost meanwhile (another replica holds the row now)."""
+    async def delivered(
+        self, row_id: int, holder: str, ts: str | None, *, replaces: str | None = None
+    ) -> bool:
+        """Done; `ts` (a post's) replaces the row's placeholder wherever it was stored, and `replaces` too
+        (an edit of a message deleted meanwhile, posted anew: the new one is edited and threaded under
+        from now on, by the rows still owed as well). False when the lease was lost meanwhile (another
+        replica holds the row now)."""
         now = self._clock()
         async with self._db.begin() as connection:
             done = await connection.execute(
@@ -175,8 +179,11 @@ class OutboxRepo:
             )
             if done.first() is None:
                 return False
-            if ts is not None:
-                mark = placeholder(row_id)
+            if ts is None:
+                return True
+            for mark in (placeholder(row_id), replaces):
+                if mark is None or mark == ts:
+                    continue
                 await connection.execute(
                     update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts)
                 )
@@ -185,6 +192,12 @@ class OutboxRepo:
                 )
                 await connection.execute(
                     update(bulk_runs).where(bulk_runs.c.message_ts == mark).values(message_ts=ts)
+                )
+            if replaces is not None and replaces != ts:
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.done_at.is_(None), outbox.c.target_ts == replaces)
+                    .values(target_ts=ts)
                 )
             return True
 

@@ -279,6 +279,11 @@ followed_syncs = Table(
     Column("resume_at", UTCDateTime, nullable=True),
     Column("restarted_for", UTCDateTime, nullable=True),
     Column("restarts", Integer, nullable=False, server_default="0"),
+    # What is followed (migration 0010): a Fivetran `sync`; of a hub, its `jobs` after a start, or the
+    # `refresh` or `compare` event `event_id` (set once the hub answered), of `tables` (NULL: all).
+    Column("kind", String(16), nullable=False, server_default="sync"),
+    Column("event_id", String(64), nullable=True),
+    Column("tables", json_type(), nullable=True),
     source_column(),
     Index("ix_followed_syncs_finished_at", "finished_at"),
 )

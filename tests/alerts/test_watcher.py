@@ -189,17 +189,23 @@ async def test_start_polls_at_the_interval_until_stopped(harness: Harness) -> No
 
     async def sleep(seconds: float) -> None:
         assert seconds == 60
-        if harness.watcher.polls >= 3:
+        if watcher.polls >= 3:
             polled.set()
         await asyncio.sleep(0)
 
-    harness.watcher._sleep = sleep
-    harness.watcher.start()
+    watcher = Watcher(
+        snapshots=harness.snapshots,
+        state=WatchStateRepo(harness.database),
+        handle=harness.service.handle,
+        interval=60,
+        sleep=sleep,
+    )
+    watcher.start()
     await asyncio.wait_for(polled.wait(), 5)
-    await harness.watcher.stop()
-    stopped_at = harness.watcher.polls
+    await watcher.stop()
+    stopped_at = watcher.polls
     await asyncio.sleep(0.01)
-    assert harness.watcher.polls == stopped_at
+    assert watcher.polls == stopped_at
 
 
 async def test_an_interval_of_zero_never_starts(harness: Harness) -> None:

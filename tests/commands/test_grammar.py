@@ -26,6 +26,7 @@ from bot.commands.grammar import (
     normalise,
     parse,
 )
+from bot.commands.hub_commands import CompareCmd
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.selectors import Selector
 
@@ -185,8 +186,11 @@ def test_resync_without_a_connector_is_refused() -> None:
 # --- schema.table ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ref", ["orders", "public.", ".orders", "."])
-@pytest.mark.parametrize("verb", ["enable", "disable", "resync"])
+@pytest.mark.parametrize(
+    ("verb", "ref"),
+    [(v, r) for v in ("enable", "disable") for r in ("orders", "public.", ".orders", ".")]
+    + [("resync", r) for r in ("public.", ".orders", ".")],
+)
 def test_a_table_must_be_written_schema_dot_table(verb: str, ref: str) -> None:
     error = usage_error(f"{verb} sf {ref}")
     assert error.message == f"`{ref}` is not a table: write it as <schema>.<table>, e.g. `public.orders`."
@@ -194,7 +198,23 @@ def test_a_table_must_be_written_schema_dot_table(verb: str, ref: str) -> None:
 
 
 def test_one_bad_table_among_good_ones_refuses_the_resync() -> None:
-    assert "`orders` is not a table" in usage_error("resync sf public.a orders").message
+    assert "`public.` is not a table" in usage_error("resync sf public.a public.").message
+
+
+def test_a_bare_table_name_is_an_hvr_channels_table_in_a_resync() -> None:
+    # the flow refuses it for a Fivetran connection (it has schemas); a channel's tables have none
+    assert parse("resync east:orders customers public.lines") == ResyncCmd(
+        "east:orders", (("", "customers"), ("public", "lines"))
+    )
+
+
+def test_compare_takes_a_pipeline_and_optional_tables() -> None:
+    assert parse("compare east:orders") == CompareCmd("east:orders", ())
+    assert parse("compare east:orders customers dbo.lines") == CompareCmd(
+        "east:orders", ("customers", "lines")
+    )
+    error = usage_error("compare")
+    assert "needs an HVR channel" in error.message and error.topic == "compare"
 
 
 # --- --force only with sync ----------------------------------------------------------------------------

@@ -67,8 +67,10 @@ FAST_FOLLOW = FollowPolicy(first_delay=0.05, max_delay=0.1, give_up_after=60.0, 
 
 
 async def no_wait(seconds: float) -> None:
-    """A sleep that only yields: Fivetran retry backoff without the wall-clock wait."""
-    await asyncio.sleep(0)
+    """A sleep that barely waits: Fivetran retry backoff without the wall-clock wait. It waits a few
+    milliseconds rather than only yielding, so a loop that sleeps between passes (the outbox's deliverer
+    looking for rows, a followed sync) does not spin on the database and starve the test under load."""
+    await asyncio.sleep(min(seconds, 0.005))
 
 
 def closed_port() -> int:

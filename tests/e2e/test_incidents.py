@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -45,22 +46,70 @@ async def _snooze(e2e: E2E, message: Message, choice: str, *, user: str) -> Sent
     return await e2e.send(request, response_url)
 
 
+async def delivered(e2e: E2E) -> None:
+    """Everything the bot owes Slack so far has reached the double (the outbox's deliverer is running):
+    what a test reads next is what Slack shows, with nothing still on its way."""
+    await e2e.settle()
+    assert await e2e.bot.outbox_delivered(10.0), await e2e.bot.outbox.repo.pending()
+
+
 async def test_acknowledge_by_a_viewer_changes_nothing_and_by_an_operator_edits_the_alert_naming_them() -> (
     None
 ):
     async with ops_bot() as e2e:
         alert, _, _ = await _alert(e2e)
+        await delivered(e2e)
         edits = alert.updates
         refused = await e2e.click(alert, "Acknowledge", user=VIEWER)
         await e2e.wait_for_message(lambda m: "operator role" in all_text(m), since=refused)
-        await e2e.settle()
+        await delivered(e2e)  # the refusal is the press's last word: anything it owed is out by now
         assert alert.updates == edits and "Acknowledged" not in all_text(alert)
+
         await e2e.click(alert, "Acknowledge", user=OPERATOR)
-        await e2e.double.wait_for(lambda: "Acknowledged by" in all_text(alert) or None)
+        # within seconds: the edit is owed when the press is handled, and delivered at once
+        await e2e.double.wait_for(lambda: "Acknowledged by" in all_text(alert) or None, timeout=10)
         assert f"Acknowledged by <@{OPERATOR}> <!date^" in all_text(alert)
         assert "Acknowledge" not in [b.get("text", {}).get("text") for b in _elements(alert)]
+        await delivered(e2e)
         entries = await e2e.bot.governance.audit_repo.query(user=OPERATOR, limit=5)
         assert ("acknowledge", "succeeded") in [(e.action, e.status) for e in entries]
+
+
+def _reminders(e2e: E2E, alert: Message) -> list[Message]:
+    return [m for m in e2e.double.messages(CHANNEL) if m.thread_ts == alert.ts and "still failing" in m.text]
+
+
+async def test_an_unacknowledged_failure_is_reminded_once_a_period_and_never_after_acknowledge() -> None:
+    """HVR_ALERT_RENOTIFY=1m on the bot's driven clock: the incidents' tick (run here as the loop runs
+    it, as often as the test likes) reminds once per period, however many ticks fall in it."""
+    async with ops_bot(simulated_now=True, hvr_alert_renotify="1m") as e2e:
+        incidents = e2e.bot.channels.incidents
+        assert incidents.renotify == timedelta(minutes=1)
+        alert, name, _ = await _alert(e2e)
+        await delivered(e2e)
+
+        async def ticks_after(seconds: float) -> list[Message]:
+            e2e.clock.advance(seconds)
+            for _ in range(3):  # three ticks in the same period, as replicas or a short interval make
+                await incidents.tick()
+            await delivered(e2e)
+            return _reminders(e2e, alert)
+
+        assert await ticks_after(59) == []  # not a minute yet
+        (first,) = await ticks_after(2)
+        assert f"*{name}* is still failing, 1m 1s after this alert" in all_text(first)
+        assert len(await ticks_after(30)) == 1  # the same period
+        assert len(await ticks_after(30)) == 2  # the next one
+        assert all(
+            c.params.get("reply_broadcast") in (True, "true", "True")
+            for c in e2e.double.calls_to("chat.postMessage")
+            if c.params.get("thread_ts") == alert.ts and "still failing" in str(c.params.get("text"))
+        )  # sent to the channel too
+
+        await e2e.click(alert, "Acknowledge", user=OPERATOR)
+        await e2e.double.wait_for(lambda: "Acknowledged by" in all_text(alert) or None, timeout=10)
+        assert len(await ticks_after(60)) == 2
+        assert len(await ticks_after(600)) == 2  # none after acknowledge, however long it fails
 
 
 async def test_a_snoozed_pipeline_failing_again_posts_nothing_in_the_channel() -> None:

@@ -5,9 +5,10 @@ same sync twice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,6 +17,8 @@ from bot.blocks.message import Message
 from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
+from bot.services.pipelines.hub_follower import HubFollower
+from bot.services.pipelines.operations import HubOperations
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
@@ -45,6 +48,17 @@ class Dying:
 
 
 @dataclass
+class Hearing(FakePoster):
+    """replica-a's Slack: each edit of the status message is heard as it is made."""
+
+    heard: Callable[[str], None] = lambda _: None
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        await super().update(channel, ts, message)
+        self.heard(message.text)
+
+
+@dataclass
 class Rig:
     clock: FakeClock
     account: ManualAccount
@@ -61,10 +75,13 @@ class Rig:
         return FollowKeeper(
             FollowRepo(self.database, clock=self.clock),
             follower,
+            # these follows are Fivetran syncs only: the hub follower is never asked
+            HubFollower(cast(HubOperations, self.account), sleep=sleep, clock=self.clock.timestamp),  # type: ignore[arg-type]
             background,
             poster,
             render_followed,
             notice=follow_notice,
+            owed=poster,  # owed messages go straight to this Slack: the outbox has tests of its own
             actions=ConnectorActions(self.account, SnapshotCache(self.account)),  # type: ignore[arg-type]
             auditor=Auditor(AuditRepo(self.database, clock=self.clock)),
             holder=holder,
@@ -88,21 +105,26 @@ async def _dies_after(rig: Rig, says: str, *, lag: bool = False) -> list[str]:
     """replica-a follows the sync it started and dies once its message says `says`; what it said. With
     `lag`, Fivetran goes on saying what it said before for a while after that."""
     sleep, background, said = Dying(rig.clock), Background(), []
-    keeper = rig.keeper("replica-a", FakePoster(), background, sleep)
+
+    def heard(text: str) -> None:
+        said.append(text)
+        if says in text:
+            sleep.die = True
+            if lag:
+                rig.account.lag_until = rig.clock() + 2 * LEASE
+
+    keeper = rig.keeper("replica-a", Hearing(heard=heard), background, sleep)
     connection = await rig.account.get_connection(CID)
     record = await keeper.begin(
         connection, channel_id="C1", user_id="U1", force=False, baseline=connection.last_sync_end
     )
     # the person's own sync went out (not here): Fivetran rescheduled it, as the source's quota is used up
+    await keeper.repo.set_message_ts(record.id, TS)
 
-    async def deliver(message: Message) -> None:
-        said.append(message.text)
-        if says in message.text:
-            sleep.die = True
-            if lag:
-                rig.account.lag_until = rig.clock() + 2 * LEASE
+    async def fallback(message: Message) -> None:
+        raise AssertionError("the channel has the status message")
 
-    await keeper.follow(record, message_ts=TS, deliver=deliver)
+    await keeper.follow(record, fallback=fallback)
     await asyncio.wait_for(sleep.dead.wait(), 5)
     await background.cancel_all()  # no finish, no release: the lease lapses
     rig.clock.advance(LEASE.total_seconds() + 1)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -18,16 +19,31 @@ from bot.fivetran.transport import Transport
 from bot.services.governance.audit import Auditor
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import LEASE, FollowKeeper
+from bot.services.pipelines.hub_follower import HubFollower
+from bot.services.pipelines.operations import HubOperations
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
+from bot.services.runtime.deliverer import Deliverer
+from bot.services.runtime.outbox import OutboxPoster, Unit, no_unit
+from bot.services.runtime.posting import OwedPoster
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.storage.audit import AuditRepo
 from bot.storage.db import Database
 from bot.storage.follows import FollowRepo
 from bot.storage.migrate import upgrade
+from bot.storage.outbox import OutboxRepo
 from tests.fakes import FakePoster, FakeSleep
 from tests.simulator.aliases import watched
+
+Deliverers = list[Deliverer]
+
+
+async def drained(background: Background, outbox: Deliverers) -> None:
+    """The follows ran to their end, and what they owe Slack was delivered."""
+    await background.drain(5)
+    for deliverer in outbox:
+        await deliverer.drain()
 
 
 @dataclass
@@ -37,8 +53,27 @@ class Rig:
     client: FivetranClient
     database: Database
 
-    def keeper(self, holder: str, poster: FakePoster, background: Background) -> FollowKeeper:
+    def keeper(
+        self, holder: str, poster: FakePoster, background: Background, *, outbox: Deliverers | None = None
+    ) -> FollowKeeper:
+        """With `outbox`, what the follow owes goes through a real outbox, delivered to `poster` when the
+        test drains it; without, straight to `poster`."""
         sleep = FakeSleep(self.clock)
+        owed: OwedPoster = poster
+        unit: Unit = no_unit
+        if outbox is not None:
+            repo = OutboxRepo(self.database, clock=self.clock.now)
+            owed, unit = OutboxPoster(repo), self.database.unit
+            outbox.append(
+                Deliverer(
+                    repo,
+                    poster,
+                    holder=holder,
+                    now=self.clock.now,
+                    clock=lambda: self.clock.now().timestamp(),
+                    sleep=sleep,
+                )
+            )
         # one clock for the follower and the keeper: how long a sync took is then the simulated time
         elapsed = lambda: self.clock.now().timestamp()  # noqa: E731
         follower = SyncFollower(
@@ -48,13 +83,16 @@ class Rig:
         return FollowKeeper(
             repo,
             follower,
+            HubFollower(cast(HubOperations, self.client), sleep=sleep, clock=elapsed),  # follows only syncs
             background,
             poster,
             render_followed,
             notice=follow_notice,
+            owed=owed,
             actions=ConnectorActions(self.client, SnapshotCache(self.client)),
             auditor=Auditor(AuditRepo(self.database)),
             holder=holder,
+            unit=unit,
             now=self.clock.now,
             clock=elapsed,
             sleep=sleep,
@@ -88,12 +126,15 @@ async def _start_follow(
         connection, channel_id="C1", user_id="U1", force=False, baseline=connection.last_sync_end
     )
     await rig.client.sync(cid)
+    if ts is not None:  # the status message was posted
+        await keeper.repo.set_message_ts(record.id, ts)
+        record = await keeper.repo.get(record.id) or record
     delivered: list[Message] = []
 
-    async def deliver(message: Message) -> None:
+    async def fallback(message: Message) -> None:
         delivered.append(message)
 
-    await keeper.follow(record, message_ts=ts, deliver=deliver)
+    await keeper.follow(record, fallback=fallback)
 
 
 async def _left_by_a_dead_process(rig: Rig, cid: str, ts: str | None = "1700000000.000100") -> None:
@@ -177,10 +218,10 @@ async def test_a_resumed_follow_whose_message_was_deleted_posts_it_anew_and_keep
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "success", duration_s=300)
     await _left_by_a_dead_process(rig, cid)
-    poster, background = FakePoster(gone={"1700000000.000100"}), Background()
-    successor = rig.keeper("replica-b", poster, background)
+    poster, background, outbox = FakePoster(gone={"1700000000.000100"}), Background(), []
+    successor = rig.keeper("replica-b", poster, background, outbox=outbox)
     await successor.resume()
-    await background.drain(5)
+    await drained(background, outbox)  # the final edit finds the message gone and posts it anew
     (anew,) = poster.top_level("C1")
     assert [p.thread_ts for p in poster.posts if p.thread_ts] == [anew.ts]  # the reply follows it too
     last = poster.updates[-1][2].text if poster.updates else anew.text
@@ -230,3 +271,40 @@ async def test_a_failed_sync_is_replied_in_its_thread_however_quick(rig: Rig) ->
 
     replies = [p for p in poster.posts if p.thread_ts == "1700000000.000100"]
     assert len(replies) == 1 and "<@U1>" in replies[0].text and "did not succeed" in replies[0].text
+
+
+async def test_a_process_killed_right_after_its_status_message_was_owed_leaves_one_message_in_the_end(
+    rig: Rig,
+) -> None:
+    """The old gap: a message posted and the process killed before its ts was recorded, so a successor
+    posted another and the first kept saying "requested". Now the message is owed with its placeholder on
+    the follow's record in one transaction: the successor's outbox posts it once and edits it to the end."""
+    cid = _healthy(rig.sim)
+    rig.sim.script_sync_outcome(cid, "success", duration_s=300)
+    dead, nobody = Background(), FakePoster(may_update=False)
+    keeper = rig.keeper("replica-a", nobody, dead, outbox=[])  # its deliverer never runs: killed first
+    connection = await rig.client.get_connection(cid)
+    record = await keeper.begin(
+        connection, channel_id="C1", user_id="U1", force=False, baseline=connection.last_sync_end
+    )
+    await rig.client.sync(cid)
+    record = await keeper.announce(record, Message("Sync of orders requested by <@U1>", []))
+    await keeper.follow(record, fallback=_never)
+    await dead.cancel_all()  # kill -9
+    rig.clock.advance(LEASE.total_seconds() + 1)
+
+    poster, background, outbox = FakePoster(), Background(), []
+    successor = rig.keeper("replica-b", poster, background, outbox=outbox)
+    assert await successor.resume() == 1
+    await drained(background, outbox)
+
+    (status,) = poster.top_level("C1")
+    assert status.text == "Sync of orders requested by <@U1>" and not nobody.posts
+    assert {ts for _, ts, _ in poster.updates} == {status.ts} and "succeeded" in poster.updates[-1][2].text
+    assert [p.thread_ts for p in poster.posts if p.thread_ts] == [status.ts]  # the reply to who asked
+    on_record = await successor.repo.get(record.id)
+    assert on_record is not None and on_record.message_ts == status.ts
+
+
+async def _never(message: Message) -> None:
+    raise AssertionError(f"the channel has the status message; told the person {message.text!r}")

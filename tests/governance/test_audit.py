@@ -138,6 +138,7 @@ async def test_the_audit_channel_gets_one_mirror_of_each_final_entry(make_gov: M
     await gov.say(f"pause {target}", OPERATOR, confirmed=True)
     await gov.say(f"resume {target}", VIEWER)
     await gov.say(f"access grant <@{VIEWER}> operator", ADMIN)
+    await gov.bot.outbox.deliverer.drain()  # the mirror is owed through the outbox
     mirrored = [m.text for m in gov.double.messages(AUDIT_CHANNEL)]
     assert len(mirrored) == 3, mirrored
     assert "done" in mirrored[0] and "*pause*" in mirrored[0] and f"<@{OPERATOR}>" in mirrored[0]
@@ -152,18 +153,45 @@ async def test_a_mirror_that_slack_refuses_does_not_block_the_change(make_gov: M
     target = gov.t.healthy[0].id
     before = gov.operations()
     await gov.say(f"pause {target}", OPERATOR, confirmed=True)
+    await gov.bot.outbox.deliverer.drain()
     assert gov.sent_since(before)["PATCH /v1/connections/{connection_id}"] == 1
     assert [e.status for e in await entries_for(gov, target)] == ["succeeded"]
+    assert gov.double.messages(AUDIT_CHANNEL) == [] and await gov.bot.outbox.repo.pending() == []
+
+
+async def test_the_mirror_is_owed_with_the_entry_while_slack_is_down_and_posted_once_after(
+    make_gov: MakeGov,
+) -> None:
+    gov = await make_gov(hvr_audit_channel=AUDIT_CHANNEL)
+    gov.double.fail_next("chat.postMessage", status=500)
+    target = gov.t.healthy[0].id
+    await gov.say(f"pause {target}", OPERATOR, confirmed=True)
+    (owed,) = await gov.bot.outbox.repo.pending(AUDIT_CHANNEL)  # committed with the final entry
+    assert owed.origin == "audit" and "*pause*" in owed.text
+
+    await gov.bot.outbox.deliverer.run_once()  # Slack answers 500: kept for later
+    assert gov.double.messages(AUDIT_CHANNEL) == []
+    gov.clock.advance(5)
+    await gov.bot.outbox.deliverer.drain()
+
+    (mirror,) = gov.double.messages(AUDIT_CHANNEL)
+    assert "*pause*" in mirror.text and await gov.bot.outbox.repo.pending() == []
 
 
 async def test_finishing_an_entry_twice_mirrors_it_once(make_gov: MakeGov) -> None:
     gov = await make_gov()
-    auditor = Auditor(repo_of(gov), poster=gov.bot.poster, mirror_channel=AUDIT_CHANNEL)
+    auditor = Auditor(
+        repo_of(gov),
+        poster=gov.bot.outbox.poster,
+        mirror_channel=AUDIT_CHANNEL,
+        unit=gov.bot.database.unit,
+    )
     entry_id = await auditor.repo.start(
         request_id="r1", user_id=OPERATOR, channel_id=CHANNEL, source="command", action="pause"
     )
     await auditor.finish(entry_id, "succeeded", None, "Paused.")
     await auditor.finish(entry_id, "failed", "Conflict", "late retry")
+    await gov.bot.outbox.deliverer.drain()
     assert len(gov.double.messages(AUDIT_CHANNEL)) == 1
 
 

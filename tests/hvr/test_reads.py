@@ -93,8 +93,10 @@ async def test_refresh_and_compare_post_events_and_results_follow() -> None:
         }
     )
     client = make(hub)
-    compare = await client.compare("orders", ["order_lines"], source_loc="src", target_loc="tgt")
-    refresh = await client.refresh("orders", source_loc="src", target_loc="tgt")
+    compare = await client.post_event(
+        "compare", "orders", ["order_lines"], source_loc="src", target_loc="tgt"
+    )
+    refresh = await client.post_event("refresh", "orders", source_loc="src", target_loc="tgt")
     assert compare == refresh == posted["posted_ev_id"]
     assert hub.sent[1].body == {
         "source_loc": "src",
@@ -143,12 +145,12 @@ async def test_refresh_without_locations_reads_them_from_the_definition() -> Non
     posted = {"posted_ev_id": "2026-12-02T10:00:00.123456Z", "job": "orders-refr-src-tgt"}
     hub = FakeHub(
         defaults={
-            f"GET {BASE}/definition/channels": (200, one_target),
+            f"GET {BASE}/definition/channels/orders": (200, one_target["orders"]),
             f"POST {BASE}/channels/orders/refresh": (201, posted),
         }
     )
-    assert await make(hub).refresh("orders", ["customers"]) == posted["posted_ev_id"]
-    assert hub.sent[-2].params["channel"] == ["orders"]
+    assert await make(hub).post_event("refresh", "orders", ["customers"]) == posted["posted_ev_id"]
+    assert hub.sent[-2].path == f"{BASE}/definition/channels/orders"  # the one channel, not all of them
     assert (hub.sent[-1].body["source_loc"], hub.sent[-1].body["target_loc"]) == ("src", "tgt")
 
 
@@ -157,7 +159,7 @@ async def test_refresh_with_two_targets_asks_which() -> None:
 
     from bot.hvr import HvrError
 
-    hub = FakeHub(defaults={f"GET {BASE}/definition/channels": (200, {"orders": CHANNELS["orders"]})})
+    hub = FakeHub(defaults={f"GET {BASE}/definition/channels/orders": (200, CHANNELS["orders"])})
     with pytest.raises(HvrError, match="name the source and target"):
-        await make(hub).refresh("orders")
+        await make(hub).post_event("refresh", "orders")
     assert not [s for s in hub.sent if s.method == "POST" and "refresh" in s.path]

@@ -11,45 +11,13 @@ from bot.hvr import HvrClient
 from bot.simulator.clock import ManualClock
 from bot.simulator.hvr6.app import build_app
 from bot.simulator.hvr6.hub import Hub
-from tests.hvr.hvr_spec import validate_request, validate_response
-
-
-class Checked(httpx.AsyncBaseTransport):
-    def __init__(self, app: httpx.ASGITransport) -> None:
-        self.app = app
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import json
-        from urllib.parse import parse_qs
-
-        response = await self.app.handle_async_request(request)
-        if not request.url.path.startswith("/_sim"):
-            body = json.loads(request.content) if request.content else None
-            validate_request(request.method, request.url.path, body, parse_qs(request.url.query.decode()))
-            content = await response.aread()
-            if response.status_code < 400 and content:
-                validate_response(request.method, request.url.path, response.status_code, json.loads(content))
-        return response
-
-
-async def _noop(seconds: float) -> None:
-    return None
+from tests.hvr.sim_world import START, hub_world
 
 
 @pytest.fixture
 def world() -> tuple[Hub, HvrClient, ManualClock]:
-    clock = ManualClock(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
-    hub = Hub(clock=clock, channels=8, seed=7, token_seconds=900)
-    transport = Checked(httpx.ASGITransport(app=build_app(hub)))
-    client = HvrClient(
-        "http://sim",
-        "demo",
-        "demo",
-        "hvrhub",
-        clock=lambda: clock.now().timestamp(),
-        sleep=_noop,
-        transport=transport,
-    )
+    clock = ManualClock(START)
+    hub, client, _ = hub_world(clock)
     return hub, client, clock
 
 
@@ -81,7 +49,7 @@ async def test_suspend_and_compare_to_done(world: tuple[Hub, HvrClient, ManualCl
     hub, client, clock = world
     await client.suspend_jobs(["orders-cap-orders_src", "orders-integ-dwh"])
     assert hub.jobs["orders-integ-dwh"]["state"] == "SUSPEND"
-    ev_id = await client.compare("orders")
+    ev_id = await client.post_event("compare", "orders")
     (active,) = await client.events(ev_id)
     assert active.state == "ACTIVE"
     clock.advance(31)
@@ -103,3 +71,25 @@ async def test_controls_fail_and_recover_a_job_and_stats_count_paths() -> None:
         assert (await http.get("/api/latest/hubs/hvrhub/jobs")).status_code == 401  # no token
         stats = (await http.get("/_sim/stats")).json()
     assert stats["/api/{version}/hubs/{hub}/jobs"] == 1 and stats["/_sim/{action}"] == 2
+
+
+async def test_a_refresh_runs_as_a_job_until_it_ends_and_an_event_can_be_failed(
+    world: tuple[Hub, HvrClient, ManualClock],
+) -> None:
+    hub, client, clock = world
+    ev_id = await client.post_event("refresh", "orders", ["customers"])
+    assert {j.name: j.state for j in await client.jobs("orders")}["orders-refr-orders_src-dwh"] == "RUNNING"
+    clock.advance(31)
+    assert "orders-refr-orders_src-dwh" not in {j.name for j in await client.jobs("orders")}
+    (done,) = await client.events(ev_id)
+    assert done.state == "DONE"
+
+    other = await client.post_event("compare", "billing")
+    assert hub.end_event(other, "FAILED", "F_JX0A01E: boom")
+    assert not hub.end_event(other, "CANCELED", "again")  # only an active event ends
+    (failed,) = await client.events(other)
+    assert (failed.state, failed.response, failed.results) == ("FAILED", "F_JX0A01E: boom", [])
+    assert [r.path for r in hub.requests if r.method == "POST"][-2:] == [
+        "/api/latest/hubs/hvrhub/channels/orders/refresh",
+        "/api/latest/hubs/hvrhub/channels/billing/compare",
+    ]

@@ -17,6 +17,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.app import build_bot
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.services.alerts.webhook_events import SIGNATURE_HEADER, sign
 from bot.simulator import ManualClock, Simulator, build_app
@@ -37,9 +38,12 @@ async def ops_bot(
     webhook_secret: str | None = WEBHOOK_SECRET,
     database_url: str | None = None,
     retry_sleep: bool = False,
+    simulated_now: bool = False,
     **settings: Any,
 ) -> AsyncIterator[E2E]:
-    """Like `running_bot`, with these settings; `retry_sleep=False` makes Fivetran retries instant."""
+    """Like `running_bot`, with these settings; `retry_sleep=False` makes Fivetran retries instant.
+    `simulated_now`: the bot's wall clock is the simulated account's (`e2e.clock`), which the test moves:
+    alert ages, reminders and snoozes then run on it."""
     signing_secret = signing_secret or secrets.token_hex(16)
     clock = ManualClock()
     sim = watched(
@@ -73,6 +77,7 @@ async def ops_bot(
             fivetran_base_url=SIM_URL,
             sleep=asyncio.sleep if retry_sleep else no_wait,
             follow_policy=FAST_FOLLOW,
+            now=clock.now if simulated_now else utcnow,
         )
         async with serving(
             bot, double=double, sim=sim, clock=clock, signing_secret=signing_secret, tamper=tamper

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, exists, select, update
 
 from bot.services.governance.bulk import BulkService
 from bot.storage.db import Database
@@ -208,3 +209,51 @@ async def test_a_followed_sync_killed_midway_is_still_followed_to_its_end_after_
     assert status.text.startswith(":white_check_mark:")
     assert syncs == 1
     assert [m.ts for m in dep.double.all_messages() if not m.ephemeral and "Sync" in m.text] == [status.ts]
+
+
+async def owed_status(url: str) -> str | None:
+    """The followed sync's message ts as the database has it (`outbox:<id>` while Slack lacks it)."""
+    db = Database(url)
+    try:
+        async with db.begin() as connection:
+            return (await connection.execute(select(followed_syncs.c.message_ts))).scalar_one_or_none()
+    finally:
+        await db.dispose()
+
+
+async def test_a_process_killed_between_owing_a_sync_status_and_slack_having_it_ends_with_one_final_message(
+    tmp_path: Path,
+) -> None:
+    """The gap that was: the status message posted, the process killed before its ts was recorded, and
+    the old message left saying "requested" while the successor posted another. The message is now
+    recorded (in the outbox, its placeholder on the follow) before anything is sent: killed while Slack
+    answers 500, the restarted process posts it once and edits it to the sync's end."""
+    async with deployment(tmp_path) as dep:
+        connection = next(c for c in dep.sim.connections.values() if c.generated_health == "healthy")
+        dep.sim.script_sync_outcome(connection.id, "success", duration_s=60)
+        dep.double.fail_until("chat.postMessage", time.time() + 3600, status=500)
+        await dep.start()
+        await dep.command(f"sync {connection.id}")
+        await until(lambda: dep.double.calls_to("chat.postMessage"))  # tried, and refused
+        # the refusal is written down: the row is free, not held
+        refused = select(outbox.c.id).where(outbox.c.last_error.is_not(None), outbox.c.holder.is_(None))
+        await until_row(dep.database_url, refused)
+        assert str(await owed_status(dep.database_url)).startswith("outbox:")
+        dep.kill9()
+
+        dep.double.fail_until("chat.postMessage", 0)  # Slack is back
+        dep.clock.advance(61)  # and the sync ended meanwhile
+        await dep.start()
+        final = await dep.wait_for(lambda m: "succeeded" in m.text and m.thread_ts is None, timeout=15)
+        # the follow is over and Slack has had everything it was owed: a second status would be there
+        unowed = ~exists(select(outbox.c.id).where(outbox.c.done_at.is_(None)))
+        await until_row(
+            dep.database_url,
+            select(followed_syncs.c.id).where(followed_syncs.c.finished_at.is_not(None), unowed),
+        )
+        syncs = dep.sim.requests_by_operation["POST /v1/connections/{connection_id}/sync"]
+        statuses = [m for m in dep.double.all_messages() if not m.ephemeral and m.thread_ts is None]
+        recorded = await owed_status(dep.database_url)
+
+    assert statuses == [final] and final.text.startswith(":white_check_mark:")
+    assert recorded == final.ts and syncs == 1

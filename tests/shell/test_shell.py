@@ -69,6 +69,17 @@ def test_demo_lists_shows_and_follows_a_clicked_sync_to_its_end(tmp_path: Path) 
     assert "Traceback" not in out + run.stderr
 
 
+def test_the_demos_first_list_shows_the_fivetran_account_and_the_hub(tmp_path: Path) -> None:
+    run = _shell(tmp_path, ["/hvr list", "quit"], "--demo")
+    out = run.stdout
+    assert run.returncode == 0, run.stderr
+    assert "simulated Fivetran account" in out.splitlines()[0] and "simulated HVR hub onprem" in out
+    assert re.search(r"^fivetran · 60 connectors", out, re.MULTILINE), out
+    assert re.search(r"^onprem · 8 connectors · .*failing", out, re.MULTILINE), out
+    assert re.search(r" · hvr6 · onprem:hvrhub$", out, re.MULTILINE), out  # a channel's row, among the first
+    assert "Traceback" not in out + run.stderr
+
+
 def test_a_confirm_guarded_button_asks_and_no_means_nothing_is_sent(tmp_path: Path) -> None:
     run = _shell(tmp_path, ["/hvr list status:healthy", "click 1", "click 6"], "--demo", "--speed", "600")
     out = run.stdout

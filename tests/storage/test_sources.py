@@ -10,7 +10,7 @@ from bot.storage.approvals import ApprovalRepo
 from bot.storage.audit import AuditRepo
 from bot.storage.bulk import BulkRepo
 from bot.storage.db import Database
-from bot.storage.follows import FollowRepo
+from bot.storage.follows import FollowKind, FollowRepo
 from bot.storage.tables import (
     alert_messages,
     bulk_items,
@@ -158,3 +158,33 @@ async def test_audit_entries_record_their_pipelines_sources_and_filter_by_one(da
     assert [e.id for e in await repo.query(connector="abc")] == [both]
     assert [e.id for e in await repo.query(connector="abc", pipeline_source="prod")] == []
     assert [e.id for e in await repo.query()] == [grant, prod, both]
+
+
+async def test_a_hub_follow_keeps_its_kind_tables_and_event_through_a_takeover(database: Database) -> None:
+    clock = FakeClock()
+    repo = FollowRepo(database, clock=clock)
+    follow_id = await repo.add(
+        connection_id="east:orders",
+        connection_name="orders",
+        channel_id="C1",
+        message_ts=None,
+        user_id="U1",
+        force=False,
+        baseline=None,
+        started_at=clock(),
+        holder="h1",
+        lease=LEASE,
+        kind=FollowKind.COMPARE,
+        tables=["customers", "lines"],
+    )
+    await repo.set_event(follow_id, "2026-12-02T12:00:00.000001Z")
+    clock.advance(60)
+
+    [taken] = await repo.take_over_lapsed("h2", LEASE)
+
+    assert (taken.kind, taken.tables, taken.event_id) == (
+        "compare",
+        ["customers", "lines"],
+        "2026-12-02T12:00:00.000001Z",
+    )
+    assert await stored_sources(database, followed_syncs) == {"east:orders": "east"}

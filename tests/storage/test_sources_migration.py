@@ -299,6 +299,8 @@ async def test_follows_bulk_runs_approvals_and_the_audit_log_keep_working_after_
     upgraded: Database,
 ) -> None:
     [follow] = await FollowRepo(upgraded, clock=FakeClock()).take_over_lapsed("new:1:y", HOUR)
+    # migration 0010: a follow from before is a Fivetran sync's
+    assert (follow.kind, follow.event_id, follow.tables) == ("sync", None, None)
     assert (follow.connection_id, follow.connection_name, follow.message_ts) == (
         "conn_a",
         "salesforce",

@@ -84,6 +84,8 @@ class AlertEvent:
     connector_name: str | None = None  # from the webhook: used when the snapshot lacks the connector
     group_id: str | None = None
     service: str | None = None
+    # about a whole source (a hub that cannot be reached), not one pipeline: it offers no pipeline buttons
+    about_source: bool = False
 
     @property
     def announced(self) -> bool:

@@ -12,7 +12,6 @@ after the lease if its holder died), a snooze's end is a conditional UPDATE only
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from bot.clock import Now, Sleep
 from bot.fivetran.errors import FivetranError
 from bot.services.alerts.incident_views import pipeline_name, redraw
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
+from bot.services.runtime.background import Periodic
 from bot.services.runtime.holders import new_holder
 from bot.services.runtime.posting import ChannelPoster, PostError, SlackUnavailable
 from bot.storage.alert_messages import AlertMessage, AlertMessageRepo
@@ -68,8 +68,8 @@ class IncidentService:
         self._now = now
         self.holder = holder or new_holder()
         self.interval_s = interval_s
-        self._sleep = sleep
-        self._task: asyncio.Task[None] | None = None
+        # a failed tick is logged; the next one does what it missed
+        self._loop = Periodic("incidents", self._tick, every=interval_s, sleep=sleep)
 
     # --- what the alert service asks -----------------------------------------------------------------
 
@@ -206,24 +206,10 @@ class IncidentService:
     # --- running at the interval ---------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="incidents")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # a database hiccup must not end the reminders; the next tick does what this one missed
-                log.exception("incidents: tick failed")
-            await self._sleep(self.interval_s)
+    async def _tick(self) -> None:
+        await self.tick()

@@ -19,24 +19,31 @@ Bad data never becomes a flood:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.clock import Sleep
+from bot.clock import Now, Sleep, utcnow
 from bot.fivetran.errors import FivetranError
 from bot.fivetran.models import Connection
+from bot.keys import source_of
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
+from bot.services.alerts.hub_reach import reach_events
 from bot.services.pipelines.health import Health
+from bot.services.pipelines.hub_health import HVR_SERVICE
+from bot.services.pipelines.hub_views import JobError
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
+from bot.services.pipelines.sources import unreachable_reason
+from bot.services.runtime.background import Periodic
 from bot.storage.watch_state import WatchState, WatchStateRepo
 
 log = logging.getLogger(__name__)
 
 Handle = Callable[[AlertEvent], Awaitable[object]]
+# A failing HVR channel's job and the last error in its log (bot/services/pipelines/hub_views.py)
+LastError = Callable[[str], Awaitable[JobError | None]]
 
 FAILURE_HEALTHS = frozenset({Health.BROKEN.value, Health.FAILING.value})
 # Fivetran's webhooks tell everything but delays; with webhooks on, the poller adds only what they lack.
@@ -113,8 +120,13 @@ def transitions(
     succeeded_moved = current["succeeded_at"] is not None and current["succeeded_at"] != before.get(
         "succeeded_at"
     )
+    # An HVR channel whose hub wrote no error time keeps the same failed_at through every failure: entering
+    # failure is then the news, told once per transition.
+    entered = before.get("health") not in FAILURE_HEALTHS and current["health"] in FAILURE_HEALTHS
     if current["setup_state"] == "broken" and before.get("setup_state") != "broken":
         add(AlertKind.BROKE, at, moved, _task(connection))
+    elif entered and not failed_moved and connection.service == HVR_SERVICE:
+        add(AlertKind.SYNC_FAILED, at, moved)
     elif failed_moved and current["health"] in FAILURE_HEALTHS and connection.failed_at is not None:
         add(AlertKind.SYNC_FAILED, connection.failed_at, current["failed_at"], _task(connection))
     if before.get("health") in FAILURE_HEALTHS and current["health"] not in FAILURE_HEALTHS:
@@ -144,7 +156,14 @@ class Watcher:
         kinds: frozenset[AlertKind] = KINDS_WITHOUT_WEBHOOKS,
         suspicion: Suspicion | None = None,
         sleep: Sleep = asyncio.sleep,
+        hubs: Mapping[str, str] | None = None,
+        last_error: LastError | None = None,
+        now: Now = utcnow,
     ) -> None:
+        """`hubs`: the HVR hubs among the sources, {source: hub name}. Hubs send no webhooks, so their
+        channels' events are all told from polling whatever `kinds` says; a hub that cannot be reached is
+        one alert (bot/services/alerts/hub_reach.py); a failure names the failing job and its last error,
+        read by `last_error` (the channel's jobs and that job's log) only when the failure is news."""
         self._snapshots = snapshots
         self._state = state
         self._handle = handle
@@ -152,10 +171,48 @@ class Watcher:
         self._max_age = max_age
         self._kinds = kinds
         self._suspicion = suspicion or Suspicion()
-        self._sleep = sleep
         self._held = False
-        self._task: asyncio.Task[None] | None = None
         self.polls = 0
+        self._hubs = dict(hubs or {})
+        self._last_error = last_error
+        self._now = now
+
+        # a failed poll is logged and the next one repeats what it missed
+        self._loop = Periodic("watcher", self._poll, every=interval, sleep=sleep)
+
+    def _wanted(self, event: AlertEvent) -> bool:
+        return event.kind in (
+            KINDS_WITHOUT_WEBHOOKS if source_of(event.connection_id) in self._hubs else self._kinds
+        )
+
+    async def _named(self, event: AlertEvent) -> AlertEvent:
+        """A hub channel's failure with its job and last error; as it was when the hub cannot say."""
+        if self._last_error is None or event.service != HVR_SERVICE or not event.kind.is_failure:
+            return event
+        if event.about_source:
+            return event
+        try:
+            found = await self._last_error(event.connection_id)
+        except FivetranError as error:
+            log.warning("watcher: no last error for %s (%s)", event.connection_id, error)
+            return event
+        return event if found is None else replace(event, message=found.line())
+
+    async def _unreachable_hub(self, error: FivetranError) -> PollResult:
+        """No snapshot at all: when it is a hub that failed (the only source, or every one), that is
+        still its one alert; anything else produces nothing, as before."""
+        if error.source not in self._hubs:
+            return PollResult(ok=False)
+        seen = await self._state.get_all()
+        only = {error.source: self._hubs[error.source]}
+        events, states = reach_events(only, {error.source: unreachable_reason(error)}, seen, self._now())
+        announced = 0
+        for event in events:
+            if await self._handle(event):
+                announced += 1
+        if states:
+            await self._state.put_many(states)
+        return PollResult(ok=False, events=events, announced=announced)
 
     async def poll_once(self) -> PollResult:
         self.polls += 1
@@ -163,9 +220,10 @@ class Watcher:
             snapshot = await self._snapshots.get(max_age=self._max_age)
         except FivetranError as error:
             log.warning("watcher: no snapshot this time, so no alerts (%s)", error)
-            return PollResult(ok=False)
+            return await self._unreachable_hub(error)
         seen = await self._state.get_all()
         events, changed, new = self._diff(snapshot, seen)
+        reached, reach_states = reach_events(self._hubs, snapshot.unreachable, seen, snapshot.fetched_at)
         # routine sync ends are not suspicious, however many: only changes of state count
         moved = len({e.connection_id for e in events if e.kind is not AlertKind.SYNC_SUCCEEDED})
         compared = len(snapshot.connections) - len(new)
@@ -180,11 +238,11 @@ class Watcher:
             return PollResult(ok=True, events=events, held=True)
         self._held = False
         announced = 0
-        for event in events:
-            if event.kind in self._kinds and await self._handle(event):
+        for event in [*reached, *events]:
+            if self._wanted(event) and await self._handle(await self._named(event)):
                 announced += 1
-        await self._state.put_many({**changed, **new})
-        return PollResult(ok=True, events=events, announced=announced, baselined=len(new))
+        await self._state.put_many({**changed, **new, **reach_states})
+        return PollResult(ok=True, events=[*reached, *events], announced=announced, baselined=len(new))
 
     def _diff(
         self, snapshot: AccountSnapshot, seen: Mapping[str, WatchState]
@@ -206,25 +264,11 @@ class Watcher:
 
     def start(self) -> None:
         """Polls every `interval` seconds in the background; does nothing when the interval is 0."""
-        if self.interval <= 0 or self._task is not None:
-            return
-        self._task = asyncio.create_task(self._run(), name="watcher")
+        if self.interval > 0:
+            self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # a database hiccup must not end the watcher; the next poll repeats what this one missed
-                log.exception("watcher: poll failed")
-            await self._sleep(self.interval)
+    async def _poll(self) -> None:
+        await self.poll_once()

@@ -26,9 +26,11 @@ from bot.fivetran.errors import (
     Unauthorized,
 )
 from bot.fivetran.models import ConnectCard, Connection, SchemaSettings, SetupTest, TableColumns
+from bot.services.pipelines.operations import hub_operations
 from bot.services.pipelines.schedule import SchedulePatch
 from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
+from bot.source_errors import Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +58,20 @@ class ActionResult:
     connect_card: ConnectCard | None = None
     setup_tests: list[SetupTest] = field(default_factory=list)
     schemas: SchemaSettings | None = None
+    event_id: str = ""  # an HVR hub's refresh or compare: the event it posted, to follow
+
+
+def _mid(speaker: str) -> str:
+    """The speaker inside a sentence: "Fivetran", "the HVR hub east"."""
+    return "t" + speaker[1:] if speaker.startswith("The ") else speaker
 
 
 def explain(error: FivetranError, action: str, connection_id: str = "") -> str:
-    """Fivetran's refusal, said the way a colleague would."""
+    """The source's refusal, said the way a colleague would, naming whoever refused (Fivetran or a hub)."""
+    who, fivetran = error.speaker, error.is_fivetran
+    thing = "connector" if fivetran else "channel"
+    if isinstance(error, Unsupported):
+        return error.message
     if action in COLUMN_CHANGES:
         if isinstance(error, NotFound):
             return "Fivetran knows no such column (names are case-sensitive): `/hvr columns` lists them."
@@ -68,31 +80,39 @@ def explain(error: FivetranError, action: str, connection_id: str = "") -> str:
     if isinstance(error, Conflict):
         if action in ("resync", "resync_tables"):
             return "A sync is running, so a re-sync can't start now. It can start once the sync ends."
-        return "Fivetran refused because of what the connector is doing right now."
+        return f"{who} refused because of what the {thing} is doing right now."
     if isinstance(error, RateLimited):
         wait = f" Try again in {max(1, math.ceil(error.retry_after / 60))} min." if error.retry_after else ""
-        return f"The account has used its Fivetran API budget for now.{wait}"
+        if fivetran:
+            return f"The account has used its Fivetran API budget for now.{wait}"
+        return f"{who} is turning the bot's requests away for now.{wait}"
     if isinstance(error, NotFound):
-        return "Fivetran no longer knows this connector (deleted or moved?). `/hvr list` shows what exists."
+        return f"{who} no longer knows this {thing} (deleted or moved?). `/hvr list` shows what exists."
     if isinstance(error, Unauthorized):
-        return "Fivetran did not accept the bot's API key. An admin should check it with `hvr-bot check`."
+        return f"{who} did not accept the bot's {error.credential}. An admin should check it with `hvr-bot check`."
     if isinstance(error, Forbidden):
-        return (
-            "The bot's Fivetran API key is not allowed to do this. Ask a Fivetran admin for the permission."
-        )
+        if fivetran:
+            return "The bot's Fivetran API key is not allowed to do this. Ask a Fivetran admin for the permission."
+        return f"The bot's {error.credential} is not allowed to do this on {_mid(who)}. Ask the hub's admin for the permission."
     if isinstance(error, BadRequest):
-        return "Fivetran did not accept the request."
+        return f"{who} did not accept the request."
     if isinstance(error, TransportError):
         if error.may_have_acted and action not in ("read",):
             # The request was sent: saying nothing happened could make someone start it twice.
             show = f"/hvr show {connection_id}" if connection_id else "/hvr show"
-            return f"Fivetran did not answer in time. The request was sent, so it may still happen: check with `{show}` before trying again."
+            return f"{who} did not answer in time. The request was sent, so it may still happen: check with `{show}` before trying again."
         if isinstance(error, Timeout):
-            return "Fivetran did not answer in time. Nothing was changed; try again in a minute."
-        return "Fivetran could not be reached. Nothing was changed; try again in a minute."
+            return f"{who} did not answer in time. Nothing was changed; try again in a minute."
+        return f"{who} could not be reached. Nothing was changed; try again in a minute."
     if isinstance(error, StatusError) and error.status_code >= 500:
-        return "Fivetran had an internal problem. It may or may not have acted: check `/hvr show` before retrying."
-    return "Fivetran answered with something unexpected."
+        return (
+            f"{who} had an internal problem. It may or may not have acted: check `/hvr show` before retrying."
+        )
+    return f"{who} answered with something unexpected."
+
+
+def count_tables(n: int) -> str:
+    return f"{n} table{'s' if n != 1 else ''}"
 
 
 class ConnectorActions:
@@ -219,23 +239,44 @@ class ConnectorActions:
 
         return self._run("test", connection_id, lambda: self._client.run_setup_tests(connection_id), done)
 
+    def compare(self, connection_id: str, tables: list[str]) -> Coroutine[Any, Any, ActionResult]:
+        """HVR only: post a compare of the channel's tables (all when none are named)."""
+        what = count_tables(len(tables)) if tables else "all tables"
+        return self._run(
+            "compare",
+            connection_id,
+            lambda: hub_operations(self._client).compare(connection_id, tables or None),
+            lambda ev_id: ActionResult(
+                True, "compare", connection_id, f"Compare of {what} started.", event_id=ev_id
+            ),
+            refresh=False,
+        )
+
     def resync(
-        self, connection_id: str, scope: dict[str, list[str]] | None = None
+        self, connection_id: str, scope: dict[str, list[str]] | None = None, *, posts_event: bool = False
     ) -> Coroutine[Any, Any, ActionResult]:
+        """`posts_event`: the pipeline is an HVR channel, whose answer is the id of the refresh event."""
         if scope:
             count = sum(len(t) for t in scope.values())
-            summary = f"Re-sync of {count} table{'s' if count > 1 else ''} started."
+            summary = f"Re-sync of {count_tables(count)} started."
         else:
             summary = "Historical re-sync of all data started."
         return self._run(
             "resync",
             connection_id,
             lambda: self._client.resync(connection_id, scope),
-            lambda message: ActionResult(True, "resync", connection_id, summary, detail=message),
+            lambda message: ActionResult(
+                True,
+                "resync",
+                connection_id,
+                summary,
+                detail=message,
+                event_id=message if posts_event else "",
+            ),
         )
 
     def resync_tables(
-        self, connection_id: str, tables: dict[str, list[str]]
+        self, connection_id: str, tables: dict[str, list[str]], *, posts_event: bool = False
     ) -> Coroutine[Any, Any, ActionResult]:
         count = sum(len(t) for t in tables.values())
         return self._run(
@@ -246,8 +287,9 @@ class ConnectorActions:
                 True,
                 "resync_tables",
                 connection_id,
-                f"Re-sync of {count} table{'s' if count > 1 else ''} started.",
+                f"Re-sync of {count_tables(count)} started.",
                 detail=message,
+                event_id=message if posts_event else "",
             ),
         )
 

@@ -51,6 +51,19 @@ def channel_health(channel: Channel, jobs: Sequence[Job]) -> Health:
     return Health.HEALTHY
 
 
+def failed_at(channel: str, jobs: Sequence[Job]) -> datetime:
+    """When the channel's failing job logged its error (`log_job_err_tstamp`): a new failure moves it, so
+    the watcher tells each failure once; the epoch when the hub did not say."""
+    stamps = []
+    for job in channel_jobs(channel, jobs):
+        if job.failing and job.log_job_err_tstamp:
+            try:
+                stamps.append(datetime.fromisoformat(job.log_job_err_tstamp))
+            except ValueError:
+                continue
+    return max(stamps, default=_EPOCH)
+
+
 def as_connection(source: str, hub: str, channel: Channel, jobs: Sequence[Job]) -> Connection:
     """The channel as a pipeline row, under the source's key; `classify` of it is `channel_health`."""
     health = channel_health(channel, jobs)
@@ -67,9 +80,14 @@ def as_connection(source: str, hub: str, channel: Channel, jobs: Sequence[Job]) 
             "service": HVR_SERVICE,
             "schema": channel.name,
             "paused": health is Health.PAUSED,
-            # failing is "failed after the last success": the failure is all the row needs to say
-            "failed_at": _EPOCH if health is Health.FAILING else None,
+            # failing is "failed after the last success" (there is none): the failure is all the row needs
+            "failed_at": failed_at(channel.name, jobs) if health is Health.FAILING else None,
             "data_delay_threshold": None if sla is None else max(1, sla // 60),
             "status": status,
         }
     )
+
+
+def is_hub_channel(connection: Connection) -> bool:
+    """Whether a pipeline row is an HVR channel (operations only hubs have: compare, event follows)."""
+    return connection.service == HVR_SERVICE

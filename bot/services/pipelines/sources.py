@@ -27,9 +27,14 @@ from bot.fivetran.errors import (
     Unauthorized,
 )
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
+from bot.hvr.models import ChannelTable
 from bot.keys import source_of
+from bot.services.pipelines.hub_source import HubSource
+from bot.services.pipelines.hub_views import ChannelView, JobError
+from bot.services.pipelines.operations import JobView, OperationView, hub_operations
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
+from bot.source_errors import Unsupported
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,11 @@ class UnknownSource(NotFound):
 def unreachable_reason(error: FivetranError) -> str:
     """Why a source gave nothing, in a few words a list shows after its name (no secret, no body)."""
     if isinstance(error, Unauthorized | Forbidden):
-        return "its API key was not accepted; an admin can check it with `hvr-bot check`."
+        return f"its {error.credential} was not accepted; an admin can check it with `hvr-bot check`."
     if isinstance(error, RateLimited):
-        return "its API budget is used up for now."
+        return (
+            "its API budget is used up for now." if error.is_fivetran else "it turns requests away for now."
+        )
     if isinstance(error, TransportError):
         return "it did not answer in time." if isinstance(error, Timeout) else "it could not be reached."
     if isinstance(error, StatusError) and error.status_code >= 500:
@@ -188,6 +195,15 @@ class Sources:
     def run_setup_tests(self, connection_id: str) -> Coroutine[Any, Any, Connection]:
         return self._source(connection_id).run_setup_tests(connection_id)
 
+    def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> Coroutine[Any, Any, str]:
+        return hub_operations(self._source(connection_id)).compare(connection_id, tables)
+
+    def event(self, connection_id: str, event_id: str) -> Coroutine[Any, Any, OperationView]:
+        return hub_operations(self._source(connection_id)).event(connection_id, event_id)
+
+    def jobs(self, connection_id: str) -> Coroutine[Any, Any, list[JobView]]:
+        return hub_operations(self._source(connection_id)).jobs(connection_id)
+
     def set_schedule(
         self,
         connection_id: str,
@@ -237,6 +253,32 @@ class Sources:
         return self._source(connection_id).set_column(
             connection_id, schema, table, column, enabled=enabled, hashed=hashed
         )
+
+    # --- HubReads: what only an HVR hub has (bot/services/pipelines/hub_views.py) -----------------------
+
+    def _hub(self, key: str) -> HubSource:
+        found = self._members.get(source_of(key))
+        if found is None:
+            raise UnknownSource(f"No source named {source_of(key)!r} is configured.", code="UnknownSource")
+        if not isinstance(found.source, HubSource):
+            raise Unsupported(f"{key} is a Fivetran connection, not an HVR channel.")
+        return found.source
+
+    @property
+    def hubs(self) -> dict[str, str]:
+        """The HVR hubs among the sources: {source name: the hub's name on its server}."""
+        return {
+            m.name: m.source.client.hub for m in self._members.values() if isinstance(m.source, HubSource)
+        }
+
+    async def channel_view(self, key: str) -> ChannelView:
+        return await self._hub(key).channel_view(key)
+
+    async def channel_tables(self, key: str) -> list[ChannelTable]:
+        return await self._hub(key).channel_tables(key)
+
+    async def last_error(self, key: str) -> JobError | None:
+        return await self._hub(key).last_error(key)
 
 
 class _Absent:

@@ -26,6 +26,7 @@ from bot.clock import Now, Sleep, utcnow
 from bot.fivetran.errors import FivetranError, NotFound
 from bot.fivetran.models import Connection
 from bot.services.pipelines.actions import ActionResult
+from bot.services.pipelines.operations import JobView, OperationView
 from bot.services.pipelines.snapshot import LiveSnapshots
 from bot.services.pipelines.source import PipelineSource
 
@@ -42,6 +43,7 @@ class Phase(StrEnum):
     BROKEN = "broken"
     GAVE_UP = "gave_up"
     LOST = "lost"  # Fivetran could not be asked for too long
+    CANCELED = "canceled"  # a hub's event someone canceled
 
     @property
     def final(self) -> bool:
@@ -58,6 +60,8 @@ class FollowUpdate:
     restarts: int = 0  # how often the bot started this sync again after a reschedule
     manual: bool = False  # the connector is on a manual schedule: only a request starts a sync
     at: datetime | None = None  # when it was seen (the wall clock), for saying `resume_at` as people do
+    operation: OperationView | None = None  # a hub's refresh or compare: its event as last read
+    jobs: tuple[JobView, ...] = ()  # a hub's sync: the channel's jobs as last read
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class FollowPolicy:
     # A source whose quota runs out again and again is not started for ever: after this many restarts
     # the person is told to start it when the source allows.
     max_restarts: int = 5
+    # A hub's sync starts jobs that run continuously: if they are not all running by then, say so.
+    jobs_give_up_after: float = 15 * 60.0
 
 
 class SyncFollower:

@@ -1,4 +1,5 @@
-"""Work that outlives the request that started it (following a sync, posting a bulk report).
+"""Work that outlives the request that started it (following a sync, posting a bulk report), and work
+that runs again and again (`Periodic`).
 
 Tracked so that shutdown can wait for it or cancel it, the shell can exit once it is done, and a crash in
 one task is logged with its name instead of vanishing.
@@ -7,9 +8,12 @@ one task is logged with its name instead of vanishing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from bot.clock import Sleep
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +53,61 @@ class Background:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# What a pass of a `Periodic` returns: seconds until the next pass, or None for its usual interval.
+Pass = Callable[[], Awaitable[float | None]]
+Pause = Callable[[float], Awaitable[object]]
+
+
+class Periodic:
+    """One pass run again and again in a task of its own (the watcher's poll, the incidents' tick, the
+    outbox's deliveries and purge), until `stop`.
+
+    A pass that fails is logged and the loop goes on after the usual interval: a database hiccup must not
+    end the work, and the next pass does what this one missed. A pass may ask for a shorter wait (0: go
+    again at once); `pause` replaces the sleep when the wait can be cut short (the deliverer's wake)."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Pass,
+        *,
+        every: float,
+        sleep: Sleep = asyncio.sleep,
+        pause: Pause | None = None,
+    ) -> None:
+        self.name = name
+        self.every = every
+        self._step = step
+        self._pause: Pause = pause or sleep
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                wait = await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: a pass failed; the next one tries again", self.name)
+                wait = None
+            wait = self.every if wait is None else wait
+            if wait > 0:
+                await self._pause(wait)

@@ -6,7 +6,8 @@ parallel. Slack takes about a message a second per channel: a channel just poste
 second is over, so no claim and no posting slot is held through that wait.
 
 Slack's answers decide what happens to a row:
-- accepted: done, with the ts recorded at once (it replaces the row's placeholder wherever stored);
+- accepted: done, with the ts recorded at once (it replaces the row's placeholder wherever stored; an
+  edit of a message deleted meanwhile is posted anew, and the new ts replaces the deleted one's);
 - 5xx, a timeout, the network, 429: tried again with backoff (a 429's `Retry-After` honoured), for up to
   `give_up_after` (24 hours), then given up with an error in the log;
 - refused for good (`PostError`: not_in_channel, invalid_blocks, …): done, with a warning.
@@ -19,14 +20,16 @@ told from one Slack never got: it is posted again. The window is one round trip;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.blocks.delayed import with_delay_note
 from bot.blocks.message import Message
 from bot.clock import Now, Sleep, utcnow
+from bot.services.runtime.background import Periodic
 from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
 from bot.storage.outbox import OutboxRepo, OutboxRow
 
@@ -87,6 +90,7 @@ class Deliverer:
         *,
         holder: str,
         now: Now = utcnow,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         lease_s: float = LEASE_S,
         poll_s: float = POLL_S,
@@ -104,9 +108,14 @@ class Deliverer:
         self._pace_s = pace_s
         self._give_up_after = give_up_after
         self._observer = observer or _Unobserved()
-        self._paced: dict[str, datetime] = {}
+        # Pacing is Slack's, in real seconds: on `clock`, not on the wall clock `now`, which a test (or
+        # an NTP step) may hold still or move, and would then hold a channel back or let it flood.
+        self._clock = clock
+        self._paced: dict[str, float] = {}
         self._woken = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._was_woken = False
+        # a failed pass (the database away) is logged; the next one retries
+        self._loop = Periodic("outbox-deliverer", self._pass, every=poll_s, pause=self._pause)
 
     def wake(self) -> None:
         """Something was just written: look now rather than at the next poll."""
@@ -121,8 +130,8 @@ class Deliverer:
 
     async def run_once(self) -> int:
         """One pass: claims the due channel heads and sends them. Returns how many rows were settled."""
-        now = self._now()
-        self._paced = {c: t for c, t in self._paced.items() if t > now}
+        moment = self._clock()
+        self._paced = {c: t for c, t in self._paced.items() if t > moment}
         rows = await self._repo.claim_heads(
             self.holder, self._lease_s, limit=CONCURRENCY, skip=frozenset(self._paced)
         )
@@ -141,7 +150,7 @@ class Deliverer:
     async def _deliver(self, row: OutboxRow) -> None:
         now = self._now()
         try:
-            ts = await self._send(row, now)
+            ts, replaces = await self._send(row, now)
         except _Gone:
             await self._settle(row, await self._repo.finish(row.id, self.holder, "skipped: nothing to edit"))
             self._observer.outbox_delivery("skipped")
@@ -157,11 +166,12 @@ class Deliverer:
             await self._later(row, error, now)
             return
         finally:
-            self._paced[row.channel_id] = self._now() + timedelta(seconds=self._pace_s)
-        await self._settle(row, await self._repo.delivered(row.id, self.holder, ts))
+            self._paced[row.channel_id] = self._clock() + self._pace_s
+        await self._settle(row, await self._repo.delivered(row.id, self.holder, ts, replaces=replaces))
         self._observer.outbox_delivery("delivered" if row.attempts == 0 else "delivered_late")
 
-    async def _send(self, row: OutboxRow, now: datetime) -> str | None:
+    async def _send(self, row: OutboxRow, now: datetime) -> tuple[str | None, str | None]:
+        """Slack's ts of the message now showing the row, and the ts of a deleted one it replaced."""
         target = await self._target(row)
         message = Message(row.text, row.blocks)
         waited = now - row.created_at
@@ -175,11 +185,11 @@ class Deliverer:
             except PostError as error:
                 if error.code not in GONE:
                     raise
-                return (await self._slack.post(row.channel_id, message)).ts
-            return target
+                return (await self._slack.post(row.channel_id, message)).ts, target
+            return target, None
         # a reply whose parent never reached Slack is still news: posted in the channel instead
         ref = await self._slack.post(row.channel_id, message, thread_ts=target, broadcast=row.broadcast)
-        return ref.ts
+        return ref.ts, None
 
     async def _target(self, row: OutboxRow) -> str | None:
         if row.after_id is None:
@@ -227,39 +237,24 @@ class Deliverer:
     # --- running in the background ----------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-deliverer")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        woken = False
-        while True:
-            self._woken.clear()
-            try:
-                settled = await self.run_once()
-                if not settled:
-                    await self.backlog()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox: delivery pass failed")  # the database away: the next pass retries
-                settled = 0
-            if settled:
-                continue
-            # A wake comes from inside the writer's transaction, which may not have committed when this
-            # pass looked (PostgreSQL): look again soon rather than at the next poll.
-            soon = WOKEN_RECHECK_S if woken else self._poll_s
-            woken = await self._pause(min(soon, self._pace_s) if self._paced else soon)
+    async def _pass(self) -> float:
+        """One pass of the loop; how long to wait before the next (0 when it settled something)."""
+        self._woken.clear()
+        if await self.run_once():
+            return 0.0
+        await self.backlog()
+        # A wake comes from inside the writer's transaction, which may not have committed when this
+        # pass looked (PostgreSQL): look again soon rather than at the next poll.
+        soon = WOKEN_RECHECK_S if self._was_woken else self._poll_s
+        return min(soon, self._pace_s) if self._paced else soon
 
-    async def _pause(self, seconds: float) -> bool:
-        """The injected sleep, cut short by `wake`; True when woken."""
+    async def _pause(self, seconds: float) -> None:
+        """The injected sleep, cut short by `wake`."""
         sleeping = asyncio.ensure_future(self._sleep(seconds))
         woken = asyncio.ensure_future(self._woken.wait())
         try:
@@ -267,4 +262,4 @@ class Deliverer:
         finally:
             for waiting in (sleeping, woken):
                 waiting.cancel()
-        return woken.done() and not woken.cancelled()
+        self._was_woken = woken.done() and not woken.cancelled()

@@ -8,11 +8,21 @@ it (the alert's claim, the fire's claim); outside, in a transaction of its own.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from bot.blocks.message import Message
-from bot.services.runtime.posting import MessageRef
+from bot.services.runtime.posting import Located, MessageRef
 from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
+
+# `Database.unit`: one transaction for the state change and the outbox row it owes.
+Unit = Callable[[], AbstractAsyncContextManager[None]]
+
+
+def no_unit() -> AbstractAsyncContextManager[None]:
+    """For a service used without a database (tests with a fake poster): each write on its own."""
+    return contextlib.nullcontext()
 
 
 def _nothing() -> None:
@@ -57,3 +67,16 @@ class OutboxPoster:
             target_ts=None if after is not None else ts,
         )
         self._wake()
+
+    async def locate(self, ts: str) -> Located:
+        """What became of the message `ts` names (a placeholder is replaced by Slack's ts on delivery, but
+        a caller may hold the placeholder still)."""
+        row_id = placeholder_id(ts)
+        if row_id is None:
+            return Located(ts, sent=True)
+        row = await self.repo.get(row_id)
+        if row is None:
+            return Located(None, sent=False)  # delivered long ago and purged: nothing known to edit
+        if row.done_at is None:
+            return Located(ts, sent=False)
+        return Located(row.ts, sent=row.ts is not None)

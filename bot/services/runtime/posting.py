@@ -21,6 +21,16 @@ class MessageRef:
     ts: str
 
 
+@dataclass(frozen=True)
+class Located:
+    """Where a message the bot owes or posted is: `ts` is what to edit or thread under (Slack's ts, or the
+    placeholder while the outbox still holds it), None when there is no message (Slack refused it, or it
+    was never written); `sent` says Slack has it."""
+
+    ts: str | None
+    sent: bool
+
+
 class PostError(Exception):
     """Slack refused a post for good; `code` is Slack's error (not_in_channel, channel_not_found, …).
     Sending the same post again would be refused the same way."""
@@ -61,3 +71,10 @@ class FallbackPoster(ChannelPoster, Protocol):
         `user` alone. Returns the channel message now showing it, None when only `user` was told. Raises
         `SlackUnavailable` (try later) or `PostError` when Slack refused for another reason."""
         ...
+
+
+class OwedPoster(ChannelPoster, Protocol):
+    """A poster whose messages Slack may not have yet (the outbox's, `bot.services.runtime.outbox`): the
+    ts it answers may be a placeholder, and `locate` tells what became of it since."""
+
+    async def locate(self, ts: str) -> Located: ...

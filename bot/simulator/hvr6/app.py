@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub
+from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub, SimRequest
 
 Handler = Callable[[Hub, Request], Awaitable[Response]]
 _HUB = "/api/{version}/hubs/{hub}"
@@ -55,11 +55,27 @@ async def channels(hub: Hub, request: Request) -> Response:
     return JSONResponse({k: v for k, v in hub.defs.items() if not wanted or k in wanted})
 
 
+async def channel(hub: Hub, request: Request) -> Response:
+    name = request.path_params["channel"]
+    if name not in hub.defs:
+        return _error(404, f"F_JR0300E: Channel {name} does not exist")
+    return JSONResponse(hub.defs[name])
+
+
+async def log_file(hub: Hub, request: Request) -> Response:
+    """A job's log (`<job>.out`): a few routine lines, and the job's error last when it failed."""
+    job = request.path_params["file"].removesuffix(".out")
+    if job not in hub.jobs:
+        return _error(404, f"F_JR0500E: Log file {request.path_params['file']} does not exist")
+    return PlainTextResponse("\n".join(hub.log_lines(job)) + "\n")
+
+
 async def locs(hub: Hub, request: Request) -> Response:
     return JSONResponse(hub.locations())
 
 
 async def jobs(hub: Hub, request: Request) -> Response:
+    hub.tick()  # a refresh or compare that ended meanwhile no longer runs as a job
     wanted = request.query_params.getlist("channel")
     latency = request.query_params.get("fetch") == "latency"
     out = {}
@@ -73,7 +89,17 @@ async def jobs(hub: Hub, request: Request) -> Response:
 async def events(hub: Hub, request: Request) -> Response:
     hub.tick()
     wanted = request.query_params.getlist("ev_id")
-    return JSONResponse({k: hub.event_json(e) for k, e in hub.events.items() if not wanted or k in wanted})
+    channels = request.query_params.getlist("channel")
+    found = [
+        (k, e)
+        for k, e in hub.events.items()
+        if (not wanted or k in wanted) and (not channels or e.channel in channels)
+    ]
+    found.sort(key=lambda item: item[0], reverse=True)  # newest first, as the hub answers
+    limit = request.query_params.get("max_events")
+    if limit and limit.isdigit():
+        found = found[: int(limit)]
+    return JSONResponse({k: hub.event_json(e) for k, e in found})
 
 
 def _jobs_op(kind: str) -> Handler:
@@ -128,12 +154,22 @@ async def sim_stats(hub: Hub, request: Request) -> Response:
     return JSONResponse(dict(hub.stats))
 
 
+async def sim_requests(hub: Hub, request: Request) -> Response:
+    """Every request received (the latest 10,000), oldest first, the `/_sim` ones included."""
+    return JSONResponse([r.__dict__ for r in hub.requests])
+
+
 async def sim_control(hub: Hub, request: Request) -> Response:
     body = await _body(request)
     action = request.path_params["action"]
     job = str(body.get("job", ""))
     if action == "expire_tokens":
         hub.expire_tokens()
+    elif action in ("fail_event", "cancel_event"):
+        state = "FAILED" if action == "fail_event" else "CANCELED"
+        said = str(body.get("response", f"F_JX0A01E: simulated {state.lower()} event"))
+        if not hub.end_event(str(body.get("ev_id", "")), state, said):
+            return _error(400, f"no active event {body.get('ev_id')}")
     elif action in ("fail", "recover") and job in hub.jobs:
         hub.fail(
             job, str(body.get("error", "F_JD0A2E: simulated failure"))
@@ -148,7 +184,9 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
     ("/auth/v1/refresh", "POST", refresh_token, False),
     (f"{_HUB}/query/status", "GET", status, True),
     (f"{_HUB}/definition/channels", "GET", channels, True),
+    (f"{_HUB}/definition/channels/{{channel}}", "GET", channel, True),
     (f"{_HUB}/definition/locs", "GET", locs, True),
+    (f"{_HUB}/logs/{{file}}", "GET", log_file, True),
     (f"{_HUB}/jobs", "GET", jobs, True),
     (f"{_HUB}/events", "GET", events, True),
     (f"{_HUB}/jobs_suspend", "POST", _jobs_op("suspend"), True),
@@ -158,6 +196,7 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
     (f"{_HUB}/channels/{{channel}}/compare", "POST", _event_op("Compare", "cmp"), True),
     (f"{_HUB}/locs/{{loc}}/test", "POST", loc_test, True),
     ("/_sim/stats", "GET", sim_stats, False),
+    ("/_sim/requests", "GET", sim_requests, False),
     ("/_sim/{action}", "POST", sim_control, False),
 ]
 
@@ -165,6 +204,15 @@ _ROUTES: list[tuple[str, str, Handler, bool]] = [
 def _wrap(hub: Hub, path: str, handler: Handler, authed: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         hub.stats[path] += 1
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        params: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            params.setdefault(key, []).append(value)
+        hub.requests.append(SimRequest(request.method, request.url.path, params, body))
         if authed:
             header = request.headers.get("authorization", "")
             if not header.startswith("Bearer ") or not hub.valid(header[7:]):

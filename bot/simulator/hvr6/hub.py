@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +36,20 @@ class SimEvent:
     tables: list[str]
     ends_at: datetime
     state: str = "ACTIVE"
+    response: str | None = None  # why it failed or was canceled, as the hub says it
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    """One request as the hub received it: what tests assert on and check against the definition."""
+
+    method: str
+    path: str
+    params: dict[str, list[str]]
+    body: Any  # the JSON body, None when there was none
+
+
+REQUESTS_KEPT = 10_000  # a long demo keeps the latest only
 
 
 @dataclass
@@ -51,6 +65,7 @@ class Hub:
     tokens: dict[str, datetime] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)
     stats: Counter[str] = field(default_factory=Counter)
+    requests: deque[SimRequest] = field(default_factory=lambda: deque(maxlen=REQUESTS_KEPT))
 
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
@@ -108,6 +123,14 @@ class Hub:
         self.jobs[job].update(state="RUNNING", num_retries=0)
         self.errors.pop(job, None)
 
+    def log_lines(self, job: str) -> list[str]:
+        started = stamp(self.clock.now() - timedelta(hours=1))
+        lines = [f"{started}: hvr: Job {job} started.", f"{started}: hvr: Scanning transaction files."]
+        error = self.errors.get(job)
+        if error is not None:
+            lines.append(f"{self.jobs[job].get('log_job_err_tstamp', started)}: hvr: {error}")
+        return lines
+
     def login(self) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         self.tokens[access] = self.clock.now() + timedelta(seconds=self.token_seconds)
@@ -139,12 +162,24 @@ class Hub:
             now + timedelta(seconds=EVENT_SECONDS),
         )
         self.events[ev_id] = event
+        # the event runs as a job of the channel (`<chn>-refr-<src>-<tgt>`), which the jobs list shows
+        self.jobs[event.job] = {"state": "RUNNING", "num_retries": 0}
         return event
 
     def tick(self) -> None:
         for event in self.events.values():
             if event.state == "ACTIVE" and self.clock.now() >= event.ends_at:
                 event.state = "DONE"
+                self.jobs.pop(event.job, None)  # a refresh or compare job is gone once it has run
+
+    def end_event(self, ev_id: str, state: str, response: str) -> bool:
+        """A test's control: the event FAILED or CANCELED now (its job gone); False when it is not ACTIVE."""
+        event = self.events.get(ev_id)
+        if event is None or event.state != "ACTIVE":
+            return False
+        event.state, event.response = state, response
+        self.jobs.pop(event.job, None)
+        return True
 
     def refreshing(self, channel: str) -> bool:
         self.tick()
@@ -162,9 +197,11 @@ class Hub:
             "description": f"{event.type} of {event.channel}",
             "start_tstamp": stamp(event.ends_at - timedelta(seconds=EVENT_SECONDS)),
         }
+        if event.response is not None:
+            body["response"] = event.response
         if event.state != "ACTIVE":
-            body["finish_tstamp"] = stamp(event.ends_at)
-            if event.type == "Compare":
+            body["finish_tstamp"] = stamp(min(event.ends_at, self.clock.now()))
+            if event.type == "Compare" and event.state == "DONE":
                 body["results"] = [
                     {"table": t, "result": "compare_state", "value": "different" if i == 0 else "identical"}
                     for i, t in enumerate(event.tables)

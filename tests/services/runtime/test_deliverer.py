@@ -57,7 +57,7 @@ def clock() -> FakeClock:
 
 def setup(database: Database, clock: FakeClock, slack: FakeSlack) -> tuple[OutboxPoster, Deliverer]:
     repo = OutboxRepo(database, clock=clock)
-    deliverer = Deliverer(repo, slack, holder="h1", now=clock, sleep=Sleeps(clock))
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
     return OutboxPoster(repo), deliverer
 
 
@@ -102,7 +102,7 @@ async def test_a_message_that_waited_says_so_in_a_context_line(database: Databas
             return ref
 
     recording = Recording(slack.failures)
-    deliverer = Deliverer(repo, recording, holder="h1", now=clock, sleep=Sleeps(clock))
+    deliverer = Deliverer(repo, recording, holder="h1", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
     await OutboxPoster(repo).post("C1", Message("alert", [{"type": "divider"}]))
     await deliverer.run_once()
     clock.advance(12 * 60)
@@ -169,8 +169,8 @@ async def test_a_refusal_is_final_and_an_outage_over_24_hours_is_given_up(
 async def test_two_deliverers_send_a_message_once(database: Database, clock: FakeClock) -> None:
     slack = FakeSlack()
     repo = OutboxRepo(database, clock=clock)
-    a = Deliverer(repo, slack, holder="a", now=clock, sleep=Sleeps(clock))
-    b = Deliverer(repo, slack, holder="b", now=clock, sleep=Sleeps(clock))
+    a = Deliverer(repo, slack, holder="a", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
+    b = Deliverer(repo, slack, holder="b", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
     await OutboxPoster(repo).post("C1", Message("once"))
 
     import asyncio
@@ -178,3 +178,37 @@ async def test_two_deliverers_send_a_message_once(database: Database, clock: Fak
     await asyncio.gather(a.run_once(), b.run_once())
 
     assert [p[1] for p in slack.posted] == ["once"]
+
+
+async def test_an_edit_of_a_deleted_message_is_posted_anew_and_what_follows_goes_to_the_new_one(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack([PostError("message_not_found")])
+    poster, deliverer = setup(database, clock, slack)
+    await poster.update("C1", "1600000000.000100", Message("succeeded"))  # someone deleted that message
+    await poster.post("C1", Message("<@U1> it ended"), thread_ts="1600000000.000100")
+
+    await deliverer.drain()
+
+    (anew, reply) = slack.posted
+    assert anew == ("C1", "succeeded", None)
+    assert reply == ("C1", "<@U1> it ended", "1700000001.000100")  # under the new message, not the deleted
+
+
+async def test_the_pace_is_kept_in_real_seconds_whatever_the_wall_clock_does(
+    database: Database, clock: FakeClock
+) -> None:
+    """A wall clock held still (a driven test clock, an NTP step back) neither holds a channel back for
+    ever nor lets it flood: pacing reads the monotonic clock."""
+    slack, seconds = FakeSlack(), FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, clock=seconds.timestamp, sleep=Sleeps(seconds))
+    await OutboxPoster(repo).post("C1", Message("one"))
+    await OutboxPoster(repo).post("C1", Message("two"))
+
+    await deliverer.run_once()
+    clock.advance(3600)  # the wall clock jumps: still within the second, so not yet
+    assert await deliverer.run_once() == 0
+    seconds.advance(1)  # a real second later, the wall clock unmoved since
+    await deliverer.run_once()
+    assert [p[1] for p in slack.posted] == ["one", "two"]

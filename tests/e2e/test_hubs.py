@@ -1,0 +1,367 @@
+"""An HVR 6 hub end to end (issue 18's acceptance): the Slack double → the bot over HTTP → the simulated
+Hub Server on a loopback port, its time a `ManualClock` the test moves. Every request the bot's client
+sent is checked against the official definition when each test ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.app import build_bot
+from bot.config import Settings
+from bot.simulator import ManualClock, Simulator, build_app
+from bot.simulator.hvr6.app import build_app as build_hub_app
+from bot.simulator.hvr6.hub import EVENT_SECONDS, HUB, Hub, SimRequest
+from bot.slack_double import SlackDouble
+from bot.slack_double.store import Message
+from bot.source_config import HvrHub
+from tests.e2e.harness import (
+    ADMIN,
+    BOT_TOKEN,
+    CHANNEL,
+    E2E,
+    FAST_FOLLOW,
+    OPERATOR,
+    VIEWER,
+    Tamper,
+    _serve,
+    all_text,
+    bot_settings,
+    labels,
+    serving,
+)
+from tests.hvr.hvr_spec import validate_request
+
+BASE = f"/api/latest/hubs/{HUB}"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class HubWorld:
+    hub: Hub
+    clock: ManualClock
+    url: str
+    double: SlackDouble
+    settings: Settings
+
+    def posts(self, tail: str) -> list[SimRequest]:
+        return [r for r in self.hub.requests if r.method == "POST" and r.path == f"{BASE}/{tail}"]
+
+    def changes(self) -> list[SimRequest]:
+        """Every POST to the hub but logins: what the bot asked it to do."""
+        return [r for r in self.hub.requests if r.method == "POST" and r.path.startswith(BASE)]
+
+
+@contextlib.asynccontextmanager
+async def hub_world() -> AsyncIterator[HubWorld]:
+    clock = ManualClock()
+    hub = Hub(clock=clock, channels=8, seed=7)
+    server, task, port = await _serve(build_hub_app(hub))
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="hvr-e2e-hubs-"))
+            url = f"http://127.0.0.1:{port}"
+            east = HvrHub(name="east", url=url, username="demo", password=SecretStr("demo"), hub=HUB)
+            settings = Settings(
+                _env_file=None,
+                hvr_hubs={"east": east},
+                **bot_settings(double, secrets.token_hex(16), scratch),
+            )
+            yield HubWorld(hub, clock, url, double, settings)
+    finally:
+        server.should_exit = True
+        await task
+    # the bot's client never sends what the Hub Server's definition does not have
+    sent = [r for r in hub.requests if not r.path.startswith("/_sim")]
+    assert sent, "the bot never asked the hub"
+    for request in sent:
+        validate_request(request.method, request.path, request.body, request.params)
+
+
+@contextlib.asynccontextmanager
+async def bot_on(world: HubWorld) -> AsyncIterator[E2E]:
+    """A bot process managing only the hub; a second one on the same world is a restart."""
+    assert world.settings.slack_signing_secret is not None
+    secret = world.settings.slack_signing_secret.get_secret_value()
+    bot = build_bot(world.settings, follow_policy=FAST_FOLLOW)
+    unused = Simulator(seed=1, groups=1, connections=1, clock=world.clock)  # the harness's Fivetran slot
+    async with serving(
+        bot,
+        double=world.double,
+        sim=unused,
+        clock=world.clock,
+        signing_secret=secret,
+        tamper=Tamper(build_app(unused)),
+    ) as e2e:
+        yield e2e
+    await unused.aclose()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[HubWorld]:
+    async with hub_world() as made:
+        yield made
+
+
+@pytest.fixture
+async def e2e(world: HubWorld) -> AsyncIterator[E2E]:
+    async with bot_on(world) as running:
+        yield running
+
+
+def line_of(text: str, channel: str) -> str:
+    """A channel's row of the list: its name line and the health line under it."""
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if f"*{channel}*" in line)
+    return " ".join(lines[at : at + 2])
+
+
+async def seen(e2e: E2E, needle: str, since: Any) -> Message:
+    """The first message after `since` whose text anywhere (blocks included) has `needle`."""
+    return await e2e.wait_for_message(lambda m: needle in all_text(m), since=since)
+
+
+async def status_message(e2e: E2E, needle: str, since: Any) -> Message:
+    return await e2e.wait_for_message(lambda m: needle in m.text and not m.ephemeral, since=since)
+
+
+async def test_list_and_show_give_each_channel_its_health(e2e: E2E) -> None:
+    sent = await e2e.command("list")
+    listed = all_text(await seen(e2e, "connectors", since=sent))
+    expected = {
+        "orders": "healthy",
+        "billing": "failing",
+        "crm": "failing",
+        "inventory": "incomplete",
+        "hr": "paused",
+        "ledger": "delayed",
+        "events": "syncing",
+    }
+    for channel, health in expected.items():
+        assert health in line_of(listed, channel).lower(), (channel, line_of(listed, channel))
+
+    sent = await e2e.command("show east:billing")
+    shown = await e2e.wait_for_text("billing:", since=sent)
+    # the view names the failing job and its last error from the job's log
+    assert shown.text.startswith("east:billing: Failing (billing-integ-dwh: F_JD0A2E: ORA-01017")
+
+
+async def test_pause_sends_one_suspend_of_exactly_the_channels_capture_and_integrate_jobs(
+    e2e: E2E, world: HubWorld
+) -> None:
+    sent = await e2e.command("pause east:orders")
+    question = await e2e.wait_for_message(lambda m: "Pause" in labels(m), since=sent)
+    click = await e2e.click(question, "Pause")
+    await e2e.wait_for_text("paused", since=click)
+    await e2e.settle()
+
+    (suspend,) = world.posts("jobs_suspend")
+    assert sorted(suspend.body["jobs"]) == ["orders-cap-orders_src", "orders-integ-dwh"]
+    assert [r.path for r in world.changes()] == [f"{BASE}/jobs_suspend"]
+    assert world.hub.jobs["orders-integ-dwh"]["state"] == "SUSPEND"
+    assert world.hub.jobs["billing-integ-dwh"]["state"] == "FAILED"  # no other channel's job
+
+
+async def test_sync_of_a_failing_channel_starts_its_jobs_retrying_failed_ones_and_follows_them(
+    e2e: E2E, world: HubWorld
+) -> None:
+    sent = await e2e.command("sync east:billing")
+
+    status = await status_message(e2e, "running after", since=sent)
+    (start,) = world.posts("jobs_start")
+    assert start.body["trigger_failed"] is True
+    assert sorted(start.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]
+    assert status.text.startswith(":white_check_mark: Sync of *billing*: its 2 jobs running after")
+    assert status.channel == CHANNEL and status.updates >= 1
+
+
+async def test_a_per_table_refresh_confirmed_is_followed_to_done_in_place(e2e: E2E, world: HubWorld) -> None:
+    table = sorted(world.hub.defs["orders"]["tables"])[0]
+    sent = await e2e.command(f"resync east:orders {table}")
+    question = await e2e.wait_for_message(lambda m: "Re-sync" in labels(m), since=sent)
+    assert not world.posts("channels/orders/refresh")  # nothing before the confirmation
+
+    click = await e2e.click(question, "Re-sync")
+    status = await status_message(e2e, "Refresh of *orders*", since=click)
+    await e2e.double.wait_for(lambda: "Refreshing" in status.text)
+    (refresh,) = world.posts("channels/orders/refresh")
+    assert refresh.body["tables"] == [table]
+    assert (refresh.body["source_loc"], refresh.body["target_loc"]) == ("orders_src", "dwh")
+
+    world.clock.advance(EVENT_SECONDS + 1)
+
+    await e2e.double.wait_for(lambda: "done" in status.text)
+    assert status.text.startswith(":white_check_mark: Refresh of *orders* done in ")
+    assert labels(status) == ["Show"]
+    posted = [m for m in e2e.since(click) if not m.ephemeral and "Refresh" in m.text]
+    assert [m.ts for m in posted] == [status.ts]  # one message, edited in place
+    events = [r for r in world.hub.requests if r.path == f"{BASE}/events"]
+    assert events and all(r.params["ev_id"] == [refresh_ev_id(world)] for r in events)
+
+
+def refresh_ev_id(world: HubWorld) -> str:
+    (event,) = [e for e in world.hub.events.values() if e.type == "Refresh" and e.channel == "orders"]
+    return event.ev_id
+
+
+async def test_compare_is_followed_and_shows_its_result_per_table(e2e: E2E, world: HubWorld) -> None:
+    sent = await e2e.command("compare east:orders")
+    status = await status_message(e2e, "Compare of *orders*", since=sent)
+    await e2e.double.wait_for(lambda: "Comparing" in status.text)
+    assert len(world.posts("channels/orders/compare")) == 1
+
+    world.clock.advance(EVENT_SECONDS + 1)
+
+    await e2e.double.wait_for(lambda: "done" in status.text)
+    assert status.text.startswith(":white_check_mark: Compare of *orders* done in ")
+    assert status.text.endswith(": 1 table of 3 differ.")
+    tables = sorted(world.hub.defs["orders"]["tables"])
+    result = all_text(status)
+    assert f":warning: `{tables[0]}` different" in result
+    assert all(f":white_check_mark: `{t}` identical" in result for t in tables[1:])
+
+
+async def test_a_compare_the_hub_fails_says_why_and_tells_the_requester_in_the_thread(
+    e2e: E2E, world: HubWorld
+) -> None:
+    sent = await e2e.command("compare east:orders customers")
+    status = await status_message(e2e, "Compare of *orders*", since=sent)
+    await e2e.double.wait_for(lambda: "Comparing" in status.text)
+    (ev_id,) = [e.ev_id for e in world.hub.events.values() if e.type == "Compare"]
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        failed = await http.post(
+            "/_sim/fail_event", json={"ev_id": ev_id, "response": "F_JX0A01E: <dwh> refused the login"}
+        )
+        assert failed.status_code == 204
+
+    await e2e.double.wait_for(lambda: "failed" in status.text)
+    assert status.text.startswith(":x: Compare of *orders* failed after ")
+    assert status.text.endswith(": F_JX0A01E: &lt;dwh&gt; refused the login")
+    told = await e2e.wait_for_message(lambda m: m.thread_ts == status.ts, since=sent)
+    assert told.text.startswith(
+        f":warning: <@{OPERATOR}> the compare of *orders* you asked for did not succeed"
+    )
+
+
+async def test_a_forced_token_expiry_is_survived_without_a_visible_error(e2e: E2E, world: HubWorld) -> None:
+    sent = await e2e.command("list")
+    await seen(e2e, "connectors", since=sent)
+    logins = world.hub.stats["/auth/v1/password"] + world.hub.stats["/auth/v1/refresh"]
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        assert (await http.post("/_sim/expire_tokens", json={})).status_code == 204
+
+    sent = await e2e.command("show east:orders")
+    shown = await e2e.wait_for_text("orders:", since=sent)
+    await e2e.settle()
+    assert shown.text == "east:orders: Healthy"
+    assert world.hub.stats["/auth/v1/password"] + world.hub.stats["/auth/v1/refresh"] == logins + 1
+    said = " ".join(m.text for m in e2e.since(sent)).lower()
+    assert "401" not in said and "could not" not in said and "token" not in said
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "pause east:orders",
+        "resume east:hr",
+        "sync east:billing",
+        "test east:orders",
+        "resync east:orders",
+        "resync east:orders customers",
+        "compare east:orders",
+    ],
+)
+async def test_a_viewer_is_refused_every_change(e2e: E2E, world: HubWorld, command: str) -> None:
+    sent = await e2e.command(command, user=VIEWER)
+    refusal = await e2e.wait_for_text("needs the", since=sent)
+    await e2e.settle()
+    assert refusal.ephemeral and refusal.user == VIEWER and ":lock:" in refusal.text
+    assert world.changes() == []
+
+
+async def test_a_followed_refresh_survives_a_restart_of_the_bot(world: HubWorld) -> None:
+    async with bot_on(world) as first:
+        sent = await first.command("resync east:orders", user=ADMIN)
+        question = await first.wait_for_message(lambda m: "Re-sync" in labels(m), since=sent)
+        click = await first.click(question, "Re-sync", user=ADMIN)
+        status = await status_message(first, "Refresh of *orders*", since=click)
+        await first.double.wait_for(lambda: "Refreshing" in status.text)
+    # the first process is gone (its lease released); the event runs on in the hub meanwhile
+    world.clock.advance(EVENT_SECONDS + 1)
+
+    async with bot_on(world) as second:
+        await second.double.wait_for(lambda: "done" in status.text, timeout=10.0)
+        assert status.text.startswith(":white_check_mark: Refresh of *orders* done in ")
+        assert len(world.posts("channels/orders/refresh")) == 1  # followed again, never posted again
+        assert [m.ts for m in world.double.messages(CHANNEL) if not m.ephemeral and "Refresh" in m.text] == [
+            status.ts
+        ]
+
+
+async def test_compare_and_bare_table_names_are_refused_in_words_for_a_fivetran_connection() -> None:
+    from tests.e2e.harness import running_bot
+
+    async with running_bot() as e2e:
+        _, name = e2e.connection_named("healthy")
+        sent = await e2e.command(f"compare {name}", user=OPERATOR)
+        told = await e2e.wait_for_text("only for HVR channels", since=sent)
+        await e2e.settle()
+        assert told.ephemeral
+        # a bare table name is a channel's; a Fivetran connection's tables have schemas
+        sent = await e2e.command(f"resync {name} orders", user=ADMIN)
+        refused = await e2e.wait_for_text("is not a table of", since=sent)
+        assert refused.ephemeral and "write it as &lt;schema&gt;.&lt;table&gt;" in refused.text
+        await e2e.settle()
+        assert not [op for op in e2e.sim.requests_by_operation if op.startswith("POST")]
+
+
+async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld, tmp_path: Path) -> None:
+    """`hvr-bot shell` configured with only the hub (HVR_HUBS), as a person runs it with a pipe."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIVETRAN_", "HVR_", "DATABASE_"))
+    }
+    env |= {
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/shell.db",
+        "HVR_HUBS": "east",
+        "HVR_HUB_EAST_URL": world.url,
+        "HVR_HUB_EAST_USERNAME": "demo",
+        "HVR_HUB_EAST_PASSWORD": "demo",
+        "HVR_HUB_EAST_HUB": HUB,
+        "HVR_OPERATORS": "U0SHELL01",
+    }
+    shell = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "shell",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,  # no .env from the checkout
+        env=env,
+    )
+    lines = "/hvr list\n/hvr show billing\n/hvr pause billing\n"
+    out, err = await asyncio.wait_for(shell.communicate(lines.encode()), timeout=60)
+    text = out.decode()
+    assert shell.returncode == 0, err.decode()
+    assert "8 connectors · 1 incomplete · 2 failing · 1 paused · 1 delayed · 1 syncing · 2 healthy" in text
+    assert "HVR hub east at " + world.url in text  # the banner says what it manages
+    assert "Health :x: Failing" in text  # the show view of billing
+    assert ":white_check_mark: @U0SHELL01 paused billing: Paused" in text
+    assert "Traceback" not in text + err.decode()
+    (suspend,) = world.posts("jobs_suspend")
+    assert sorted(suspend.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]

@@ -1,0 +1,86 @@
+"""`Periodic`, the one background loop of the watcher, the incidents' tick, the deliverer and the purge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.services.runtime.background import Periodic
+
+
+class Pauses:
+    """The loop's sleep: records each wait; after `until` of them it holds the loop still and says so."""
+
+    def __init__(self, until: int) -> None:
+        self.waits: list[float] = []
+        self.until = until
+        self.reached = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if len(self.waits) >= self.until:
+            self.reached.set()
+            await asyncio.Event().wait()  # held here until the loop is stopped
+        await asyncio.sleep(0)
+
+
+async def test_each_pass_is_followed_by_the_usual_pause_until_stopped() -> None:
+    passes: list[int] = []
+
+    async def step() -> None:
+        passes.append(len(passes))
+
+    pauses = Pauses(until=3)
+    loop = Periodic("poll", step, every=30.0, sleep=pauses)
+    loop.start()
+    loop.start()  # a second start is the same loop
+    await asyncio.wait_for(pauses.reached.wait(), 5)
+    await loop.stop()
+
+    assert passes == [0, 1, 2] and pauses.waits == [30.0, 30.0, 30.0]
+    assert not loop.running
+    await loop.stop()  # stopping what is stopped does nothing
+
+
+async def test_a_failing_pass_is_logged_by_name_and_the_loop_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outcomes = iter([RuntimeError("database away"), None])
+
+    async def step() -> None:
+        error = next(outcomes)
+        if error is not None:
+            raise error
+
+    pauses = Pauses(until=2)
+    loop = Periodic("incidents", step, every=10.0, sleep=pauses)
+    with caplog.at_level(logging.ERROR):
+        loop.start()
+        await asyncio.wait_for(pauses.reached.wait(), 5)
+    await loop.stop()
+
+    assert pauses.waits == [10.0, 10.0]
+    (record,) = [r for r in caplog.records if "incidents" in r.getMessage()]
+    assert record.exc_info is not None and "database away" in str(record.exc_info[1])
+
+
+async def test_a_pass_chooses_its_wait_and_zero_means_again_at_once() -> None:
+    answers = iter([0.0, 0.0, 0.2, None])
+    passes: list[float | None] = []
+
+    async def step() -> float | None:
+        answer = next(answers)
+        passes.append(answer)
+        return answer
+
+    pauses = Pauses(until=2)
+    # `pause` (a wait that can be cut short) replaces the sleep
+    loop = Periodic("deliverer", step, every=2.0, sleep=Pauses(until=99), pause=pauses)
+    loop.start()
+    await asyncio.wait_for(pauses.reached.wait(), 5)
+    await loop.stop()
+
+    assert passes == [0.0, 0.0, 0.2, None]
+    assert pauses.waits == [0.2, 2.0]  # no pause after the passes that asked for none
