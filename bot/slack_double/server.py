@@ -27,6 +27,10 @@ from bot.slack_double.unfurls import Share, Shares
 from bot.slack_double.views import Triggers, View, Views
 from bot.slack_double.wire import ack_payload, fault_response, ok_false, rate_limited, read_params
 
+# How long `wait_for` waits by default: a guard, not a measure. A loaded CI core can take seconds to get
+# the bot to a message it posts at once on a laptop, and a flaky failure costs more than a slow one.
+WAIT_GUARD_S = 30.0
+
 T = TypeVar("T")
 
 
@@ -263,8 +267,9 @@ class SlackDouble:
         """Calls `callback` (sync or async) with each later event, in order; returns an unsubscriber."""
         return self._bus.subscribe(callback)
 
-    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:  # noqa: ASYNC109 - the deadline spans many waits
-        """Waits (in real time) until `predicate()` over the double's state is truthy, and returns its value."""
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = WAIT_GUARD_S) -> T:  # noqa: ASYNC109 - the deadline spans many waits
+        """Waits (in real time) until `predicate()` over the double's state is truthy, and returns its value.
+        It looks again at each change of that state, so `timeout` only turns a hang into a failure."""
         return await self._bus.wait_for(predicate, timeout, self._describe)
 
     def _describe(self) -> str:

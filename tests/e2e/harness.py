@@ -45,6 +45,7 @@ from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.slack_double import SlackDouble
 from bot.slack_double.inbound import InboundFactory, SlackRequest
+from bot.slack_double.server import WAIT_GUARD_S
 from bot.slack_double.store import Message
 from bot.web.app import build_web_app
 from tests.native import double_problems
@@ -257,7 +258,7 @@ class E2E:
         predicate: Callable[[Message], bool],
         *,
         since: Sent | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the deadline spans many waits
+        timeout: float = WAIT_GUARD_S,  # noqa: ASYNC109 - the deadline spans many waits
     ) -> Message:
         """The first message posted after `since` that satisfies `predicate` (now, or once it does)."""
 
@@ -271,7 +272,7 @@ class E2E:
         needle: str,
         *,
         since: Sent | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the deadline spans many waits
+        timeout: float = WAIT_GUARD_S,  # noqa: ASYNC109 - the deadline spans many waits
     ) -> Message:
         return await self.wait_for_message(lambda m: needle in m.text, since=since, timeout=timeout)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from datetime import UTC, datetime
 
 import httpx
@@ -46,11 +45,12 @@ async def test_an_alert_answered_200_while_slack_answers_500_is_posted_once_when
         e2e.double.fail_until("chat.postMessage", start + 60, status=500)
         before = len(e2e.double.calls_to("chat.postMessage"))
 
-        began = time.monotonic()
-        answered = await post_webhook(rb, webhook_body(cid, sync_id="outage-1"))
-        took = time.monotonic() - began
+        # Slack's outage lasts until the driven clock moves, which it does not during the request: a
+        # route that waited for Slack would never answer. The limit turns that hang into a failure.
+        async with asyncio.timeout(30):
+            answered = await post_webhook(rb, webhook_body(cid, sync_id="outage-1"))
 
-        assert answered.status_code == 200 and took < 2.0
+        assert answered.status_code == 200
         # the deliverer tries during the outage and is refused
         await e2e.double.wait_for(lambda: len(e2e.double.calls_to("chat.postMessage")) > before or None)
         assert alerts_for(rb, name) == []
