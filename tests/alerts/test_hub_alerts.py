@@ -30,6 +30,7 @@ from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
 from tests.fakes import FakeClock, FakePoster
 from tests.hvr.sim_world import Checked, hub_world
+from tests.simulator.aliases import watched
 
 from .fakes import CHANNEL, USER, simulator_client, simulator_http
 
@@ -165,7 +166,7 @@ async def test_a_hub_that_cannot_be_reached_is_one_alert_and_its_return_one_repl
 
 async def test_beside_a_fivetran_account_a_hub_down_is_still_one_alert(database: Database) -> None:
     clock = FakeClock()
-    sim = Simulator(seed=7, groups=2, connections=10, clock=clock)
+    sim = watched(Simulator(seed=7, groups=2, connections=10, clock=clock))
     async with simulator_http(sim) as http:
         account = FivetranSource("fivetran", simulator_client(sim, http))
         member, hub, transport = _hub_member(clock)

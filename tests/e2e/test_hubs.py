@@ -43,6 +43,7 @@ from tests.e2e.harness import (
     serving,
 )
 from tests.hvr.hvr_spec import validate_request
+from tests.simulator.aliases import watched
 
 BASE = f"/api/latest/hubs/{HUB}"
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +98,9 @@ async def bot_on(world: HubWorld) -> AsyncIterator[E2E]:
     assert world.settings.slack_signing_secret is not None
     secret = world.settings.slack_signing_secret.get_secret_value()
     bot = build_bot(world.settings, follow_policy=FAST_FOLLOW)
-    unused = Simulator(seed=1, groups=1, connections=1, clock=world.clock)  # the harness's Fivetran slot
+    unused = watched(
+        Simulator(seed=1, groups=1, connections=1, clock=world.clock)
+    )  # the harness's Fivetran slot
     async with serving(
         bot,
         double=world.double,
