@@ -53,6 +53,8 @@ class ShellBot(Served, Protocol):
     @property
     def policy(self) -> AccessPolicy: ...
 
+    async def outbox_delivered(self, within: float) -> bool: ...
+
 
 class Build(Protocol):
     """The composition root's `build_bot`, passed in by the cli so that the shell never imports it."""
