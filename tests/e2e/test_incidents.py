@@ -16,7 +16,9 @@ async def _alert(e2e: E2E) -> tuple[Message, str, Sent]:
     watched = await e2e.command("watch events:failures,recoveries")
     await e2e.wait_for_text("Watching", since=watched)
     assert (await post_webhook(e2e, webhook_body(cid, sync_id="inc-1"))).status_code == 200
-    alert = await e2e.wait_for_message(lambda m: "failed" in m.text and m.thread_ts is None, since=watched)
+    alert = await e2e.wait_for_message(
+        lambda m: "failed" in m.text and m.thread_ts is None, since=watched, timeout=10
+    )
     return alert, name, watched
 
 
@@ -58,7 +60,7 @@ async def test_acknowledge_by_a_viewer_changes_nothing_and_by_an_operator_edits_
         await delivered(e2e)
         edits = alert.updates
         refused = await e2e.click(alert, "Acknowledge", user=VIEWER)
-        await e2e.wait_for_message(lambda m: "operator role" in all_text(m), since=refused)
+        await e2e.wait_for_message(lambda m: "operator role" in all_text(m), since=refused, timeout=10)
         await delivered(e2e)  # the refusal is the press's last word: anything it owed is out by now
         assert alert.updates == edits and "Acknowledged" not in all_text(alert)
 
