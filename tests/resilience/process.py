@@ -30,6 +30,9 @@ from tests.e2e.harness import ADMIN, BOT_TOKEN, CHANNEL, OPERATOR, _serve, butto
 from tests.simulator.aliases import watched
 
 SIGNING_SECRET = "sign-process-4f1c2a"
+# `python -m bot` in a process imports the `bot` under test, not whichever the interpreter has installed
+# (a worktree's own, where the venv is shared with another checkout)
+BOT_UNDER_TEST = str(Path(bot.__file__).resolve().parents[1])
 
 
 @dataclass
@@ -77,8 +80,7 @@ class Deployment:
     def _base_env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
-            # the `bot` under test, not whichever the interpreter has installed (a worktree's own)
-            "PYTHONPATH": str(Path(bot.__file__).resolve().parents[1]),
+            "PYTHONPATH": BOT_UNDER_TEST,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": self.double.api_url,
