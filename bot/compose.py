@@ -287,7 +287,8 @@ def outbox(
         sleep=sleep,
         observer=metrics,
     )
-    purge = OutboxPurge(repo, now=now, sleep=sleep)
+    # Hourly on the real clock, as the watcher and the incidents' tick: tests drive it on their own.
+    purge = OutboxPurge(repo, now=now)
     return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge)
 
 

@@ -7,6 +7,7 @@ Slack's rules and published as events.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -19,7 +20,7 @@ from bot.slack_double.api import WebApi
 from bot.slack_double.directory import Directory, Identity
 from bot.slack_double.errors import ApiError, RateLimited
 from bot.slack_double.events import Callback, Event, EventBus, ViewClosed
-from bot.slack_double.faults import Faults, Pacer, PacingViolation
+from bot.slack_double.faults import Fault, Faults, Pacer, PacingViolation
 from bot.slack_double.response_urls import Refused, ResponseUrls
 from bot.slack_double.store import Call, Message, MessageStore
 from bot.slack_double.submissions import Answer, ack_problems, state_values
@@ -54,6 +55,7 @@ class SlackDouble:
         self._triggers = Triggers(clock, strict=strict_triggers)
         self._directory = Directory(clock)
         self._faults = Faults()
+        self._held: dict[str, asyncio.Event] = {}
         self._shares = Shares()
         self._pacer = Pacer(clock) if enforce_pacing else None
         self._api = WebApi(
@@ -167,6 +169,18 @@ class SlackDouble:
     ) -> None:
         """Makes the next `times` calls of `method` (or `"response_url"`) fail; faults queue in order."""
         self._faults.fail_next(method, status=status, retry_after=retry_after, error=error, times=times)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Every call of `method` from now on waits unanswered until the returned event is set, then
+        fails with 500 unprocessed, as a request Slack lost: a test kills the bot in the middle of the
+        call, knowing Slack never took it."""
+        return self._held.setdefault(method, asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """The held calls of `method` fail; the next ones are answered as usual."""
+        held = self._held.pop(method, None)
+        if held is not None:
+            held.set()
 
     async def deliver_ack(self, response_url: str, body: dict[str, Any] | str) -> Message | None:
         """Shows an ack body (the HTTP answer to a command or click) as Slack does: as a response through
@@ -296,6 +310,10 @@ class SlackDouble:
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ").strip()
         self._record(method, params)
+        held = self._held.get(method)
+        if held is not None:
+            await held.wait()
+            return fault_response(Fault(500))
         fault = self._faults.outage(method, self.clock()) or self._faults.take(method)
         if fault is not None:
             return fault_response(fault)

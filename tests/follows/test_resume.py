@@ -62,11 +62,11 @@ class Rig:
         owed: OwedPoster = poster
         unit: Unit = no_unit
         if outbox is not None:
-            owes = OutboxRepo(self.database, clock=self.clock.now)
-            owed, unit = OutboxPoster(owes), self.database.unit
+            owed_rows = OutboxRepo(self.database, clock=self.clock.now)
+            owed, unit = OutboxPoster(owed_rows), self.database.unit
             outbox.append(
                 Deliverer(
-                    owes,
+                    owed_rows,
                     poster,
                     holder=holder,
                     now=self.clock.now,
@@ -218,8 +218,7 @@ async def test_a_resumed_follow_whose_message_was_deleted_posts_it_anew_and_keep
     cid = _healthy(rig.sim)
     rig.sim.script_sync_outcome(cid, "success", duration_s=300)
     await _left_by_a_dead_process(rig, cid)
-    outbox: Deliverers = []
-    poster, background = FakePoster(gone={"1700000000.000100"}), Background()
+    poster, background, outbox = FakePoster(gone={"1700000000.000100"}), Background(), Deliverers()
     successor = rig.keeper("replica-b", poster, background, outbox=outbox)
     await successor.resume()
     await drained(background, outbox)  # the final edit finds the message gone and posts it anew
@@ -320,8 +319,7 @@ async def test_a_process_killed_right_after_its_status_message_was_owed_leaves_o
     await dead.cancel_all()  # kill -9
     rig.clock.advance(LEASE.total_seconds() + 1)
 
-    outbox: Deliverers = []
-    poster, background = FakePoster(), Background()
+    poster, background, outbox = FakePoster(), Background(), Deliverers()
     successor = rig.keeper("replica-b", poster, background, outbox=outbox)
     assert await successor.resume() == 1
     await drained(background, outbox)

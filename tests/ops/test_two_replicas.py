@@ -26,6 +26,7 @@ from bot.storage.db import Database
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.tables import outbox
 from tests.e2e.harness import closed_port
+from tests.resilience.process import BOT_UNDER_TEST
 
 TOKEN = "xoxb-replicas"
 DIGEST_CHANNEL = "C0DIGEST01"
@@ -105,7 +106,7 @@ async def test_two_replicas_post_a_due_digest_once_and_both_answer_commands(
         FIVETRAN_API_KEY="replica-key",
         FIVETRAN_API_SECRET="replica-secret",
         HVR_SECRETS_DIR=str(tmp_path / "none"),
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=BOT_UNDER_TEST,
     )
     async with contextlib.AsyncExitStack() as stack:
         double = await stack.enter_async_context(SlackDouble(bot_token=TOKEN))

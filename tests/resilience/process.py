@@ -31,6 +31,8 @@ from tests.simulator.aliases import watched
 SIGNING_SECRET = "sign-process-4f1c2a"
 # The checkout under test: the venv's editable install may point at another one (a worktree's tests).
 ROOT = Path(__file__).resolve().parents[2]
+# `python -m bot` in a process imports this checkout's `bot`, not whichever the interpreter has installed
+BOT_UNDER_TEST = str(ROOT)
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Deployment:
     def _base_env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": BOT_UNDER_TEST,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": self.double.api_url,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -114,3 +116,20 @@ async def test_pacing_is_not_enforced_unless_asked(client: AsyncWebClient, doubl
 
     assert len(double.messages("C1")) == 3
     assert double.pacing_violations == []
+
+
+async def test_a_held_call_waits_unanswered_then_fails_unprocessed(
+    client: AsyncWebClient, double: SlackDouble
+) -> None:
+    double.hold("chat.postMessage")
+    call = asyncio.ensure_future(client.chat_postMessage(channel="C1", text="lost"))
+    await double.wait_for(lambda: double.calls_to("chat.postMessage") or None)
+    assert not call.done()
+
+    double.release("chat.postMessage")
+    with pytest.raises(SlackApiError) as refused:
+        await call
+
+    assert refused.value.response.status_code == 500 and double.messages("C1") == []
+    answer = await client.chat_postMessage(channel="C1", text="next")  # answered as usual again
+    assert answer["ok"] is True and [m.text for m in double.messages("C1")] == ["next"]

@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.blocks.governance import BulkLine, render_bulk_report
 from bot.clock import Sleep
 from bot.services.governance.bulk import BulkService
+from bot.services.runtime.background import Periodic
 from bot.services.runtime.posting import ChannelPoster, PostError, SlackUnavailable
 from bot.storage.bulk import BulkRun
 
@@ -54,9 +55,8 @@ class InterruptedRuns:
         self._bulk = bulk
         self._audit = audit
         self._poster = poster
-        self._every = every
-        self._sleep = sleep
-        self._task: asyncio.Task[None] | None = None
+        # `report` runs at start (`Bot.start`), so the loop's first look is an interval later
+        self._loop = Periodic("bulk-monitor", self.report, every=every, sleep=sleep, wait_first=True)
 
     async def report(self) -> None:
         for run in await self._bulk.interrupted():
@@ -73,19 +73,7 @@ class InterruptedRuns:
                 log.warning("could not report interrupted bulk run %s: %s", run.id, error.code)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._keep_looking(), name="bulk-monitor")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _keep_looking(self) -> None:
-        while True:
-            await self._sleep(self._every)
-            try:
-                await self.report()
-            except Exception:
-                log.warning("could not look for interrupted bulk runs", exc_info=True)
+        await self._loop.stop()

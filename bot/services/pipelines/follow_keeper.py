@@ -32,7 +32,7 @@ from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.hub_follower import Heartbeat, HubFollower
 from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.sync_follower import FollowUpdate, Phase, Restarts, SyncFollower
-from bot.services.runtime.background import Background
+from bot.services.runtime.background import Background, Periodic
 from bot.services.runtime.holders import holder_is_gone
 from bot.services.runtime.outbox import Unit, no_unit
 from bot.services.runtime.posting import (
@@ -89,9 +89,7 @@ class FollowKeeper:
         self._holder = holder
         self._now = now
         self._clock = clock
-        self._sleep = sleep
-        self._scan_every = scan_every
-        self._monitor: asyncio.Task[None] | None = None
+        self._monitor = Periodic("follow-monitor", self._scan, every=scan_every, sleep=sleep)
 
     async def begin(
         self,
@@ -256,6 +254,9 @@ class FollowKeeper:
                 error.code,
             )
 
+    async def _scan(self) -> None:
+        await self.resume()
+
     async def resume(self) -> int:
         """Take over every follow whose holder stopped renewing it; returns how many."""
         dead = {h for h in await self.repo.unfinished_holders() if h != self._holder and holder_is_gone(h)}
@@ -296,23 +297,10 @@ class FollowKeeper:
 
     def start_monitor(self) -> None:
         """Look for lapsed follows now and then: another replica may have died mid-follow."""
-
-        async def loop() -> None:
-            while True:
-                try:
-                    await self.resume()
-                except Exception:
-                    log.warning("could not look for lapsed follows", exc_info=True)
-                await self._sleep(self._scan_every)
-
-        if self._monitor is None:
-            self._monitor = asyncio.create_task(loop(), name="follow-monitor")
+        self._monitor.start()
 
     async def stop(self) -> None:
-        if self._monitor is not None:
-            self._monitor.cancel()
-            await asyncio.gather(self._monitor, return_exceptions=True)
-            self._monitor = None
+        await self._monitor.stop()
         await self.repo.release(self._holder)
 
 

@@ -66,7 +66,8 @@ class Periodic:
 
     A pass that fails is logged and the loop goes on after the usual interval: a database hiccup must not
     end the work, and the next pass does what this one missed. A pass may ask for a shorter wait (0: go
-    again at once); `pause` replaces the sleep when the wait can be cut short (the deliverer's wake)."""
+    again at once); `pause` replaces the sleep when the wait can be cut short (the deliverer's wake).
+    `wait_first`: the first pass comes after one interval (its owner ran one itself at start)."""
 
     def __init__(
         self,
@@ -76,8 +77,10 @@ class Periodic:
         every: float,
         sleep: Sleep = asyncio.sleep,
         pause: Pause | None = None,
+        wait_first: bool = False,
     ) -> None:
         self.name = name
+        self._wait_first = wait_first
         self.every = every
         self._step = step
         self._pause: Pause = pause or sleep
@@ -100,6 +103,8 @@ class Periodic:
             await task
 
     async def _run(self) -> None:
+        if self._wait_first:
+            await self._pause(self.every)
         while True:
             try:
                 wait = await self._step()

@@ -10,7 +10,7 @@ import pytest
 from bot.blocks.message import Message
 from bot.services.runtime.deliverer import Deliverer
 from bot.services.runtime.outbox import OutboxPoster
-from bot.services.runtime.posting import MessageRef, PostError, SlackUnavailable
+from bot.services.runtime.posting import Located, MessageRef, PostError, SlackUnavailable
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepo
 from tests.fakes import FakeClock
@@ -230,3 +230,19 @@ async def test_the_pace_is_kept_in_real_seconds_whatever_the_wall_clock_does(
     seconds.advance(1)  # a real second later, the wall clock unmoved since
     await deliverer.run_once()
     assert [p[1] for p in slack.posted] == ["one", "two"]
+
+
+async def test_locate_tells_a_message_owed_from_one_slack_has_and_one_it_refused(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack([PostError("not_in_channel")])
+    poster, deliverer = setup(database, clock, slack)
+    refused = await poster.post("C1", Message("refused"))
+    owed = await poster.post("C2", Message("owed"))
+
+    assert await poster.locate(owed.ts) == Located(owed.ts, sent=False)
+    assert await poster.locate("1600000000.000100") == Located("1600000000.000100", sent=True)
+    await deliverer.drain()
+
+    assert await poster.locate(refused.ts) == Located(None, sent=False)  # nothing to edit or thread under
+    assert await poster.locate(owed.ts) == Located("1700000001.000100", sent=True)

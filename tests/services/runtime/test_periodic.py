@@ -84,3 +84,18 @@ async def test_a_pass_chooses_its_wait_and_zero_means_again_at_once() -> None:
 
     assert passes == [0.0, 0.0, 0.2, None]
     assert pauses.waits == [0.2, 2.0]  # no pause after the passes that asked for none
+
+
+async def test_wait_first_puts_an_interval_before_the_first_pass() -> None:
+    passes: list[int] = []
+
+    async def step() -> None:
+        passes.append(len(pauses.waits))  # how many pauses came before this pass
+
+    pauses = Pauses(until=3)
+    loop = Periodic("bulk-monitor", step, every=5.0, sleep=pauses, wait_first=True)
+    loop.start()
+    await asyncio.wait_for(pauses.reached.wait(), 5)
+    await loop.stop()
+
+    assert passes == [1, 2] and pauses.waits == [5.0, 5.0, 5.0]
