@@ -20,6 +20,8 @@ from bot.config import Settings
 from bot.services.governance.access import Actor
 from bot.services.runtime.posting import MessageRef
 from bot.simulator import Simulator, build_app
+from bot.slack_double import SlackDouble
+from bot.slack_double.store import Message as Posted
 from tests.fakes import FakeClock, FakeSleep
 from tests.simulator.aliases import watched
 
@@ -68,6 +70,13 @@ class World:
     sim: Simulator
     clock: FakeClock
     bot: Bot
+    double: SlackDouble  # where what the bot owes the channel (a followed sync's message) is delivered
+
+    async def channel(self) -> list[Posted]:
+        """The channel's messages once everything owed to it went out through the outbox."""
+        await self.bot.background.drain()
+        assert await self.bot.outbox_delivered(10.0)
+        return [m for m in self.double.messages(CHANNEL) if not m.ephemeral]
 
     async def say(self, text: str, user: str = ADMIN) -> RecordingResponder:
         out = RecordingResponder()
@@ -93,7 +102,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     sim = watched(Simulator(seed=11, groups=3, connections=40, clock=clock))
     sleep = FakeSleep(clock)  # following a sync moves the simulator's time, not the wall clock
+    double = SlackDouble(bot_token="xoxb-test")
+    await double.start()
     settings = Settings(
+        slack_api_url=double.api_url,
         fivetran_api_key="demo",
         fivetran_api_secret="demo",
         slack_bot_token="xoxb-test",
@@ -113,5 +125,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         )
         await bot.start(jobs=False)  # no scheduler or poller racing the test for the simulator
         await bot.cache.get()
-        yield World(sim, clock, bot)
+        yield World(sim, clock, bot, double)
         await bot.aclose(drain_seconds=0)
+    await double.stop()

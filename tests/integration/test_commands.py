@@ -103,40 +103,41 @@ async def test_schemas_and_tables_of_a_connector(world: World) -> None:
 async def test_sync_is_followed_to_success_in_one_message(world: World) -> None:
     healthy = world.by_health("healthy")
     world.sim.script_sync_outcome(healthy, "success", duration_s=300)
-    out = await world.say(f"sync {healthy}")
-    await world.bot.background.drain()
-    assert len(out.posts) == 1 and "requested by <@UADMIN001>" in out.posts[0].text
-    assert {ref.ts for ref, _ in out.updates} == {"1700000000.000001"}
-    assert "succeeded in" in out.updates[-1][1].text
+    await world.say(f"sync {healthy}")
+    status, *replies = await world.channel()  # one message, owed through the outbox, edited to the end
+    assert "succeeded in" in status.text and status.updates >= 1
+    # it took more than a minute: the person who asked is told in its thread (edits notify nobody)
+    assert [r.thread_ts for r in replies] == [status.ts] and "<@UADMIN001>" in replies[0].text
     assert world.sim.requests_by_operation["POST /v1/connections/{connection_id}/sync"] == 1
 
 
 async def test_sync_is_followed_to_failure_with_the_reason(world: World) -> None:
     healthy = world.by_health("healthy")
     world.sim.script_sync_outcome(healthy, "failure", duration_s=120, reason="Source table 'orders' vanished")
-    out = await world.say(f"sync {healthy}")
-    await world.bot.background.drain()
-    final = out.updates[-1][1]
+    await world.say(f"sync {healthy}")
+    final, *replies = await world.channel()
     assert "failed" in final.text
     assert "orders" in _all_text(final.blocks)
+    # a failure is also told to the person who asked, in the message's thread
+    assert [r.thread_ts for r in replies] == [final.ts] and "<@UADMIN001>" in replies[0].text
 
 
 async def test_a_rescheduled_sync_is_reported_not_waited_for(world: World) -> None:
     healthy = world.by_health("healthy")
     world.sim.script_sync_outcome(healthy, "rescheduled", duration_s=30, reschedule_s=3600)
-    out = await world.say(f"sync {healthy}")
-    await world.bot.background.drain()
-    final = out.updates[-1][1]
+    await world.say(f"sync {healthy}")
+    final = (await world.channel())[0]
     assert "rescheduled" in final.text.lower()
 
 
 async def test_sync_without_a_channel_to_post_in_follows_through_the_reply(world: World) -> None:
     healthy = world.by_health("healthy")
     world.sim.script_sync_outcome(healthy, "success", duration_s=60)
-    out = RecordingResponder(can_post=False)
+    # the bot is not in the channel: Slack refuses every post there, for good
+    world.double.fail_next("chat.postMessage", error="not_in_channel", times=50)
+    out = RecordingResponder()
     await world.bot.router.command(f"sync {healthy}", Actor(ADMIN, CHANNEL), out)
-    await world.bot.background.drain()
-    assert not out.posts
+    assert await world.channel() == []
     assert "succeeded" in out.replies[-1].message.text and out.replies[-1].replace
 
 
@@ -151,7 +152,7 @@ async def test_force_sync_from_a_command_asks_first(world: World) -> None:
     await world.bot.background.drain()
     said = done.replies[0].message.text
     assert "confirmed *Force sync* on *" in said and "(`/hvr sync" in said and done.replies[0].replace
-    assert done.posts and "requested by" in done.posts[0].text
+    assert "Force sync of *" in (await world.channel())[0].text
 
 
 async def test_pausing_a_healthy_connector_asks_and_resuming_does_not(world: World) -> None:
@@ -265,8 +266,8 @@ async def test_a_double_click_starts_one_sync(world: World) -> None:
     healthy = world.by_health("healthy")
     first = await world.click(ids.aid(ids.SYNC), healthy)
     second = await world.click(ids.aid(ids.SYNC), healthy)
-    await world.bot.background.drain()
-    assert first.posts and not second.posts
+    statuses = [m for m in await world.channel() if m.thread_ts is None]
+    assert len(statuses) == 1 and "Sync of *" in statuses[0].text
     assert "not doing it twice" in second.last.text
 
 
