@@ -264,7 +264,7 @@ async def test_a_viewer_clicking_an_operators_button_is_refused(world: World) ->
 
 async def test_a_double_click_starts_one_sync(world: World) -> None:
     healthy = world.by_health("healthy")
-    first = await world.click(ids.aid(ids.SYNC), healthy)
+    await world.click(ids.aid(ids.SYNC), healthy)
     second = await world.click(ids.aid(ids.SYNC), healthy)
     statuses = [m for m in await world.channel() if m.thread_ts is None]
     assert len(statuses) == 1 and "Sync of *" in statuses[0].text
