@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import secrets
+import signal
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -82,11 +84,32 @@ class Environment:
 
 def run_shell(args: argparse.Namespace, build: Build) -> int:
     configure_logging(logging.WARNING)
+    interrupted = threading.Event()
+
+    async def main() -> int:
+        # Ctrl-C cancels the session and is remembered here: a cancellation some library swallows on its
+        # way out (seen under load) must still end the shell as interrupted, not as a clean exit.
+        task = asyncio.current_task()
+        assert task is not None
+
+        def on_interrupt() -> None:
+            interrupted.set()
+            task.cancel()
+
+        with contextlib.suppress(
+            NotImplementedError, RuntimeError
+        ):  # no signal handlers: not the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_interrupt)
+        return await _main(args, sys.stdin, sys.stdout, build)
+
     try:
-        return asyncio.run(_main(args, sys.stdin, sys.stdout, build))
-    except KeyboardInterrupt:
+        code = asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        interrupted.set()
+    if interrupted.is_set():
         print("\nInterrupted; bye.")
         return 130
+    return code
 
 
 async def _main(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, build: Build) -> int:
