@@ -238,6 +238,7 @@ class Outbox:
     repo: OutboxRepo
     poster: OutboxPoster
     deliverer: Deliverer
+    client: AsyncWebClient  # the deliverer's own Slack client (no retry handlers)
 
 
 def outbox(
@@ -255,7 +256,7 @@ def outbox(
     deliverer = Deliverer(
         repo, SlackPoster(direct, interval=0.0), holder=holder, now=now, sleep=sleep, observer=metrics
     )
-    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer)
+    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, direct)
 
 
 def channels(
