@@ -21,6 +21,7 @@ from bot.fivetran.models import (
     ConnectCard,
     Connection,
     Group,
+    ListedConnection,
     SchemaSettings,
     TableColumns,
     Webhook,
@@ -128,7 +129,7 @@ class FivetranClient:
         else:
             pages = self._pages("list_group_connections", f"/v1/groups/{_seg(group_id)}/connections")
         async for item in pages:
-            yield _parse(Connection, item, "list_connections")
+            yield _parse(ListedConnection, item, "list_connections")
 
     async def list_connections(self, group_id: str | None = None) -> list[Connection]:
         return [connection async for connection in self.iter_connections(group_id)]
