@@ -195,8 +195,11 @@ async def serve(
     signing_secret: str,
     admins: str,
     extra_env: dict[str, str] | None = None,
+    migrated: bool = False,
 ) -> AsyncIterator[ServeProcess]:
-    """`python -m bot serve` with its own SQLite file, started in `workdir` (no developer .env there)."""
+    """`python -m bot serve` with its own SQLite file, started in `workdir` (no developer .env there).
+    `migrated`: the file is made current first (`hvr-bot db upgrade`), as a deployed bot finds it when it
+    restarts, so that `serve` itself does not migrate (and load Alembic)."""
     port = free_port()
     rundir = workdir / f"serve-{port}-{time.monotonic_ns()}"
     rundir.mkdir()
@@ -209,6 +212,11 @@ async def serve(
         extra=extra_env,
     )
     log_path = rundir / "serve.log"
+    if migrated:
+        upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
+        await asyncio.to_thread(
+            subprocess.run, upgrade, cwd=rundir, env=env, check=True, capture_output=True, timeout=120
+        )
     proc = _spawn(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         log_path,

@@ -37,6 +37,7 @@ async def bot_stack(
     strict_blocks: bool = True,
     enforce_pacing: bool = False,
     connections: int = 100,
+    migrated: bool = False,
 ) -> AsyncIterator[Stack]:
     async with SlackDouble(
         bot_token=BOT_TOKEN, strict_blocks=strict_blocks, enforce_pacing=enforce_pacing
@@ -49,6 +50,7 @@ async def bot_stack(
                 slack_api_url=double.api_url,
                 signing_secret=slack.signing_secret,
                 admins=ADMIN,
+                migrated=migrated,
             ) as proc,
             httpx.AsyncClient(
                 timeout=httpx.Timeout(30.0, pool=120.0),

@@ -55,6 +55,7 @@ from bot.slack.listeners import register
 from bot.slack.people import People
 from bot.slack.poster import SlackPoster
 from bot.slack.router import Router
+from bot.slack.sessions import SlackSessions
 from bot.storage.db import Database
 from bot.storage.migrate import ensure_schema
 from bot.storage.replays import SignatureRepo
@@ -85,6 +86,7 @@ class Bot:
     outbox: Outbox
     owns_http: bool = False
     _started: bool = field(default=False, init=False, repr=False)
+    _sessions: SlackSessions | None = field(default=None, init=False, repr=False)
     _jobs: bool = field(default=False, init=False, repr=False)
 
     # The collaborators tests and the shell reach for most, by their old names.
@@ -134,6 +136,9 @@ class Bot:
             self.database.url.render_as_string(hide_password=False), auto_upgrade=self.database.is_sqlite
         )
         await self.replay.start()
+        if self._sessions is None:
+            self._sessions = SlackSessions(self.slack, self.outbox.client)
+            self._sessions.open()
         # Started whether or not this process runs jobs: what a request or a webhook owes Slack is sent.
         self.outbox.deliverer.start()
         await self.interrupted.report()
@@ -165,25 +170,32 @@ class Bot:
     async def aclose(self, *, drain_seconds: float = 5.0) -> None:
         """Stop taking scheduled work (claims not done are released for another replica), let in-flight
         work finish for a moment, then stop it and close the clients."""
-        jobs, self._jobs = self._jobs, False
-        if jobs:
-            await self.interrupted.stop()
-            await self.watcher.stop()
-            await self.channels.incidents.stop()
-            await self.outbox.purge.stop()
-            await self.scheduler.stop()
-        if not await self.background.drain(drain_seconds):
-            log.info("stopping %d unfinished background tasks", self.background.pending)
-            await self.background.cancel_all()
-        if jobs:
-            await self.follows.stop()  # hands unfinished follows to the next process at once
-        # A row half-sent stays held until its lease ends: whether Slack took it is not known.
-        await self.outbox.deliverer.stop()
-        await self.replay.stop()
-        for hub in self.pipelines.hubs.values():
-            await hub.aclose()
-        if self.owns_http:
-            await self.http.aclose()
+        try:
+            jobs, self._jobs = self._jobs, False
+            if jobs:
+                await self.interrupted.stop()
+                await self.watcher.stop()
+                await self.channels.incidents.stop()
+                await self.outbox.purge.stop()
+                await self.scheduler.stop()
+            if not await self.background.drain(drain_seconds):
+                log.info("stopping %d unfinished background tasks", self.background.pending)
+                await self.background.cancel_all()
+            if jobs:
+                await self.follows.stop()  # hands unfinished follows to the next process at once
+            # A row half-sent stays held until its lease ends: whether Slack took it is not known.
+            await self.outbox.deliverer.stop()
+            await self.replay.stop()
+            for hub in self.pipelines.hubs.values():
+                await hub.aclose()
+            if self.owns_http:
+                await self.http.aclose()
+        finally:
+            # Even when a step above failed (the database gone): an open aiohttp session outlives the
+            # bot and warns when collected.
+            if self._sessions is not None:
+                await self._sessions.aclose()
+                self._sessions = None
         await self.database.dispose()
 
 

@@ -263,6 +263,7 @@ class Outbox:
     poster: OutboxPoster
     deliverer: Deliverer
     purge: OutboxPurge
+    client: AsyncWebClient  # the deliverer's own Slack client (no retry handlers)
 
 
 def outbox(
@@ -289,7 +290,7 @@ def outbox(
     )
     # Hourly on the real clock, as the watcher and the incidents' tick: tests drive it on their own.
     purge = OutboxPurge(repo, now=now)
-    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge)
+    return Outbox(repo, OutboxPoster(repo, wake=deliverer.wake), deliverer, purge, direct)
 
 
 def channels(

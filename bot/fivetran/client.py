@@ -21,10 +21,12 @@ from bot.fivetran.models import (
     ConnectCard,
     Connection,
     Group,
+    ListedConnection,
     SchemaSettings,
     TableColumns,
     Webhook,
 )
+from bot.fivetran.pages import Page, page_parser
 from bot.fivetran.transport import Transport
 
 PAGE_LIMIT = 1000
@@ -39,6 +41,18 @@ M = TypeVar("M", bound=BaseModel)
 def _seg(value: str) -> str:
     """Quote one path segment: a table named `a/b` or `..` must not change the path."""
     return quote(value, safe="")
+
+
+def _items(data: Any, operation: str) -> tuple[list[Any], str | None]:
+    """A page's items (models when it was decoded from bytes, else dicts) and its next cursor."""
+    if isinstance(data, Page):
+        return data.items, data.next_cursor
+    found = data if isinstance(data, dict) else {}
+    items = found.get("items")
+    if not isinstance(items, list):
+        raise DecodeError(f"Fivetran answered {operation} without a list of items", operation=operation)
+    cursor = found.get("next_cursor")
+    return items, cursor if isinstance(cursor, str) else None
 
 
 def _parse(model: type[M], data: Any, operation: str) -> M:
@@ -58,43 +72,42 @@ class FivetranClient:
         self.transport = transport
 
     async def _pages(
-        self, operation: str, path: str, params: Mapping[str, str] | None = None
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Items of every page. The next page is requested as soon as its cursor is known, so that
-        validating one page overlaps the round trip of the next: the pages still come one after another,
-        as cursor pagination requires, but the caller's work costs no extra wall time."""
+        self, operation: str, path: str, model: type[M], params: Mapping[str, str] | None = None
+    ) -> AsyncIterator[M]:
+        """Items of every page, as `model`. The next page is requested as soon as its cursor is known, so
+        that decoding one page overlaps the round trip of the next: the pages still come one after
+        another, as cursor pagination requires, but the caller's work costs no extra wall time. Pages are
+        decoded from their bytes (`pages.page_parser`); one that does not fit is decoded item by item."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_LIMIT}
+        parse = page_parser(model)
         seen: set[str] = set()
-        pending: asyncio.Task[Envelope] | None = asyncio.create_task(
-            self.transport.request(operation, "GET", path, params=dict(query))
-        )
+
+        def fetch(extra: Mapping[str, str]) -> asyncio.Task[Envelope]:
+            request = self.transport.request(operation, "GET", path, params={**query, **extra}, parse=parse)
+            return asyncio.create_task(request)
+
+        pending: asyncio.Task[Envelope] | None = fetch({})
         try:
             while pending is not None:
                 envelope = await pending
                 pending = None
-                data = envelope.data if isinstance(envelope.data, dict) else {}
-                items = data.get("items")
-                if not isinstance(items, list):
-                    raise DecodeError(
-                        f"Fivetran answered {operation} without a list of items", operation=operation
-                    )
-                cursor = data.get("next_cursor")
+                items, cursor = _items(envelope.data, operation)
                 if cursor:
                     if cursor in seen:  # a server that repeats a cursor would otherwise loop forever
                         raise DecodeError(
                             f"Fivetran repeated a page cursor in {operation}", operation=operation
                         )
                     seen.add(cursor)
-                    pending = asyncio.create_task(
-                        self.transport.request(operation, "GET", path, params={**query, "cursor": cursor})
-                    )
+                    pending = fetch({"cursor": cursor})
                 for index, item in enumerate(items):
                     if index % YIELD_EVERY == 0:
                         # Let the loop run: the next page's request goes out, and acks of other requests
-                        # are not held up while 10,000 connections are validated.
+                        # are not held up while 10,000 connections are handed over.
                         await asyncio.sleep(0)
-                    if isinstance(item, dict):
+                    if isinstance(item, model):
                         yield item
+                    elif isinstance(item, dict):
+                        yield _parse(model, item, operation)
         finally:
             if pending is not None:  # the caller stopped early or failed: don't leave a request running
                 pending.cancel()
@@ -109,8 +122,8 @@ class FivetranClient:
     # --- groups ----------------------------------------------------------------------------------------
 
     async def iter_groups(self) -> AsyncIterator[Group]:
-        async for item in self._pages("list_groups", "/v1/groups"):
-            yield _parse(Group, item, "list_groups")
+        async for group in self._pages("list_groups", "/v1/groups", Group):
+            yield group
 
     async def list_groups(self) -> list[Group]:
         return [group async for group in self.iter_groups()]
@@ -124,11 +137,12 @@ class FivetranClient:
     async def iter_connections(self, group_id: str | None = None) -> AsyncIterator[Connection]:
         """Every connection of the account, or of one group."""
         if group_id is None:
-            pages = self._pages("list_connections", "/v1/connections")
+            pages = self._pages("list_connections", "/v1/connections", ListedConnection)
         else:
-            pages = self._pages("list_group_connections", f"/v1/groups/{_seg(group_id)}/connections")
-        async for item in pages:
-            yield _parse(Connection, item, "list_connections")
+            path = f"/v1/groups/{_seg(group_id)}/connections"
+            pages = self._pages("list_group_connections", path, ListedConnection)
+        async for connection in pages:
+            yield connection
 
     async def list_connections(self, group_id: str | None = None) -> list[Connection]:
         return [connection async for connection in self.iter_connections(group_id)]
@@ -289,10 +303,7 @@ class FivetranClient:
         return _parse(Webhook, envelope.data, "update_webhook")
 
     async def list_webhooks(self) -> list[Webhook]:
-        return [
-            _parse(Webhook, item, "list_webhooks")
-            async for item in self._pages("list_webhooks", "/v1/webhooks")
-        ]
+        return [webhook async for webhook in self._pages("list_webhooks", "/v1/webhooks", Webhook)]
 
     async def delete_webhook(self, webhook_id: str) -> str:
         envelope = await self.transport.request(

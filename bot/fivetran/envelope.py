@@ -7,6 +7,7 @@ Success: `{"code": "Success", "message": …, "data": …}` (`"Created"` from cr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +44,29 @@ def _body(content: bytes) -> Any:
         return None
 
 
+# Decodes a whole successful answer straight from its bytes into (code, message, typed data); raises
+# ValueError (pydantic's ValidationError is one) when the answer does not fit, and then `decode` reads it
+# the general way, so that what does not fit is reported as before.
+Parse = Callable[[bytes], tuple[str, str, Any]]
+
+
 def decode(
-    status: int, content: bytes, headers: dict[str, str] | None = None, *, operation: str = ""
+    status: int,
+    content: bytes,
+    headers: dict[str, str] | None = None,
+    *,
+    operation: str = "",
+    parse: Parse | None = None,
 ) -> Envelope:
     """Return the envelope of a successful answer, or raise the error the status stands for."""
+    if parse is not None and status < 400:
+        try:
+            code, message, data = parse(content)
+        except ValueError:
+            pass
+        else:
+            if code.lower() in SUCCESS_CODES:
+                return Envelope(code=code, message=redact(message), data=data)
     body = _body(content)
     fields = body if isinstance(body, dict) else {}
     code = str(fields.get("code") or "")

@@ -17,7 +17,7 @@ import httpx
 from bot import __version__
 from bot.clock import Sleep
 from bot.fivetran.budget import RequestBudget, classes_of
-from bot.fivetran.envelope import Envelope, decode
+from bot.fivetran.envelope import Envelope, Parse, decode
 from bot.fivetran.errors import (
     ConnectError,
     DecodeError,
@@ -162,6 +162,7 @@ class Transport:
         params: dict[str, Any] | None = None,
         json: Any = None,
         timeouts: httpx.Timeout | None = None,
+        parse: Parse | None = None,
     ) -> Envelope:
         """`timeouts` replace the transport's for this request (an operation known to be slow); a
         command's patience still cuts it to what the command has left."""
@@ -196,6 +197,7 @@ class Transport:
                     response.content,
                     {k.lower(): v for k, v in response.headers.items()},
                     operation=operation,
+                    parse=parse,
                 )
             except (httpx.HTTPError, RateLimited, ServerError) as error:
                 failure = classify(error, method, operation, self.retry, attempt)

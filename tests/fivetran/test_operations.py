@@ -180,3 +180,15 @@ async def test_models_keep_unknown_fields(client: FivetranClient) -> None:
     respx.get(f"{BASE}/v1/connections/c1").respond(json=ok(connection("c1", brand_new_field={"x": 1})))
     found = await client.get_connection("c1")
     assert found.model_extra == {"brand_new_field": {"x": 1}}
+
+
+@respx.mock
+async def test_listed_connections_keep_only_the_fields_the_bot_reads(client: FivetranClient) -> None:
+    items = [connection("c1", config={"host": "db", "password": "******"}, brand_new_field=1)]
+    respx.get(f"{BASE}/v1/connections").respond(json=ok({"items": items, "next_cursor": None}))
+
+    (listed,) = await client.list_connections()
+
+    assert isinstance(listed, Connection) and listed.id == "c1"
+    assert not listed.model_extra  # a snapshot of 10,000 holds no `config` of each
+    assert "config" not in listed.model_dump()

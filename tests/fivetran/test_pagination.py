@@ -74,3 +74,29 @@ async def test_the_next_page_is_requested_while_the_caller_works_and_dropped_if_
     assert isinstance(pages, AsyncGenerator)  # what an `async def` with `yield` returns
     await pages.aclose()  # the caller stops: page 3 is never asked for
     assert route.call_count == 2
+
+
+@respx.mock
+async def test_a_page_that_does_not_fit_its_models_is_read_item_by_item_as_before(
+    client: FivetranClient,
+) -> None:
+    broken = connection("c1")
+    del broken["service"]
+    items = [connection("c0"), "not an object", connection("c2")]
+    respx.get(f"{BASE}/v1/connections").respond(json=ok({"items": items}))
+    # Read the general way: the item that is not an object is passed over, the others are connections.
+    assert [c.id for c in await client.list_connections()] == ["c0", "c2"]
+
+    respx.get(f"{BASE}/v1/connections").respond(json=ok({"items": [connection("c0"), broken]}))
+    with pytest.raises(DecodeError, match="expected shape"):
+        await client.list_connections()
+
+
+@respx.mock
+async def test_an_escaped_page_decodes_like_a_plain_one(client: FivetranClient) -> None:
+    # What the bytes decoder sees is JSON however it is spelt: unicode escapes, odd spacing.
+    raw = '{"code": "Success", "data": {"items": [%s], "next_cursor": null}}'
+    item = '{"id":"c\\u0031","group_id":"g","service":"s","schema":"caf\\u00e9","status":{"tasks":[]}}'
+    respx.get(f"{BASE}/v1/connections").respond(200, content=(raw % item).encode())
+    (found,) = await client.list_connections()
+    assert (found.id, found.name) == ("c1", "café")

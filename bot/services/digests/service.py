@@ -225,7 +225,7 @@ class DigestService:
         return (await self.fire_batch([(subscription_id, fire_time)]))[0]
 
     async def fire_batch(self, fires: Sequence[tuple[str, datetime]]) -> builtins.list[FireOutcome]:
-        """Fires several digests due together: claim each, fetch one snapshot for all, post per channel.
+        """Fires several digests due together: claim all, fetch one snapshot for all, write them in chunks.
 
         Claims come first so that a replica that loses every claim does not fetch anything.
         """
