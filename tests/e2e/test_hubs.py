@@ -365,3 +365,40 @@ async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld,
     assert "Traceback" not in text + err.decode()
     (suspend,) = world.posts("jobs_suspend")
     assert sorted(suspend.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]
+
+
+def jobs_of(world: HubWorld, channel: str) -> list[str]:
+    return sorted(
+        job for job in world.hub.jobs if job in (f"{channel}-cap-{channel}_src", f"{channel}-integ-dwh")
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "tail", "targets"),
+    [
+        ("pause", "jobs_suspend", ["billing", "crm", "events", "ledger", "orders", "shipping"]),
+        ("resume", "jobs_unsuspend", ["hr"]),
+        ("sync", "jobs_start", ["billing", "crm", "ledger", "orders", "shipping"]),
+    ],
+)
+async def test_bulk_on_a_hubs_channels_previews_then_sends_one_request_per_channel_with_its_jobs(
+    e2e: E2E, world: HubWorld, action: str, tail: str, targets: list[str]
+) -> None:
+    sent = await e2e.command(f"{action} source:east", user=ADMIN)
+    verb = action.capitalize()
+    preview = await e2e.wait_for_message(
+        lambda m: f"{verb} {len(targets)} connector" in all_text(m), since=sent
+    )
+    text = all_text(preview)
+    assert all(f"`{name}`" in text for name in targets), text
+    assert "Fivetran" not in text  # the preview speaks of the hub's channels
+    assert "not activated: it has no jobs yet: `inventory`" in text  # skipped, never an empty request
+    assert world.changes() == [], "a preview changes nothing"
+
+    confirmed = await e2e.click(preview, f"{verb} {len(targets)}", user=ADMIN)
+    report = await e2e.wait_for_message(lambda m: "finished" in m.text, since=confirmed, timeout=10)
+    assert f"{len(targets)} done" in report.text, report.text
+    await e2e.settle()
+
+    sent_jobs = sorted(sorted(r.body["jobs"]) for r in world.posts(tail))
+    assert sent_jobs == sorted(jobs_of(world, name) for name in targets)
