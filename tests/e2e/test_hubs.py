@@ -39,6 +39,7 @@ from tests.e2e.harness import (
     _serve,
     all_text,
     bot_settings,
+    button,
     labels,
     serving,
 )
@@ -402,3 +403,29 @@ async def test_bulk_on_a_hubs_channels_previews_then_sends_one_request_per_chann
 
     sent_jobs = sorted(sorted(r.body["jobs"]) for r in world.posts(tail))
     assert sent_jobs == sorted(jobs_of(world, name) for name in targets)
+
+
+async def test_a_sync_whose_job_fails_again_ends_failed_naming_the_job_with_sync_again(
+    e2e: E2E, world: HubWorld
+) -> None:
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        kept = await http.post(
+            "/_sim/keep_failing", json={"job": "billing-integ-dwh", "error": "F_JD0A2E: ORA-01017: denied"}
+        )
+        assert kept.status_code == 204
+
+    sent = await e2e.command("sync east:billing")
+    status = await status_message(e2e, "Sync of *billing*", since=sent)
+    await e2e.double.wait_for(lambda: status.text.startswith(":x:"))
+    assert status.text.startswith(":x: Sync of *billing* failed after ")
+    assert status.text.endswith(": billing-integ-dwh is FAILED")
+    assert labels(status) == ["Show", "Sync again"]
+    assert len(world.posts("jobs_start")) == 1
+
+    # the button starts the same channel's jobs again (pressed within the 10 s dedupe window it would
+    # be refused as a double click: a real hub takes longer than that to fail a job again)
+    assert button(status, "Sync again")["value"] == "east:billing"
+    told = await e2e.wait_for_message(lambda m: m.thread_ts == status.ts, since=sent)
+    assert told.text.startswith(
+        f":warning: <@{OPERATOR}> the sync of *billing* you asked for did not succeed"
+    )

@@ -124,7 +124,7 @@ def _jobs_op(kind: str) -> Handler:
                 if job["state"] in ("FAILED", "RETRY") and not (await _body(request)).get("trigger_failed"):
                     answer[name] = {"not_started": f"Job in state '{job['state']}'"}
                     continue
-                hub.recover(name)
+                hub.start(name)
                 answer[name] = {"trigger_ctrl_id": f"ctrl_{len(hub.stats)}"}
         return JSONResponse(answer) if kind == "start" else Response(status_code=204)
 
@@ -170,10 +170,11 @@ async def sim_control(hub: Hub, request: Request) -> Response:
         said = str(body.get("response", f"F_JX0A01E: simulated {state.lower()} event"))
         if not hub.end_event(str(body.get("ev_id", "")), state, said):
             return _error(400, f"no active event {body.get('ev_id')}")
-    elif action in ("fail", "recover") and job in hub.jobs:
-        hub.fail(
-            job, str(body.get("error", "F_JD0A2E: simulated failure"))
-        ) if action == "fail" else hub.recover(job)
+    elif action in ("fail", "keep_failing") and job in hub.jobs:
+        error = str(body.get("error", "F_JD0A2E: simulated failure"))
+        hub.fail(job, error) if action == "fail" else hub.keep_failing(job, error)
+    elif action == "recover" and job in hub.jobs:
+        hub.recover(job)
     else:
         return _error(400, f"unknown control {action} or job {job}")
     return Response(status_code=204)
