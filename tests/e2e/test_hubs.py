@@ -429,3 +429,43 @@ async def test_a_sync_whose_job_fails_again_ends_failed_naming_the_job_with_sync
     assert told.text.startswith(
         f":warning: <@{OPERATOR}> the sync of *billing* you asked for did not succeed"
     )
+
+
+async def test_tables_of_a_channel_with_a_schema_says_channels_have_none(e2e: E2E, world: HubWorld) -> None:
+    sent = await e2e.command("tables east:orders dbo")
+    told = await e2e.wait_for_text("have no schema", since=sent)
+    assert told.ephemeral
+    assert "`dbo` names nothing: `/hvr tables east:orders` lists them all." in told.text
+    sent = await e2e.command("tables east:orders")
+    listed = all_text(await seen(e2e, sorted(world.hub.defs["orders"]["tables"])[0], since=sent))
+    assert all(t in listed for t in world.hub.defs["orders"]["tables"])
+
+
+async def refuse_next_event(world: HubWorld, channel: str, status: int, error: str) -> None:
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        body = {"channel": channel, "status": status, "error": error}
+        assert (await http.post("/_sim/refuse_event", json=body)).status_code == 204
+
+
+async def test_a_refresh_or_compare_the_hub_refuses_is_told_as_the_hubs_refusal(
+    e2e: E2E, world: HubWorld
+) -> None:
+    await refuse_next_event(world, "orders", 400, "F_JR0302E: <dwh> is being altered")
+    sent = await e2e.command("compare east:orders")
+    told = await e2e.wait_for_text("did not accept", since=sent)
+    assert told.text.startswith(
+        ":warning: Could not compare *orders*: The HVR hub east did not accept the request. "
+        "(HVR hub east: &lt;dwh&gt; is being altered)"
+    )
+    assert "Fivetran" not in all_text(told)
+
+    await refuse_next_event(world, "orders", 403, "F_JR0102E: no permission")
+    table = sorted(world.hub.defs["orders"]["tables"])[0]
+    sent = await e2e.command(f"resync east:orders {table}")
+    question = await e2e.wait_for_message(lambda m: "Re-sync" in labels(m), since=sent)
+    click = await e2e.click(question, "Re-sync")
+    refused = await e2e.wait_for_text("not allowed", since=click)
+    assert "not allowed to do this on the HVR hub east" in refused.text
+    assert "(HVR hub east: no permission)" in refused.text and "Fivetran" not in all_text(refused)
+    await e2e.settle()
+    assert not [e for e in world.hub.events.values() if e.channel == "orders"]  # nothing was posted

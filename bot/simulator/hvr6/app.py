@@ -136,6 +136,9 @@ def _event_op(kind: str, short: str) -> Handler:
         channel = request.path_params["channel"]
         if channel not in hub.defs:
             return _error(404, f"F_JR0300E: Channel {channel} does not exist")
+        refused = hub.refusals.pop(channel, None)
+        if refused is not None:
+            return _error(*refused)
         body = await _body(request)
         tables = body.get("tables") or sorted(hub.defs[channel]["tables"])
         event = hub.post_event(kind, channel, list(tables), short)
@@ -170,6 +173,11 @@ async def sim_control(hub: Hub, request: Request) -> Response:
         said = str(body.get("response", f"F_JX0A01E: simulated {state.lower()} event"))
         if not hub.end_event(str(body.get("ev_id", "")), state, said):
             return _error(400, f"no active event {body.get('ev_id')}")
+    elif action == "refuse_event" and body.get("channel") in hub.defs:
+        status = int(body.get("status", 400))
+        if status not in (400, 403):  # what the definition has a refresh or compare answer
+            return _error(400, f"refuse_event answers 400 or 403, not {status}")
+        hub.refusals[str(body["channel"])] = (status, str(body.get("error", "F_JR0302E: refused")))
     elif action in ("fail", "keep_failing") and job in hub.jobs:
         error = str(body.get("error", "F_JD0A2E: simulated failure"))
         hub.fail(job, error) if action == "fail" else hub.keep_failing(job, error)

@@ -63,6 +63,8 @@ class Hub:
     errors: dict[str, str] = field(default_factory=dict)
     # jobs a start does not mend (`/_sim/keep_failing`): each start fails them again, with this error
     stubborn: dict[str, str] = field(default_factory=dict)
+    # a channel's next refresh or compare refused (`/_sim/refuse_event`): {channel: (status, error text)}
+    refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
     events: dict[str, SimEvent] = field(default_factory=dict)
     tokens: dict[str, datetime] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)
