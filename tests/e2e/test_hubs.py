@@ -66,16 +66,16 @@ class HubWorld:
 
 
 @contextlib.asynccontextmanager
-async def hub_world() -> AsyncIterator[HubWorld]:
+async def hub_world(password: str = "demo") -> AsyncIterator[HubWorld]:
     clock = ManualClock()
-    hub = Hub(clock=clock, channels=8, seed=7)
+    hub = Hub(clock=clock, channels=8, seed=7, password=password)
     server, task, port = await _serve(build_hub_app(hub))
     try:
         async with contextlib.AsyncExitStack() as stack:
             double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="hvr-e2e-hubs-"))
             url = f"http://127.0.0.1:{port}"
-            east = HvrHub(name="east", url=url, username="demo", password=SecretStr("demo"), hub=HUB)
+            east = HvrHub(name="east", url=url, username="demo", password=SecretStr(password), hub=HUB)
             settings = Settings(
                 _env_file=None,
                 hvr_hubs={"east": east},

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub, SimRequest
+from bot.simulator.hvr6.hub import HUB, USERNAME, Hub, SimRequest
 
 Handler = Callable[[Hub, Request], Awaitable[Response]]
 _HUB = "/api/{version}/hubs/{hub}"
@@ -32,7 +32,7 @@ def _error(status: int, text: str) -> Response:
 
 async def password(hub: Hub, request: Request) -> Response:
     body = await _body(request)
-    if body.get("username") != USERNAME or body.get("password") != PASSWORD:
+    if body.get("username") != USERNAME or body.get("password") != hub.password:
         return _error(403, "F_JR0100E: Authentication failed")
     return JSONResponse(hub.login())
 

@@ -58,6 +58,7 @@ class Hub:
     channels: int = 8
     seed: int = 7
     token_seconds: int = 900
+    password: str = PASSWORD  # what `POST /auth/v1/password` accepts for USERNAME (a test's own secret)
     defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
