@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from tests.e2e.harness import (
     E2E,
     FAST_FOLLOW,
     OPERATOR,
+    SIM_URL,
     VIEWER,
     Tamper,
     _serve,
@@ -93,22 +95,31 @@ async def hub_world(password: str = "demo") -> AsyncIterator[HubWorld]:
 
 
 @contextlib.asynccontextmanager
-async def bot_on(world: HubWorld) -> AsyncIterator[E2E]:
-    """A bot process managing only the hub; a second one on the same world is a restart."""
+async def bot_on(world: HubWorld, *, fivetran: Simulator | None = None) -> AsyncIterator[E2E]:
+    """A bot process managing the hub (and the simulated Fivetran account `fivetran`, when given); a
+    second one on the same world is a restart."""
     assert world.settings.slack_signing_secret is not None
     secret = world.settings.slack_signing_secret.get_secret_value()
-    bot = build_bot(world.settings, follow_policy=FAST_FOLLOW)
-    unused = Simulator(seed=1, groups=1, connections=1, clock=world.clock)  # the harness's Fivetran slot
-    async with serving(
-        bot,
-        double=world.double,
-        sim=unused,
-        clock=world.clock,
-        signing_secret=secret,
-        tamper=Tamper(build_app(unused)),
-    ) as e2e:
-        yield e2e
-    await unused.aclose()
+    sim = fivetran or Simulator(seed=1, groups=1, connections=1, clock=world.clock)  # the harness's slot
+    tamper = Tamper(build_app(sim))
+    async with contextlib.AsyncExitStack() as stack:
+        settings, http = world.settings, None
+        if fivetran is not None:
+            keys = {
+                "fivetran_api_key": SecretStr(sim.api_key),
+                "fivetran_api_secret": SecretStr(sim.api_secret),
+            }
+            settings = settings.model_copy(update=keys)
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=tamper))
+            )
+        base = SIM_URL if fivetran is not None else None
+        bot = build_bot(settings, follow_policy=FAST_FOLLOW, fivetran_http=http, fivetran_base_url=base)
+        async with serving(
+            bot, double=world.double, sim=sim, clock=world.clock, signing_secret=secret, tamper=tamper
+        ) as e2e:
+            yield e2e
+    await sim.aclose()
 
 
 @pytest.fixture
@@ -469,3 +480,67 @@ async def test_a_refresh_or_compare_the_hub_refuses_is_told_as_the_hubs_refusal(
     assert "(HVR hub east: no permission)" in refused.text and "Fivetran" not in all_text(refused)
     await e2e.settle()
     assert not [e for e in world.hub.events.values() if e.channel == "orders"]  # nothing was posted
+
+
+@pytest.fixture
+async def both(world: HubWorld) -> AsyncIterator[E2E]:
+    """A bot with a simulated Fivetran account (source `fivetran`) beside the hub (source `east`)."""
+    fivetran = Simulator(seed=7, groups=2, connections=20, clock=world.clock)
+    async with bot_on(world, fivetran=fivetran) as running:
+        yield running
+
+
+def row_of(message: Message, name: str) -> str:
+    """The text of the section that lists `name` (a digest's or the Home tab's problem row)."""
+    return next(t for t in section_texts(message.blocks) if f"*{name}*" in t)
+
+
+def section_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b.get("type") == "section" and "text" in b]
+
+
+async def test_a_digest_shows_channels_as_connections_with_the_source_in_front(both: E2E) -> None:
+    e2e = both
+    sent = await e2e.command("digest add every 5m")
+    await e2e.wait_for_text("added", since=sent)
+    [(_, next_fire)] = await e2e.bot.digests.list(CHANNEL)
+    assert next_fire is not None
+    await e2e.bot.scheduler.sync_jobs()
+    before = len(e2e.double.messages(CHANNEL))
+    await e2e.bot.scheduler.fire_due(now=next_fire + timedelta(seconds=1))
+    digest = await e2e.double.wait_for(
+        lambda: next((m for m in e2e.double.messages(CHANNEL)[before:] if not m.ephemeral), None)
+    )
+    assert digest.blocks[0]["text"]["text"] == "Fivetran and HVR digest"
+    _, failing = e2e.connection_named("failing")
+    # the same emoji and words as a connection's row, the source's name in front of the hub
+    assert row_of(digest, failing).startswith(f":x: *{failing}* · mysql · fivetran:")
+    assert row_of(digest, "billing") == (
+        ":x: *billing* · hvr6 · east:hvrhub\n"
+        "Failing · Fix the job's error (`/hvr show`), then Sync: it starts the jobs again, retrying the failed one"
+    )
+    assert row_of(digest, "hr").startswith(":double_vertical_bar: *hr* · hvr6 · east:hvrhub\nPaused · ")
+    assert row_of(digest, "inventory").startswith(":construction: *inventory* · hvr6 · east:hvrhub\n")
+    assert "Fivetran" not in row_of(digest, "inventory")  # a channel is activated in the hub
+    assert "*east* · 8 connectors · 1 incomplete · 2 failing · 1 paused" in all_text(digest)
+
+
+async def test_the_home_tab_shows_channels_as_connections_with_the_source_in_front(both: E2E) -> None:
+    e2e = both
+    opened = {"type": "app_home_opened", "user": OPERATOR, "channel": "D0HOME001", "tab": "home"}
+    assert (await e2e.event(opened)).status_code == 200
+    view = await e2e.double.wait_for(lambda: e2e.double.home(OPERATOR))
+    blocks = view.view["blocks"]
+    texts = section_texts(blocks)
+    assert blocks[0]["text"]["text"] == "Fivetran and HVR at a glance"
+    _, failing = e2e.connection_named("failing")
+    fivetran = next(t for t in texts if f"*{failing}*" in t)
+    assert fivetran.startswith(f":x: *{failing}* · mysql · fivetran:") and "last success" in fivetran
+    billing = next(t for t in texts if "*billing*" in t)
+    assert billing == (
+        ":x: *billing* · hvr6 · east:hvrhub\n"
+        "Failing · Fix the job's error (`/hvr show`), then Sync: it starts the jobs again, retrying the failed one"
+    )
+    assert "last success" not in billing  # a channel has no last sync to tell
+    context = " ".join(e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
+    assert "*east* · 8 connectors · 1 incomplete · 2 failing · 1 paused" in context
