@@ -72,6 +72,10 @@ def register_settings_secrets(settings: Settings) -> None:
             if secret is not None:
                 register_secret(secret.get_secret_value())
         _register_basic_auth(account.api_key, account.api_secret)
+    # Each HVR hub's login password (its bearer tokens are short-lived and never logged by the client;
+    # the patterns above catch them as a header or a JSON field).
+    for hub in settings.hvr_hubs.values():
+        register_secret(hub.password.get_secret_value())
     password = _database_password(settings.database_url)
     if password:
         register_secret(password)

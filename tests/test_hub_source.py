@@ -185,15 +185,17 @@ async def test_what_a_hub_lacks_is_refused_in_its_own_words() -> None:
 
 
 async def test_sources_answer_hub_reads_for_hub_keys_and_refuse_fivetran_keys() -> None:
-    from bot.source_errors import Unsupported
+    from bot.services.pipelines.operations import OnlyForHubs
 
     source, _ = _source()
     sources = Sources([Member("east", source, SnapshotCache(source, name="east"))])
     assert sources.hubs == {"east": "hvrhub"}
     assert [t.name for t in await sources.channel_tables("east:orders")] == ["lines", "heads"]
     account = cast(Any, object())  # a Fivetran account's source: never asked, the key alone refuses
-    with pytest.raises(Unsupported, match="not an HVR channel"):
-        await Sources([Member("fivetran", account, SnapshotCache(source))]).channel_view("abc")
+    fivetran = Sources([Member("fivetran", account, SnapshotCache(source))])
+    for read in (fivetran.channel_view, fivetran.channel_tables, fivetran.last_error):
+        with pytest.raises(OnlyForHubs, match="only for HVR channels: a Fivetran connection has none"):
+            await read("abc")
 
 
 async def test_compare_posts_an_event_read_back_by_its_id_with_the_result_per_table() -> None:

@@ -74,7 +74,7 @@ def render_action_result(result: ActionResult, *, actor: str, connection_name: s
         verb = TRIED.get(result.action, clip(result.action, 40))
         said = ""
         if result.detail and result.detail != result.summary:
-            said = f" (Fivetran: {clip(result.detail, DETAIL_MAX)})"
+            said = f" ({clip(result.said_by, NAME_MAX)}: {clip(result.detail, DETAIL_MAX)})"
         text = f":warning: Could not {verb} {name}: {summary}{said}"
     blocks: list[Block] = [section(text)]
     if result.action == "test" and (result.setup_tests or result.ok):

@@ -12,9 +12,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 from bot.blocks import ids
-from bot.blocks.health import EMOJI, LABEL, counts_line
+from bot.blocks.health import EMOJI, LABEL, channel_state, counts_line
 from bot.blocks.kit import Block, button, context, fallback, header, section
 from bot.blocks.message import Message
+from bot.blocks.sources import kinds
 from bot.blocks.text import ago, clip, count, cut, duration, esc, mention, moment, until
 from bot.services.digests.content import (
     Change,
@@ -24,6 +25,7 @@ from bot.services.digests.content import (
     subscription_schedule,
 )
 from bot.services.pipelines.health import Health
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.selectors import Selector, SelectorError, load_selector
 from bot.storage.subscriptions import Subscription
 
@@ -33,7 +35,7 @@ NAMES_IN_CHANGES = 8
 NAME_MAX = 150
 DETAIL_MAX = 300
 ERROR_MAX = 500
-TITLE = "Fivetran digest"
+TITLE = "Fivetran digest"  # of Fivetran connectors only; `_title` says what else a digest covers
 
 
 def local(at: datetime, tz: tzinfo) -> str:
@@ -60,6 +62,8 @@ def _stored_selector_words(sub: Subscription) -> str:
 def detail(problem: Problem, *, now: datetime, tz: tzinfo) -> str:
     """One escaped line saying what is wrong and since when."""
     c, health = problem.connection, problem.health
+    if is_hub_channel(c):
+        return channel_state(health, DETAIL_MAX)  # the words the list says, not Fivetran's setup or syncs
     if health is Health.BROKEN:
         task = next((t.message for t in c.status.tasks if t.message), "")
         return f"Broken: {clip(task, DETAIL_MAX)}" if task else "Broken: fix the setup in Fivetran"
@@ -181,11 +185,15 @@ def _sources(content: DigestContent) -> list[Block]:
     return [context("\n".join(lines))] if lines else []
 
 
+def _title(content: DigestContent) -> str:
+    return f"{kinds(content.hub_channels, content.total)} digest"
+
+
 def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Message:
     scope = "" if content.selector.is_empty else f" · {content.selector.describe()}"
     if content.total == 0:
         text = (
-            f"{TITLE}: no connectors match {_selector_words(content.selector)}. "
+            f"{_title(content)}: no connectors match {_selector_words(content.selector)}. "
             "`/hvr groups` lists the groups; `/hvr digest list` shows this digest's selector."
         )
         return Message(fallback(text), [section(text), context(_footer(content, now=now, tz=tz))])
@@ -204,11 +212,11 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
         compact = [section(text), *_sources(content), context(_footer(content, now=now, tz=tz))]
         return Message(
             fallback(
-                f"{TITLE}: {'the one connector' if content.total == 1 else f'all {content.total:,} connectors'} healthy{clip(scope, 300)}"
+                f"{_title(content)}: {'the one connector' if content.total == 1 else f'all {content.total:,} connectors'} healthy{clip(scope, 300)}"
             ),
             compact,
         )
-    blocks: list[Block] = [header(TITLE + scope), section(_counts(content)), *_sources(content)]
+    blocks: list[Block] = [header(_title(content) + scope), section(_counts(content)), *_sources(content)]
     if changes:
         blocks.append(section(changes))
     shown = content.problems[:MAX_PROBLEM_ROWS]
@@ -217,7 +225,9 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
     if hidden:
         blocks.append(section(_more(content, hidden)))
     blocks.append(context(_footer(content, now=now, tz=tz)))
-    return Message(fallback(f"{TITLE}{clip(scope, 300)}: {clip(_summary_text(content), 2000)}"), blocks)
+    return Message(
+        fallback(f"{_title(content)}{clip(scope, 300)}: {clip(_summary_text(content), 2000)}"), blocks
+    )
 
 
 def render_digest_unavailable(error_text: str, *, now: datetime, tz: tzinfo | None = None) -> Message:

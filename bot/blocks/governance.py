@@ -104,7 +104,7 @@ def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
         ask=f"{verb} {connectors}?",
         button=f"{verb} {n}",
         yes=verb,
-        changes=f"This changes {connectors} in Fivetran.",
+        changes=f"This changes {connectors}.",  # Fivetran connectors, hub channels or both
     )
 
 
@@ -217,7 +217,7 @@ def render_bulk_report(
     for status, title in (
         ("done", "Done"),
         ("skipped", "Skipped"),
-        ("in_progress", "Unknown, may have been applied (check in Fivetran)"),
+        ("in_progress", "Unknown, may have been applied (check in its source)"),
         ("cancelled", "Not started"),
         ("pending", "Not started"),
     ):

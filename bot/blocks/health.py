@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks.text import clip, moment, until
+from bot.blocks.text import clip, cut, moment, until
 from bot.fivetran.models import Connection
 from bot.services.pipelines.health import Health
 
@@ -56,6 +56,12 @@ HUB_STEP: dict[Health, str] = {
     Health.SYNCING: "A refresh is running; it ends on its own",
     Health.HEALTHY: "Nothing to do",
 }
+
+
+def channel_state(health: Health, limit: int = 200) -> str:
+    """An HVR channel's health and what to do, as every view says it (its jobs run continuously: there is
+    no last sync or success to tell, and the next step is the hub's)."""
+    return f"{LABEL[health]} · {cut(HUB_STEP[health], limit)}"
 
 
 def next_step(connection: Connection, health: Health, *, now: datetime) -> str:

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.health import EMOJI
-from bot.blocks.sources import source_blocks
+from bot.blocks.health import EMOJI, channel_state
+from bot.blocks.sources import kinds, source_blocks
 from bot.blocks.text import ago, clip, count, cut, esc, moment, plain
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.audit import AuditEntry
 from bot.storage.subscriptions import Subscription
@@ -130,9 +131,14 @@ def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
         blocks.append(_section(":white_check_mark: No problems right now."))
     for i, connection in enumerate(problems[:MAX_PROBLEMS]):
         health = snapshot.health[connection.id]
+        state = (
+            channel_state(health)
+            if is_hub_channel(connection)
+            else f"{health.value}, last success {ago(connection.succeeded_at, now)}"
+        )
         line = (
             f"{EMOJI[health]} *{esc(connection.name)}* · {esc(connection.service)} · {esc(snapshot.place(connection))}\n"
-            f"{health.value}, last success {ago(connection.succeeded_at, now)}"
+            f"{state}"
         )
         block = _section(line)
         block["accessory"] = {
@@ -193,6 +199,11 @@ def _mine(
     return blocks
 
 
+def _kinds(snapshot: AccountSnapshot | None) -> str:
+    connections = snapshot.connections.values() if snapshot is not None else ()
+    return kinds(sum(is_hub_channel(c) for c in connections), len(connections))
+
+
 def render_home(
     snapshot: AccountSnapshot | None,
     *,
@@ -205,7 +216,7 @@ def render_home(
 ) -> dict[str, Any]:
     """`subscriptions` and `recent` are this person's; None leaves their section out (no database)."""
     blocks: list[Block] = [
-        _header("Fivetran at a glance"),
+        _header(f"{_kinds(snapshot)} at a glance"),
         _context(f"Your role: *{esc(role)}* · `/hvr help` lists what you can do"),
     ]
     if snapshot is None:

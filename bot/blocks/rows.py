@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks import ids
-from bot.blocks.health import EMOJI, HUB_STEP, LABEL, next_step
+from bot.blocks.health import EMOJI, LABEL, channel_state, next_step
 from bot.blocks.kit import Block, Element, overflow, section
 from bot.blocks.text import ago, clip, cut
 from bot.fivetran.models import Connection
@@ -55,7 +55,7 @@ def connector_row(snapshot: AccountSnapshot, connection: Connection, index: int,
     group = clip(snapshot.place(connection), GROUP_MAX)
     if connection.service == HVR_SERVICE:
         # a channel replicates continuously: no last sync to tell, and the next step is the hub's
-        second = f"{LABEL[health]} · {cut(HUB_STEP[health], NEXT_MAX)}"
+        second = channel_state(health, NEXT_MAX)
     else:
         step = cut(next_step(connection, health, now=now), NEXT_MAX)
         second = f"{LABEL[health]} · last success {ago(connection.succeeded_at, now)} · {step}"

@@ -14,6 +14,13 @@ from bot.services.pipelines.snapshot import AccountSnapshot
 REASON_MAX = 200
 
 
+def kinds(hub_channels: int, total: int) -> str:
+    """What a view covers, as its title says it: Fivetran connectors, HVR channels, or both."""
+    if not hub_channels:
+        return "Fivetran"
+    return "HVR" if hub_channels == total else "Fivetran and HVR"
+
+
 def per_source_lines(
     snapshot: AccountSnapshot, selected: list[Connection], among: tuple[str, ...] = ()
 ) -> list[str]:

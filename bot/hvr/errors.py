@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
+from bot.logs import redact
 from bot.source_errors import (
     BadRequest,
     Conflict,
@@ -64,7 +65,8 @@ _CODE = re.compile(r"\b(F_[A-Z]{2}[0-9A-Z]{3,4}[A-Z])\b:?\s*")
 
 def split_code(text: str) -> tuple[str, str]:
     """(`F_JR071E`, the rest) from an error line; ("", text) when it carries no code."""
+    # the hub relays what its agents and databases said: redacted before anyone can store or show it
     match = _CODE.search(text)
     if match is None:
-        return "", text.strip()
-    return match.group(1), (text[: match.start()] + text[match.end() :]).strip()
+        return "", redact(text.strip())
+    return match.group(1), redact((text[: match.start()] + text[match.end() :]).strip())

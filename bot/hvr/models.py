@@ -13,6 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.fivetran.models import ExternalText
+from bot.logs import redact
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -232,7 +235,7 @@ class Event(_Model):
     job: str | None = None
     start_tstamp: str | None = None
     finish_tstamp: str | None = None
-    response: str | None = None
+    response: ExternalText | None = None  # why it failed, in the words of whatever the hub relays
     body: str | None = None  # the event's body as the hub writes it (a JSON text)
     results: list[EventResult] = Field(default_factory=list)
 
@@ -276,5 +279,5 @@ def last_error_line(log: str) -> str | None:
     stamp; None when the tail holds no error."""
     for line in reversed(log.splitlines()):
         if _ERROR_LINE.search(line):
-            return _STAMP.sub("", line).strip() or None
+            return redact(_STAMP.sub("", line).strip()) or None  # a database's words, relayed
     return None

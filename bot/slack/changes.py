@@ -20,6 +20,7 @@ from bot.fivetran.models import Connection
 from bot.services.governance.access import Refused
 from bot.services.pipelines.actions import ActionResult
 from bot.services.pipelines.hub_health import is_hub_channel
+from bot.services.pipelines.operations import only_for_hubs
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.following import Following
 from bot.slack.turn import Turn
@@ -30,7 +31,7 @@ from bot.storage.follows import FollowKind
 APPROVAL_TTL = timedelta(hours=24)
 
 
-ONLY_HUBS = "Compare is only for HVR channels: a Fivetran connection has no compare."
+ONLY_HUBS = only_for_hubs("compare")
 
 
 def table_name(schema: str, table: str) -> str:

@@ -26,7 +26,7 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
-from bot.services.pipelines.hub_views import HubReads
+from bot.services.pipelines.operations import HubOperations
 from bot.services.pipelines.resolve import Ambiguous, Found, resolve
 from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
 from bot.services.pipelines.sync_follower import SyncFollower
@@ -58,7 +58,7 @@ class Deps:
     digests: DigestService
     alerts: AlertService
     approvals: ApprovalRepo
-    hubs: HubReads  # what only an HVR channel has: its full view, its tables
+    hubs: HubOperations  # what only an HVR channel has: its full view, its tables
     people: People  # names for plain text (a header); mrkdwn mentions
     default_tz: str = "UTC"
     resync_approval: bool = False

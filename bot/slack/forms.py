@@ -77,9 +77,17 @@ class Forms(Flow):
         except (Refused, DigestError) as refused:
             return Submitted({first: str(refused.reason if isinstance(refused, Refused) else refused)})
         except FivetranError as error:
-            log.warning("fivetran error [%s] in a %s submission: %s", turn.request_id, callback_id, error)
+            log.warning(
+                "source error [%s] from %s in a %s submission: %s",
+                turn.request_id,
+                error.speaker,
+                callback_id,
+                error,
+            )
             return Submitted(
-                {first: f"Fivetran did not answer; nothing was saved. Try again (ref {turn.request_id})."}
+                {
+                    first: f"{error.speaker} did not answer; nothing was saved. Try again (ref {turn.request_id})."
+                }
             )
         except Exception:
             log.exception("unexpected error [%s] in a %s submission", turn.request_id, callback_id)

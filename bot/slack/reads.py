@@ -7,6 +7,7 @@ from bot.blocks.hub import render_channel_show, render_channel_tables
 from bot.blocks.prompts import render_error, render_help, render_usage_error
 from bot.blocks.rows import health_of
 from bot.blocks.schemas import render_schemas, render_tables
+from bot.blocks.text import esc
 from bot.commands.grammar import UsageError
 from bot.keys import source_of
 from bot.services.pipelines.hub_health import HVR_SERVICE
@@ -14,6 +15,13 @@ from bot.services.pipelines.resolve import resolve_group
 from bot.services.pipelines.selectors import SelectorError, parse_selector_text, select
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
+
+
+def channel_has_no_schemas(key: str, schema: str) -> str:
+    return (
+        f"An HVR channel's tables have no schema, so `{esc(schema)}` names nothing: "
+        f"`/hvr tables {esc(key)}` lists them all."
+    )
 
 
 class Reads(Flow):
@@ -87,6 +95,9 @@ class Reads(Flow):
         connection = resolved[1]
         if connection.service == HVR_SERVICE:
             # a channel's tables are its definition's: no schemas (those are refused in words by `schemas`)
+            if schema is not None:
+                await turn.out.reply(render_error(channel_has_no_schemas(connection.id, schema)))
+                return
             tables = await self.deps.hubs.channel_tables(connection.id)
             message = render_channel_tables(connection, source_of(connection.id), tables, page=page)
             await turn.out.reply(message, replace=replace)

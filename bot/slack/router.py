@@ -187,7 +187,10 @@ class Router:
                 await turn.out.reply(render_refused(refused.reason, ask=refused.ask, by=refused.by))
             except FivetranError as error:
                 outcome = "fivetran_error"
-                log.warning("fivetran error [%s] during %s: %s", turn.request_id, what, error)
+                # the source that answered by name: a hub's error is not Fivetran's
+                log.warning(
+                    "source error [%s] from %s during %s: %s", turn.request_id, error.speaker, what, error
+                )
                 await turn.out.reply(render_error(explain(error, "read"), reference=turn.request_id))
             except Exception:
                 outcome = "error"

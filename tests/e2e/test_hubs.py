@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,13 @@ from tests.e2e.harness import (
     E2E,
     FAST_FOLLOW,
     OPERATOR,
+    SIM_URL,
     VIEWER,
     Tamper,
     _serve,
     all_text,
     bot_settings,
+    button,
     labels,
     serving,
 )
@@ -66,16 +69,16 @@ class HubWorld:
 
 
 @contextlib.asynccontextmanager
-async def hub_world() -> AsyncIterator[HubWorld]:
+async def hub_world(password: str = "demo") -> AsyncIterator[HubWorld]:
     clock = ManualClock()
-    hub = Hub(clock=clock, channels=8, seed=7)
+    hub = Hub(clock=clock, channels=8, seed=7, password=password)
     server, task, port = await _serve(build_hub_app(hub))
     try:
         async with contextlib.AsyncExitStack() as stack:
             double = await stack.enter_async_context(SlackDouble(bot_token=BOT_TOKEN))
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="hvr-e2e-hubs-"))
             url = f"http://127.0.0.1:{port}"
-            east = HvrHub(name="east", url=url, username="demo", password=SecretStr("demo"), hub=HUB)
+            east = HvrHub(name="east", url=url, username="demo", password=SecretStr(password), hub=HUB)
             settings = Settings(
                 _env_file=None,
                 hvr_hubs={"east": east},
@@ -93,24 +96,35 @@ async def hub_world() -> AsyncIterator[HubWorld]:
 
 
 @contextlib.asynccontextmanager
-async def bot_on(world: HubWorld) -> AsyncIterator[E2E]:
-    """A bot process managing only the hub; a second one on the same world is a restart."""
+async def bot_on(world: HubWorld, *, fivetran: Simulator | None = None) -> AsyncIterator[E2E]:
+    """A bot process managing the hub (and the simulated Fivetran account `fivetran`, when given); a
+    second one on the same world is a restart."""
     assert world.settings.slack_signing_secret is not None
     secret = world.settings.slack_signing_secret.get_secret_value()
-    bot = build_bot(world.settings, follow_policy=FAST_FOLLOW)
-    unused = watched(
-        Simulator(seed=1, groups=1, connections=1, clock=world.clock)
-    )  # the harness's Fivetran slot
-    async with serving(
-        bot,
-        double=world.double,
-        sim=unused,
-        clock=world.clock,
-        signing_secret=secret,
-        tamper=Tamper(build_app(unused)),
-    ) as e2e:
-        yield e2e
-    await unused.aclose()
+    sim = (
+        fivetran
+        if fivetran is not None
+        else watched(Simulator(seed=1, groups=1, connections=1, clock=world.clock))
+    )
+    tamper = Tamper(build_app(sim))
+    async with contextlib.AsyncExitStack() as stack:
+        settings, http = world.settings, None
+        if fivetran is not None:
+            keys = {
+                "fivetran_api_key": SecretStr(sim.api_key),
+                "fivetran_api_secret": SecretStr(sim.api_secret),
+            }
+            settings = settings.model_copy(update=keys)
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=tamper))
+            )
+        base = SIM_URL if fivetran is not None else None
+        bot = build_bot(settings, follow_policy=FAST_FOLLOW, fivetran_http=http, fivetran_base_url=base)
+        async with serving(
+            bot, double=world.double, sim=sim, clock=world.clock, signing_secret=secret, tamper=tamper
+        ) as e2e:
+            yield e2e
+    await sim.aclose()
 
 
 @pytest.fixture
@@ -368,3 +382,170 @@ async def test_the_shell_lists_shows_and_pauses_a_hubs_channels(world: HubWorld,
     assert "Traceback" not in text + err.decode()
     (suspend,) = world.posts("jobs_suspend")
     assert sorted(suspend.body["jobs"]) == ["billing-cap-billing_src", "billing-integ-dwh"]
+
+
+def jobs_of(world: HubWorld, channel: str) -> list[str]:
+    return sorted(
+        job for job in world.hub.jobs if job in (f"{channel}-cap-{channel}_src", f"{channel}-integ-dwh")
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "tail", "targets"),
+    [
+        ("pause", "jobs_suspend", ["billing", "crm", "events", "ledger", "orders", "shipping"]),
+        ("resume", "jobs_unsuspend", ["hr"]),
+        ("sync", "jobs_start", ["billing", "crm", "ledger", "orders", "shipping"]),
+    ],
+)
+async def test_bulk_on_a_hubs_channels_previews_then_sends_one_request_per_channel_with_its_jobs(
+    e2e: E2E, world: HubWorld, action: str, tail: str, targets: list[str]
+) -> None:
+    sent = await e2e.command(f"{action} source:east", user=ADMIN)
+    verb = action.capitalize()
+    preview = await e2e.wait_for_message(
+        lambda m: f"{verb} {len(targets)} connector" in all_text(m), since=sent
+    )
+    text = all_text(preview)
+    assert all(f"`{name}`" in text for name in targets), text
+    assert "Fivetran" not in text  # the preview speaks of the hub's channels
+    assert "not activated: it has no jobs yet: `inventory`" in text  # skipped, never an empty request
+    assert world.changes() == [], "a preview changes nothing"
+
+    confirmed = await e2e.click(preview, f"{verb} {len(targets)}", user=ADMIN)
+    report = await e2e.wait_for_message(lambda m: "finished" in m.text, since=confirmed, timeout=10)
+    assert f"{len(targets)} done" in report.text, report.text
+    await e2e.settle()
+
+    sent_jobs = sorted(sorted(r.body["jobs"]) for r in world.posts(tail))
+    assert sent_jobs == sorted(jobs_of(world, name) for name in targets)
+
+
+async def test_a_sync_whose_job_fails_again_ends_failed_naming_the_job_with_sync_again(
+    e2e: E2E, world: HubWorld
+) -> None:
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        kept = await http.post(
+            "/_sim/keep_failing", json={"job": "billing-integ-dwh", "error": "F_JD0A2E: ORA-01017: denied"}
+        )
+        assert kept.status_code == 204
+
+    sent = await e2e.command("sync east:billing")
+    status = await status_message(e2e, "Sync of *billing*", since=sent)
+    await e2e.double.wait_for(lambda: status.text.startswith(":x:"))
+    assert status.text.startswith(":x: Sync of *billing* failed after ")
+    assert status.text.endswith(": billing-integ-dwh is FAILED")
+    assert labels(status) == ["Show", "Sync again"]
+    assert len(world.posts("jobs_start")) == 1
+
+    # the button starts the same channel's jobs again (pressed within the 10 s dedupe window it would
+    # be refused as a double click: a real hub takes longer than that to fail a job again)
+    assert button(status, "Sync again")["value"] == "east:billing"
+    told = await e2e.wait_for_message(lambda m: m.thread_ts == status.ts, since=sent)
+    assert told.text.startswith(
+        f":warning: <@{OPERATOR}> the sync of *billing* you asked for did not succeed"
+    )
+
+
+async def test_tables_of_a_channel_with_a_schema_says_channels_have_none(e2e: E2E, world: HubWorld) -> None:
+    sent = await e2e.command("tables east:orders dbo")
+    told = await e2e.wait_for_text("have no schema", since=sent)
+    assert told.ephemeral
+    assert "`dbo` names nothing: `/hvr tables east:orders` lists them all." in told.text
+    sent = await e2e.command("tables east:orders")
+    listed = all_text(await seen(e2e, sorted(world.hub.defs["orders"]["tables"])[0], since=sent))
+    assert all(t in listed for t in world.hub.defs["orders"]["tables"])
+
+
+async def refuse_next_event(world: HubWorld, channel: str, status: int, error: str) -> None:
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        body = {"channel": channel, "status": status, "error": error}
+        assert (await http.post("/_sim/refuse_event", json=body)).status_code == 204
+
+
+async def test_a_refresh_or_compare_the_hub_refuses_is_told_as_the_hubs_refusal(
+    e2e: E2E, world: HubWorld
+) -> None:
+    await refuse_next_event(world, "orders", 400, "F_JR0302E: <dwh> is being altered")
+    sent = await e2e.command("compare east:orders")
+    told = await e2e.wait_for_text("did not accept", since=sent)
+    assert told.text.startswith(
+        ":warning: Could not compare *orders*: The HVR hub east did not accept the request. "
+        "(HVR hub east: &lt;dwh&gt; is being altered)"
+    )
+    assert "Fivetran" not in all_text(told)
+
+    await refuse_next_event(world, "orders", 403, "F_JR0102E: no permission")
+    table = sorted(world.hub.defs["orders"]["tables"])[0]
+    sent = await e2e.command(f"resync east:orders {table}")
+    question = await e2e.wait_for_message(lambda m: "Re-sync" in labels(m), since=sent)
+    click = await e2e.click(question, "Re-sync")
+    refused = await e2e.wait_for_text("not allowed", since=click)
+    assert "not allowed to do this on the HVR hub east" in refused.text
+    assert "(HVR hub east: no permission)" in refused.text and "Fivetran" not in all_text(refused)
+    await e2e.settle()
+    assert not [e for e in world.hub.events.values() if e.channel == "orders"]  # nothing was posted
+
+
+@pytest.fixture
+async def both(world: HubWorld) -> AsyncIterator[E2E]:
+    """A bot with a simulated Fivetran account (source `fivetran`) beside the hub (source `east`)."""
+    fivetran = watched(Simulator(seed=7, groups=2, connections=20, clock=world.clock))
+    async with bot_on(world, fivetran=fivetran) as running:
+        yield running
+
+
+def row_of(message: Message, name: str) -> str:
+    """The text of the section that lists `name` (a digest's or the Home tab's problem row)."""
+    return next(t for t in section_texts(message.blocks) if f"*{name}*" in t)
+
+
+def section_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b.get("type") == "section" and "text" in b]
+
+
+async def test_a_digest_shows_channels_as_connections_with_the_source_in_front(both: E2E) -> None:
+    e2e = both
+    sent = await e2e.command("digest add every 5m")
+    await e2e.wait_for_text("added", since=sent)
+    [(_, next_fire)] = await e2e.bot.digests.list(CHANNEL)
+    assert next_fire is not None
+    await e2e.bot.scheduler.sync_jobs()
+    before = len(e2e.double.messages(CHANNEL))
+    await e2e.bot.scheduler.fire_due(now=next_fire + timedelta(seconds=1))
+    digest = await e2e.double.wait_for(
+        lambda: next((m for m in e2e.double.messages(CHANNEL)[before:] if not m.ephemeral), None)
+    )
+    assert digest.blocks[0]["text"]["text"] == "Fivetran and HVR digest"
+    _, failing = e2e.connection_named("failing")
+    # the same emoji and words as a connection's row, the source's name in front of the hub
+    assert row_of(digest, failing).startswith(f":x: *{failing}* · mysql · fivetran:")
+    assert row_of(digest, "billing") == (
+        ":x: *billing* · hvr6 · east:hvrhub\n"
+        "Failing · Fix the job's error (`/hvr show`), then Sync: it starts the jobs again, retrying the failed one"
+    )
+    assert row_of(digest, "hr").startswith(":double_vertical_bar: *hr* · hvr6 · east:hvrhub\nPaused · ")
+    assert row_of(digest, "inventory").startswith(":construction: *inventory* · hvr6 · east:hvrhub\n")
+    assert "Fivetran" not in row_of(digest, "inventory")  # a channel is activated in the hub
+    assert "*east* · 8 connectors · 1 incomplete · 2 failing · 1 paused" in all_text(digest)
+
+
+async def test_the_home_tab_shows_channels_as_connections_with_the_source_in_front(both: E2E) -> None:
+    e2e = both
+    opened = {"type": "app_home_opened", "user": OPERATOR, "channel": "D0HOME001", "tab": "home"}
+    assert (await e2e.event(opened)).status_code == 200
+    view = await e2e.double.wait_for(lambda: e2e.double.home(OPERATOR))
+    blocks = view.view["blocks"]
+    texts = section_texts(blocks)
+    assert blocks[0]["text"]["text"] == "Fivetran and HVR at a glance"
+    _, failing = e2e.connection_named("failing")
+    fivetran = next(t for t in texts if f"*{failing}*" in t)
+    assert fivetran.startswith(f":x: *{failing}* · mysql · fivetran:") and "last success" in fivetran
+    billing = next(t for t in texts if "*billing*" in t)
+    assert billing == (
+        ":x: *billing* · hvr6 · east:hvrhub\n"
+        "Failing · Fix the job's error (`/hvr show`), then Sync: it starts the jobs again, retrying the failed one"
+    )
+    assert "last success" not in billing  # a channel has no last sync to tell
+    context = " ".join(e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
+    assert "*east* · 8 connectors · 1 incomplete · 2 failing · 1 paused" in context

@@ -25,10 +25,14 @@ class Checked(httpx.AsyncBaseTransport):
         self.app = app
         self.down = False
         self.requests: list[str] = []  # `GET /api/latest/hubs/hvrhub/jobs`: what the bot asked, in order
+        self.forbidden: set[str] = set()  # path endings answered 403, as a hub user without the permission
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if any(request.url.path.endswith(end) for end in self.forbidden):
+            self.requests.append(f"{request.method} {request.url.path}")
+            return httpx.Response(403, text="F_JR0103E: Access denied", request=request)
         response = await self.app.handle_async_request(request)
         if not request.url.path.startswith("/_sim"):
             self.requests.append(f"{request.method} {request.url.path}")

@@ -73,6 +73,29 @@ async def test_controls_fail_and_recover_a_job_and_stats_count_paths() -> None:
     assert stats["/api/{version}/hubs/{hub}/jobs"] == 1 and stats["/_sim/{action}"] == 2
 
 
+async def test_a_job_kept_failing_fails_again_at_each_start_until_recovered(
+    world: tuple[Hub, HvrClient, ManualClock],
+) -> None:
+    hub, client, clock = world
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_app(hub)), base_url="http://sim"
+    ) as http:
+        kept = await http.post(
+            "/_sim/keep_failing", json={"job": "orders-integ-dwh", "error": "F_JD0002E: no"}
+        )
+        assert kept.status_code == 204
+    first = hub.jobs["orders-integ-dwh"]["log_job_err_tstamp"]
+    clock.advance(60)
+    (started,) = await client.start_jobs(["orders-integ-dwh"], trigger_failed=True)
+    assert started.trigger_ctrl_id  # the hub took the start; the job failed again at once
+    (job,) = [j for j in await client.jobs("orders") if j.name == "orders-integ-dwh"]
+    assert job.state == "FAILED" and job.num_retries == 2 and job.log_job_err_tstamp != first
+    assert hub.errors["orders-integ-dwh"] == "F_JD0002E: no"
+    hub.recover("orders-integ-dwh")
+    await client.start_jobs(["orders-integ-dwh"], trigger_failed=True)
+    assert hub.jobs["orders-integ-dwh"]["state"] == "RUNNING"
+
+
 async def test_a_refresh_runs_as_a_job_until_it_ends_and_an_event_can_be_failed(
     world: tuple[Hub, HvrClient, ManualClock],
 ) -> None:

@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -157,3 +158,52 @@ def test_every_named_accounts_secrets_are_redacted() -> None:
         basic = base64.b64encode(f"KEY4711{name}:SECRET4711{name}".encode()).decode()
         text = f"key KEY4711{name} secret SECRET4711{name} hook HOOK4711{name} header {basic}"
         assert redact(text) == "key [redacted] secret [redacted] hook [redacted] header [redacted]"
+
+
+HUB_PASSWORD = "HUBPASSWORD4711s3cret"
+
+
+async def test_a_hubs_password_and_tokens_reach_no_log_and_no_message(captured: io.StringIO) -> None:
+    """Login, a renewal after a 401, a refused refresh token (logged in again), and the hub relaying the
+    password and a token in a job's last error and in a refusal: none of them is logged or posted."""
+    from tests.e2e.test_hubs import bot_on, hub_world
+
+    async with hub_world(password=HUB_PASSWORD) as world:
+        register_settings_secrets(world.settings)  # as `serve` does at start-up
+        refresh_tokens: set[str] = set()
+        async with bot_on(world) as e2e, httpx.AsyncClient(base_url=world.url) as sim:
+            sent = await e2e.command("list")
+            await e2e.wait_for_text("connectors", since=sent)
+            refresh_tokens |= world.hub.refresh_tokens
+            token = next(iter(world.hub.tokens))
+            echo = f"F_JD0A2E: login demo/{HUB_PASSWORD} refused; Authorization: Bearer {token}"
+            assert (
+                await sim.post("/_sim/fail", json={"job": "orders-integ-dwh", "error": echo})
+            ).status_code == 204
+            assert (await sim.post("/_sim/expire_tokens", json={})).status_code == 204
+
+            sent = await e2e.command("show east:orders")  # a 401, then the refresh token renews
+            await e2e.wait_for_text("orders:", since=sent)
+            refresh_tokens |= world.hub.refresh_tokens
+            world.hub.refresh_tokens.clear()  # the hub forgets them: the next renewal is refused
+            assert (await sim.post("/_sim/expire_tokens", json={})).status_code == 204
+            refuse = {
+                "channel": "orders",
+                "status": 400,
+                "error": f"F_JR0302E: password={HUB_PASSWORD} {echo}",
+            }
+            assert (await sim.post("/_sim/refuse_event", json=refuse)).status_code == 204
+
+            sent = await e2e.command("compare east:orders")  # 401, refresh refused, a password login
+            await e2e.wait_for_text("did not accept", since=sent)
+            await e2e.settle()
+            refresh_tokens |= world.hub.refresh_tokens
+            posted = _posted(e2e)
+        access_tokens = set(world.hub.tokens)
+    logged = captured.getvalue()
+
+    assert world.hub.stats["/auth/v1/password"] == 2 and world.hub.stats["/auth/v1/refresh"] == 2
+    assert "[redacted]" in posted  # the hub's echo was shown, redacted
+    for secret in (HUB_PASSWORD, *access_tokens, *refresh_tokens):
+        assert secret not in logged, f"a hub secret reached the log: {secret[:6]}…"
+        assert secret not in posted, f"a hub secret reached Slack: {secret[:6]}…"

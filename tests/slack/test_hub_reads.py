@@ -4,6 +4,7 @@ view, the tables with their refresh buttons, and what a hub lacks refused in its
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
 import pytest
@@ -95,3 +96,15 @@ async def test_the_tables_of_a_list_rows_menu_open_the_channels_tables(rig: Rig)
     value = ids.menu_value(ids.TABLES, "east:orders")
     await rig.router.action(ids.aid(ids.ROW_MENU, 3), value, Actor("U1", "C1"), out)
     assert out.replies[-1].message.blocks[0]["text"]["text"] == "Tables of east:orders"
+
+
+async def test_a_hubs_error_during_a_read_is_logged_as_the_hubs_not_fivetrans(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.transport.forbidden.add("/definition/locs")  # the hub user may not read the locations
+    with caplog.at_level(logging.WARNING, logger="bot.slack.router"):
+        out = await rig.say("show orders")
+    assert "not allowed to do this on the HVR hub east" in out.last.text
+    (logged,) = [r.getMessage() for r in caplog.records if "show orders" in r.getMessage()]
+    assert logged.startswith("source error [") and " from The HVR hub east during command " in logged
+    assert "fivetran" not in logged.lower()

@@ -16,6 +16,7 @@ from bot.fivetran.models import Connection
 from bot.keys import source_of
 from bot.scheduler.schedule import Schedule, ScheduleError, parse_schedule
 from bot.services.pipelines.health import Health, parse_health
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.selectors import Selector, select
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.subscriptions import Subscription
@@ -60,6 +61,7 @@ class DigestContent:
     # Problems of unreachable sources from the previous digest, carried over unseen: the next digest
     # compares with what was last known of them, not with nothing.
     unseen: Mapping[str, str] = field(default_factory=dict, hash=False)
+    hub_channels: int = 0  # how many of the `total` are HVR channels (the title says what it covers)
 
     @property
     def all_healthy(self) -> bool:
@@ -141,6 +143,7 @@ def build_digest(
         per_source=_per_source(snapshot, selected, selector.sources),
         unreachable=dict(snapshot.unreachable),
         unseen=unseen,
+        hub_channels=sum(is_hub_channel(c) for c in selected),
     )
 
 

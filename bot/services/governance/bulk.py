@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.fivetran.models import Connection
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.health import Health
+from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.schedule import SchedulePatch
 from bot.services.pipelines.selectors import Selector, select
 from bot.services.pipelines.snapshot import AccountSnapshot
@@ -57,6 +58,9 @@ def decode_schedule(action: str) -> SchedulePatch:
 def _skip_reason(action: str, health: Health, connection: Connection, force: bool) -> str | None:
     if action == "schedule":
         return None  # a schedule is set whatever the connector is doing
+    if health == Health.INCOMPLETE and is_hub_channel(connection):
+        # a channel not activated has no capture or integrate jobs: nothing to suspend, start or resume
+        return "not activated: it has no jobs yet"
     if action == "pause":
         return "already paused" if connection.paused else None
     if action == "resume":

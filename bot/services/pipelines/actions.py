@@ -52,7 +52,8 @@ class ActionResult:
     action: str
     connection_id: str
     summary: str  # one line a person reads first
-    detail: str = ""  # Fivetran's own words, when it said something
+    detail: str = ""  # the source's own words, when it said something
+    said_by: str = "Fivetran"  # who said `detail`: "Fivetran", "HVR hub east"
     code: str = ""  # Fivetran's error code, for the audit log
     connection: Connection | None = None
     connect_card: ConnectCard | None = None
@@ -136,13 +137,14 @@ class ConnectorActions:
             value = await call()
         except FivetranError as error:
             code = error.code if isinstance(error, StatusError) else type(error).__name__
-            log.info("fivetran refused %s on %s: %s", action, connection_id, error)
+            log.info("%s refused %s on %s: %s", error.speaker, action, connection_id, error)
             return ActionResult(
                 ok=False,
                 action=action,
                 connection_id=connection_id,
                 summary=explain(error, action, connection_id),
                 detail=error.message,
+                said_by=error.speaker.removeprefix("The "),
                 code=code,
             )
         result = done(value)

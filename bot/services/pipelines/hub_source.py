@@ -134,17 +134,28 @@ class HubSource:
         job = first_failing(remote_id(key), jobs)
         return None if job is None else JobError(job.name, await self._log_error(job.name))
 
-    def _job_names(self, channel: Channel, jobs: Sequence[Job]) -> list[str]:
-        return [j.name for j in channel_jobs(channel.name, jobs)]
+    def _job_names(self, channel: Channel, jobs: Sequence[Job], operation: str) -> list[str]:
+        names = [j.name for j in channel_jobs(channel.name, jobs)]
+        if not names:
+            # an empty `jobs` list would be a request about no job at all: said, never sent
+            raise Unsupported(
+                f"The channel {channel.name} is not activated: it has no capture or integrate jobs yet.",
+                operation=operation,
+                speaker=self.speaker,
+                credential=hv.HUB_CREDENTIAL,
+            )
+        return names
 
     async def pause(self, connection_id: str) -> Connection:
         channel, jobs = await self._channel(connection_id)
-        await self._call("jobs_suspend", self.client.suspend_jobs(self._job_names(channel, jobs)))
+        await self._call(
+            "jobs_suspend", self.client.suspend_jobs(self._job_names(channel, jobs, "jobs_suspend"))
+        )
         return await self.get_connection(connection_id)
 
     async def resume(self, connection_id: str) -> Connection:
         channel, jobs = await self._channel(connection_id)
-        names = self._job_names(channel, jobs)
+        names = self._job_names(channel, jobs, "jobs_unsuspend")
         await self._call("jobs_unsuspend", self.client.unsuspend_jobs(names))
         await self._call("jobs_start", self.client.start_jobs(names, trigger_failed=False))
         return await self.get_connection(connection_id)
@@ -152,7 +163,8 @@ class HubSource:
     async def sync(self, connection_id: str, *, force: bool = False) -> str:
         channel, jobs = await self._channel(connection_id)
         await self._call(
-            "jobs_start", self.client.start_jobs(self._job_names(channel, jobs), trigger_failed=True)
+            "jobs_start",
+            self.client.start_jobs(self._job_names(channel, jobs, "jobs_start"), trigger_failed=True),
         )
         return "Sync started"
 

@@ -1,18 +1,17 @@
 """What `show` and `tables` of an HVR channel need beyond its row, and the last error of a failed job
 (the watcher's failure alert names it): plain data, built from the hub's answers by pure functions.
 
-`HubReads` is what the flows and the watcher ask for; `Sources` answers it for keys of hubs and refuses,
-in words, keys of Fivetran accounts.
+The flows and the watcher ask for them through `HubOperations` (operations.py), which `Sources` answers
+for keys of hubs and refuses, in words, for keys of Fivetran accounts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from bot.fivetran.models import Connection
-from bot.hvr.models import Channel, ChannelTable, Event, Job, JobKind, Location
+from bot.hvr.models import Channel, Event, Job, JobKind, Location
 from bot.services.pipelines.hub_health import channel_jobs
 
 # Recent events `show` lists; the hub answers the newest first.
@@ -64,12 +63,6 @@ class JobError:
 
     def line(self) -> str:
         return f"{self.job}: {self.error}" if self.error else f"{self.job} failed"
-
-
-class HubReads(Protocol):
-    async def channel_view(self, key: str) -> ChannelView: ...
-    async def channel_tables(self, key: str) -> list[ChannelTable]: ...
-    async def last_error(self, key: str) -> JobError | None: ...
 
 
 def location_views(channel: Channel, locations: Sequence[Location]) -> tuple[LocationView, ...]:

@@ -31,10 +31,9 @@ from bot.hvr.models import ChannelTable
 from bot.keys import source_of
 from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.hub_views import ChannelView, JobError
-from bot.services.pipelines.operations import JobView, OperationView, hub_operations
+from bot.services.pipelines.operations import HubOperations, JobView, OperationView, hub_operations
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
-from bot.source_errors import Unsupported
 
 
 @dataclass(frozen=True)
@@ -196,13 +195,13 @@ class Sources:
         return self._source(connection_id).run_setup_tests(connection_id)
 
     def compare(self, connection_id: str, tables: Sequence[str] | None = None) -> Coroutine[Any, Any, str]:
-        return hub_operations(self._source(connection_id)).compare(connection_id, tables)
+        return self._hub(connection_id, "compare").compare(connection_id, tables)
 
     def event(self, connection_id: str, event_id: str) -> Coroutine[Any, Any, OperationView]:
-        return hub_operations(self._source(connection_id)).event(connection_id, event_id)
+        return self._hub(connection_id, "event").event(connection_id, event_id)
 
     def jobs(self, connection_id: str) -> Coroutine[Any, Any, list[JobView]]:
-        return hub_operations(self._source(connection_id)).jobs(connection_id)
+        return self._hub(connection_id, "jobs").jobs(connection_id)
 
     def set_schedule(
         self,
@@ -254,15 +253,15 @@ class Sources:
             connection_id, schema, table, column, enabled=enabled, hashed=hashed
         )
 
-    # --- HubReads: what only an HVR hub has (bot/services/pipelines/hub_views.py) -----------------------
+    # --- what only an HVR hub has (HubOperations, bot/services/pipelines/operations.py) -----------------
 
-    def _hub(self, key: str) -> HubSource:
+    def _hub(self, key: str, operation: str) -> HubOperations:
+        """The hub's source the key names; a Fivetran connection's key is refused in the one sentence
+        (an unconfigured source's key fails, when awaited, as every call about it does)."""
         found = self._members.get(source_of(key))
         if found is None:
-            raise UnknownSource(f"No source named {source_of(key)!r} is configured.", code="UnknownSource")
-        if not isinstance(found.source, HubSource):
-            raise Unsupported(f"{key} is a Fivetran connection, not an HVR channel.")
-        return found.source
+            return cast(HubOperations, _Absent(source_of(key)))
+        return hub_operations(found.source, operation)
 
     @property
     def hubs(self) -> dict[str, str]:
@@ -271,14 +270,14 @@ class Sources:
             m.name: m.source.client.hub for m in self._members.values() if isinstance(m.source, HubSource)
         }
 
-    async def channel_view(self, key: str) -> ChannelView:
-        return await self._hub(key).channel_view(key)
+    def channel_view(self, key: str) -> Coroutine[Any, Any, ChannelView]:
+        return self._hub(key, "channel_view").channel_view(key)
 
-    async def channel_tables(self, key: str) -> list[ChannelTable]:
-        return await self._hub(key).channel_tables(key)
+    def channel_tables(self, key: str) -> Coroutine[Any, Any, list[ChannelTable]]:
+        return self._hub(key, "channel_tables").channel_tables(key)
 
-    async def last_error(self, key: str) -> JobError | None:
-        return await self._hub(key).last_error(key)
+    def last_error(self, key: str) -> Coroutine[Any, Any, JobError | None]:
+        return self._hub(key, "last_error").last_error(key)
 
 
 class _Absent:

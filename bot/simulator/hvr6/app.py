@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.simulator.hvr6.hub import HUB, PASSWORD, USERNAME, Hub, SimRequest
+from bot.simulator.hvr6.hub import HUB, USERNAME, Hub, SimRequest
 
 Handler = Callable[[Hub, Request], Awaitable[Response]]
 _HUB = "/api/{version}/hubs/{hub}"
@@ -32,7 +32,7 @@ def _error(status: int, text: str) -> Response:
 
 async def password(hub: Hub, request: Request) -> Response:
     body = await _body(request)
-    if body.get("username") != USERNAME or body.get("password") != PASSWORD:
+    if body.get("username") != USERNAME or body.get("password") != hub.password:
         return _error(403, "F_JR0100E: Authentication failed")
     return JSONResponse(hub.login())
 
@@ -124,7 +124,7 @@ def _jobs_op(kind: str) -> Handler:
                 if job["state"] in ("FAILED", "RETRY") and not (await _body(request)).get("trigger_failed"):
                     answer[name] = {"not_started": f"Job in state '{job['state']}'"}
                     continue
-                hub.recover(name)
+                hub.start(name)
                 answer[name] = {"trigger_ctrl_id": f"ctrl_{len(hub.stats)}"}
         return JSONResponse(answer) if kind == "start" else Response(status_code=204)
 
@@ -136,6 +136,9 @@ def _event_op(kind: str, short: str) -> Handler:
         channel = request.path_params["channel"]
         if channel not in hub.defs:
             return _error(404, f"F_JR0300E: Channel {channel} does not exist")
+        refused = hub.refusals.pop(channel, None)
+        if refused is not None:
+            return _error(*refused)
         body = await _body(request)
         tables = body.get("tables") or sorted(hub.defs[channel]["tables"])
         event = hub.post_event(kind, channel, list(tables), short)
@@ -170,10 +173,16 @@ async def sim_control(hub: Hub, request: Request) -> Response:
         said = str(body.get("response", f"F_JX0A01E: simulated {state.lower()} event"))
         if not hub.end_event(str(body.get("ev_id", "")), state, said):
             return _error(400, f"no active event {body.get('ev_id')}")
-    elif action in ("fail", "recover") and job in hub.jobs:
-        hub.fail(
-            job, str(body.get("error", "F_JD0A2E: simulated failure"))
-        ) if action == "fail" else hub.recover(job)
+    elif action == "refuse_event" and body.get("channel") in hub.defs:
+        status = int(body.get("status", 400))
+        if status not in (400, 403):  # what the definition has a refresh or compare answer
+            return _error(400, f"refuse_event answers 400 or 403, not {status}")
+        hub.refusals[str(body["channel"])] = (status, str(body.get("error", "F_JR0302E: refused")))
+    elif action in ("fail", "keep_failing") and job in hub.jobs:
+        error = str(body.get("error", "F_JD0A2E: simulated failure"))
+        hub.fail(job, error) if action == "fail" else hub.keep_failing(job, error)
+    elif action == "recover" and job in hub.jobs:
+        hub.recover(job)
     else:
         return _error(400, f"unknown control {action} or job {job}")
     return Response(status_code=204)

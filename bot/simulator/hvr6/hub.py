@@ -58,9 +58,14 @@ class Hub:
     channels: int = 8
     seed: int = 7
     token_seconds: int = 900
+    password: str = PASSWORD  # what `POST /auth/v1/password` accepts for USERNAME (a test's own secret)
     defs: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # jobs a start does not mend (`/_sim/keep_failing`): each start fails them again, with this error
+    stubborn: dict[str, str] = field(default_factory=dict)
+    # a channel's next refresh or compare refused (`/_sim/refuse_event`): {channel: (status, error text)}
+    refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
     events: dict[str, SimEvent] = field(default_factory=dict)
     tokens: dict[str, datetime] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)
@@ -120,6 +125,20 @@ class Hub:
         self.errors[job] = error
 
     def recover(self, job: str) -> None:
+        self.jobs[job].update(state="RUNNING", num_retries=0)
+        self.errors.pop(job, None)
+        self.stubborn.pop(job, None)
+
+    def keep_failing(self, job: str, error: str) -> None:
+        """The job is failed now and fails again each time it is started, until `recover`."""
+        self.fail(job, error)
+        self.stubborn[job] = error
+
+    def start(self, job: str) -> None:
+        """`jobs_start` of a failed or running job: it runs again, or a stubborn one fails again at once."""
+        if job in self.stubborn:
+            self.fail(job, self.stubborn[job])
+            return
         self.jobs[job].update(state="RUNNING", num_retries=0)
         self.errors.pop(job, None)
 
