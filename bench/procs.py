@@ -180,6 +180,9 @@ def bot_env(
             "DATABASE_URL": database_url,
             "HVR_ADMINS": admins,
             "HVR_WATCH_INTERVAL": "0",  # no polling watcher: its snapshots would be counted as ours
+            # serve runs in its own directory, where `-m bot` would find the installed (editable) package,
+            # which may be another checkout's: the code measured is this checkout's.
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
             **(extra or {}),
         }
     )

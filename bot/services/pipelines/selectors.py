@@ -173,11 +173,23 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
     return True
 
 
+# Distinct selectors remembered per snapshot: a snapshot lives for a cache ttl (30 s), and a person
+# pages through one selection, so a handful is the common case; the bound is against a flood of queries.
+SELECTIONS_KEPT = 64
+
+
 def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:
-    """Matching connectors, problems first (by health order), then by group and name."""
-    found = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
-    found.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower()))
-    return found
+    """Matching connectors, problems first (by health order), then by group and name: worked out once
+    per snapshot and selector (a new list each call, which the caller may change)."""
+    found = snapshot.selections.get(selector)
+    if found is None:
+        matched = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
+        matched.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower()))
+        found = tuple(matched)
+        if len(snapshot.selections) >= SELECTIONS_KEPT:
+            snapshot.selections.clear()
+        snapshot.selections[selector] = found
+    return list(found)
 
 
 def unknown_groups(snapshot: AccountSnapshot, selector: Selector) -> list[str]:
