@@ -11,6 +11,7 @@ from bot.services.pipelines.selectors import (
     SELECTIONS_KEPT,
     Selector,
     SelectorError,
+    counts_of,
     is_selector_term,
     parse_selector,
     select,
@@ -214,3 +215,15 @@ def test_the_kept_selections_are_bounded(account: AccountSnapshot) -> None:
         select(account, Selector(text=(f"word{n}",)))
 
     assert 0 < len(account.selections) <= SELECTIONS_KEPT
+
+
+def test_counts_cover_the_whole_selection_and_each_caller_gets_its_own_dict(account: AccountSnapshot) -> None:
+    selector = parse_selector(["group:warehouse"])
+    counts = counts_of(account, selector)
+    counts[Health.HEALTHY] = 99
+
+    assert {h: n for h, n in counts_of(account, selector).items() if n} == {
+        Health.HEALTHY: 1,
+        Health.FAILING: 1,
+        Health.PAUSED: 1,
+    }
