@@ -14,7 +14,7 @@ from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, NOW, connection, make_snapshot, snapshot
 
 
-def _list(snap: AccountSnapshot, text: str = "", page: int = 1, **kw: int) -> dict[str, Any]:
+def _list(snap: AccountSnapshot, text: str = "", page: int = 1, **kw: Any) -> dict[str, Any]:
     selector = parse_selector(text.split())
     return render_list(snap, select(snap, selector), selector, page=page, now=NOW, **kw).to_dict()
 
