@@ -6,7 +6,7 @@ A step is `{"rate": R, "payloads": [base64 of a whole HTTP request, …], "prewa
 written at start + i/R, on a kept-alive connection that is free then (a new one when none is, as Slack
 would open one), whatever the answers before it; its latency counts from its scheduled moment, so a queue
 here is counted too. The answer is `{"results": [[seconds or null, status], …], "cpu_s": …,
-"elapsed_s": …}`: null for a request unanswered within the step's drain limit.
+"elapsed_s": …, "start": …}`: null for a request unanswered within the step's drain limit.
 
 In the bench process the generator shared one event loop with the Slack double (which takes every
 answer the bot posts) and cost more CPU than the bot: httpx's pool walks every connection on every
@@ -88,6 +88,9 @@ async def run_step(pool: Pool, rate: float, payloads: list[bytes]) -> dict[str, 
         "results": results,
         "cpu_s": time.process_time() - cpu_before,
         "elapsed_s": time.perf_counter() - start,
+        # perf_counter is CLOCK_MONOTONIC on Linux, the same in every process: the bench process times
+        # each request's answer in Slack from `start + i / rate` too
+        "start": start,
         "connections_opened": pool.opened,
     }
 

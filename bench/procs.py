@@ -82,6 +82,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def runqueue_wait_seconds(pid: int) -> float:
+    """How long the process's main thread (serve's event loop) has been runnable but waiting for a CPU:
+    on a shared machine, the part of a latency that is other processes' turn, not the bot's work."""
+    with open(f"/proc/{pid}/schedstat", encoding="ascii") as schedstat:
+        return int(schedstat.read().split()[1]) / 1e9
+
+
 @dataclass
 class SimProcess:
     url: str
@@ -157,6 +164,9 @@ class ServeProcess:
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
+
+    def runqueue_wait_seconds(self) -> float:
+        return runqueue_wait_seconds(self.pid)
 
 
 def bot_env(
