@@ -35,7 +35,7 @@ class Plan:
     # 6. throughput
     tput_connections: int = 1000
     tput_latency_ms: float = 50.0
-    tput_rates: tuple[float, ...] = (10, 20, 30, 40, 50, 60, 80, 100, 120, 160, 200, 240)
+    tput_rates: tuple[float, ...] = (10, 20, 30, 40, 50, 60, 80, 100, 120, 160, 200, 240, 280, 320, 400)
     tput_step_s: float = 4.0
     tput_max_requests: int = 2000  # per step, whatever the rate
     tput_p99_limit_s: float = 1.0

@@ -82,6 +82,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def runqueue_wait_seconds(pid: int) -> float:
+    """How long the process's main thread (serve's event loop) has been runnable but waiting for a CPU:
+    on a shared machine, the part of a latency that is other processes' turn, not the bot's work."""
+    with open(f"/proc/{pid}/schedstat", encoding="ascii") as schedstat:
+        return int(schedstat.read().split()[1]) / 1e9
+
+
 @dataclass
 class SimProcess:
     url: str
@@ -158,6 +165,9 @@ class ServeProcess:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
 
+    def runqueue_wait_seconds(self) -> float:
+        return runqueue_wait_seconds(self.pid)
+
 
 def bot_env(
     *,
@@ -180,6 +190,9 @@ def bot_env(
             "DATABASE_URL": database_url,
             "HVR_ADMINS": admins,
             "HVR_WATCH_INTERVAL": "0",  # no polling watcher: its snapshots would be counted as ours
+            # serve runs in its own directory, where `-m bot` would find the installed (editable) package,
+            # which may be another checkout's: the code measured is this checkout's.
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
             **(extra or {}),
         }
     )

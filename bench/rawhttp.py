@@ -13,6 +13,13 @@ from urllib.parse import urlsplit
 from bot.slack_double.inbound import SlackRequest
 
 
+def encode(host: str, path: str, request: SlackRequest) -> bytes:
+    """The whole HTTP/1.1 request, ready to write."""
+    head = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(request.body)}"]
+    head += [f"{name}: {value}" for name, value in request.headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + request.body
+
+
 class RawConnection:
     def __init__(self, host: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._host = host
@@ -20,9 +27,7 @@ class RawConnection:
         self._writer = writer
 
     def encode(self, path: str, request: SlackRequest) -> bytes:
-        head = [f"POST {path} HTTP/1.1", f"Host: {self._host}", f"Content-Length: {len(request.body)}"]
-        head += [f"{name}: {value}" for name, value in request.headers.items()]
-        return ("\r\n".join(head) + "\r\n\r\n").encode() + request.body
+        return encode(self._host, path, request)
 
     async def exchange(self, payload: bytes) -> tuple[int, float]:
         """Sends one encoded request; (status, seconds from the write to the end of the answer)."""

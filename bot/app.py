@@ -54,6 +54,7 @@ from bot.slack.home import HomeTab
 from bot.slack.listeners import register
 from bot.slack.people import People
 from bot.slack.poster import SlackPoster
+from bot.slack.response_urls import ResponseUrls
 from bot.slack.router import Router
 from bot.slack.sessions import SlackSessions
 from bot.storage.db import Database
@@ -83,6 +84,7 @@ class Bot:
     background: Background
     metrics: BotMetrics
     replay: ReplayGuard
+    response_urls: ResponseUrls
     outbox: Outbox
     owns_http: bool = False
     _started: bool = field(default=False, init=False, repr=False)
@@ -186,6 +188,7 @@ class Bot:
             # A row half-sent stays held until its lease ends: whether Slack took it is not known.
             await self.outbox.deliverer.stop()
             await self.replay.stop()
+            await self.response_urls.aclose()
             for hub in self.pipelines.hubs.values():
                 await hub.aclose()
             if self.owns_http:
@@ -273,7 +276,8 @@ def build_bot(
     )
     # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
     replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)
-    register(app, router, home, replay)
+    response_urls = ResponseUrls()
+    register(app, router, home, replay, response_urls)
     return Bot(
         settings=settings,
         http=http,
@@ -291,6 +295,7 @@ def build_bot(
         background=background,
         metrics=metrics,
         replay=replay,
+        response_urls=response_urls,
         outbox=owed,
         owns_http=fivetran_http is None,
     )

@@ -19,6 +19,7 @@ from bot.blocks.show import render_show
 from bot.blocks.sources import source_blocks, unreachable_lines
 from bot.blocks.text import ago, clip
 from bot.fivetran.models import Connection
+from bot.services.pipelines.health import Health
 from bot.services.pipelines.selectors import Selector, unknown_groups, unknown_sources
 from bot.services.pipelines.snapshot import AccountSnapshot
 
@@ -61,14 +62,18 @@ def render_list(
     page: int,
     now: datetime,
     page_size: int = 15,
+    counts: dict[Health, int] | None = None,
 ) -> Message:
+    """`counts`: how many of `selected` are in each health, when the caller has them (`counts_of`)."""
     if not selected:
         return _empty(snapshot, selector)
     size = max(1, min(page_size, MAX_ROWS))
     pages = math.ceil(len(selected) / size)
     page = min(max(page, 1), pages)
     shown = selected[(page - 1) * size : page * size]
-    summary = counts_line(selection_counts(snapshot, selected), len(selected))
+    summary = counts_line(
+        counts if counts is not None else selection_counts(snapshot, selected), len(selected)
+    )
     title = "Connectors" if selector.is_empty else f"Connectors · {selector.describe()}"
     blocks: list[Block] = [
         header(title),

@@ -26,8 +26,9 @@ def health_of(snapshot: AccountSnapshot, connection: Connection) -> Health:
 
 def selection_counts(snapshot: AccountSnapshot, selected: list[Connection]) -> dict[Health, int]:
     counts = {h: 0 for h in Health}
-    for connection in selected:
-        counts[health_of(snapshot, connection)] += 1
+    health = snapshot.health
+    for connection in selected:  # `health_of` inlined: this runs over every selected row of every list
+        counts[health.get(connection.id) or classify(connection)] += 1
     return counts
 
 

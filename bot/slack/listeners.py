@@ -21,6 +21,7 @@ from bot.services.governance.access import Actor
 from bot.services.governance.replay import ReplayGuard
 from bot.slack.home import HomeTab
 from bot.slack.responder import SlackResponder
+from bot.slack.response_urls import ResponseUrls
 from bot.slack.router import Router, reference_id
 from bot.slack.turn import ModalOpener
 
@@ -64,8 +65,19 @@ def _modal_opener(client: AsyncWebClient, trigger_id: str) -> ModalOpener | None
     return open_modal
 
 
-def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard | None = None) -> None:
+def register(
+    app: AsyncApp,
+    router: Router,
+    home: HomeTab,
+    replay: ReplayGuard | None = None,
+    response_urls: ResponseUrls | None = None,
+) -> None:
+    """`response_urls`: answers sent on one shared HTTP session; without it, Bolt's `respond` (a session
+    per answer)."""
     seen_signatures = replay or ReplayGuard()
+
+    def answering(respond: AsyncRespond) -> AsyncRespond:
+        return response_urls.wrap(respond) if response_urls is not None else respond
 
     @app.middleware
     async def ignore_slack_retries(
@@ -92,7 +104,7 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
     ) -> None:
         await ack()
         actor = Actor(str(body.get("user_id", "")), str(body.get("channel_id", "")))
-        out = SlackResponder(client, respond, channel_id=actor.channel_id, user_id=actor.user_id)
+        out = SlackResponder(client, answering(respond), channel_id=actor.channel_id, user_id=actor.user_id)
         modal = _modal_opener(client, str(body.get("trigger_id") or ""))
         await router.command(str(body.get("text", "")), actor, out, modal=modal)
 
@@ -123,7 +135,7 @@ def register(app: AsyncApp, router: Router, home: HomeTab, replay: ReplayGuard |
             (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
         )
         actor = Actor(str((body.get("user") or {}).get("id", "")), str(channel))
-        out = SlackResponder(client, respond, channel_id=actor.channel_id, user_id=actor.user_id)
+        out = SlackResponder(client, answering(respond), channel_id=actor.channel_id, user_id=actor.user_id)
         await router.action(str(action.get("action_id", "")), str(value), actor, out)
 
     @app.event("app_home_opened")

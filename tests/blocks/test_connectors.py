@@ -8,13 +8,13 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.connectors import connector_row, render_list
-from bot.services.pipelines.selectors import Selector, parse_selector, select
+from bot.services.pipelines.selectors import Selector, counts_of, parse_selector, select
 from bot.services.pipelines.snapshot import AccountSnapshot
 from tests.blocks.checks import assert_safe
 from tests.blocks.factory import HOSTILE, NOW, connection, make_snapshot, snapshot
 
 
-def _list(snap: AccountSnapshot, text: str = "", page: int = 1, **kw: int) -> dict[str, Any]:
+def _list(snap: AccountSnapshot, text: str = "", page: int = 1, **kw: Any) -> dict[str, Any]:
     selector = parse_selector(text.split())
     return render_list(snap, select(snap, selector), selector, page=page, now=NOW, **kw).to_dict()
 
@@ -135,3 +135,13 @@ def test_hostile_and_5000_character_names_are_escaped_and_cut() -> None:
     message = render_list(snap, select(snap, selector), selector, page=1, now=NOW)
     assert_safe(message)
     assert "&lt;!channel&gt;" in json.dumps(message.blocks)
+
+
+def test_counts_given_by_the_caller_render_as_the_list_counts_them() -> None:
+    snap = make_snapshot(40, seed=3)
+    selector = Selector()
+    selected = select(snap, selector)
+
+    given = render_list(snap, selected, selector, page=2, now=NOW, counts=counts_of(snap, selector))
+
+    assert given.to_dict() == render_list(snap, selected, selector, page=2, now=NOW).to_dict()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot.fivetran.models import Connection
 from bot.keys import remote_id, source_of
 from bot.services.pipelines.health import Health, parse_health
-from bot.services.pipelines.snapshot import AccountSnapshot
+from bot.services.pipelines.snapshot import AccountSnapshot, Selection
 from bot.storage.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
@@ -173,11 +173,39 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
     return True
 
 
-def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:
-    """Matching connectors, problems first (by health order), then by group and name."""
-    found = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
-    found.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower()))
+# Distinct selectors remembered per snapshot: a snapshot lives for a cache ttl (30 s), and a person
+# pages through one selection, so a handful is the common case; the bound is against a flood of queries.
+SELECTIONS_KEPT = 64
+
+
+def _selection(snapshot: AccountSnapshot, selector: Selector) -> Selection:
+    found = snapshot.selections.get(selector)
+    if found is None:
+        matched = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
+        matched.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower()))
+        found = Selection(tuple(matched))
+        if len(snapshot.selections) >= SELECTIONS_KEPT:
+            snapshot.selections.clear()
+        snapshot.selections[selector] = found
     return found
+
+
+def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:
+    """Matching connectors, problems first (by health order), then by group and name: worked out once
+    per snapshot and selector (a new list each call, which the caller may change)."""
+    return list(_selection(snapshot, selector).connections)
+
+
+def counts_of(snapshot: AccountSnapshot, selector: Selector) -> dict[Health, int]:
+    """How many of `select(snapshot, selector)` are in each health (a list's summary line counts the
+    whole selection, not the page shown), kept with the selection."""
+    selection = _selection(snapshot, selector)
+    if selection.counts is None:
+        tally = {h: 0 for h in Health}
+        for connection in selection.connections:
+            tally[snapshot.health[connection.id]] += 1
+        selection.counts = tally
+    return dict(selection.counts)
 
 
 def unknown_groups(snapshot: AccountSnapshot, selector: Selector) -> list[str]:

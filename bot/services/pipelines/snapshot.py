@@ -21,6 +21,14 @@ from bot.services.pipelines.source import PipelineSource
 
 
 @dataclass
+class Selection:
+    """What one selector matched in one snapshot, in list order, and (once asked) how many per health."""
+
+    connections: tuple[Connection, ...]
+    counts: dict[Health, int] | None = None
+
+
+@dataclass
 class AccountSnapshot:
     groups: dict[str, Group]
     connections: dict[str, Connection]
@@ -30,6 +38,10 @@ class AccountSnapshot:
     # could not be reached, each with why: their pipelines are missing, not gone.
     sources: tuple[str, ...] = (DEFAULT_SOURCE,)
     unreachable: dict[str, str] = field(default_factory=dict)
+    # What `selectors.select` found in this snapshot, by selector. A snapshot is never changed in place
+    # (a change is a new one, `with_connection`), so a selection stays true for the snapshot's life, and
+    # a hundred `/hvr list` a second between two fetches sort the account once, not a hundred times.
+    selections: dict[object, Selection] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.health:

@@ -8,8 +8,10 @@ import pytest
 
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.selectors import (
+    SELECTIONS_KEPT,
     Selector,
     SelectorError,
+    counts_of,
     is_selector_term,
     parse_selector,
     select,
@@ -179,3 +181,49 @@ def test_unknown_groups_are_reported_as_typed(account: AccountSnapshot) -> None:
 
 def test_known_groups_by_name_or_id_are_not_reported(account: AccountSnapshot) -> None:
     assert unknown_groups(account, parse_selector(["group:LAKE", "group:Lake_ID"])) == []
+
+
+# --- one selection per snapshot ----------------------------------------------------------------------
+
+
+def test_a_selection_is_kept_with_its_snapshot_and_each_caller_gets_its_own_list(
+    account: AccountSnapshot,
+) -> None:
+    selector = parse_selector(["service:stripe"])
+    first = select(account, selector)
+    first.clear()  # a caller's list is its own
+
+    assert [c.id for c in select(account, selector)] == ["wh_stripe", "lk_stripe"]
+    assert list(account.selections) == [selector]
+
+
+def test_a_changed_connection_is_selected_from_the_new_snapshot_not_the_kept_selection(
+    account: AccountSnapshot,
+) -> None:
+    selector = parse_selector(["status:failing"])
+    assert ids(account, "status:failing") == ["lk_sf", "wh_stripe"]
+
+    fixed = account.connections["wh_stripe"].model_copy(update={"failed_at": None})
+    changed = account.with_connection(fixed)
+
+    assert [c.id for c in select(changed, selector)] == ["lk_sf"]
+    assert ids(account, "status:failing") == ["lk_sf", "wh_stripe"]  # the old snapshot's stays as it was
+
+
+def test_the_kept_selections_are_bounded(account: AccountSnapshot) -> None:
+    for n in range(SELECTIONS_KEPT + 5):
+        select(account, Selector(text=(f"word{n}",)))
+
+    assert 0 < len(account.selections) <= SELECTIONS_KEPT
+
+
+def test_counts_cover_the_whole_selection_and_each_caller_gets_its_own_dict(account: AccountSnapshot) -> None:
+    selector = parse_selector(["group:warehouse"])
+    counts = counts_of(account, selector)
+    counts[Health.HEALTHY] = 99
+
+    assert {h: n for h, n in counts_of(account, selector).items() if n} == {
+        Health.HEALTHY: 1,
+        Health.FAILING: 1,
+        Health.PAUSED: 1,
+    }
