@@ -60,7 +60,7 @@ def notices_text(title: str, notices: Sequence[Notice]) -> str:
 
 
 def setup_tests_text(tests: Sequence[SetupTest]) -> str:
-    lines = ["*Setup tests*"] if tests else ["*Setup tests*: Fivetran ran none."]
+    lines = ["*Setup tests*"] if tests else ["*Setup tests*: none ran."]
     for test in tests[:TESTS_SHOWN]:
         mark = TEST_MARK.get(test.status, "?")
         message = f": {clip(test.message, TEST_MESSAGE_MAX)}" if test.message else ""

@@ -233,7 +233,7 @@ class ConnectorActions:
             elif warned:
                 summary = f"Setup tests passed with {len(warned)} warning{'s' if len(warned) > 1 else ''}."
             else:
-                summary = f"All {len(tests)} setup tests passed." if tests else "Fivetran ran no setup tests."
+                summary = f"All {len(tests)} setup tests passed." if tests else "No setup tests ran."
             self._cache.update(connection)
             return ActionResult(
                 not failed, "test", connection.id, summary, connection=connection, setup_tests=tests

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TypeVar
 
-from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
+from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, SetupTest, TableColumns
 from bot.hvr import errors as hv
 from bot.hvr.client import EventKind, HvrClient
 from bot.hvr.models import Channel, ChannelTable, Event, Job, last_error_line
@@ -29,7 +29,7 @@ from bot.services.pipelines.hub_views import (
     location_views,
 )
 from bot.services.pipelines.operations import EventState, JobView, OperationView, TableOutcome
-from bot.source_errors import NotFound, SourceError, Unsupported
+from bot.source_errors import BadRequest, NotFound, SourceError, Unsupported
 
 T = TypeVar("T")
 
@@ -200,10 +200,20 @@ class HubSource:
         return await self._event("compare", connection_id, tables)
 
     async def run_setup_tests(self, connection_id: str) -> Connection:
+        """Each of the channel's locations tested, one setup test each: a location the hub cannot reach is
+        a failed test with the hub's words, not a failed command, so the others are still tested."""
         channel, jobs = await self._channel(connection_id)
-        for loc in channel.locations:
-            await self._call("loc_test", self.client.test_location(loc, channel.name))
-        return self._row(channel, jobs)
+        tests = [await self._test_location(loc, channel.name) for loc in channel.locations]
+        return self._row(channel, jobs).model_copy(update={"setup_tests": tests})
+
+    async def _test_location(self, loc: str, channel: str) -> SetupTest:
+        title = f"Connection to location {loc}"
+        try:
+            await self._call("loc_test", self.client.test_location(loc, channel))
+        except BadRequest as refused:  # the hub's own answer that it cannot connect
+            said = f"{refused.code}: {refused.message}" if refused.code else refused.message
+            return SetupTest.model_validate({"title": title, "status": "FAILED", "message": said})
+        return SetupTest(title=title, status="PASSED", message="Connected")
 
     async def event(self, connection_id: str, event_id: str) -> OperationView:
         """The event the bot posted about this channel, as the hub says it is now."""

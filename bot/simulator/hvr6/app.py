@@ -150,6 +150,9 @@ def _event_op(kind: str, short: str) -> Handler:
 async def loc_test(hub: Hub, request: Request) -> Response:
     if request.path_params["loc"] not in hub.locations():
         return _error(404, "F_JR0400E: Location does not exist")
+    refused = hub.unreachable.get(request.path_params["loc"])
+    if refused is not None:
+        return _error(400, refused)
     return JSONResponse({"discovered_props": {"Version": "19c"}})
 
 
@@ -178,6 +181,10 @@ async def sim_control(hub: Hub, request: Request) -> Response:
         if status not in (400, 403):  # what the definition has a refresh or compare answer
             return _error(400, f"refuse_event answers 400 or 403, not {status}")
         hub.refusals[str(body["channel"])] = (status, str(body.get("error", "F_JR0302E: refused")))
+    elif action == "unreachable_location" and body.get("loc") in hub.locations():
+        hub.unreachable[str(body["loc"])] = str(body.get("error", "F_JG0A01E: simulated connection failure"))
+    elif action == "reachable_location" and body.get("loc") in hub.locations():
+        hub.unreachable.pop(str(body["loc"]), None)
     elif action in ("fail", "keep_failing") and job in hub.jobs:
         error = str(body.get("error", "F_JD0A2E: simulated failure"))
         hub.fail(job, error) if action == "fail" else hub.keep_failing(job, error)

@@ -66,6 +66,8 @@ class Hub:
     stubborn: dict[str, str] = field(default_factory=dict)
     # a channel's next refresh or compare refused (`/_sim/refuse_event`): {channel: (status, error text)}
     refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # locations whose connection test fails (`/_sim/unreachable_location`): {location: the hub's error text}
+    unreachable: dict[str, str] = field(default_factory=dict)
     events: dict[str, SimEvent] = field(default_factory=dict)
     tokens: dict[str, datetime] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)

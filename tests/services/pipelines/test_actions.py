@@ -99,7 +99,7 @@ async def test_resume_folds_the_resumed_connection_in(
         (["WARNING", "WARNING", "PASSED"], True, "Setup tests passed with 2 warnings."),
         (["PASSED", "FAILED", "WARNING"], False, "1 of 3 setup tests failed."),
         (["JOB_FAILED", "FAILED"], False, "2 of 2 setup tests failed."),
-        ([], True, "Fivetran ran no setup tests."),
+        ([], True, "No setup tests ran."),
     ],
 )
 async def test_setup_tests_are_summed_up(
