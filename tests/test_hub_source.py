@@ -180,7 +180,8 @@ async def test_what_a_hub_lacks_is_refused_in_its_own_words() -> None:
     with pytest.raises(SourceError) as caught:
         await source.get_columns("east:orders", "s", "t")
     assert explain(caught.value, "read") == (
-        "Column settings is not available for HVR channels: change the channel's tables in the hub's UI."
+        "Reading column settings is not available for HVR channels: `/hvr tables east:orders` lists them;"
+        " change the channel's tables in the hub's UI."
     )
 
 

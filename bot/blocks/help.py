@@ -174,7 +174,7 @@ CONNECTORS = (
 )
 SELECTORS = (
     "*Selectors* stand for every matching connector: `group:<name|id>`, `status:<health>`, "
-    "`service:<type>`, `source:<name>` (with several Fivetran accounts). Terms of one kind are alternatives, different kinds must all hold: "
+    "`service:<type>`, `source:<name>` (with several accounts or hubs). Terms of one kind are alternatives, different kinds must all hold: "
     "`status:broken status:failing group:warehouse`. Healths: broken, incomplete, failing, paused, "
     "rescheduled, delayed, syncing, healthy."
 )

@@ -33,7 +33,7 @@ def _overview() -> list[Block]:
     look = "\n".join(_topic_line(TOPICS[v]) for v in LOOK)
     act = "\n".join(_topic_line(TOPICS[v]) for v in ACT)
     return [
-        header("hvr: Fivetran from Slack"),
+        header("hvr: Fivetran and HVR hubs from Slack"),
         section(f"*Look* (anyone who can view)\n{look}"),
         section(f"*Act* (operators; bulk and full re-sync: admins)\n{act}"),
         section("*Subscribe* (operators)\n" + "\n".join(_topic_line(TOPICS[v]) for v in SUBSCRIBE)),

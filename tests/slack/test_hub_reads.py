@@ -79,8 +79,9 @@ async def test_tables_of_a_channel_come_from_its_definition(rig: Rig) -> None:
 async def test_schemas_and_columns_of_a_channel_are_refused_in_words(rig: Rig) -> None:
     schemas = (await rig.say("schemas orders")).last.text
     columns = (await rig.say("columns orders x.y")).last.text
-    assert "Schema settings is not available for HVR channels" in schemas
-    assert "Column settings is not available for HVR channels" in columns
+    assert "Reading schema settings is not available for HVR channels" in schemas
+    assert "Reading column settings is not available for HVR channels" in columns
+    assert "`/hvr tables east:orders` lists them" in schemas
     assert "Fivetran" not in schemas + columns
 
 

@@ -237,9 +237,13 @@ class HubSource:
             for j in channel_jobs(name, found)
         ]
 
-    def _unavailable(self, what: str, where: str = "the channel's tables") -> NotForHubs:
+    def _unavailable(
+        self, what: str, where: str = "the channel's tables", connection_id: str = ""
+    ) -> NotForHubs:
+        # a read the hub has no answer to points at the read that has one: the channel's tables
+        tables = f" `/hvr tables {connection_id}` lists them;" if connection_id else ""
         return NotForHubs(
-            f"{what} is not available for HVR channels: change {where} in the hub's UI.",
+            f"{what} is not available for HVR channels:{tables} change {where} in the hub's UI.",
             operation=what,
             speaker=self.speaker,
             credential=hv.HUB_CREDENTIAL,
@@ -262,7 +266,7 @@ class HubSource:
         raise self._unavailable("Reconnecting", "the location's credentials")
 
     async def get_schemas(self, connection_id: str) -> SchemaSettings:
-        raise self._unavailable("Schema settings")
+        raise self._unavailable("Reading schema settings", connection_id=connection_id)
 
     async def set_table_enabled(
         self, connection_id: str, schema: str, table: str, enabled: bool
@@ -273,7 +277,7 @@ class HubSource:
         raise self._unavailable("Reloading schemas")
 
     async def get_columns(self, connection_id: str, schema: str, table: str) -> TableColumns:
-        raise self._unavailable("Column settings")
+        raise self._unavailable("Reading column settings", connection_id=connection_id)
 
     async def set_column(
         self,
@@ -285,4 +289,4 @@ class HubSource:
         enabled: bool,
         hashed: bool | None = None,
     ) -> SchemaSettings:
-        raise self._unavailable("Column settings")
+        raise self._unavailable("Changing column settings")
