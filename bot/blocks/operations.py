@@ -58,8 +58,9 @@ def _ended(kind: FollowKind, update: FollowUpdate, name: str) -> str:
             return f":white_check_mark: Sync of {name}: its {jobs} running after {took}."
         if kind is FollowKind.COMPARE and update.operation is not None:
             differ = sum(_differs(t) for t in update.operation.tables)
+            compared = count(len(update.operation.tables), "table")
             found = (
-                f"{count(differ, 'table')} of {len(update.operation.tables)} differ"
+                f"{differ} of {compared} {'differs' if differ == 1 else 'differ'}"
                 if differ
                 else "no differences"
             )

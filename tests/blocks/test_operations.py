@@ -86,7 +86,7 @@ def test_a_done_compare_shows_its_result_per_table_differences_marked() -> None:
     )
     message = render_followed(FollowUpdate(Phase.SUCCEEDED, 31.0, operation=done), _record("compare"))
     assert message.blocks == [
-        _section(":white_check_mark: Compare of *east:orders* done in 31s: 1 table of 2 differ."),
+        _section(":white_check_mark: Compare of *east:orders* done in 31s: 1 of 2 tables differs."),
         _section("*Per table*\n:warning: `customers` different\n:white_check_mark: `lines` identical"),
         SHOW,
         REQUESTED_BY,

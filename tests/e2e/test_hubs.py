@@ -244,7 +244,7 @@ async def test_compare_is_followed_and_shows_its_result_per_table(e2e: E2E, worl
 
     await e2e.double.wait_for(lambda: "done" in status.text)
     assert status.text.startswith(":white_check_mark: Compare of *orders* done in ")
-    assert status.text.endswith(": 1 table of 3 differ.")
+    assert status.text.endswith(": 1 of 3 tables differs.")
     tables = sorted(world.hub.defs["orders"]["tables"])
     result = all_text(status)
     assert f":warning: `{tables[0]}` different" in result
