@@ -20,13 +20,25 @@ STATUS = {
 }
 
 
+def _off(value: object) -> bool:
+    # a flag left off (`force=False`) says nothing a reader needs
+    return value is None or value is False or value in ("", "False", "false")
+
+
+def _parameter(key: str, value: object) -> str:
+    # a flag that is on reads as its name (`force`), not as Python's `force=True`
+    if value is True or value in ("True", "true"):
+        return clip(key, 30)
+    return f"{clip(key, 30)}={clip(str(value), 80)}"
+
+
 def _line(entry: AuditEntry, names: Mapping[str, str]) -> str:
     """`names`: each pipeline's name by its key; a key no longer in the account (deleted) stays a key."""
     who = mention(entry.user_id) if entry.user_id else "the bot"
     targets = ", ".join(f"`{clip(names.get(c, c), 60)}`" for c in entry.connectors[:5])
     if len(entry.connectors) > 5:
         targets += f" and {len(entry.connectors) - 5} more"
-    params = ", ".join(f"{clip(k, 30)}={clip(v, 80)}" for k, v in list(entry.parameters.items())[:4])
+    params = ", ".join(_parameter(k, v) for k, v in list(entry.parameters.items())[:4] if not _off(v))
     text = (
         f"{STATUS.get(entry.status, entry.status)} · *{clip(entry.action, 40)}* by {who} via {entry.source}"
     )
@@ -36,8 +48,8 @@ def _line(entry: AuditEntry, names: Mapping[str, str]) -> str:
         text += f" ({params})"
     if entry.message:
         text += f"\n{clip(entry.message, 600)}"
-    if entry.fivetran_code:
-        text += f" — Fivetran: `{clip(entry.fivetran_code, 60)}`"
+    if entry.fivetran_code:  # Fivetran's or a hub's error code, whoever answered
+        text += f" — code `{clip(entry.fivetran_code, 60)}`"
     return text
 
 

@@ -75,3 +75,19 @@ def test_with_no_entries_the_person_is_named_not_mentioned_and_never_shown_as_an
 def test_a_pipeline_no_longer_in_the_account_keeps_its_id() -> None:
     text = render_audit([_entry()], connector=None, user=None, names={}, now=NOW).blocks[2]["text"]["text"]
     assert "on `decidedly_conventional`" in text
+
+
+def test_flags_read_as_words_off_ones_left_out_and_an_error_code_names_no_vendor() -> None:
+    from dataclasses import replace
+
+    entry = replace(
+        _entry(),
+        parameters={"force": False, "notify": True, "tables": "public.orders"},
+        status="failed",
+        fivetran_code="F_JR0302E",
+    )
+    line = render_audit([entry], connector=None, user=None, now=NOW).blocks[2]["text"]["text"]
+    assert "(notify, tables=public.orders)" in line
+    assert "force" not in line
+    assert "— code `F_JR0302E`" in line
+    assert "Fivetran" not in line

@@ -162,11 +162,10 @@ class HubSource:
 
     async def sync(self, connection_id: str, *, force: bool = False) -> str:
         channel, jobs = await self._channel(connection_id)
-        await self._call(
-            "jobs_start",
-            self.client.start_jobs(self._job_names(channel, jobs, "jobs_start"), trigger_failed=True),
-        )
-        return "Sync started"
+        names = self._job_names(channel, jobs, "jobs_start")
+        await self._call("jobs_start", self.client.start_jobs(names, trigger_failed=True))
+        # the detail the audit keeps beside "Sync started.": which jobs the hub was asked to start
+        return f"the hub started {', '.join(names)}, retrying failed ones"
 
     async def _event(self, kind: EventKind, key: str, tables: Sequence[str] | None) -> str:
         channel, _ = await self._channel(key)
