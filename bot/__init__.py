@@ -1,4 +1,4 @@
-"""hvr-bot: a Slack chatops bot for Fivetran."""
+"""hvr-bot: a Slack chatops bot for Fivetran and HVR 6 hubs."""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -17,7 +17,7 @@ from bot import __version__
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvr-bot",
-        description="Slack chatops bot for Fivetran. Run `hvr-bot shell --demo` for a first look.",
+        description="Slack chatops bot for Fivetran and HVR 6 hubs. Run `hvr-bot shell --demo` for a first look.",
     )
     parser.add_argument("--version", action="version", version=f"hvr-bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -308,6 +308,12 @@ class Settings(BaseSettings):
                             if mode == "shell"
                             else ""
                         )
+                        # said once, on the first line: a bot may run HVR hubs alone
+                        + (
+                            "; a bot for HVR 6 hubs only sets HVR_HUBS instead"
+                            if name == "FIVETRAN_API_KEY"
+                            else ""
+                        )
                     )
         if mode in ("serve", "check"):
             if self.slack_bot_token is None or not self.slack_bot_token.get_secret_value():

@@ -87,6 +87,8 @@ def test_missing_credentials_name_the_variable_and_what_to_do() -> None:
     assert any(p.startswith("FIVETRAN_API_KEY is not set: create an API key") for p in problems)
     assert any(p.startswith("SLACK_BOT_TOKEN is not set") for p in problems)
     assert any(p.startswith("SLACK_SIGNING_SECRET is not set") for p in problems)
+    # the alternative is said once, not on every Fivetran line
+    assert sum("sets HVR_HUBS instead" in p for p in problems) == 1
 
 
 def test_demo_needs_no_configuration() -> None:
