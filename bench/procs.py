@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -61,6 +63,20 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+async def _first_line_url(proc: subprocess.Popen[bytes], log_path: Path, what: str) -> str:
+    """The URL a started process prints first on stdout."""
+    assert proc.stdout is not None
+    stdout: IO[bytes] = proc.stdout
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(stdout.readline), START_TIMEOUT_S)
+    except TimeoutError:
+        raise RuntimeError(f"{what} did not start: {_tail(log_path)}") from None
+    url = line.decode().strip()
+    if not url.startswith("http://"):
+        raise RuntimeError(f"{what} did not start: {_tail(log_path)}")
+    return url
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -138,17 +154,44 @@ async def simulator(
         command.append("--unpause")
     proc = _spawn(command, log_path, cwd=ROOT, stdout=subprocess.PIPE)
     try:
-        assert proc.stdout is not None
-        stdout: IO[bytes] = proc.stdout
-        try:
-            line = await asyncio.wait_for(asyncio.to_thread(stdout.readline), START_TIMEOUT_S)
-        except TimeoutError:
-            raise RuntimeError(f"the simulator did not start: {_tail(log_path)}") from None
-        url = line.decode().strip()
-        if not url.startswith("http://"):
-            raise RuntimeError(f"the simulator did not start: {_tail(log_path)}")
+        url = await _first_line_url(proc, log_path, "the simulator")
         async with httpx.AsyncClient(auth=(API_KEY, API_SECRET), timeout=30.0) as http:
             yield SimProcess(url, proc.pid, http)
+    finally:
+        await _stop(proc)
+
+
+@dataclass
+class SlackProcess:
+    """The Slack double in its own process (`bench.slackserver`); `posts` fills as the double has them."""
+
+    api_url: str
+    pid: int
+    posts: list[dict[str, Any]]
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+
+def _read_posts(stdout: IO[bytes], posts: list[dict[str, Any]]) -> None:
+    for line in stdout:  # list.append is atomic: the bench's loop reads `posts` while this thread fills it
+        posts.append(json.loads(line))
+
+
+@contextlib.asynccontextmanager
+async def slack_double(workdir: Path, *, enforce_pacing: bool = True) -> AsyncIterator[SlackProcess]:
+    log_path = workdir / f"slack-{time.monotonic_ns()}.log"
+    command = [sys.executable, "-m", "bench.slackserver", "--token", BOT_TOKEN]
+    if enforce_pacing:
+        command.append("--enforce-pacing")
+    proc = _spawn(command, log_path, cwd=ROOT, stdout=subprocess.PIPE)
+    try:
+        url = await _first_line_url(proc, log_path, "the Slack double")
+        assert proc.stdout is not None
+        stdout: IO[bytes] = proc.stdout
+        posts: list[dict[str, Any]] = []
+        threading.Thread(target=_read_posts, args=(stdout, posts), daemon=True).start()
+        yield SlackProcess(url, proc.pid, posts)
     finally:
         await _stop(proc)
 

@@ -36,6 +36,9 @@ STARTUP_LOOKBACK = timedelta(hours=24)
 # Finished claims are kept this long (the startup lookback needs them), then purged.
 CLAIM_RETENTION = timedelta(days=3)
 PURGE_EVERY = timedelta(hours=1)
+# How far back a fire still counts as going off "with" a timer that just went off (APScheduler runs a
+# minute's jobs within milliseconds; a loaded loop may run them a little late).
+DUE_TOGETHER_S = 2.0
 
 __all__ = ["DigestScheduler", "DueResult", "fire_times_between"]
 
@@ -88,6 +91,8 @@ class DigestScheduler:
         self._reported_late: set[FireKey] = set()
         self._pending: set[str] = set()
         self._flush: asyncio.Task[None] | None = None
+        self._expected: set[str] = set()
+        self._all_in = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -215,10 +220,29 @@ class DigestScheduler:
         """
         self._pending.add(subscription_id)
         if self._flush is None or self._flush.done():
+            due = self._due_together(self.now())
+            # A timer the schedules do not explain (its clock disagrees) keeps the whole window.
+            self._expected = due if subscription_id in due else set()
+            self._all_in = asyncio.Event()
             self._flush = self._spawn(self._flush_pending())
+        if self._expected and self._expected <= self._pending:
+            self._all_in.set()
+
+    def _due_together(self, now: datetime) -> set[str]:
+        """The subscriptions whose timers go off with this one: once all of them have, the batch is
+        complete and waiting out the rest of the window would only delay the digests. A timer that is
+        late or never comes leaves the set incomplete, and the window ends the wait as before."""
+        start = now - timedelta(seconds=DUE_TOGETHER_S)
+        return {sid for sid, schedule in self._schedules.items() if fire_times_between(schedule, start, now)}
 
     async def _flush_pending(self) -> None:
-        await self._sleep(self.batch_window_s)
+        window = asyncio.ensure_future(self._sleep(self.batch_window_s))
+        complete = asyncio.ensure_future(self._all_in.wait())
+        try:
+            await asyncio.wait({window, complete}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            window.cancel()
+            complete.cancel()
         batch, self._pending = self._pending, set()
         self._flush = None
         if batch and not self._stopping.is_set():

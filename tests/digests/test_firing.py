@@ -239,6 +239,14 @@ async def test_two_hundred_digests_due_at_once_share_one_snapshot_fetch(
     assert len({p.channel for p in replica.poster.posts}) == 200
 
 
+async def posts_reach(replica: Replica, count: int) -> None:
+    for _ in range(200):
+        if len(replica.poster.posts) == count:
+            break
+        await asyncio.sleep(0.01)
+    assert len(replica.poster.posts) == count
+
+
 async def test_timers_going_off_together_are_batched_into_one_look(
     replica: Replica, clock: FakeClock
 ) -> None:
@@ -247,11 +255,24 @@ async def test_timers_going_off_together_are_batched_into_one_look(
     clock.set(NINE + timedelta(milliseconds=5))
     for sub in subs:
         await replica.scheduler.timer_fired(sub.id)
-    for _ in range(200):
-        if len(replica.poster.posts) == 20:
-            break
-        await asyncio.sleep(0.01)
-    assert len(replica.poster.posts) == 20
+    await posts_reach(replica, 20)
+    assert replica.cache.fetches == 1
+
+
+async def test_a_batch_goes_as_soon_as_every_timer_due_with_it_has_gone_off(
+    replica: Replica, clock: FakeClock
+) -> None:
+    subs = [await add(replica, "every 15m", channel=f"C{i}") for i in range(20)]
+    await add(replica, "daily 10:00", channel="CLATER")  # not due at 09:00: not waited for
+    await replica.scheduler.sync_jobs()
+    replica.scheduler.batch_window_s = 60.0  # a test would time out waiting for it
+    clock.set(NINE + timedelta(milliseconds=5))
+    for sub in subs[:-1]:
+        await replica.scheduler.timer_fired(sub.id)
+    await asyncio.sleep(0.05)
+    assert replica.poster.posts == []  # one due timer has not gone off: the window still holds the batch
+    await replica.scheduler.timer_fired(subs[-1].id)
+    await posts_reach(replica, 20)
     assert replica.cache.fetches == 1
 
 
