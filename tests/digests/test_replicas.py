@@ -43,7 +43,10 @@ async def test_two_replicas_firing_every_subscription_together_post_each_fire_ex
     fires = 12
     for n in range(fires):
         clock.set(NINE + timedelta(minutes=15 * n, milliseconds=3))
-        results = await asyncio.gather(a.scheduler.fire_due(), b.scheduler.fire_due())
+        # each replica goes first in turn: on a loaded machine the one started first tends to win every
+        # claim, and the last assertion is about the claim deciding, not about which task the loop ran first
+        first, second = (a, b) if n % 2 else (b, a)
+        results = await asyncio.gather(first.scheduler.fire_due(), second.scheduler.fire_due())
         outcomes = Counter(o for r in results for o in r.outcomes())
         assert outcomes[FireOutcome.POSTED] == len(subs)
         # The other replica either lost the claim or, when its ledger read came after the post, never
