@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from bot.fivetran.envelope import Envelope
+from bot.fivetran.envelope import Envelope, decode
 from bot.fivetran.errors import DecodeError
 from bot.fivetran.models import (
     AccountInfo,
@@ -26,7 +26,7 @@ from bot.fivetran.models import (
     TableColumns,
     Webhook,
 )
-from bot.fivetran.pages import Page, page_parser
+from bot.fivetran.pages import Page, RawPage, page_parser, raw_page
 from bot.fivetran.transport import Transport
 
 PAGE_LIMIT = 1000
@@ -77,28 +77,45 @@ class FivetranClient:
         """Items of every page, as `model`. The next page is requested as soon as its cursor is known, so
         that decoding one page overlaps the round trip of the next: the pages still come one after
         another, as cursor pagination requires, but the caller's work costs no extra wall time. Pages are
-        decoded from their bytes (`pages.page_parser`); one that does not fit is decoded item by item."""
+        decoded from their bytes (`pages.page_parser`), after the next page was asked for on the cursor found in them
+        (`pages.RawPage`); one that does not fit is decoded item by item."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_LIMIT}
         parse = page_parser(model)
         seen: set[str] = set()
 
         def fetch(extra: Mapping[str, str]) -> asyncio.Task[Envelope]:
-            request = self.transport.request(operation, "GET", path, params={**query, **extra}, parse=parse)
+            request = self.transport.request(
+                operation, "GET", path, params={**query, **extra}, parse=raw_page
+            )
             return asyncio.create_task(request)
 
         pending: asyncio.Task[Envelope] | None = fetch({})
         try:
             while pending is not None:
-                envelope = await pending
+                data = (await pending).data
                 pending = None
-                items, cursor = _items(envelope.data, operation)
+                hint: str | None = None
+                if isinstance(data, RawPage):
+                    # The next page asked for on the cursor found in the bytes, then this one decoded while
+                    # that request is out: the decoding no longer stands between two round trips.
+                    hint = data.cursor_hint()
+                    if hint and hint not in seen:
+                        pending = fetch({"cursor": hint})
+                        await asyncio.sleep(0)  # let the request go out
+                    data = decode(200, data.content, operation=operation, parse=parse).data
+                items, cursor = _items(data, operation)
+                if pending is not None and cursor != hint:  # a wrong guess: that request is dropped
+                    pending.cancel()
+                    await asyncio.gather(pending, return_exceptions=True)
+                    pending = None
                 if cursor:
                     if cursor in seen:  # a server that repeats a cursor would otherwise loop forever
                         raise DecodeError(
                             f"Fivetran repeated a page cursor in {operation}", operation=operation
                         )
                     seen.add(cursor)
-                    pending = fetch({"cursor": cursor})
+                    if pending is None:
+                        pending = fetch({"cursor": cursor})
                 for index, item in enumerate(items):
                     if index % YIELD_EVERY == 0:
                         # Let the loop run: the next page's request goes out, and acks of other requests

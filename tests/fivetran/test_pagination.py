@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 
 import httpx
@@ -9,6 +10,8 @@ import pytest
 import respx
 
 from bot.fivetran import DecodeError, FivetranClient
+from bot.fivetran.models import ListedConnection
+from bot.fivetran.pages import page_parser
 from tests.fivetran.conftest import BASE, connection, ok
 
 
@@ -100,3 +103,38 @@ async def test_an_escaped_page_decodes_like_a_plain_one(client: FivetranClient) 
     respx.get(f"{BASE}/v1/connections").respond(200, content=(raw % item).encode())
     (found,) = await client.list_connections()
     assert (found.id, found.name) == ("c1", "café")
+
+
+@respx.mock
+async def test_a_cursor_guessed_wrong_from_the_bytes_is_dropped_for_the_decoded_one(
+    client: FivetranClient,
+) -> None:
+    # The envelope's cursor comes before the items, and an item carries a decoy `next_cursor`: the guess
+    # (the last one in the bytes) is wrong, its request is dropped and the real cursor followed.
+    decoy = {**connection("c1"), "config": {"next_cursor": "decoy"}}
+    first = (
+        b'{"code": "Success", "data": {"next_cursor": "real", "items": ['
+        + json.dumps(decoy).encode()
+        + b"]}}"
+    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        if cursor is None:
+            return httpx.Response(200, content=first)
+        if cursor == "real":
+            return httpx.Response(200, json=ok({"items": [connection("c2")]}))
+        return httpx.Response(200, json=ok({"items": [connection("wrong")]}))
+
+    respx.get(f"{BASE}/v1/connections").mock(side_effect=answer)
+    assert [c.id for c in await client.list_connections()] == ["c1", "c2"]
+
+
+async def test_listed_connections_share_their_fields_set_until_one_is_changed() -> None:
+    page = json.dumps(ok({"items": [connection("c1"), connection("c2")]})).encode()
+    _, _, data = page_parser(ListedConnection)(page)
+    one, two = data.items
+    assert one.__pydantic_fields_set__ is two.__pydantic_fields_set__
+    one.paused = True
+    assert one.__pydantic_fields_set__ is not two.__pydantic_fields_set__
+    assert two.paused is False

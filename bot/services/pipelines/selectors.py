@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.fivetran.models import Connection
 from bot.keys import remote_id, source_of
+from bot.services.pipelines.gcpause import collector_paused
 from bot.services.pipelines.health import Health, parse_health
 from bot.services.pipelines.snapshot import AccountSnapshot, Selection
 from bot.storage.subscriptions import Subscription
@@ -181,9 +182,12 @@ SELECTIONS_KEPT = 64
 def _selection(snapshot: AccountSnapshot, selector: Selector) -> Selection:
     found = snapshot.selections.get(selector)
     if found is None:
-        matched = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
-        matched.sort(key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower()))
-        found = Selection(tuple(matched))
+        with collector_paused():  # 10,000 sort keys, none in a cycle: no full collection amid the sort
+            matched = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
+            matched.sort(
+                key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower())
+            )
+            found = Selection(tuple(matched))
         if len(snapshot.selections) >= SELECTIONS_KEPT:
             snapshot.selections.clear()
         snapshot.selections[selector] = found

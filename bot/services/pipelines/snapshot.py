@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.fivetran.models import Connection, Group
 from bot.keys import DEFAULT_SOURCE, remote_id, source_of
+from bot.services.pipelines.gcpause import collector_paused
 from bot.services.pipelines.health import Health, classify
 from bot.services.pipelines.source import PipelineSource
 
@@ -157,6 +158,10 @@ class SnapshotCache:
                 self._inflight = None
 
     async def _fetch(self) -> AccountSnapshot:
+        with collector_paused():
+            return await self._fetch_paused()
+
+    async def _fetch_paused(self) -> AccountSnapshot:
         self.fetches += 1
         generation = self._generation
         self._changed_during_fetch = {}
