@@ -45,6 +45,38 @@ async def _service_time(sim: SimProcess, latency_ms: float, tries: int = 5) -> f
         await sim.set_latency(latency_ms)
 
 
+async def bot_listing(ctx: Context, sim: SimProcess, reps: int) -> tuple[list[float], list[float]]:
+    """`/hvr list` against `sim`, `reps` counted runs from a cold snapshot after one uncounted run in the
+    fresh process: (seconds to the list in Slack, Fivetran requests) per run."""
+    times: list[float] = []
+    spent: list[float] = []
+    async with SlackDouble(bot_token=BOT_TOKEN) as double:
+        slack = Slack(double)
+        async with (
+            inprocess_bot(
+                ctx.workdir,
+                sim_url=sim.url,
+                slack_api_url=double.api_url,
+                signing_secret=slack.signing_secret,
+            ) as (bot, url),
+            httpx.AsyncClient(timeout=30.0) as http,
+        ):
+            for rep in range(reps + 1):  # the first, in a cold process, is not counted
+                bot.cache.invalidate()
+                before = await sim.request_count()
+                channel = slack.new_channel("LIST")
+                request = slack.slash("list", channel)
+                started = time.perf_counter()
+                status, _ = await send(http, url, request)
+                if status != 200:
+                    raise RuntimeError(f"/hvr list was answered {status}")
+                answered = (await slack.wait_for_channels([channel], ANSWER_TIMEOUT_S))[channel]
+                if rep > 0:
+                    times.append(answered - started)
+                    spent.append(await sim.request_count() - before)
+    return times, spent
+
+
 async def run(ctx: Context) -> dict[str, Any]:
     plan = ctx.plan
     latency_s = plan.list_latency_ms / 1000
@@ -52,37 +84,12 @@ async def run(ctx: Context) -> dict[str, Any]:
     sizes: list[dict[str, Any]] = []
     for size in plan.list_sizes:
         groups = groups_for(size)
-        bot_times: list[float] = []
-        bot_requests: list[float] = []
         naive_times: list[float] = []
         naive_requests: list[float] = []
-        async with (
-            simulator(ctx.workdir, connections=size, groups=groups, latency_ms=plan.list_latency_ms) as sim,
-            SlackDouble(bot_token=BOT_TOKEN) as double,
-        ):
-            slack = Slack(double)
-            async with (
-                inprocess_bot(
-                    ctx.workdir,
-                    sim_url=sim.url,
-                    slack_api_url=double.api_url,
-                    signing_secret=slack.signing_secret,
-                ) as (bot, url),
-                httpx.AsyncClient(timeout=30.0) as http,
-            ):
-                for rep in range(plan.reps + 1):  # the first, in a cold process, is not counted
-                    bot.cache.invalidate()
-                    before = await sim.request_count()
-                    channel = slack.new_channel("LIST")
-                    request = slack.slash("list", channel)
-                    started = time.perf_counter()
-                    status, _ = await send(http, url, request)
-                    if status != 200:
-                        raise RuntimeError(f"/hvr list was answered {status}")
-                    answered = (await slack.wait_for_channels([channel], ANSWER_TIMEOUT_S))[channel]
-                    if rep > 0:
-                        bot_times.append(answered - started)
-                        bot_requests.append(await sim.request_count() - before)
+        async with simulator(
+            ctx.workdir, connections=size, groups=groups, latency_ms=plan.list_latency_ms
+        ) as sim:
+            bot_times, bot_requests = await bot_listing(ctx, sim, plan.reps)
             service_s = await _service_time(sim, plan.list_latency_ms)
             for _ in range(plan.reps):
                 found, seconds, spent = await naive_list(sim.url)
