@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, bulk, digest, hubs, listing, memory, sources, throughput, watcher
+from bench import ack, bulk, digest, hubs, listing, memory, peers, sources, throughput, watcher
 from bench.context import Context
 from bench.plan import FULL, SMOKE, Plan
 from bench.report import render, update_readme
@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "sources": sources.run,
     "watcher": watcher.run,
     "hubs": hubs.run,
+    "peers": peers.run,
 }
 HERE = Path(__file__).resolve().parent
 

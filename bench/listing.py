@@ -61,12 +61,13 @@ async def _list_once(http: httpx.AsyncClient, url: str, slack: Slack) -> float:
     return (await slack.wait_for_channels([channel], ANSWER_TIMEOUT_S))[channel] - started
 
 
-async def _while_first_poll(ctx: Context, sim: SimProcess, double: SlackDouble, slack: Slack) -> list[float]:
-    """`/hvr list` just after `serve` started with the poller on: a fresh bot (a new database, so the
-    watcher's first poll stores every connection as its baseline), its first poll started as the list is
-    asked, as `serve`'s poller does on start."""
+async def bot_listing(ctx: Context, sim: SimProcess, reps: int) -> tuple[list[float], list[float]]:
+    """`/hvr list` against `sim`, `reps` counted runs from a cold snapshot after one uncounted run in the
+    fresh process: (seconds to the list in Slack, Fivetran requests) per run."""
     times: list[float] = []
-    for _ in range(ctx.plan.reps):
+    spent: list[float] = []
+    async with SlackDouble(bot_token=BOT_TOKEN) as double:
+        slack = Slack(double)
         async with (
             inprocess_bot(
                 ctx.workdir,
@@ -76,10 +77,37 @@ async def _while_first_poll(ctx: Context, sim: SimProcess, double: SlackDouble, 
             ) as (bot, url),
             httpx.AsyncClient(timeout=30.0) as http,
         ):
-            poll = asyncio.create_task(bot.watcher.poll_once())
-            await asyncio.sleep(0)
-            times.append(await _list_once(http, url, slack))
-            await poll
+            for rep in range(reps + 1):  # the first, in a cold process, is not counted
+                bot.cache.invalidate()
+                before = await sim.request_count()
+                took = await _list_once(http, url, slack)
+                if rep > 0:
+                    times.append(took)
+                    spent.append(await sim.request_count() - before)
+    return times, spent
+
+
+async def _while_first_poll(ctx: Context, sim: SimProcess) -> list[float]:
+    """`/hvr list` just after `serve` started with the poller on: a fresh bot (a new database, so the
+    watcher's first poll stores every connection as its baseline), its first poll started as the list is
+    asked, as `serve`'s poller does on start."""
+    times: list[float] = []
+    async with SlackDouble(bot_token=BOT_TOKEN) as double:
+        slack = Slack(double)
+        for _ in range(ctx.plan.reps):
+            async with (
+                inprocess_bot(
+                    ctx.workdir,
+                    sim_url=sim.url,
+                    slack_api_url=double.api_url,
+                    signing_secret=slack.signing_secret,
+                ) as (bot, url),
+                httpx.AsyncClient(timeout=30.0) as http,
+            ):
+                poll = asyncio.create_task(bot.watcher.poll_once())
+                await asyncio.sleep(0)
+                times.append(await _list_once(http, url, slack))
+                await poll
     return times
 
 
@@ -90,40 +118,13 @@ async def run(ctx: Context) -> dict[str, Any]:
     sizes: list[dict[str, Any]] = []
     for size in plan.list_sizes:
         groups = groups_for(size)
-        bot_times: list[float] = []
-        bot_requests: list[float] = []
         naive_times: list[float] = []
         naive_requests: list[float] = []
-        polled_times: list[float] = []
-        async with (
-            simulator(ctx.workdir, connections=size, groups=groups, latency_ms=plan.list_latency_ms) as sim,
-            SlackDouble(bot_token=BOT_TOKEN) as double,
-        ):
-            slack = Slack(double)
-            async with (
-                inprocess_bot(
-                    ctx.workdir,
-                    sim_url=sim.url,
-                    slack_api_url=double.api_url,
-                    signing_secret=slack.signing_secret,
-                ) as (bot, url),
-                httpx.AsyncClient(timeout=30.0) as http,
-            ):
-                for rep in range(plan.reps + 1):  # the first, in a cold process, is not counted
-                    bot.cache.invalidate()
-                    before = await sim.request_count()
-                    channel = slack.new_channel("LIST")
-                    request = slack.slash("list", channel)
-                    started = time.perf_counter()
-                    status, _ = await send(http, url, request)
-                    if status != 200:
-                        raise RuntimeError(f"/hvr list was answered {status}")
-                    answered = (await slack.wait_for_channels([channel], ANSWER_TIMEOUT_S))[channel]
-                    if rep > 0:
-                        bot_times.append(answered - started)
-                        bot_requests.append(await sim.request_count() - before)
-            if size in POLLED_SIZES:
-                polled_times = await _while_first_poll(ctx, sim, double, slack)
+        async with simulator(
+            ctx.workdir, connections=size, groups=groups, latency_ms=plan.list_latency_ms
+        ) as sim:
+            bot_times, bot_requests = await bot_listing(ctx, sim, plan.reps)
+            polled_times = await _while_first_poll(ctx, sim) if size in POLLED_SIZES else []
             service_s = await _service_time(sim, plan.list_latency_ms)
             for _ in range(plan.reps):
                 found, seconds, spent = await naive_list(sim.url)

@@ -42,6 +42,8 @@ class Plan:
     # 9. HVR hubs: channels on the simulated hub
     hub_channels: int = 500
     hub_latency_ms: float = 50.0  # as the listing benchmark's Fivetran
+    # 10. peers side by side: connections listed by the bot and each peer (at list_latency_ms)
+    peers_connections: int = 5000
 
 
 FULL = Plan(smoke=False, reps=3)
@@ -65,6 +67,7 @@ SMOKE = Plan(
     tput_step_s=1.0,
     tput_max_requests=20,
     hub_channels=20,
+    peers_connections=100,
 )
 
 

@@ -14,7 +14,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("ack", "listing", "digest", "bulk", "memory", "throughput", "sources", "watcher", "hubs")
+BENCHMARKS = (
+    "ack",
+    "listing",
+    "digest",
+    "bulk",
+    "memory",
+    "throughput",
+    "sources",
+    "watcher",
+    "hubs",
+    "peers",
+)
 POSITIVE_UNITS = ("ms", "s", "MB")
 
 
