@@ -1,4 +1,4 @@
-"""`sync|pause|resume <selector>`: preview, confirm, run with one progress message, report."""
+"""`sync|pause|resume|test <selector>`: preview, confirm, run with one progress message, report."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ class Bulk(Flow):
             final = await service.run(run.id, progress)
             if final is None:
                 return ActionResult(False, "bulk", run.id, "It had already been confirmed or cancelled.")
-            ok = not any(item.status == "failed" for item in final.items)
+            ok = not any(item.status in ("failed", "untested") for item in final.items)
             return ActionResult(ok, "bulk", run.id, run_summary(final))
 
         await self.change(
