@@ -70,7 +70,9 @@ async def test_400_connectors_tested_at_the_default_budget_meet_no_429_and_are_r
 
     run = await gov.bot.bulk.repo.get(go["value"])
     assert run is not None and run.status == "finished"
-    by_status = {status: {i.connection_id for i in run.items if i.status == status} for status in ("done", "failed")}
+    by_status = {
+        status: {i.connection_id for i in run.items if i.status == status} for status in ("done", "failed")
+    }
     assert by_status == {"done": passing, "failed": failing}
     for item in run.items:
         if item.status == "failed":  # which test failed, in Fivetran's words

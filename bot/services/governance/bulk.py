@@ -114,7 +114,9 @@ def outcome(action: str, result: ActionResult) -> tuple[ItemStatus, str]:
     if not result.setup_tests:
         return "untested", result.summary
     failed = failed_tests(result.setup_tests)
-    named = "; ".join(f"{t.title}: {t.message}" if t.message else t.title for t in failed[:TESTS_FAILED_SHOWN])
+    named = "; ".join(
+        f"{t.title}: {t.message}" if t.message else t.title for t in failed[:TESTS_FAILED_SHOWN]
+    )
     more = f" and {len(failed) - TESTS_FAILED_SHOWN} more" if len(failed) > TESTS_FAILED_SHOWN else ""
     return "failed", f"{result.summary} {named}{more}".strip()
 
