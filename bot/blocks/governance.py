@@ -93,7 +93,7 @@ def _matching(described: str) -> str:
     return "" if described == "all connectors" else f" matching `{clip(described, 200)}`"
 
 
-def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
+def _wording(action: str, n: int, schedule: SchedulePatch | None, *, paced: bool = False) -> _Wording:
     connectors = count(n, "connector")
     if schedule is not None:
         return _Wording(
@@ -105,8 +105,8 @@ def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
     verb = _VERB.get(action, action.capitalize())
     changes = f"This changes {connectors}."  # Fivetran connectors, hub channels or both
     if action == "test":
-        # Fivetran allows 250 setup tests a minute: a bigger run takes longer, and says so up front
-        pace = " At most 250 start a minute, so this takes a while." if n > 250 else ""
+        pace = " They are paced under Fivetran's limit (250 a minute on paid plans), so this takes a while."
+        pace = pace if paced else ""
         changes = f"This runs the setup tests of {connectors} and changes nothing.{pace}"
     return _Wording(ask=f"{verb} {connectors}?", button=f"{verb} {n}", yes=verb, changes=changes)
 
@@ -121,10 +121,12 @@ def render_bulk_preview(
     per_source: Mapping[str, int] | None = None,
     unreachable: Sequence[str] = (),
     schedule: SchedulePatch | None = None,
+    paced: bool = False,
 ) -> Message:
     """`per_source`: how many targets each source has (given with several sources, said when it spans
     them); `unreachable`: sources that did not answer, whose connectors this run will not touch;
-    `schedule`: the change of a bulk `schedule`, said in words and with its time-zone note."""
+    `schedule`: the change of a bulk `schedule`, said in words and with its time-zone note; `paced`: a
+    bulk `test` of more Fivetran connectors than setup tests may start at once, said in the dialog."""
     missing = (
         [
             context(
@@ -148,7 +150,7 @@ def render_bulk_preview(
             )
         return Message(text=fallback(text), blocks=[section(text), *missing])
     n = len(targets)
-    wording = _wording(action, n, schedule)
+    wording = _wording(action, n, schedule, paced=paced)
     if schedule is not None:
         these = ("The one connector" if n == 1 else f"These {count(n, 'connector')}") + matching
         lead = f"{these} will sync *{esc(schedule.said)}*: {_names(targets)}"
