@@ -134,7 +134,8 @@ def pipelines(
     members: list[Member] = []
     for account in accounts:
         url = base_url if len(accounts) == 1 else None
-        client = client_for_account(account, http, base_url=url, sleep=sleep)
+        # the budget measures by the clock it sleeps on: a driven clock paces in driven time
+        client = client_for_account(account, http, base_url=url, sleep=sleep, clock=clock)
         source = FivetranSource(account.name, client)
         clients[account.name] = client
         members.append(

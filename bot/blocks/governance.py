@@ -62,9 +62,12 @@ class BulkLine:
     reason: str = ""
 
 
-_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume"}
+_VERB = {"sync": "Sync", "pause": "Pause", "resume": "Resume", "test": "Test"}
 # What a run is called in its progress and report ("Pause of 3 connectors by <@U…> finished").
 _RUN = {**_VERB, "schedule": "Schedule change"}
+# A report's word for a status where it is not the status itself. Started and never answered (the bot
+# died waiting): Fivetran may well have applied it, so it is unknown. `untested`: a test that never ran.
+_COUNTED = {"in_progress": "unknown", "untested": "could not be tested"}
 
 
 def bulk_run_name(action: str) -> str:
@@ -90,7 +93,7 @@ def _matching(described: str) -> str:
     return "" if described == "all connectors" else f" matching `{clip(described, 200)}`"
 
 
-def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
+def _wording(action: str, n: int, schedule: SchedulePatch | None, *, paced: bool = False) -> _Wording:
     connectors = count(n, "connector")
     if schedule is not None:
         return _Wording(
@@ -100,12 +103,12 @@ def _wording(action: str, n: int, schedule: SchedulePatch | None) -> _Wording:
             changes=f"From now on {'it syncs' if n == 1 else 'they sync'} {esc(schedule.said)}.",
         )
     verb = _VERB.get(action, action.capitalize())
-    return _Wording(
-        ask=f"{verb} {connectors}?",
-        button=f"{verb} {n}",
-        yes=verb,
-        changes=f"This changes {connectors}.",  # Fivetran connectors, hub channels or both
-    )
+    changes = f"This changes {connectors}."  # Fivetran connectors, hub channels or both
+    if action == "test":
+        pace = " They are paced under Fivetran's limit (250 a minute on paid plans), so this takes a while."
+        pace = pace if paced else ""
+        changes = f"This runs the setup tests of {connectors} and changes nothing.{pace}"
+    return _Wording(ask=f"{verb} {connectors}?", button=f"{verb} {n}", yes=verb, changes=changes)
 
 
 def render_bulk_preview(
@@ -118,10 +121,12 @@ def render_bulk_preview(
     per_source: Mapping[str, int] | None = None,
     unreachable: Sequence[str] = (),
     schedule: SchedulePatch | None = None,
+    paced: bool = False,
 ) -> Message:
     """`per_source`: how many targets each source has (given with several sources, said when it spans
     them); `unreachable`: sources that did not answer, whose connectors this run will not touch;
-    `schedule`: the change of a bulk `schedule`, said in words and with its time-zone note."""
+    `schedule`: the change of a bulk `schedule`, said in words and with its time-zone note; `paced`: a
+    bulk `test` of more Fivetran connectors than setup tests may start at once, said in the dialog."""
     missing = (
         [
             context(
@@ -145,7 +150,7 @@ def render_bulk_preview(
             )
         return Message(text=fallback(text), blocks=[section(text), *missing])
     n = len(targets)
-    wording = _wording(action, n, schedule)
+    wording = _wording(action, n, schedule, paced=paced)
     if schedule is not None:
         these = ("The one connector" if n == 1 else f"These {count(n, 'connector')}") + matching
         lead = f"{these} will sync *{esc(schedule.said)}*: {_names(targets)}"
@@ -164,10 +169,12 @@ def render_bulk_preview(
             by_reason.setdefault(s.reason, []).append(s)
         summary = "\n".join(f"• {clip(r, 80)}: {_names(lines, 15)}" for r, lines in by_reason.items())
         blocks.append(section(f"*Skipped {len(skipped)}*\n{summary}"))
-    ask = confirm(wording.ask, wording.changes, yes=wording.yes, danger=True)
+    changing = action != "test"  # tests change nothing: no red button
+    ask = confirm(wording.ask, wording.changes, yes=wording.yes, danger=changing)
+    style = "danger" if changing else "primary"
     blocks += actions(
         [
-            button(wording.button, ids.aid(ids.BULK_CONFIRM), run_id, style="danger", ask=ask),
+            button(wording.button, ids.aid(ids.BULK_CONFIRM), run_id, style=style, ask=ask),
             button("Cancel", ids.aid(ids.BULK_CANCEL), run_id),
         ]
     )
@@ -185,12 +192,36 @@ def render_bulk_progress(action: str, lines: Sequence[BulkLine], *, run_id: str,
     counts = _counts(lines)
     finished = len(lines) - counts.get("pending", 0) - counts.get("in_progress", 0)
     verb = bulk_run_name(action)
+    if action == "test":  # a test skips nothing; what it has found so far
+        so_far = f"{counts.get('done', 0)} passed, {counts.get('failed', 0)} failed"
+        if counts.get("untested"):
+            so_far += f", {counts['untested']} could not be tested"
+    else:
+        so_far = f"{counts.get('done', 0)} done, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped"
     text = (
         f":arrows_counterclockwise: {verb} of {count(len(lines), 'connector')} by {mention(by)}: {finished} of {len(lines)} "
-        f"handled ({counts.get('done', 0)} done, {counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped)…"
+        f"handled ({so_far})…"
     )
     blocks = [section(text), *actions([button("Cancel the rest", ids.aid(ids.BULK_CANCEL), run_id)])]
     return Message(text=fallback(text), blocks=blocks)
+
+
+def _report_parts(action: str, counts: Mapping[str, int]) -> list[str]:
+    """The report's counts: a test's as tested, passed (`done`) and failed (they ran; some failed), zeros
+    too ("0 failed" is the news); any other run's by status, the ones it has."""
+    parts: list[str] = []
+    keys: tuple[str, ...] = ("done", "failed", "skipped", "in_progress", "cancelled", "pending")
+    if action == "test":
+        passed, failed = counts.get("done", 0), counts.get("failed", 0)
+        parts = [f"{passed + failed} tested", f"{passed} passed", f"{failed} failed"]
+        keys = ("untested", "in_progress", "cancelled", "pending")
+    return parts + [f"{counts[k]} {_COUNTED.get(k, k)}" for k in keys if counts.get(k)]
+
+
+def _reasons(title: str, lines: Sequence[BulkLine]) -> Block:
+    detail = "\n".join(f"• `{clip(line.name, 60)}`: {clip(line.reason, 200)}" for line in lines[:20])
+    more = f"\nand {len(lines) - 20} more" if len(lines) > 20 else ""
+    return section(f"*{title}*\n{detail}{more}")
 
 
 def render_bulk_report(
@@ -198,24 +229,18 @@ def render_bulk_report(
 ) -> Message:
     counts = _counts(lines)
     verb = bulk_run_name(action)
-    icon = ":white_check_mark:" if not counts.get("failed") and not interrupted else ":warning:"
+    bad = counts.get("failed") or counts.get("untested")
+    icon = ":white_check_mark:" if not bad and not interrupted else ":warning:"
     head = f"{icon} {verb} of {count(len(lines), 'connector')} by {mention(by)}"
     head += " stopped when the bot restarted" if interrupted else " finished"
-    # Started and never answered (the bot died waiting): Fivetran may well have applied it.
-    words = {"in_progress": "unknown"}
-    parts = [
-        f"{counts.get(k, 0)} {words.get(k, k)}"
-        for k in ("done", "failed", "skipped", "in_progress", "cancelled", "pending")
-        if counts.get(k)
-    ]
+    parts = _report_parts(action, counts)
     blocks: list[Block] = [section(f"{head}: {', '.join(parts)}.")]
-    failed = [line for line in lines if line.status == "failed"]
-    if failed:
-        detail = "\n".join(f"• `{clip(f.name, 60)}`: {clip(f.reason, 200)}" for f in failed[:20])
-        more = f"\nand {len(failed) - 20} more" if len(failed) > 20 else ""
-        blocks.append(section(f"*Failed*\n{detail}{more}"))
+    for status, title in (("failed", "Failed"), ("untested", "Could not be tested")):
+        group = [line for line in lines if line.status == status]
+        if group:
+            blocks.append(_reasons(title, group))
     for status, title in (
-        ("done", "Done"),
+        ("done", "Passed" if action == "test" else "Done"),
         ("skipped", "Skipped"),
         ("in_progress", "Unknown, may have been applied (check in its source)"),
         ("cancelled", "Not started"),

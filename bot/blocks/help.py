@@ -71,7 +71,12 @@ TOPICS: dict[str, Topic] = {
         "operator",
     ),
     "test": Topic(
-        "test <connector>", "Run the setup tests and show each result.", ("test salesforce_prod",), "operator"
+        "test <connector> | test <selector>",
+        "Run the setup tests and show each result (an HVR channel: each of its locations). With a selector "
+        "(admins): preview, confirm, then test every match, paced under Fivetran's limit of 250 setup tests "
+        "a minute, and a report of which passed and which failed, with why.",
+        ("test salesforce_prod", "test status:broken", "test source:east"),
+        "operator",
     ),
     "enable": Topic(
         "enable <connector> <schema>.<table>",

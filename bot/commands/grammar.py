@@ -110,7 +110,7 @@ class ResyncCmd:
 
 @dataclass(frozen=True)
 class BulkCmd:
-    action: str  # sync | pause | resume | schedule
+    action: str  # sync | pause | resume | test | schedule
     selector: Selector
     force: bool = False
     schedule: ScheduleChange | None = None  # the change, for `schedule`
@@ -282,15 +282,15 @@ def parse(text: str, *, default_tz: str = "UTC") -> Command:
                 "`columns` needs a connector and a table: `/hvr columns <connector> <schema>.<table>`.", verb
             )
         return ColumnsCmd(args[0], *_table_ref(args[1], verb))
-    if verb in ("sync", "pause", "resume"):
+    if verb in ("sync", "pause", "resume", "test"):
         if args and all(is_selector_term(a) for a in args):
             return BulkCmd(verb, _selector(args, verb, allow_text=False), force)
         connector = _one(args, verb)
         if verb == "sync":
             return SyncCmd(connector, force)
+        if verb == "test":
+            return TestCmd(connector)
         return PauseCmd(connector) if verb == "pause" else ResumeCmd(connector)
-    if verb == "test":
-        return TestCmd(_one(args, verb))
     if verb in ("enable", "disable"):
         if len(args) != 2:
             raise UsageError(

@@ -171,8 +171,15 @@ class FivetranClient:
         return _parse(Connection, envelope.data, "get_connection")
 
     async def update_connection(self, connection_id: str, fields: Mapping[str, Any]) -> Connection:
+        """`fields`: at least one setting that persists (the spec refuses a PATCH of test controls alone).
+        Every PATCH says `run_setup_tests: false`: its default is true, and live Fivetran may then run the
+        setup tests after a pause or a schedule change, each counted in the setup-test limit (250 a minute)
+        a bulk `test` paces itself against."""
+        if not fields:
+            raise ValueError("update_connection needs at least one setting to change")
+        body = {**fields, "run_setup_tests": False}
         envelope = await self.transport.request(
-            "update_connection", "PATCH", f"/v1/connections/{_seg(connection_id)}", json=dict(fields)
+            "update_connection", "PATCH", f"/v1/connections/{_seg(connection_id)}", json=body
         )
         return _parse(Connection, envelope.data, "update_connection")
 

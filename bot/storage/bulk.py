@@ -17,8 +17,9 @@ from bot.storage.tables import bulk_items, bulk_runs
 
 RunStatus = Literal["pending", "running", "finished", "cancelled"]
 # `in_progress`: its Fivetran call was sent and not yet answered. A run killed then cannot know whether
-# Fivetran applied it, so it is reported as unknown, never as not started.
-ItemStatus = Literal["pending", "in_progress", "done", "skipped", "failed", "cancelled"]
+# Fivetran applied it, so it is reported as unknown, never as not started. `untested`: a bulk test whose
+# source never ran the tests (refused, unreachable): no verdict, unlike `failed` (they ran; some failed).
+ItemStatus = Literal["pending", "in_progress", "done", "skipped", "failed", "untested", "cancelled"]
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,7 @@ bulk_items = Table(
     Column("run_id", String(16), ForeignKey("bulk_runs.id", ondelete="CASCADE"), primary_key=True),
     Column("connection_id", String(128), primary_key=True),
     Column("position", Integer, nullable=False),
-    Column("status", String(16), nullable=False),  # pending | done | skipped | failed | cancelled
+    Column("status", String(16), nullable=False),  # bot.storage.bulk.ItemStatus
     Column("reason", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     source_column(),

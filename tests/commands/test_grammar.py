@@ -241,10 +241,10 @@ def test_force_goes_only_with_sync(text: str) -> None:
     assert error.topic == verb
 
 
-# --- selectors turn sync/pause/resume into bulk ---------------------------------------------------------
+# --- selectors turn sync/pause/resume/test into bulk ----------------------------------------------------
 
 
-@pytest.mark.parametrize("verb", ["sync", "pause", "resume"])
+@pytest.mark.parametrize("verb", ["sync", "pause", "resume", "test"])
 def test_a_selector_turns_an_action_into_a_bulk_action(verb: str) -> None:
     assert parse(f"{verb} group:warehouse status:failing") == BulkCmd(
         verb, Selector(groups=("warehouse",), statuses=(Health.FAILING,))
@@ -275,7 +275,20 @@ def test_an_empty_selector_value_is_refused_with_an_example() -> None:
     assert error.message == "`group:` needs a value, e.g. `group:warehouse`"
 
 
-@pytest.mark.parametrize("verb", ["test", "show", "schemas"])
+def test_a_bulk_test_over_a_source_or_everything_healthy() -> None:
+    assert parse("test source:east") == BulkCmd("test", Selector(sources=("east",)))
+    assert parse("test status:healthy") == BulkCmd("test", Selector(statuses=(Health.HEALTHY,)))
+
+
+def test_a_bulk_test_refuses_force_and_a_selector_mixed_with_a_name() -> None:
+    assert usage_error("test group:warehouse --force").message == (
+        "`--force` only goes with `sync`, not `test`."
+    )
+    error = usage_error("test group:warehouse salesforce_prod")
+    assert "`test` takes one <connector>" in error.message and error.topic == "test"
+
+
+@pytest.mark.parametrize("verb", ["show", "schemas"])
 def test_a_selector_does_not_make_other_verbs_bulk(verb: str) -> None:
     command = parse(f"{verb} group:warehouse")
     assert not isinstance(command, BulkCmd)

@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -419,6 +420,34 @@ async def test_bulk_on_a_hubs_channels_previews_then_sends_one_request_per_chann
 
     sent_jobs = sorted(sorted(r.body["jobs"]) for r in world.posts(tail))
     assert sent_jobs == sorted(jobs_of(world, name) for name in targets)
+
+
+async def test_a_bulk_test_of_a_hubs_channels_tests_each_location_and_says_which_failed_and_why(
+    e2e: E2E, world: HubWorld
+) -> None:
+    error = "F_JG0A01E: ORA-12541: TNS:no listener"
+    world.hub.unreachable["crm_src"] = error
+    channels = sorted(world.hub.defs)
+    n = len(channels)
+    sent = await e2e.command("test source:east", user=ADMIN)
+    preview = await e2e.wait_for_message(lambda m: f"Test {n} connectors?" in all_text(m), since=sent)
+    text = all_text(preview)
+    assert all(f"`{name}`" in text for name in channels), text
+    # not even the channel that is not activated is skipped: its locations exist, and are tested
+    assert "Skipped" not in text and "Fivetran" not in text
+    assert world.changes() == [], "a preview tests nothing"
+
+    confirmed = await e2e.click(preview, f"Test {n}", user=ADMIN)
+    report = await e2e.wait_for_message(lambda m: "finished" in m.text, since=confirmed, timeout=10)
+    assert (
+        f"Test of {n} connectors by <@{ADMIN}> finished: {n} tested, {n - 1} passed, 1 failed." in report.text
+    )
+    assert f"`crm`: 1 of 2 setup tests failed. Connection to location crm_src: {error}" in all_text(report)
+    await e2e.settle()
+
+    # one test of each channel's every location: the shared target once per channel
+    tested = Counter(r.path.removeprefix(f"{BASE}/locs/").removesuffix("/test") for r in world.changes())
+    assert tested == Counter({"dwh": n, **{f"{name}_src": 1 for name in channels}})
 
 
 async def test_a_sync_whose_job_fails_again_ends_failed_naming_the_job_with_sync_again(

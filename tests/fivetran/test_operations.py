@@ -6,10 +6,12 @@ import base64
 import json
 
 import httpx
+import pytest
 import respx
 
 from bot.fivetran import Connection, FivetranClient
 from tests.fivetran.conftest import BASE, connection, ok
+from tests.openapi_spec import validate_request
 
 
 def _basic(request: httpx.Request) -> str:
@@ -47,10 +49,40 @@ async def test_pause_and_resume_patch_the_paused_flag_with_json(client: Fivetran
     paused = await client.pause("c1")
     request = route.calls.last.request
     assert request.headers["content-type"] == "application/json"
-    assert json.loads(request.content) == {"paused": True}
+    assert json.loads(request.content) == {"paused": True, "run_setup_tests": False}
     assert paused.paused is True
     await client.resume("c1")
-    assert json.loads(route.calls.last.request.content) == {"paused": False}
+    assert json.loads(route.calls.last.request.content) == {"paused": False, "run_setup_tests": False}
+
+
+@respx.mock
+async def test_every_connection_patch_says_run_no_setup_tests_as_the_spec_defines_it(
+    client: FivetranClient,
+) -> None:
+    """The spec's `run_setup_tests` defaults to true: a PATCH that leaves it out may run the setup tests,
+    each counted in the 250-a-minute limit a bulk `test` is paced against."""
+    route = respx.patch(f"{BASE}/v1/connections/c1").respond(json=ok(connection("c1")))
+    await client.pause("c1")
+    await client.resume("c1")
+    await client.set_schedule("c1", schedule_type="manual")
+    await client.set_schedule("c1", sync_frequency=1440, daily_sync_time="02:00")
+    await client.update_connection("c1", {"sync_frequency": 360})
+    bodies = [json.loads(call.request.content) for call in route.calls]
+    assert len(bodies) == 5 and all(body["run_setup_tests"] is False for body in bodies)
+    for body in bodies:
+        validate_request("PATCH", "/v1/connections/c1", body)  # a boolean the spec declares
+    with pytest.raises(AssertionError):  # the check can fail: the spec types it a boolean
+        validate_request("PATCH", "/v1/connections/c1", {"paused": True, "run_setup_tests": "false"})
+
+
+async def test_a_patch_with_nothing_to_change_is_refused_before_it_is_sent(client: FivetranClient) -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.patch(f"{BASE}/v1/connections/c1")
+        with pytest.raises(ValueError):
+            await client.update_connection("c1", {})
+        with pytest.raises(ValueError):
+            await client.set_schedule("c1")
+        assert not route.called
 
 
 @respx.mock

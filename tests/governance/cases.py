@@ -82,6 +82,7 @@ COMMANDS: list[CommandCase] = [
     _c("sync status:healthy", "bulk", AD),
     _c("pause group:{group}", "bulk", AD),
     _c("resume status:paused", "bulk", AD),
+    _c("test group:{group}", "bulk", AD),
     _c("digest add daily 09:00", "digest_add", OP),
     _c("digest list", "digest_list", VW),
     _c("digest remove abc123", "digest_remove", OP),

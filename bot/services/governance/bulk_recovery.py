@@ -34,7 +34,13 @@ def run_summary(run: BulkRun) -> str:
     counts: dict[str, int] = {}
     for item in run.items:
         counts[item.status] = counts.get(item.status, 0) + 1
-    words = {"in_progress": "unknown (may have been applied)", "pending": "not started"}
+    words = {
+        "in_progress": "unknown (may have been applied)",
+        "pending": "not started",
+        "untested": "could not be tested",
+    }
+    if run.action == "test":
+        words["done"] = "passed"
     return ", ".join(f"{n} {words.get(status, status)}" for status, n in sorted(counts.items()))
 
 

@@ -46,6 +46,10 @@ COLUMN_CHANGES: dict[str, tuple[str, bool | None]] = {
 }
 
 
+def failed_tests(tests: list[SetupTest]) -> list[SetupTest]:
+    return [t for t in tests if t.status in ("FAILED", "JOB_FAILED")]
+
+
 @dataclass(frozen=True)
 class ActionResult:
     ok: bool
@@ -226,7 +230,7 @@ class ConnectorActions:
     def run_setup_tests(self, connection_id: str) -> Coroutine[Any, Any, ActionResult]:
         def done(connection: Connection) -> ActionResult:
             tests = connection.setup_tests or []
-            failed = [t for t in tests if t.status in ("FAILED", "JOB_FAILED")]
+            failed = failed_tests(tests)
             warned = [t for t in tests if t.status == "WARNING"]
             if failed:
                 summary = f"{len(failed)} of {len(tests)} setup tests failed."
