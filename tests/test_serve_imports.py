@@ -65,7 +65,9 @@ def serve_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """serve's environment on a SQLite file that is already current, as a restarted bot finds it (a
     migration would load Alembic, on purpose)."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('serve')}/bot.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIVETRAN_", "HVR_", "DATABASE"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIVETRAN_", "HVR_", "DATABASE"))
+    }
     env.update(
         {
             "DATABASE_URL": url,
@@ -111,4 +113,3 @@ def test_the_check_sees_a_module_that_is_loaded(serve_env: dict[str, str]) -> No
 
     assert "bot.hvr.client" in found
     assert "sqlalchemy.dialects.postgresql" in found
-

@@ -20,7 +20,16 @@ _WHERE = {
     "HvrError": "bot.hvr.errors",
     **{
         name: "bot.hvr.models"
-        for name in ("Channel", "ChannelTable", "Event", "HubStatus", "Job", "JobKind", "LocGroup", "Location")
+        for name in (
+            "Channel",
+            "ChannelTable",
+            "Event",
+            "HubStatus",
+            "Job",
+            "JobKind",
+            "LocGroup",
+            "Location",
+        )
     },
 }
 

@@ -38,7 +38,9 @@ class SignatureRepo:
             return
         rows = [{"signature": s, "seen_at": at} for s, at in seen]
         async with self._db.begin() as connection:
-            await connection.execute(dialect_insert(connection, seen_signatures).on_conflict_do_nothing(), rows)
+            await connection.execute(
+                dialect_insert(connection, seen_signatures).on_conflict_do_nothing(), rows
+            )
 
     async def since(self, cutoff: datetime) -> list[str]:
         async with self._db.begin() as connection:

@@ -57,7 +57,7 @@ def test_a_shared_status_cannot_be_changed_in_place_only_copied() -> None:
     one, two = _listed(connection("c1"), connection("c2"))
 
     with pytest.raises(ValidationError):
-        one.status.sync_state = "paused"
+        one.status.sync_state = "paused"  # type: ignore[misc]
     changed = one.model_copy(update={"status": one.status.model_copy(update={"sync_state": "paused"})})
 
     assert changed.status.sync_state == "paused"

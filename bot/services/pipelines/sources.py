@@ -274,9 +274,7 @@ class Sources:
     @property
     def hubs(self) -> dict[str, str]:
         """The HVR hubs among the sources: {source name: the hub's name on its server}."""
-        return {
-            m.name: m.source.hub_name for m in self._members.values() if isinstance(m.source, OnAHub)
-        }
+        return {m.name: m.source.hub_name for m in self._members.values() if isinstance(m.source, OnAHub)}
 
     def channel_view(self, key: str) -> Coroutine[Any, Any, ChannelView]:
         return self._hub(key, "channel_view").channel_view(key)
