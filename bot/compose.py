@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from slack_bolt.async_app import AsyncApp
@@ -23,7 +24,6 @@ from bot.clock import Sleep
 from bot.config import Settings
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.factory import client_for_account
-from bot.hvr.client import HvrClient
 from bot.metrics import BotMetrics
 from bot.scheduler.runner import DigestScheduler
 from bot.services.alerts.incidents import IncidentService
@@ -37,7 +37,6 @@ from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
 from bot.services.pipelines.hub_follower import HubFollower
-from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources
@@ -62,6 +61,9 @@ from bot.storage.outbox import OutboxRepo
 from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
+
+if TYPE_CHECKING:
+    from bot.hvr.client import HvrClient
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,12 @@ def pipelines(
             )
         )
     hubs: dict[str, HvrClient] = {}
-    for hub in settings.hubs():
+    configured = settings.hubs()
+    if configured:
+        # Only a bot with hubs loads their client (issue 22: an idle serve's memory).
+        from bot.hvr.client import HvrClient
+        from bot.services.pipelines.hub_source import HubSource
+    for hub in configured:
         hub_client = HvrClient(
             hub.url,
             hub.username,

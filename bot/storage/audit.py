@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Row, exists, func, insert, literal, literal_column, select, update
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
@@ -68,6 +67,8 @@ def _row(row: Row[Any]) -> AuditEntry:
 def _contains(connection: AsyncConnection, column: ColumnElement[Any], value: str) -> ColumnElement[bool]:
     """`column` (a JSON list of strings) contains `value`."""
     if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB  # loaded by then: the engine's dialect
+
         return column.op("@>")(literal([value], type_=JSONB))
     elements = func.json_each(column).table_valued("value")
     return exists(select(literal_column("1")).select_from(elements).where(elements.c.value == value))

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from bot.storage.tables import postgresql_options
+
 # Several asyncio tasks (scheduler, watcher, request handlers) write at once; SQLite serialises writers,
 # so a writer waits this long for the lock instead of failing at once with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -94,6 +96,7 @@ class Database:
         else:
             # Replicas outlive database restarts and idle connections cut by proxies.
             options["pool_pre_ping"] = True
+            postgresql_options()
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.db import Database
+from bot.storage.sql import dialect_insert
 from bot.storage.tables import seen_signatures
 
 
@@ -24,9 +24,8 @@ class SignatureRepo:
         rows = [{"signature": s, "seen_at": at} for s in dict.fromkeys(signatures)]
         async with self._db.engine.connect() as connection:
             auto = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            dialect = postgresql if auto.dialect.name == "postgresql" else sqlite
             inserted = await auto.execute(
-                dialect.insert(seen_signatures)
+                dialect_insert(auto, seen_signatures)
                 .values(rows)
                 .on_conflict_do_nothing()
                 .returning(seen_signatures.c.signature)
@@ -39,8 +38,9 @@ class SignatureRepo:
             return
         rows = [{"signature": s, "seen_at": at} for s, at in seen]
         async with self._db.begin() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            await connection.execute(dialect.insert(seen_signatures).on_conflict_do_nothing(), rows)
+            await connection.execute(
+                dialect_insert(connection, seen_signatures).on_conflict_do_nothing(), rows
+            )
 
     async def since(self, cutoff: datetime) -> list[str]:
         async with self._db.begin() as connection:

@@ -5,8 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
+    """The dialect's own `insert` (with `on_conflict_…` and `excluded`), its module imported only now: the
+    PostgreSQL dialect is ~2 MB resident that a bot on SQLite never needs (and is loaded by then on
+    PostgreSQL, whose engine uses it)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> Any:
@@ -14,19 +26,14 @@ def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, values:
 
     Add `.returning(...)` to learn whether this call inserted the row.
     """
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
 
 
 def upsert(connection: AsyncConnection, table: Table, values: dict[str, Any], key: list[str]) -> Any:
     """`INSERT … ON CONFLICT (key) DO UPDATE`: set every non-key column to the given value."""
     update = {name: value for name, value in values.items() if name not in key}
-    if connection.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        return pg.on_conflict_do_update(index_elements=key, set_=update)
-    lite = sqlite.insert(table).values(**values)
-    return lite.on_conflict_do_update(index_elements=key, set_=update)
+    statement = dialect_insert(connection, table).values(**values)
+    return statement.on_conflict_do_update(index_elements=key, set_=update)
 
 
 def upsert_many(connection: AsyncConnection, table: Table, columns: list[str], key: list[str]) -> Any:
@@ -35,7 +42,6 @@ def upsert_many(connection: AsyncConnection, table: Table, columns: list[str], k
     The update takes each row's own values (`excluded`), so one compiled statement serves every row
     instead of one statement built and compiled per row.
     """
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = dialect_insert(connection, table)
     update = {name: statement.excluded[name] for name in columns if name not in key}
     return statement.on_conflict_do_update(index_elements=key, set_=update)

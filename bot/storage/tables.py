@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from bot.keys import DEFAULT_SOURCE
-from bot.storage.types import UTCDateTime, json_type
+from bot.storage.types import JsonValue, UTCDateTime
 
 # Deterministic constraint names, so later migrations can drop or alter them on both databases.
 NAMING_CONVENTION = {
@@ -54,7 +54,7 @@ subscriptions = Table(
     Column("schedule", Text, nullable=True),  # canonical schedule text; null for watches
     Column("timezone", String(64), nullable=False),
     Column("selector", Text, nullable=False, server_default=""),
-    Column("options", json_type(), nullable=False),
+    Column("options", JsonValue(), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
@@ -101,7 +101,7 @@ digest_state = Table(
         primary_key=True,
     ),
     Column("last_fire_time", UTCDateTime, nullable=False),
-    Column("last_problems", json_type(), nullable=False),  # connection id -> health
+    Column("last_problems", JsonValue(), nullable=False),  # connection id -> health
 )
 
 audit_entries = Table(
@@ -114,11 +114,11 @@ audit_entries = Table(
     Column("channel_id", String(32), nullable=True),
     Column("source", String(16), nullable=False),  # command | button | modal | webhook | system
     Column("action", String(64), nullable=False),
-    Column("connectors", json_type(), nullable=False),  # list of pipeline keys
+    Column("connectors", JsonValue(), nullable=False),  # list of pipeline keys
     # The distinct sources of `connectors`, sorted: [] for an entry about no pipeline (a grant), several
     # for a bulk run across sources. Not `source`: that column says where the request came from.
-    Column("pipeline_sources", json_type(), nullable=False, server_default="[]"),
-    Column("parameters", json_type(), nullable=False),
+    Column("pipeline_sources", JsonValue(), nullable=False, server_default="[]"),
+    Column("parameters", JsonValue(), nullable=False),
     Column("status", String(16), nullable=False),  # started | succeeded | failed | refused
     Column("fivetran_code", String(128), nullable=True),
     Column("message", Text, nullable=True),
@@ -141,7 +141,7 @@ watch_state = Table(
     "watch_state",
     metadata,
     Column("connection_id", String(128), primary_key=True),  # the pipeline's key
-    Column("state", json_type(), nullable=False),
+    Column("state", JsonValue(), nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
     source_column(),
 )
@@ -181,15 +181,14 @@ alert_messages = Table(
     Column("acked_at", UTCDateTime, nullable=True),
     Column("reminders", Integer, nullable=False, server_default="0"),
     Column("reminded_at", UTCDateTime, nullable=True),
-    Column("view", json_type(), nullable=True),
+    Column("view", JsonValue(), nullable=True),
     # At most one open failure alert per connector and channel: a recovery replies to exactly one thread.
     Index(
         "uq_alert_messages_open",
         "connection_id",
         "channel_id",
         unique=True,
-        sqlite_where=text("closed_at IS NULL"),
-        postgresql_where=text("closed_at IS NULL"),
+        sqlite_where=text("closed_at IS NULL"),  # and on PostgreSQL: `postgresql_options`
     ),
 )
 
@@ -214,8 +213,7 @@ alert_snoozes = Table(
         "connection_id",
         "channel_id",
         unique=True,
-        sqlite_where=text("ended_at IS NULL"),
-        postgresql_where=text("ended_at IS NULL"),
+        sqlite_where=text("ended_at IS NULL"),  # and on PostgreSQL: `postgresql_options`
     ),
     Index("ix_alert_snoozes_until", "ended_at", "until"),
 )
@@ -283,7 +281,7 @@ followed_syncs = Table(
     # `refresh` or `compare` event `event_id` (set once the hub answered), of `tables` (NULL: all).
     Column("kind", String(16), nullable=False, server_default="sync"),
     Column("event_id", String(64), nullable=True),
-    Column("tables", json_type(), nullable=True),
+    Column("tables", JsonValue(), nullable=True),
     source_column(),
     Index("ix_followed_syncs_finished_at", "finished_at"),
 )
@@ -328,7 +326,7 @@ outbox = Table(
     Column("target_ts", String(32), nullable=True),
     Column("broadcast", Boolean, nullable=False, server_default=text("false")),
     Column("text", Text, nullable=False),
-    Column("blocks", json_type(), nullable=False),
+    Column("blocks", JsonValue(), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("not_before", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -340,3 +338,15 @@ outbox = Table(
     Column("outcome", String(64), nullable=True),
     Index("ix_outbox_open_channel", "done_at", "channel_id", "id"),
 )
+
+
+def postgresql_options() -> None:
+    """Gives every partial index its PostgreSQL spelling (the same WHERE as on SQLite), as the migrations
+    create it there. Called by `Database` for a PostgreSQL URL and by Alembic's environment: a
+    `postgresql_where` written in the tables above would import the PostgreSQL dialect (~2 MB resident)
+    with this module, in a bot running on SQLite too. Idempotent."""
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            where = index.dialect_kwargs.get("sqlite_where")
+            if where is not None:
+                index.dialect_kwargs["postgresql_where"] = where

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -36,6 +35,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def json_type() -> TypeEngine[Any]:
-    """JSON on SQLite, JSONB on PostgreSQL (indexable, compared by value)."""
-    return JSON().with_variant(JSONB(), "postgresql")
+class JsonValue(TypeDecorator[Any]):
+    """JSON on SQLite, JSONB on PostgreSQL (indexable, compared by value).
+
+    A decorator rather than `JSON().with_variant(JSONB(), "postgresql")`: the variant needs the JSONB type at
+    import, i.e. the whole PostgreSQL dialect (~2 MB resident) in a bot that runs on SQLite. Here the
+    dialect is asked for the type when it first compiles a statement, so only PostgreSQL loads it.
+    """
+
+    impl = JSON
+    cache_ok = True
+    # As JSON(none_as_null=False), the variant's type: None is stored as JSON `null`, not SQL NULL.
+    should_evaluate_none = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())

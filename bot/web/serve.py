@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,7 +18,9 @@ from bot.storage.db import mask_url
 from bot.storage.migrate import SchemaError
 from bot.web.app import Served, build_web_app
 from bot.web.request_deadline import with_request_timeout
-from bot.web.socket_link import SocketModeLink
+
+if TYPE_CHECKING:
+    from bot.web.socket_link import SocketModeLink
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +70,12 @@ async def _serve(settings: Settings, host: str, port: int, build: Callable[[Sett
         )
         await bot.aclose(drain_seconds=0)
         return 1
-    link = (
-        SocketModeLink(bot.app, settings.slack_app_token.get_secret_value())
-        if settings.slack_app_token is not None
-        else None
-    )
+    link: SocketModeLink | None = None
+    if settings.slack_app_token is not None:
+        # Socket Mode's client and Bolt's adapter only when it is asked for (issue 22: memory).
+        from bot.web.socket_link import SocketModeLink
+
+        link = SocketModeLink(bot.app, settings.slack_app_token.get_secret_value())
 
     async def started() -> None:
         if link is not None:

@@ -23,7 +23,7 @@ from bot.storage.migrate import (
     marker_path,
     upgrade,
 )
-from bot.storage.tables import metadata
+from bot.storage.tables import metadata, postgresql_options
 
 ROOT = Path(migrate.__file__).resolve().parents[2]  # this checkout, first on the child's path
 
@@ -194,6 +194,8 @@ def test_run_upgrade_creates_a_new_database_on_purpose_after_one_vanished(
 
 
 def _schema_differences(connection: Connection) -> list[Any]:
+    if connection.dialect.name == "postgresql":
+        postgresql_options()
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, metadata))
 

@@ -20,7 +20,7 @@ from bot.storage.claims import EventClaimRepo
 from bot.storage.db import Database
 from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
-from bot.storage.types import UTCDateTime, json_type
+from bot.storage.types import JsonValue, UTCDateTime
 from tests.blocks.factory import NOW, connection, group, snapshot
 from tests.digests.fakes import FakeFivetran, Replica, digest_clock, digest_poster
 from tests.fakes import FakePoster
@@ -106,7 +106,7 @@ _rows = sa.table(
     "subscriptions",
     *(sa.column(name) for name in ("id", "kind", "channel_id", "created_by", "schedule", "timezone")),
     sa.column("selector", sa.Text()),
-    sa.column("options", json_type()),
+    sa.column("options", JsonValue()),
     sa.column("created_at", UTCDateTime()),
     sa.column("updated_at", UTCDateTime()),
     sa.column("active", sa.Boolean()),

@@ -61,6 +61,11 @@ class HubSource:
         self.client = client
         self.speaker = f"{hv.HUB_SPEAKER} {name}"
 
+    @property
+    def hub_name(self) -> str:
+        """The hub's name on its server (`Sources.hubs`)."""
+        return self.client.hub
+
     async def _call(self, operation: str, call: Awaitable[T]) -> T:
         try:
             return await call

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from bot.fivetran.errors import (
     FivetranError,
@@ -29,7 +29,6 @@ from bot.fivetran.errors import (
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
 from bot.hvr.models import ChannelTable
 from bot.keys import source_of
-from bot.services.pipelines.hub_source import HubSource
 from bot.services.pipelines.hub_views import ChannelView, JobError
 from bot.services.pipelines.operations import HubOperations, JobView, OperationView, hub_operations
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
@@ -41,6 +40,15 @@ class Member:
     name: str
     source: PipelineSource
     cache: SnapshotCache
+
+
+@runtime_checkable
+class OnAHub(Protocol):
+    """A source on an HVR hub (`HubSource`), as far as its name goes: a protocol, so that this module does
+    not import the hub's client (a bot without hubs never loads it)."""
+
+    @property
+    def hub_name(self) -> str: ...
 
 
 class UnknownSource(NotFound):
@@ -266,9 +274,7 @@ class Sources:
     @property
     def hubs(self) -> dict[str, str]:
         """The HVR hubs among the sources: {source name: the hub's name on its server}."""
-        return {
-            m.name: m.source.client.hub for m in self._members.values() if isinstance(m.source, HubSource)
-        }
+        return {m.name: m.source.hub_name for m in self._members.values() if isinstance(m.source, OnAHub)}
 
     def channel_view(self, key: str) -> Coroutine[Any, Any, ChannelView]:
         return self._hub(key, "channel_view").channel_view(key)

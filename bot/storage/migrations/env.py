@@ -14,12 +14,14 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage.tables import metadata
+from bot.storage.tables import metadata, postgresql_options
 
 config = context.config
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        postgresql_options()
     context.configure(
         connection=connection,
         target_metadata=metadata,
