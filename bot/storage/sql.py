@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +17,22 @@ def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, values:
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table).values(**values).on_conflict_do_nothing()
     return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+
+
+def insert_many_ignoring_conflicts(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]
+) -> Any:
+    """`insert_ignoring_conflicts` of many rows in one multi-row `INSERT`: with `.returning(...)`, the rows
+    this call inserted (in no particular order: tell them apart by their key)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(rows).on_conflict_do_nothing()
+
+
+def encoded_json(connection: AsyncConnection, name: str) -> ColumnElement[Any]:
+    """A JSON column's value given as its text, already encoded (bind `name` to it): many rows holding the
+    same value (200 digests' blocks, one message) encode it once instead of once a row."""
+    text = bindparam(name, type_=Text)
+    return cast(text, postgresql.JSONB) if connection.dialect.name == "postgresql" else text
 
 
 def upsert(connection: AsyncConnection, table: Table, values: dict[str, Any], key: list[str]) -> Any:
