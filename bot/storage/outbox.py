@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Now, utcnow
 from bot.storage.db import Database
@@ -58,6 +59,25 @@ class OutboxRow:
     ts: str | None
     done_at: datetime | None
     outcome: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A row Slack took: `ts` of the message now showing it (None: nothing to record), `replaces` the ts
+    of a deleted message it was posted anew for, `kept` whether its poster kept its placeholder."""
+
+    row_id: int
+    ts: str | None
+    replaces: str | None = None
+    kept: bool = True
+
+    @property
+    def replacing(self) -> bool:
+        """Whether delivering it replaces a ts stored elsewhere (its placeholder, or a deleted message's)."""
+        if self.ts is None:
+            return False
+        marks = (placeholder(self.row_id) if self.kept else None, self.replaces)
+        return any(mark is not None and mark != self.ts for mark in marks)
 
 
 @dataclass(frozen=True)
@@ -188,7 +208,11 @@ class OutboxRepo:
             return sorted((_row(r) for r in won), key=lambda r: r.id)
 
     def _held(self, row_id: int, holder: str) -> Any:
-        return and_(outbox.c.id == row_id, outbox.c.holder == holder, outbox.c.done_at.is_(None))
+        return and_(outbox.c.id == row_id, *self._held_by(holder))
+
+    @staticmethod
+    def _held_by(holder: str) -> tuple[Any, ...]:
+        return (outbox.c.holder == holder, outbox.c.done_at.is_(None))
 
     async def delivered(
         self, row_id: int, holder: str, ts: str | None, *, replaces: str | None = None, kept: bool = True
@@ -198,37 +222,67 @@ class OutboxRepo:
         of a message deleted meanwhile, posted anew: the new one is edited and threaded under from now
         on, by the rows still owed as well). False when the lease was lost meanwhile (another replica
         holds the row now)."""
+        return row_id in await self.delivered_many(holder, [Delivery(row_id, ts, replaces, kept)])
+
+    async def delivered_many(self, holder: str, deliveries: Sequence[Delivery]) -> set[int]:
+        """`delivered` of each, in one transaction: the ids of the rows `holder` still held. Rows with
+        nothing stored to replace (a digest: posted and forgotten) are marked in one UPDATE, however
+        many a delivery pass sent; the others one by one, as `delivered` always did."""
+        if not deliveries:
+            return set()
         now = self._clock()
+        plain = [d for d in deliveries if not d.replacing]
+        done: set[int] = set()
         async with self._db.begin() as connection:
-            done = await connection.execute(
-                update(outbox)
-                .where(self._held(row_id, holder))
-                .values(ts=ts, done_at=now, outcome="delivered", lease_until=None)
-                .returning(outbox.c.id)
-            )
-            if done.first() is None:
-                return False
-            if ts is None:
-                return True
-            for mark in (placeholder(row_id) if kept else None, replaces):
-                if mark is None or mark == ts:
-                    continue
-                await connection.execute(
-                    update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts)
-                )
-                await connection.execute(
-                    update(followed_syncs).where(followed_syncs.c.message_ts == mark).values(message_ts=ts)
-                )
-                await connection.execute(
-                    update(bulk_runs).where(bulk_runs.c.message_ts == mark).values(message_ts=ts)
-                )
-            if replaces is not None and replaces != ts:
-                await connection.execute(
+            if plain:
+                marked = await connection.execute(
                     update(outbox)
-                    .where(outbox.c.done_at.is_(None), outbox.c.target_ts == replaces)
-                    .values(target_ts=ts)
+                    .where(outbox.c.id.in_([d.row_id for d in plain]), *self._held_by(holder))
+                    .values(
+                        ts=case({d.row_id: d.ts for d in plain}, value=outbox.c.id),
+                        done_at=now,
+                        outcome="delivered",
+                        lease_until=None,
+                    )
+                    .returning(outbox.c.id)
                 )
+                done |= {int(r.id) for r in marked}
+            for delivery in deliveries:
+                if delivery.replacing and await self._delivered(connection, holder, delivery, now):
+                    done.add(delivery.row_id)
+        return done
+
+    async def _delivered(
+        self, connection: AsyncConnection, holder: str, delivery: Delivery, now: datetime
+    ) -> bool:
+        row_id, ts, replaces = delivery.row_id, delivery.ts, delivery.replaces
+        done = await connection.execute(
+            update(outbox)
+            .where(self._held(row_id, holder))
+            .values(ts=ts, done_at=now, outcome="delivered", lease_until=None)
+            .returning(outbox.c.id)
+        )
+        if done.first() is None:
+            return False
+        if ts is None:
             return True
+        for mark in (placeholder(row_id) if delivery.kept else None, replaces):
+            if mark is None or mark == ts:
+                continue
+            await connection.execute(update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts))
+            await connection.execute(
+                update(followed_syncs).where(followed_syncs.c.message_ts == mark).values(message_ts=ts)
+            )
+            await connection.execute(
+                update(bulk_runs).where(bulk_runs.c.message_ts == mark).values(message_ts=ts)
+            )
+        if replaces is not None and replaces != ts:
+            await connection.execute(
+                update(outbox)
+                .where(outbox.c.done_at.is_(None), outbox.c.target_ts == replaces)
+                .values(target_ts=ts)
+            )
+        return True
 
     async def finish(self, row_id: int, holder: str, outcome: str) -> bool:
         """Done without a message (refused for good, given up, nothing left to edit)."""
