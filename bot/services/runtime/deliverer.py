@@ -139,10 +139,14 @@ class Deliverer:
             self.holder, self._lease_s, limit=CONCURRENCY, skip=frozenset(self._paced)
         )
         if rows:
-            sent = await asyncio.gather(*(self._deliver(row) for row in rows))
-            await self._record(
-                [(row, delivery) for row, delivery in zip(rows, sent, strict=True) if delivery]
-            )
+            # A row that failed to settle (the database away) must not keep the others Slack took from
+            # being recorded: they would be posted again after their lease.
+            sent = await asyncio.gather(*(self._deliver(row) for row in rows), return_exceptions=True)
+            taken = [(row, d) for row, d in zip(rows, sent, strict=True) if isinstance(d, Delivery)]
+            await self._record(taken)
+            for failure in sent:
+                if isinstance(failure, BaseException):
+                    raise failure
         return len(rows)
 
     async def _record(self, sent: list[tuple[OutboxRow, Delivery]]) -> None:
