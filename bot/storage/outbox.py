@@ -182,26 +182,31 @@ class OutboxRepo:
     async def claim_heads(
         self, holder: str, lease_s: float, *, limit: int, skip: frozenset[str] = frozenset()
     ) -> list[OutboxRow]:
-        """Claims up to `limit` channel heads that are due and not held; one per channel."""
+        """Claims up to `limit` channel heads that are due and not held; one per channel (none of `skip`).
+
+        One conditional UPDATE chooses and takes them: each is still won only if no other replica took
+        it meanwhile (PostgreSQL re-checks the row's own conditions on the locked row; SQLite runs one
+        writer at a time). A SELECT of the candidates and then the UPDATE were two statements a pass,
+        each a round trip to SQLite's thread and back.
+        """
         now = self._clock()
         heads = select(func.min(outbox.c.id)).where(outbox.c.done_at.is_(None)).group_by(outbox.c.channel_id)
         free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now)
-        query = (
-            select(outbox.c.id, outbox.c.channel_id)
-            .where(outbox.c.id.in_(heads), outbox.c.not_before <= now, free)
+        chosen = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.id.in_(heads),
+                outbox.c.not_before <= now,
+                free,
+                outbox.c.channel_id.not_in(sorted(skip)),
+            )
             .order_by(outbox.c.id)
-            .limit(limit + len(skip))
+            .limit(limit)
         )
         async with self._db.begin() as connection:
-            candidates = [(r.id, r.channel_id) for r in await connection.execute(query)]
-            chosen = [row_id for row_id, channel in candidates if channel not in skip][:limit]
-            if not chosen:
-                return []
-            # Every chosen head in one conditional UPDATE, in the transaction that chose them: each is
-            # still won only if no other replica took it meanwhile (the same WHERE as one at a time).
             won = await connection.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(chosen), outbox.c.done_at.is_(None), free)
+                .where(outbox.c.id.in_(chosen.scalar_subquery()), outbox.c.done_at.is_(None), free)
                 .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
                 .returning(*outbox.c)
             )
