@@ -317,7 +317,7 @@ class OutboxRepo:
             return done.first() is not None
 
     async def stats(self) -> OutboxStats:
-        async with self._db.begin() as connection:
+        async with self._db.read() as connection:  # a read: SQLite's write lock is not taken for it
             row = (
                 await connection.execute(
                     select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.done_at.is_(None))
