@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Text, and_, case, cast, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Now, utcnow
@@ -86,7 +86,7 @@ class OutboxStats:
     oldest: datetime | None  # created_at of the oldest undelivered row
 
 
-def _row(row: Any) -> OutboxRow:
+def _row(row: Any, blocks: list[dict[str, Any]] | None = None) -> OutboxRow:
     return OutboxRow(
         id=row.id,
         channel_id=row.channel_id,
@@ -96,7 +96,7 @@ def _row(row: Any) -> OutboxRow:
         target_ts=row.target_ts,
         broadcast=bool(row.broadcast),
         text=row.text,
-        blocks=list(row.blocks or []),
+        blocks=list(row.blocks or []) if blocks is None else blocks,
         created_at=row.created_at,
         not_before=row.not_before,
         attempts=row.attempts,
@@ -107,10 +107,28 @@ def _row(row: Any) -> OutboxRow:
     )
 
 
+# Claimed rows' columns, their blocks as the stored text (decoded below, each distinct text once).
+_CLAIMED = [c for c in outbox.c if c.name != "blocks"] + [cast(outbox.c.blocks, Text).label("blocks_raw")]
+# Distinct blocks texts kept decoded: a fire's digests are a few messages over many rows and passes.
+DECODED_KEPT = 16
+
+
 class OutboxRepo:
     def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
+        self._decoded: dict[str, list[dict[str, Any]]] = {}
+
+    def _blocks(self, raw: str) -> list[dict[str, Any]]:
+        """The blocks a stored text holds, decoded once per distinct text (a 200-digest fire decoded the
+        same few texts 200 times: most of a delivery pass's own CPU). Rows with the same text share the
+        list: rows are read-only, and a delay note makes a new list."""
+        found = self._decoded.get(raw)
+        if found is None:
+            if len(self._decoded) >= DECODED_KEPT:
+                self._decoded.clear()
+            found = self._decoded[raw] = list(json.loads(raw) or [])
+        return found
 
     async def enqueue(
         self,
@@ -208,9 +226,9 @@ class OutboxRepo:
                 update(outbox)
                 .where(outbox.c.id.in_(chosen.scalar_subquery()), outbox.c.done_at.is_(None), free)
                 .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
-                .returning(*outbox.c)
+                .returning(*_CLAIMED)
             )
-            return sorted((_row(r) for r in won), key=lambda r: r.id)
+            return sorted((_row(r, self._blocks(r.blocks_raw)) for r in won), key=lambda r: r.id)
 
     def _held(self, row_id: int, holder: str) -> Any:
         return and_(outbox.c.id == row_id, *self._held_by(holder))

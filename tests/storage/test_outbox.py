@@ -100,7 +100,8 @@ async def test_a_unit_commits_the_row_with_the_change_or_neither(database: Datab
 
 
 async def test_posts_enqueued_together_keep_their_order_and_each_gets_its_blocks(database: Database) -> None:
-    repo = OutboxRepo(database, clock=FakeClock())
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
     shared: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*all well*"}}]
     other: list[dict[str, object]] = [{"type": "divider"}]
     await repo.enqueue_posts([("C1", "a", shared), ("C2", "b", shared), ("C1", "c", other)], origin="digest")
@@ -111,7 +112,10 @@ async def test_posts_enqueued_together_keep_their_order_and_each_gets_its_blocks
         ("C2", "b", shared, "digest", "post"),
         ("C1", "c", other, "digest", "post"),
     ]
-    assert [r.id for r in await repo.claim_heads("a", 60, limit=10)] == [rows[0].id, rows[1].id]
+    claimed = await repo.claim_heads("a", 60, limit=10)
+    assert [(r.id, r.blocks) for r in claimed] == [(rows[0].id, shared), (rows[1].id, shared)]
+    clock.advance(61)  # the same text claimed again, by a pass that decoded it already
+    assert [r.blocks for r in await repo.claim_heads("b", 60, limit=1)] == [shared]
 
 
 async def test_a_pass_records_its_deliveries_together_and_only_those_still_held(database: Database) -> None:
