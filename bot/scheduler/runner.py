@@ -21,7 +21,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Now, Sleep, utcnow
-from bot.scheduler.due import FireKey, fire_times_between, plan_fires
+from bot.scheduler.due import FireKey, fire_times_between, fire_times_of, plan_fires
 from bot.scheduler.schedule import Schedule
 from bot.services.digests.content import subscription_schedule
 from bot.services.digests.service import DigestService, FireOutcome
@@ -232,8 +232,8 @@ class DigestScheduler:
         """The subscriptions whose timers go off with this one: once all of them have, the batch is
         complete and waiting out the rest of the window would only delay the digests. A timer that is
         late or never comes leaves the set incomplete, and the window ends the wait as before."""
-        start = now - timedelta(seconds=DUE_TOGETHER_S)
-        return {sid for sid, schedule in self._schedules.items() if fire_times_between(schedule, start, now)}
+        times = fire_times_of(self._schedules.values(), now - timedelta(seconds=DUE_TOGETHER_S), now)
+        return {sid for sid, schedule in self._schedules.items() if times[schedule]}
 
     async def _flush_pending(self) -> None:
         window = asyncio.ensure_future(self._sleep(self.batch_window_s))

@@ -9,17 +9,21 @@ is never taken over.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Now, utcnow
 from bot.storage.db import Database
-from bot.storage.sql import insert_ignoring_conflicts
+from bot.storage.sql import insert_many_ignoring_conflicts
 from bot.storage.tables import event_claims, fire_claims
+
+# Keys to a statement: far below SQLite's and PostgreSQL's limits on bound values (5 a row inserted).
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -46,33 +50,97 @@ class _Leases:
         return (await self.try_claim_many([key], holder, lease_s))[0]
 
     async def try_claim_many(self, keys: list[dict[str, Any]], holder: str, lease_s: float) -> list[bool]:
-        """`try_claim` of each key, in one transaction: 200 digests due together are one commit, not 200
-        (the rule per key is the same, so each is still won by exactly one caller)."""
+        """`try_claim` of each key, in one transaction of two statements whatever their number: one
+        multi-row `INSERT … ON CONFLICT DO NOTHING` for the first claims, one conditional UPDATE taking
+        over the keys whose rows exist (the rule per key is the same, so each is still won by exactly one
+        caller). 200 digests due together were 200 INSERTs, each compiled and sent on its own: most of
+        the wait before a fire's snapshot."""
         if not keys:
             return []
-        async with self._db.begin() as connection:
-            return [await self._claim(connection, key, holder, lease_s) for key in keys]
-
-    async def _claim(
-        self, connection: AsyncConnection, key: dict[str, Any], holder: str, lease_s: float
-    ) -> bool:
+        names = list(keys[0])
         now = self._clock()
-        lease_until = now + timedelta(seconds=lease_s)
+        lease = {"holder": holder, "claimed_at": now, "lease_until": now + timedelta(seconds=lease_s)}
+        # In key order: two replicas inserting the same keys then wait on each other in the same order
+        # (PostgreSQL), never each on a row the other inserted first (a deadlock: one lost its turn).
+        wanted = sorted({self._identity(key, names) for key in keys})
+        won: set[tuple[Any, ...]] = set()
+        async with self._db.begin() as connection:
+            for start in range(0, len(wanted), BATCH):
+                part = wanted[start : start + BATCH]
+                rows = [{**dict(zip(names, k, strict=True)), **lease} for k in part]
+                first = insert_many_ignoring_conflicts(connection, self._table, rows).returning(
+                    *self._columns(names)
+                )
+                inserted = {tuple(r) for r in await connection.execute(first)}
+                won |= inserted
+                taken = [k for k in part if k not in inserted]
+                if taken:
+                    won |= await self._take_over(connection, names, taken, now, lease)
+        # A key asked twice is won once, as when each was claimed in turn.
+        answers = []
+        for key in keys:
+            identity = self._identity(key, names)
+            answers.append(identity in won)
+            won.discard(identity)
+        return answers
+
+    def _columns(self, names: list[str]) -> list[ColumnElement[Any]]:
+        return [self._table.c[name] for name in names]
+
+    @staticmethod
+    def _identity(key: dict[str, Any], names: list[str]) -> tuple[Any, ...]:
+        return tuple(key[name] for name in names)
+
+    def _among(self, names: list[str], keys: Sequence[tuple[Any, ...]]) -> ColumnElement[bool]:
+        return tuple_(*self._columns(names)).in_(keys)
+
+    async def _take_over(
+        self,
+        connection: AsyncConnection,
+        names: list[str],
+        keys: list[tuple[Any, ...]],
+        now: datetime,
+        lease: dict[str, Any],
+    ) -> set[tuple[Any, ...]]:
+        """The claims among `keys` whose holder's lease ran out before they were done, now `lease`'s."""
         table = self._table
-        first = insert_ignoring_conflicts(
-            connection,
-            table,
-            {**key, "holder": holder, "claimed_at": now, "lease_until": lease_until},
-        ).returning(table.c.holder)
-        if (await connection.execute(first)).first() is not None:
-            return True
         takeover = (
             update(table)
-            .where(self._match(key), table.c.done_at.is_(None), table.c.lease_until <= now)
-            .values(holder=holder, claimed_at=now, lease_until=lease_until)
-            .returning(table.c.holder)
+            .where(self._among(names, keys), table.c.done_at.is_(None), table.c.lease_until <= now)
+            .values(**lease)
+            .returning(*self._columns(names))
         )
-        return (await connection.execute(takeover)).first() is not None
+        return {tuple(r) for r in await connection.execute(takeover)}
+
+    async def complete_many(
+        self, keys: list[tuple[dict[str, Any], str]], holder: str
+    ) -> set[tuple[Any, ...]]:
+        """`complete` of each (key, outcome), in one transaction of one UPDATE per distinct outcome (one,
+        mostly): the identities (the key's values, in its order) of the claims `holder` still held, and
+        so completed."""
+        if not keys:
+            return set()
+        names = list(keys[0][0])
+        by_outcome: dict[str, list[tuple[Any, ...]]] = {}
+        for key, outcome in keys:
+            by_outcome.setdefault(outcome, []).append(self._identity(key, names))
+        table = self._table
+        done: set[tuple[Any, ...]] = set()
+        async with self._db.begin() as connection:
+            for outcome, identities in by_outcome.items():
+                for start in range(0, len(identities), BATCH):
+                    completed = await connection.execute(
+                        update(table)
+                        .where(
+                            self._among(names, identities[start : start + BATCH]),
+                            table.c.holder == holder,
+                            table.c.done_at.is_(None),
+                        )
+                        .values(done_at=self._clock(), outcome=outcome)
+                        .returning(*self._columns(names))
+                    )
+                    done |= {tuple(r) for r in completed}
+        return done
 
     async def complete(self, key: dict[str, Any], holder: str, outcome: str) -> bool:
         """Marks the claim done; False if `holder` no longer holds it (it was taken over) or it is done."""
@@ -163,6 +231,14 @@ class ClaimRepo:
 
     async def complete(self, subscription_id: str, fire_time: datetime, holder: str, outcome: str) -> bool:
         return await self._leases.complete(self._key(subscription_id, fire_time), holder, outcome)
+
+    async def complete_many(
+        self, fires: list[tuple[str, datetime, str]], holder: str
+    ) -> set[tuple[str, datetime]]:
+        """`complete` of each (subscription, fire time, outcome), in one transaction: the (subscription,
+        fire time) of those `holder` still held, and so completed."""
+        keys = [(self._key(s, at), outcome) for s, at, outcome in fires]
+        return {(s, at) for s, at in await self._leases.complete_many(keys, holder)}
 
     async def amend(self, subscription_id: str, fire_time: datetime, holder: str, outcome: str) -> bool:
         return await self._leases.amend(self._key(subscription_id, fire_time), holder, outcome)

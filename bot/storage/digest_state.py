@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Text, cast, select
 
 from bot.storage.db import Database
-from bot.storage.sql import upsert
+from bot.storage.sql import encoded_json, upsert, upsert_many
 from bot.storage.tables import digest_state
 
 
@@ -60,6 +60,29 @@ class DigestStateRepo:
         }
         async with self._db.begin() as connection:
             await connection.execute(upsert(connection, digest_state, values, ["subscription_id"]))
+
+    async def put_many(self, states: Sequence[tuple[str, datetime, Mapping[str, str]]]) -> None:
+        """`put` of each (subscription, fire time, problems), in one executemany. Digests of one content
+        share one problems mapping: each distinct mapping (by identity) is encoded once."""
+        if not states:
+            return
+        encoded: dict[int, tuple[Mapping[str, str], str]] = {}
+        rows = []
+        for subscription_id, fire_time, problems in states:
+            found = encoded.get(id(problems))
+            if found is None:  # held beside its text, so that its id is not reused meanwhile
+                found = encoded[id(problems)] = (problems, json.dumps(dict(problems)))
+            rows.append(
+                {"subscription_id": subscription_id, "last_fire_time": fire_time, "problems": found[1]}
+            )
+        async with self._db.begin() as connection:
+            statement = upsert_many(connection, digest_state, COLUMNS, ["subscription_id"]).values(
+                last_problems=encoded_json(connection, "problems")
+            )
+            await connection.execute(statement, rows)
+
+
+COLUMNS = ["subscription_id", "last_fire_time", "last_problems"]
 
 
 def _problems(raw: str) -> Mapping[str, str]:

@@ -13,14 +13,18 @@ the bot only ever sees real ts values once Slack has them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Text, and_, case, cast, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Now, utcnow
 from bot.storage.db import Database
+from bot.storage.sql import encoded_json
 from bot.storage.tables import alert_messages, bulk_runs, followed_syncs, outbox
 
 PLACEHOLDER = "outbox:"
@@ -58,12 +62,31 @@ class OutboxRow:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """A row Slack took: `ts` of the message now showing it (None: nothing to record), `replaces` the ts
+    of a deleted message it was posted anew for, `kept` whether its poster kept its placeholder."""
+
+    row_id: int
+    ts: str | None
+    replaces: str | None = None
+    kept: bool = True
+
+    @property
+    def replacing(self) -> bool:
+        """Whether delivering it replaces a ts stored elsewhere (its placeholder, or a deleted message's)."""
+        if self.ts is None:
+            return False
+        marks = (placeholder(self.row_id) if self.kept else None, self.replaces)
+        return any(mark is not None and mark != self.ts for mark in marks)
+
+
+@dataclass(frozen=True)
 class OutboxStats:
     depth: int
     oldest: datetime | None  # created_at of the oldest undelivered row
 
 
-def _row(row: Any) -> OutboxRow:
+def _row(row: Any, blocks: list[dict[str, Any]] | None = None) -> OutboxRow:
     return OutboxRow(
         id=row.id,
         channel_id=row.channel_id,
@@ -73,7 +96,7 @@ def _row(row: Any) -> OutboxRow:
         target_ts=row.target_ts,
         broadcast=bool(row.broadcast),
         text=row.text,
-        blocks=list(row.blocks or []),
+        blocks=list(row.blocks or []) if blocks is None else blocks,
         created_at=row.created_at,
         not_before=row.not_before,
         attempts=row.attempts,
@@ -84,10 +107,28 @@ def _row(row: Any) -> OutboxRow:
     )
 
 
+# Claimed rows' columns, their blocks as the stored text (decoded below, each distinct text once).
+_CLAIMED = [c for c in outbox.c if c.name != "blocks"] + [cast(outbox.c.blocks, Text).label("blocks_raw")]
+# Distinct blocks texts kept decoded: a fire's digests are a few messages over many rows and passes.
+DECODED_KEPT = 16
+
+
 class OutboxRepo:
     def __init__(self, database: Database, *, clock: Now = utcnow) -> None:
         self._db = database
         self._clock = clock
+        self._decoded: dict[str, list[dict[str, Any]]] = {}
+
+    def _blocks(self, raw: str) -> list[dict[str, Any]]:
+        """The blocks a stored text holds, decoded once per distinct text (a 200-digest fire decoded the
+        same few texts 200 times: most of a delivery pass's own CPU). Rows with the same text share the
+        list: rows are read-only, and a delay note makes a new list."""
+        found = self._decoded.get(raw)
+        if found is None:
+            if len(self._decoded) >= DECODED_KEPT:
+                self._decoded.clear()
+            found = self._decoded[raw] = list(json.loads(raw) or [])
+        return found
 
     async def enqueue(
         self,
@@ -122,6 +163,35 @@ class OutboxRepo:
             )
             return int(result.scalar_one())
 
+    async def enqueue_posts(
+        self, posts: Sequence[tuple[str, str, list[dict[str, Any]]]], *, origin: str
+    ) -> None:
+        """`enqueue` of many channel posts (channel, text, blocks), in one executemany, in their order
+        (ids ascending: each channel's posts go out in this order). Posts of one message share its blocks
+        list: each distinct list (by identity) is encoded once, not once a row (200 digests of one
+        content in 50 channels were 200 encodings of the same blocks)."""
+        if not posts:
+            return
+        now = self._clock()
+        encoded: dict[int, tuple[list[dict[str, Any]], str]] = {}
+        rows = []
+        for channel, text, blocks in posts:
+            found = encoded.get(id(blocks))
+            if found is None:  # held beside its text, so that its id is not reused meanwhile
+                found = encoded[id(blocks)] = (blocks, json.dumps(blocks))
+            rows.append({"channel_id": channel, "text": text, "blocks_json": found[1]})
+        async with self._db.begin() as connection:
+            statement = insert(outbox).values(
+                action="post",
+                origin=origin,
+                broadcast=False,
+                blocks=encoded_json(connection, "blocks_json"),
+                created_at=now,
+                not_before=now,
+                attempts=0,
+            )
+            await connection.execute(statement, rows)
+
     async def get(self, row_id: int) -> OutboxRow | None:
         async with self._db.begin() as connection:
             row = (await connection.execute(select(outbox).where(outbox.c.id == row_id))).one_or_none()
@@ -130,33 +200,42 @@ class OutboxRepo:
     async def claim_heads(
         self, holder: str, lease_s: float, *, limit: int, skip: frozenset[str] = frozenset()
     ) -> list[OutboxRow]:
-        """Claims up to `limit` channel heads that are due and not held; one per channel."""
+        """Claims up to `limit` channel heads that are due and not held; one per channel (none of `skip`).
+
+        One conditional UPDATE chooses and takes them: each is still won only if no other replica took
+        it meanwhile (PostgreSQL re-checks the row's own conditions on the locked row; SQLite runs one
+        writer at a time). A SELECT of the candidates and then the UPDATE were two statements a pass,
+        each a round trip to SQLite's thread and back.
+        """
         now = self._clock()
         heads = select(func.min(outbox.c.id)).where(outbox.c.done_at.is_(None)).group_by(outbox.c.channel_id)
         free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now)
-        query = (
-            select(outbox.c.id, outbox.c.channel_id)
-            .where(outbox.c.id.in_(heads), outbox.c.not_before <= now, free)
+        chosen = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.id.in_(heads),
+                outbox.c.not_before <= now,
+                free,
+                outbox.c.channel_id.not_in(sorted(skip)),
+            )
             .order_by(outbox.c.id)
-            .limit(limit + len(skip))
+            .limit(limit)
         )
         async with self._db.begin() as connection:
-            candidates = [(r.id, r.channel_id) for r in await connection.execute(query)]
-            chosen = [row_id for row_id, channel in candidates if channel not in skip][:limit]
-            if not chosen:
-                return []
-            # Every chosen head in one conditional UPDATE, in the transaction that chose them: each is
-            # still won only if no other replica took it meanwhile (the same WHERE as one at a time).
             won = await connection.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(chosen), outbox.c.done_at.is_(None), free)
+                .where(outbox.c.id.in_(chosen.scalar_subquery()), outbox.c.done_at.is_(None), free)
                 .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
-                .returning(*outbox.c)
+                .returning(*_CLAIMED)
             )
-            return sorted((_row(r) for r in won), key=lambda r: r.id)
+            return sorted((_row(r, self._blocks(r.blocks_raw)) for r in won), key=lambda r: r.id)
 
     def _held(self, row_id: int, holder: str) -> Any:
-        return and_(outbox.c.id == row_id, outbox.c.holder == holder, outbox.c.done_at.is_(None))
+        return and_(outbox.c.id == row_id, *self._held_by(holder))
+
+    @staticmethod
+    def _held_by(holder: str) -> tuple[Any, ...]:
+        return (outbox.c.holder == holder, outbox.c.done_at.is_(None))
 
     async def delivered(
         self, row_id: int, holder: str, ts: str | None, *, replaces: str | None = None, kept: bool = True
@@ -166,37 +245,67 @@ class OutboxRepo:
         of a message deleted meanwhile, posted anew: the new one is edited and threaded under from now
         on, by the rows still owed as well). False when the lease was lost meanwhile (another replica
         holds the row now)."""
+        return row_id in await self.delivered_many(holder, [Delivery(row_id, ts, replaces, kept)])
+
+    async def delivered_many(self, holder: str, deliveries: Sequence[Delivery]) -> set[int]:
+        """`delivered` of each, in one transaction: the ids of the rows `holder` still held. Rows with
+        nothing stored to replace (a digest: posted and forgotten) are marked in one UPDATE, however
+        many a delivery pass sent; the others one by one, as `delivered` always did."""
+        if not deliveries:
+            return set()
         now = self._clock()
+        plain = [d for d in deliveries if not d.replacing]
+        done: set[int] = set()
         async with self._db.begin() as connection:
-            done = await connection.execute(
-                update(outbox)
-                .where(self._held(row_id, holder))
-                .values(ts=ts, done_at=now, outcome="delivered", lease_until=None)
-                .returning(outbox.c.id)
-            )
-            if done.first() is None:
-                return False
-            if ts is None:
-                return True
-            for mark in (placeholder(row_id) if kept else None, replaces):
-                if mark is None or mark == ts:
-                    continue
-                await connection.execute(
-                    update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts)
-                )
-                await connection.execute(
-                    update(followed_syncs).where(followed_syncs.c.message_ts == mark).values(message_ts=ts)
-                )
-                await connection.execute(
-                    update(bulk_runs).where(bulk_runs.c.message_ts == mark).values(message_ts=ts)
-                )
-            if replaces is not None and replaces != ts:
-                await connection.execute(
+            if plain:
+                marked = await connection.execute(
                     update(outbox)
-                    .where(outbox.c.done_at.is_(None), outbox.c.target_ts == replaces)
-                    .values(target_ts=ts)
+                    .where(outbox.c.id.in_([d.row_id for d in plain]), *self._held_by(holder))
+                    .values(
+                        ts=case({d.row_id: d.ts for d in plain}, value=outbox.c.id),
+                        done_at=now,
+                        outcome="delivered",
+                        lease_until=None,
+                    )
+                    .returning(outbox.c.id)
                 )
+                done |= {int(r.id) for r in marked}
+            for delivery in deliveries:
+                if delivery.replacing and await self._delivered(connection, holder, delivery, now):
+                    done.add(delivery.row_id)
+        return done
+
+    async def _delivered(
+        self, connection: AsyncConnection, holder: str, delivery: Delivery, now: datetime
+    ) -> bool:
+        row_id, ts, replaces = delivery.row_id, delivery.ts, delivery.replaces
+        done = await connection.execute(
+            update(outbox)
+            .where(self._held(row_id, holder))
+            .values(ts=ts, done_at=now, outcome="delivered", lease_until=None)
+            .returning(outbox.c.id)
+        )
+        if done.first() is None:
+            return False
+        if ts is None:
             return True
+        for mark in (placeholder(row_id) if delivery.kept else None, replaces):
+            if mark is None or mark == ts:
+                continue
+            await connection.execute(update(alert_messages).where(alert_messages.c.ts == mark).values(ts=ts))
+            await connection.execute(
+                update(followed_syncs).where(followed_syncs.c.message_ts == mark).values(message_ts=ts)
+            )
+            await connection.execute(
+                update(bulk_runs).where(bulk_runs.c.message_ts == mark).values(message_ts=ts)
+            )
+        if replaces is not None and replaces != ts:
+            await connection.execute(
+                update(outbox)
+                .where(outbox.c.done_at.is_(None), outbox.c.target_ts == replaces)
+                .values(target_ts=ts)
+            )
+        return True
 
     async def finish(self, row_id: int, holder: str, outcome: str) -> bool:
         """Done without a message (refused for good, given up, nothing left to edit)."""
@@ -226,7 +335,7 @@ class OutboxRepo:
             return done.first() is not None
 
     async def stats(self) -> OutboxStats:
-        async with self._db.begin() as connection:
+        async with self._db.read() as connection:  # a read: SQLite's write lock is not taken for it
             row = (
                 await connection.execute(
                     select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.done_at.is_(None))

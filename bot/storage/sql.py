@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, Text, bindparam, cast
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -27,6 +27,25 @@ def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, values:
     Add `.returning(...)` to learn whether this call inserted the row.
     """
     return dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
+
+
+def insert_many_ignoring_conflicts(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]
+) -> Any:
+    """`insert_ignoring_conflicts` of many rows in one multi-row `INSERT`: with `.returning(...)`, the rows
+    this call inserted (in no particular order: tell them apart by their key)."""
+    return dialect_insert(connection, table).values(rows).on_conflict_do_nothing()
+
+
+def encoded_json(connection: AsyncConnection, name: str) -> ColumnElement[Any]:
+    """A JSON column's value given as its text, already encoded (bind `name` to it): many rows holding the
+    same value (200 digests' blocks, one message) encode it once instead of once a row."""
+    text = bindparam(name, type_=Text)
+    if connection.dialect.name != "postgresql":
+        return text
+    from sqlalchemy.dialects.postgresql import JSONB  # loaded by then: the engine's dialect
+
+    return cast(text, JSONB)
 
 
 def upsert(connection: AsyncConnection, table: Table, values: dict[str, Any], key: list[str]) -> Any:

@@ -165,3 +165,60 @@ async def test_concurrent_takeovers_of_an_expired_claim_have_exactly_one_winner(
 
     per_fire = [outcomes[i * len(repos) : (i + 1) * len(repos)] for i in range(len(fires))]
     assert all(sum(results) == 1 for results in per_fire)
+
+
+async def _subscriptions(database: Database, n: int) -> list[str]:
+    repo = SubscriptionRepo(database)
+    subs = [
+        await repo.add(kind="digest", channel_id=f"C{i}", created_by="U1", timezone="UTC", schedule="hourly")
+        for i in range(n)
+    ]
+    return [s.id for s in subs]
+
+
+async def test_claiming_many_at_once_follows_the_rule_of_each_claim_in_turn(database: Database) -> None:
+    clock = FakeClock()
+    repo = ClaimRepo(database, clock=clock)
+    new, live, expired, done = await _subscriptions(database, 4)
+    assert await repo.try_claim(live, FIRE, "other", lease_s=600)
+    assert await repo.try_claim(expired, FIRE, "dead", lease_s=30)
+    assert await repo.try_claim(done, FIRE, "dead", lease_s=30)
+    assert await repo.complete(done, FIRE, "dead", "posted")
+    clock.advance(31)
+
+    asked = [(new, FIRE), (live, FIRE), (expired, FIRE), (done, FIRE), (new, FIRE)]
+    won = await repo.try_claim_many(asked, "me", lease_s=60)
+
+    # the first claim, the taken-over one; not the live one, not a done one, and a key asked twice once
+    assert won == [True, False, True, False, False]
+    holders = {s: (await repo.get(s, FIRE)) for s in (new, live, expired, done)}
+    assert {s: c.holder if c else None for s, c in holders.items()} == {
+        new: "me",
+        live: "other",
+        expired: "me",
+        done: "dead",
+    }
+
+
+async def test_completing_many_completes_only_the_claims_still_held(database: Database) -> None:
+    clock = FakeClock()
+    repo = ClaimRepo(database, clock=clock)
+    ours, refused, lost = await _subscriptions(database, 3)
+    assert (
+        await repo.try_claim_many([(s, FIRE) for s in (ours, refused, lost)], "me", lease_s=30) == [True] * 3
+    )
+    clock.advance(31)
+    assert await repo.try_claim(lost, FIRE, "taker", lease_s=60)  # our lease ran out: taken over
+
+    berlin = FIRE.astimezone(ZoneInfo("Europe/Berlin"))  # the same instant, another zone
+    fires = [(ours, FIRE, "posted"), (refused, berlin, "failed: not_in_channel"), (lost, FIRE, "posted")]
+    done = await repo.complete_many(fires, "me")
+
+    assert done == {(ours, FIRE), (refused, FIRE)}
+    outcomes = [(await repo.get(s, FIRE)) for s in (ours, refused, lost)]
+    assert [(c.outcome, c.done_at is not None) if c else None for c in outcomes] == [
+        ("posted", True),
+        ("failed: not_in_channel", True),
+        (None, False),
+    ]
+    assert await repo.complete_many(fires, "me") == set()  # done already: nothing completes twice

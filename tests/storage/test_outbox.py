@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.storage.db import Database
-from bot.storage.outbox import OutboxRepo, placeholder, placeholder_id
+from bot.storage.outbox import Delivery, OutboxRepo, placeholder, placeholder_id
 from tests.fakes import FakeClock
 
 
@@ -97,3 +97,56 @@ async def test_a_unit_commits_the_row_with_the_change_or_neither(database: Datab
     async with database.unit():
         await enqueue(repo, "C1")
     assert len(await repo.pending()) == 1
+
+
+async def test_posts_enqueued_together_keep_their_order_and_each_gets_its_blocks(database: Database) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    shared: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*all well*"}}]
+    other: list[dict[str, object]] = [{"type": "divider"}]
+    await repo.enqueue_posts([("C1", "a", shared), ("C2", "b", shared), ("C1", "c", other)], origin="digest")
+
+    rows = await repo.pending()
+    assert [(r.channel_id, r.text, r.blocks, r.origin, r.action) for r in rows] == [
+        ("C1", "a", shared, "digest", "post"),
+        ("C2", "b", shared, "digest", "post"),
+        ("C1", "c", other, "digest", "post"),
+    ]
+    claimed = await repo.claim_heads("a", 60, limit=10)
+    assert [(r.id, r.blocks) for r in claimed] == [(rows[0].id, shared), (rows[1].id, shared)]
+    clock.advance(61)  # the same text claimed again, by a pass that decoded it already
+    assert [r.blocks for r in await repo.claim_heads("b", 60, limit=1)] == [shared]
+
+
+async def test_a_pass_records_its_deliveries_together_and_only_those_still_held(database: Database) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    blocks: list[dict[str, object]] = []
+    await repo.enqueue_posts([(c, "digest", blocks) for c in ("C1", "C2", "C3")], origin="digest")
+    kept = await enqueue(repo, "C4")
+    digest, lost, silent = (r.id for r in await repo.claim_heads("a", 60, limit=3))
+    assert [r.id for r in await repo.claim_heads("a", 120, limit=1)] == [kept]
+    clock.advance(61)
+    assert [r.id for r in await repo.claim_heads("b", 60, limit=3)] == [digest, lost, silent]
+    assert await repo.delivered(digest, "b", None)  # C1's head done meanwhile, and C2's lease is b's
+
+    done = await repo.delivered_many(
+        "a",
+        [
+            Delivery(digest, "1.1", kept=False),
+            Delivery(lost, "1.2", kept=False),
+            Delivery(kept, "1.4", kept=True),
+        ],
+    )
+
+    assert done == {kept}
+    assert await repo.delivered_many("b", [Delivery(lost, "1.2", kept=False), Delivery(silent, None)]) == {
+        lost,
+        silent,
+    }
+    assert [(r.ts, r.outcome) for r in [await repo.get(i) for i in (digest, lost, silent, kept)] if r] == [
+        (None, "delivered"),
+        ("1.2", "delivered"),
+        (None, "delivered"),
+        ("1.4", "delivered"),
+    ]

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,9 +33,10 @@ from bot.services.digests.content import (
     only_problems,
     subscription_schedule,
 )
+from bot.services.digests.writing import DigestWriter, Due, FireOutcome, Plan, Unit
 from bot.services.pipelines.selectors import Selector, store_selector, subscription_selector
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
-from bot.services.runtime.posting import ChannelPoster, PostError
+from bot.services.runtime.posting import ChannelPoster
 from bot.storage.claims import ClaimRepo
 from bot.storage.digest_state import DigestState, DigestStateRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
@@ -66,15 +64,6 @@ SNAPSHOT_MAX_AGE_S = 15.0
 COMMIT_CHUNK = 25
 
 
-class FireOutcome(StrEnum):
-    POSTED = "posted"
-    POSTED_UNAVAILABLE = "posted-unavailable"  # Fivetran could not be reached: the digest said so
-    SKIPPED_NOT_CLAIMED = "skipped-not-claimed"  # another holder has it, or it is done
-    SKIPPED_ALL_HEALTHY = "skipped-all-healthy"  # only:problems and nothing to report
-    SKIPPED_INACTIVE = "skipped-inactive"  # removed (or never existed) by fire time
-    FAILED = "failed"
-
-
 @dataclass(frozen=True)
 class Unavailable:
     """The snapshot could not be had at fire time; `reason` is shown to people."""
@@ -90,13 +79,6 @@ class DigestError(ValueError):
 class AddedDigest:
     subscription: Subscription
     next_fires: list[datetime]
-
-
-@dataclass(frozen=True)
-class _Due:
-    sub: Subscription
-    fire_time: datetime
-    lease_until: datetime  # past this, another holder may have taken the fire over: do not post
 
 
 @dataclass
@@ -115,18 +97,6 @@ class _Fire:
         if found is None or found[0] is not content:
             found = self.rendered[key] = (content, render_digest(content, now=self.now, tz=tz))
         return found[1]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    message: Message | None  # None: nothing to post
-    problems: Mapping[str, str] | None  # the state to keep for the next digest; None: leave it
-    recorded: str  # the claim's outcome
-    outcome: FireOutcome
-
-
-def _no_unit() -> AbstractAsyncContextManager[None]:
-    return contextlib.nullcontext()
 
 
 class DigestObserver(Protocol):
@@ -156,11 +126,9 @@ class DigestService:
         snapshot_max_age_s: float = SNAPSHOT_MAX_AGE_S,
         fetch_timeout_s: float | None = None,
         observer: DigestObserver | None = None,
-        unit: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+        unit: Unit | None = None,
     ) -> None:
-        # None: each repository call commits on its own (a poster that sends at once needs no more).
-        self.transactional = unit is not None
-        self.unit = unit or _no_unit
+        self.writer = DigestWriter(claims, states, poster, holder=holder, now=now, unit=unit)
         self.subscriptions = subscriptions
         self.claims = claims
         self.states = states
@@ -240,9 +208,9 @@ class DigestService:
         # Every claim in one transaction: one commit for the batch, not one per digest.
         lease_until = self.now() + timedelta(seconds=self.lease_s)
         won = await self.claims.try_claim_many([f for _, f in wanted], self.holder, self.lease_s)
-        claimed: dict[int, _Due | None] = {}
+        claimed: dict[int, Due | None] = {}
         for (index, (sid, at)), ours in zip(wanted, won, strict=True):
-            claimed[index] = _Due(active[sid], at, lease_until) if ours else None
+            claimed[index] = Due(active[sid], at, lease_until) if ours else None
             if not ours:
                 outcomes[index] = FireOutcome.SKIPPED_NOT_CLAIMED
         due = {i: d for i, d in claimed.items() if d is not None}
@@ -265,7 +233,7 @@ class DigestService:
             return Unavailable(f"Fivetran did not answer within {self.fetch_timeout_s:.0f} seconds")
 
     async def _post_all(
-        self, due: Mapping[int, _Due], snapshot: AccountSnapshot | Unavailable
+        self, due: Mapping[int, Due], snapshot: AccountSnapshot | Unavailable
     ) -> dict[int, FireOutcome]:
         """Renders every due digest, then writes them COMMIT_CHUNK to a transaction (`unit`), in fire-time
         order (so each channel's digests keep their order in the outbox, which paces each channel).
@@ -290,81 +258,26 @@ class DigestService:
                 (index, item, self._plan(item, snapshot, fire))
                 for index, item in ordered[start : start + COMMIT_CHUNK]
             ]
-            written: dict[int, FireOutcome] = {}
-            try:
-                async with self.unit():
-                    for index, item, plan in chunk:
-                        written[index] = await self._write(item, plan)
-            except Exception:
-                # Anything else may be passing (network, the database): the claims left open are taken
-                # over after their lease while the fire is still within the grace window.
-                log.exception("digests at %s: writing %d digests failed", fire.now.isoformat(), len(chunk))
-                if self.transactional:
-                    written = {}  # rolled back: none of the chunk was recorded
-            results.update(written)
-            for index, _, _ in chunk:
-                results.setdefault(index, FireOutcome.FAILED)
+            results.update(await self.writer.write(chunk, fired_at=fire.now))
         return results
 
-    def _plan(self, item: _Due, snapshot: AccountSnapshot | Unavailable, fire: _Fire) -> _Plan:
+    def _plan(self, item: Due, snapshot: AccountSnapshot | Unavailable, fire: _Fire) -> Plan:
         """What one digest writes, without I/O: the message, the state to keep, the outcome on success."""
         selector = subscription_selector(item.sub)
         if selector is None:
             # Written by a newer version, or by hand: posting "every connector" instead would mislead.
-            return _Plan(None, None, f"{FireOutcome.FAILED}: unreadable selector", FireOutcome.FAILED)
+            return Plan(None, None, f"{FireOutcome.FAILED}: unreadable selector", FireOutcome.FAILED)
         tz = ZoneInfo(item.sub.timezone)
         if isinstance(snapshot, Unavailable):
             message = render_digest_unavailable(snapshot.reason, now=fire.now, tz=tz)
-            return _Plan(message, None, FireOutcome.POSTED_UNAVAILABLE, FireOutcome.POSTED_UNAVAILABLE)
+            return Plan(message, None, FireOutcome.POSTED_UNAVAILABLE, FireOutcome.POSTED_UNAVAILABLE)
         state = fire.states.get(item.sub.id)
         previous = None if state is None else state.last_problems
         content = self.content(snapshot, selector, previous, only_problems(item.sub))
         problems = content.problem_map()
         if content.all_healthy and content.only_problems:
-            return _Plan(None, problems, FireOutcome.SKIPPED_ALL_HEALTHY, FireOutcome.SKIPPED_ALL_HEALTHY)
-        return _Plan(fire.render(content, tz), problems, FireOutcome.POSTED, FireOutcome.POSTED)
-
-    async def _write(self, item: _Due, plan: _Plan) -> FireOutcome:
-        sub, fire_time = item.sub, item.fire_time
-        if plan.message is not None and self.now() >= item.lease_until:
-            # Too slow (a long queue in this channel): the fire may be someone else's by now.
-            log.warning("digest %s at %s: lease ran out before posting", sub.id, fire_time.isoformat())
-            return FireOutcome.FAILED
-        # In a transaction the claim is completed first: its conditional UPDATE holds the claim until the
-        # commit, so the post and state written after it commit only if the claim was ours. Without one
-        # (a poster that sends at once), the claim is completed last, so that a post that failed leaves
-        # it open to be tried again.
-        transactional = self.transactional
-        if transactional and not await self._complete(item, plan.recorded):
-            return FireOutcome.FAILED
-        if plan.message is not None:
-            try:
-                await self.poster.post(sub.channel_id, plan.message)
-            except PostError as error:
-                # Slack refused for good (not_in_channel, channel_not_found): retrying would fail the same.
-                log.warning("digest %s at %s not posted: %s", sub.id, fire_time.isoformat(), error.code)
-                refused = f"{FireOutcome.FAILED}: {error.code}"
-                if transactional:
-                    await self.claims.amend(sub.id, fire_time, self.holder, refused)
-                else:
-                    await self._complete(item, refused)
-                return FireOutcome.FAILED
-        if plan.problems is not None:
-            await self.states.put(sub.id, fire_time, plan.problems)
-        if not transactional and not await self._complete(item, plan.recorded):
-            return FireOutcome.FAILED
-        return plan.outcome
-
-    async def _complete(self, item: _Due, outcome: str) -> bool:
-        if await self.claims.complete(item.sub.id, item.fire_time, self.holder, outcome):
-            return True
-        # Our lease ran out and someone took over: they may post too. Worth knowing.
-        log.warning(
-            "digest %s at %s: claim was taken over before it was marked done",
-            item.sub.id,
-            item.fire_time.isoformat(),
-        )
-        return False
+            return Plan(None, problems, FireOutcome.SKIPPED_ALL_HEALTHY, FireOutcome.SKIPPED_ALL_HEALTHY)
+        return Plan(fire.render(content, tz), problems, FireOutcome.POSTED, FireOutcome.POSTED)
 
     def content(
         self,

@@ -9,7 +9,7 @@ it (the alert's claim, the fire's claim); outside, in a transaction of its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from bot.blocks.message import Message
@@ -59,6 +59,12 @@ class OutboxPoster:
         )
         self._wake()
         return MessageRef(channel, placeholder(row_id))
+
+    async def post_many(self, posts: Sequence[tuple[str, Message]]) -> None:
+        """Several channel posts whose refs nobody keeps (a fire's digests), as one write, in order."""
+        await self.repo.enqueue_posts([(c, m.text, m.blocks) for c, m in posts], origin=self.origin)
+        if posts:
+            self._wake()
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
         after = placeholder_id(ts)

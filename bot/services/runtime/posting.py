@@ -7,8 +7,9 @@ private answer) is `bot.slack.poster.SlackPoster`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.blocks.message import Message
 
@@ -58,6 +59,14 @@ class ChannelPoster(Protocol):
         ...
 
     async def update(self, channel: str, ts: str, message: Message) -> None: ...
+
+
+@runtime_checkable
+class ManyPoster(Protocol):
+    """A poster that takes several posts in one call (the outbox: one write for a fire's chunk of
+    digests). Posted and forgotten: no refs are answered, and a post is never refused here."""
+
+    async def post_many(self, posts: Sequence[tuple[str, Message]]) -> None: ...
 
 
 class FallbackPoster(ChannelPoster, Protocol):

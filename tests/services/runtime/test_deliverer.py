@@ -246,3 +246,27 @@ async def test_locate_tells_a_message_owed_from_one_slack_has_and_one_it_refused
 
     assert await poster.locate(refused.ts) == Located(None, sent=False)  # nothing to edit or thread under
     assert await poster.locate(owed.ts) == Located("1700000001.000100", sent=True)
+
+
+class FinishFails(OutboxRepo):
+    """The database goes away just as a refused row is marked done."""
+
+    async def finish(self, row_id: int, holder: str, outcome: str) -> bool:
+        raise RuntimeError("the database went away")
+
+
+async def test_a_pass_records_every_row_slack_took_even_when_another_fails_to_settle(
+    database: Database, clock: FakeClock
+) -> None:
+    repo = FinishFails(database, clock=clock)
+    slack = FakeSlack([PostError("invalid_blocks")])  # the pass's first row (C1's) is refused
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
+    poster = OutboxPoster(repo, origin="digest")
+    await poster.post_many([(c, Message(f"digest {c}", [])) for c in ("C1", "C2", "C3")])
+
+    with pytest.raises(RuntimeError, match="went away"):
+        await deliverer.run_once()
+
+    assert [channel for channel, _, _ in slack.posted] == ["C2", "C3"]
+    # C2's and C3's rows are done (not posted again after their lease); C1's is still owed
+    assert [r.channel_id for r in await repo.pending()] == ["C1"]
