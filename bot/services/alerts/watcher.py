@@ -69,6 +69,7 @@ class PollResult:
     announced: int = 0  # events this replica claimed and posted
     held: bool = False  # the snapshot looked implausible and was held back
     baselined: int = 0  # connections seen for the first time, stored without an alert
+    observed: int = 0  # connections whose fields were read; the rest were the objects of a quiet last poll
 
 
 def observe(connection: Connection, health: Health) -> dict[str, Any]:
@@ -178,6 +179,13 @@ class Watcher:
         self._hubs = dict(hubs or {})
         self._last_error = last_error
         self._now = now
+        # Per connection, what its last comparison was made of, when it found nothing new: the snapshot's
+        # connection object, the stored state object, the health. A snapshot shares the objects of
+        # connections that did not change (`SnapshotCache`), and `WatchStateRepo` hands back the same
+        # state object while its row is unchanged, so in a quiet account all three are the very objects
+        # seen last poll and the comparison is skipped. Another replica's write is a new row, so a new
+        # state object: the memo can never hide it. Rebuilt every poll, it holds only current connections.
+        self._quiet: dict[str, tuple[Connection, WatchState, Health]] = {}
 
         # a failed poll is logged and the next one repeats what it missed
         self._loop = Periodic("watcher", self._poll, every=interval, sleep=sleep)
@@ -224,7 +232,7 @@ class Watcher:
             log.warning("watcher: no snapshot this time, so no alerts (%s)", error)
             return await self._unreachable_hub(error)
         seen = await self._state.get_all()
-        events, changed, new = self._diff(snapshot, seen)
+        events, changed, new, observed = self._diff(snapshot, seen)
         reached, reach_states = reach_events(self._hubs, snapshot.unreachable, seen, snapshot.fetched_at)
         # routine sync ends are not suspicious, however many: only changes of state count
         moved = len({e.connection_id for e in events if e.kind is not AlertKind.SYNC_SUCCEEDED})
@@ -237,30 +245,54 @@ class Watcher:
                 moved,
                 compared,
             )
-            return PollResult(ok=True, events=events, held=True)
+            return PollResult(ok=True, events=events, held=True, observed=observed)
         self._held = False
         announced = 0
         for event in [*reached, *events]:
             if self._wanted(event) and await self._handle(await self._named(event)):
                 announced += 1
         await self._state.put_many({**changed, **new, **reach_states})
-        return PollResult(ok=True, events=[*reached, *events], announced=announced, baselined=len(new))
+        return PollResult(
+            ok=True,
+            events=[*reached, *events],
+            announced=announced,
+            baselined=len(new),
+            observed=observed,
+        )
 
     def _diff(
         self, snapshot: AccountSnapshot, seen: Mapping[str, WatchState]
-    ) -> tuple[list[AlertEvent], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    ) -> tuple[list[AlertEvent], dict[str, dict[str, Any]], dict[str, dict[str, Any]], int]:
+        """Events, changed states, first sights, and how many connections had to be observed."""
         events: list[AlertEvent] = []
         changed: dict[str, dict[str, Any]] = {}
         new: dict[str, dict[str, Any]] = {}
+        was_quiet = self._quiet
+        quiet: dict[str, tuple[Connection, WatchState, Health]] = {}
+        health = snapshot.health
+        observed = 0
         for cid, connection in snapshot.connections.items():
-            current = observe(connection, snapshot.health[cid])
             previous = seen.get(cid)
+            memo = was_quiet.get(cid)
+            if memo is not None and memo[0] is connection and memo[1] is previous and memo[2] is health[cid]:
+                quiet[cid] = memo  # the same objects as when they last compared equal: still equal
+                continue
+            observed += 1
+            current = observe(connection, health[cid])
             if previous is None:
                 new[cid] = current  # first sight (first run, or a new connector): a baseline, not news
             elif previous.state != current:
                 changed[cid] = current
                 events += transitions(previous, current, connection, snapshot.fetched_at)
-        return events, changed, new
+            else:
+                quiet[cid] = (connection, previous, health[cid])
+        self._quiet = quiet
+        return events, changed, new, observed
+
+    @property
+    def remembered(self) -> int:
+        """Connections whose last quiet comparison is kept: never more than the last snapshot had."""
+        return len(self._quiet)
 
     # --- running at the interval ------------------------------------------------------------------
 
