@@ -112,11 +112,11 @@ def reuse_unchanged(
     for connection in connections:
         cid = connection.id
         old = was.get(cid)
-        known = was_health.get(cid) if old is not None and old == connection else None
-        if known is None:
-            kept[cid], health[cid] = connection, classify(connection)
-        else:
+        known = was_health.get(cid)
+        if old is not None and known is not None and old == connection:
             kept[cid], health[cid] = old, known
+        else:
+            kept[cid], health[cid] = connection, classify(connection)
     return kept, health
 
 
