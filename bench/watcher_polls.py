@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import os
 import pstats
 import statistics
 import tempfile
@@ -25,12 +26,33 @@ from bench.watcher import _Fixed, _handle
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
 from bot.services.alerts.watcher import Watcher
-from bot.services.pipelines.snapshot import SnapshotCache, Snapshots
+from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache, Snapshots
 from bot.services.pipelines.source import FivetranSource
 from bot.simulator import ManualClock, Simulator, build_app
 from bot.storage.db import Database
 from bot.storage.tables import metadata
 from bot.storage.watch_state import WatchStateRepo
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class _Timed:
+    """A snapshot source that keeps the CPU spent getting each snapshot (with `--fresh`: the simulator's
+    serving and the bot's decoding), so the poll's own work can be told apart."""
+
+    def __init__(self, snapshots: Snapshots) -> None:
+        self._snapshots = snapshots
+        self.cpu_ms = 0.0
+
+    async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
+        cpu = time.process_time()
+        try:
+            return await self._snapshots.get(max_age=max_age)
+        finally:
+            self.cpu_ms += (time.process_time() - cpu) * 1000
 
 
 class _Collections:
@@ -50,7 +72,8 @@ class _Collections:
             self.found.append((info["generation"], (time.perf_counter() - self._started) * 1000))
 
 
-async def _polls(snapshots: Snapshots, polls: int, profile: bool) -> None:
+async def _polls(source: Snapshots, polls: int, profile: bool) -> None:
+    snapshots = _Timed(source)
     with tempfile.TemporaryDirectory() as workdir:
         database = Database(f"sqlite+aiosqlite:///{workdir}/watcher.db")
         async with database.engine.begin() as connection:
@@ -58,18 +81,22 @@ async def _polls(snapshots: Snapshots, polls: int, profile: bool) -> None:
         watcher = Watcher(snapshots=snapshots, state=WatchStateRepo(database), handle=_handle, interval=0)
         await watcher.poll_once()  # the baseline
         await watcher.poll_once()  # the first read after it decodes every row once
+        objects, rss = len(gc.get_objects()), _rss_mb()
         collections = _Collections()
         gc.callbacks.append(collections)
         cpu_ms: list[float] = []
+        own_ms: list[float] = []
         wall_ms: list[float] = []
         full: list[float] = []
         try:
             for _ in range(polls):
                 collections.found.clear()
                 collections.armed = True
+                snapshots.cpu_ms = 0.0
                 started, cpu = time.perf_counter(), time.process_time()
                 await watcher.poll_once()
                 cpu_ms.append((time.process_time() - cpu) * 1000)
+                own_ms.append(cpu_ms[-1] - snapshots.cpu_ms)
                 wall_ms.append((time.perf_counter() - started) * 1000)
                 collections.armed = False
                 full += [ms for generation, ms in collections.found if generation == 2]
@@ -80,16 +107,20 @@ async def _polls(snapshots: Snapshots, polls: int, profile: bool) -> None:
                 profiler.disable()
         finally:
             gc.callbacks.remove(collections)
+        gc.collect()
+        grown = f"{len(gc.get_objects()) - objects:+,} objects tracked, RSS {_rss_mb() - rss:+.1f} MB"
         await database.dispose()
 
     def line(name: str, values: list[float]) -> str:
         return f"{name}: median {statistics.median(values):.1f} ms, max {max(values):.1f} ms"
 
     print(f"{polls} quiet polls; {line('CPU', cpu_ms)}; {line('wall', wall_ms)}")
+    print(f"  CPU apart from getting the snapshot: {line('', own_ms)[2:]}")
     if full:
         print(f"full collections inside a poll: {len(full)} in {polls} polls; {line('each', full)}")
     else:
         print(f"full collections inside a poll: none in {polls} polls")
+    print(f"after the polls and a full collection: {grown}")
     if profile:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 

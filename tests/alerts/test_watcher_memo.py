@@ -8,28 +8,19 @@ from bot.fivetran.models import Connection
 from bot.services.alerts.events import AlertEvent, AlertKind
 from bot.services.alerts.watcher import Watcher
 from bot.services.pipelines.health import Health
-from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.db import Database
 from bot.storage.watch_state import WatchStateRepo
-from tests.blocks.factory import NOW, connection
+from tests.blocks.factory import connection
 from tests.fakes import FakeClock
 
-
-class Fixed:
-    """A snapshot source that hands back whatever snapshot the test set, the very same object."""
-
-    def __init__(self, snapshot: AccountSnapshot) -> None:
-        self.snapshot = snapshot
-
-    async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
-        return self.snapshot
+from .fakes import FixedSnapshots, many, snapshot
 
 
 class Replica:
     """One replica's watcher over the shared database, with what it was told."""
 
     def __init__(self, database: Database, clock: FakeClock, *connections: Connection) -> None:
-        self.snapshots = Fixed(snapshot(*connections))
+        self.snapshots = FixedSnapshots(snapshot(*connections))
         self.told: list[AlertEvent] = []
         self.watcher = Watcher(
             snapshots=self.snapshots,
@@ -45,14 +36,6 @@ class Replica:
 
     def show(self, *connections: Connection) -> None:
         self.snapshots.snapshot = snapshot(*connections)
-
-
-def snapshot(*connections: Connection, health: dict[str, Health] | None = None) -> AccountSnapshot:
-    return AccountSnapshot({}, {c.id: c for c in connections}, NOW, health or {})
-
-
-def many(n: int) -> list[Connection]:
-    return [connection(id=f"c{i}", schema=f"s{i}") for i in range(n)]
 
 
 async def test_a_quiet_poll_of_the_same_objects_observes_nothing(database: Database) -> None:

@@ -31,6 +31,7 @@ from bot.fivetran.models import Connection
 from bot.keys import source_of
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
 from bot.services.alerts.hub_reach import reach_events
+from bot.services.pipelines.gcpause import collector_paused
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.hub_health import HVR_SERVICE, NO_ERROR_TIME
 from bot.services.pipelines.hub_views import JobError
@@ -231,8 +232,14 @@ class Watcher:
         except FivetranError as error:
             log.warning("watcher: no snapshot this time, so no alerts (%s)", error)
             return await self._unreachable_hub(error)
-        seen = await self._state.get_all()
-        events, changed, new, observed = self._diff(snapshot, seen)
+        # Reading 10,000 stored rows makes as many row objects (in the driver's thread, during the await)
+        # and the diff more besides, none in a cycle, all gone when it ends. With the collector on, the
+        # young collections meanwhile promote them to the long-lived generation, whose 25 % growth rule
+        # then set off a full collection (~100 ms over the whole process) every few polls. Paused, they
+        # die young and uncounted (bot/services/pipelines/gcpause.py, as the snapshot fetch does).
+        with collector_paused():
+            seen = await self._state.get_all()
+            events, changed, new, observed = self._diff(snapshot, seen)
         reached, reach_states = reach_events(self._hubs, snapshot.unreachable, seen, snapshot.fetched_at)
         # routine sync ends are not suspicious, however many: only changes of state count
         moved = len({e.connection_id for e in events if e.kind is not AlertKind.SYNC_SUCCEEDED})
