@@ -1,8 +1,10 @@
 """Benchmark 8's quiet poll, many times over, for bench/findings/watcher.md: CPU and wall of each poll,
 and every cyclic-GC collection that landed inside one (generation, milliseconds, timed by
-`gc.callbacks`). `--fresh` polls a new snapshot every time, decoded from the same pages (what `serve`'s
-watcher gets: it asks for a snapshot no older than 0 s), instead of benchmark 8's one fixed snapshot;
-`--profile` prints cProfile's top functions of one quiet poll.
+`gc.callbacks`). `--fresh` polls a new snapshot every time, fetched from the simulator in its own process
+on a real clock (what `serve`'s watcher gets: it asks for a snapshot no older than 0 s; a few connections
+sync meanwhile), instead of benchmark 8's one fixed snapshot;
+`--profile` prints cProfile's top functions of one quiet poll. Then the longest a command's transaction
+waited while ten more polls ran (a command that waits on the watcher is the delay a person sees).
 
     .venv/bin/python -m bench.watcher_polls --polls 30 [--fresh] [--profile]
 """
@@ -18,10 +20,13 @@ import pstats
 import statistics
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
+from bench.procs import API_KEY, API_SECRET, simulator
 from bench.watcher import _Fixed, _handle
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.transport import Transport
@@ -72,6 +77,28 @@ class _Collections:
             self.found.append((info["generation"], (time.perf_counter() - self._started) * 1000))
 
 
+async def _command_waits(database: Database, watcher: Watcher, *, polls: int) -> list[float]:
+    """What a command's database work (benchmark 8's: a transaction every 20 ms) waits while polls run."""
+    waits: list[float] = []
+    done = asyncio.Event()
+
+    async def command() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            async with database.begin() as connection:
+                await connection.execute(text("SELECT 1"))
+            waits.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.02)
+
+    commands = asyncio.create_task(command())
+    for _ in range(polls):
+        await watcher.poll_once()
+        await asyncio.sleep(0.01)
+    done.set()
+    await commands
+    return waits
+
+
 async def _polls(source: Snapshots, polls: int, profile: bool) -> None:
     snapshots = _Timed(source)
     with tempfile.TemporaryDirectory() as workdir:
@@ -100,6 +127,7 @@ async def _polls(source: Snapshots, polls: int, profile: bool) -> None:
                 wall_ms.append((time.perf_counter() - started) * 1000)
                 collections.armed = False
                 full += [ms for generation, ms in collections.found if generation == 2]
+            waits = await _command_waits(database, watcher, polls=10)
             if profile:
                 profiler = cProfile.Profile()
                 profiler.enable()
@@ -121,19 +149,28 @@ async def _polls(source: Snapshots, polls: int, profile: bool) -> None:
     else:
         print(f"full collections inside a poll: none in {polls} polls")
     print(f"after the polls and a full collection: {grown}")
+    print(f"longest wait of a command's transaction (every 20 ms) through 10 more polls: {max(waits):.1f} ms")
     if profile:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
 async def main(size: int, polls: int, fresh: bool, profile: bool) -> None:
+    if fresh:  # the simulator in its own process, on a real clock: what is left is the bot's own CPU
+        with tempfile.TemporaryDirectory() as workdir:
+            async with (
+                simulator(Path(workdir), connections=size, groups=max(2, size // 200)) as served,
+                httpx.AsyncClient(timeout=60.0) as http,
+            ):
+                transport = Transport(http, api_key=API_KEY, api_secret=API_SECRET, base_url=served.url)
+                source = FivetranSource("fivetran", FivetranClient(transport))
+                await _polls(SnapshotCache(source, ttl=3600), polls, profile)
+        return
     sim = Simulator(seed=3, groups=max(2, size // 200), connections=size, clock=ManualClock())
-    transport = httpx.ASGITransport(app=build_app(sim))
-    async with httpx.AsyncClient(transport=transport, timeout=60.0) as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(sim)), timeout=60.0) as http:
         client = FivetranClient(Transport(http, api_key="demo", api_secret="demo", base_url="http://sim"))
-        cache = SnapshotCache(FivetranSource("fivetran", client), ttl=3600)
-        snapshots: Snapshots = cache if fresh else _Fixed(await cache.get())
-        await _polls(snapshots, polls, profile)
+        snapshot = await SnapshotCache(FivetranSource("fivetran", client), ttl=3600).get()
     await sim.aclose()
+    await _polls(_Fixed(snapshot), polls, profile)
 
 
 if __name__ == "__main__":
