@@ -1,16 +1,18 @@
 """The watcher pauses the cyclic collector while it reads the stored rows and diffs them, and always
-resumes it: after a quiet poll, a failed read, and a poll cancelled in the middle of its read."""
+resumes it: after a quiet poll, a failed read, and a poll cancelled in the middle of its read. And while
+it observes thousands of connections it lets the loop run: a command's task is not held up by a poll."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
 from bot.services.alerts.events import AlertEvent
-from bot.services.alerts.watcher import Watcher
+from bot.services.alerts.watcher import OBSERVE_CHUNK, Watcher
 from bot.storage.db import Database
 from bot.storage.watch_state import WatchState, WatchStateRepo
 
@@ -87,3 +89,45 @@ async def test_a_collector_that_was_off_stays_off(database: Database) -> None:
     state = Reading(database)
     await watcher(state).poll_once()
     assert state.collector_on == [False] and not gc.isenabled()
+
+
+class Timed(WatchStateRepo):
+    """The real repo, noting how often another task ran by the end of the read and at the write."""
+
+    def __init__(self, database: Database, ticks: list[int]) -> None:
+        super().__init__(database)
+        self.ticks = ticks
+        self.read_at = self.written_at = -1
+
+    async def get_all(self, source: str | None = None) -> dict[str, WatchState]:
+        found = await super().get_all(source)
+        self.read_at = self.ticks[0]
+        return found
+
+    async def put_many(self, states: Mapping[str, Mapping[str, Any]]) -> None:
+        self.written_at = self.ticks[0]
+        await super().put_many(states)
+
+
+async def test_a_first_poll_of_thousands_lets_other_tasks_run_while_it_observes(database: Database) -> None:
+    ticks = [0]
+
+    async def other() -> None:  # a command's task, wanting the loop
+        while True:
+            ticks[0] += 1
+            await asyncio.sleep(0)
+
+    state = Timed(database, ticks)
+    polling = Watcher(
+        snapshots=FixedSnapshots(snapshot(*many(OBSERVE_CHUNK * 2 + 1))),
+        state=state,
+        handle=_told,
+        interval=0,
+    )
+    running = asyncio.create_task(other())
+    try:
+        assert (await polling.poll_once()).observed == OBSERVE_CHUNK * 2 + 1
+    finally:
+        running.cancel()
+    # between the read and the write nothing awaits but the diff's own yields, one per chunk observed
+    assert state.written_at - state.read_at >= 2
