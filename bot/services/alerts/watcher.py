@@ -78,7 +78,8 @@ class PollResult:
 def observe(connection: Connection, health: Health) -> dict[str, Any]:
     """The part of a connection whose change is news. sync_state is left out: it flips every sync.
 
-    Runs for every connection on every poll: written out plainly, it is most of a quiet poll's work."""
+    Runs for every connection on the first polls, then only for those whose objects are not those of a
+    quiet last poll (`Watcher._diff`); written out plainly, since a first poll runs it 10,000 times."""
     status = connection.status
     failed_at = connection.failed_at
     succeeded_at = connection.succeeded_at
