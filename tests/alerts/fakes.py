@@ -1,5 +1,6 @@
 """A harness that wires the real AlertService and Watcher to a database, the shared fake poster and clock,
-and the simulator (running on that same clock) through the real client."""
+and the simulator (running on that same clock) through the real client; and, for the watcher alone, a
+snapshot source that hands back the very objects a test gives it."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import httpx
 from bot.blocks.message import Message
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import ConnectError
+from bot.fivetran.models import Connection
 from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
 from bot.services.alerts.flapping import FlapPolicy
 from bot.services.alerts.incidents import IncidentService
 from bot.services.alerts.service import AlertService
 from bot.services.alerts.watcher import Suspicion, Watcher
+from bot.services.pipelines.health import Health
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.runtime.posting import ChannelPoster
 from bot.simulator import Simulator, build_app
@@ -28,6 +31,7 @@ from bot.storage.db import Database
 from bot.storage.snoozes import SnoozeRepo
 from bot.storage.subscriptions import SubscriptionRepo
 from bot.storage.watch_state import WatchStateRepo
+from tests.blocks.factory import NOW, connection
 from tests.fakes import FakeClock, FakePoster, FakeSleep
 
 CHANNEL = "C0ALERTS"
@@ -163,3 +167,21 @@ def texts(messages: Sequence[Message]) -> list[str]:
 
 
 HOUR = timedelta(hours=1).total_seconds()
+
+
+class FixedSnapshots:
+    """A snapshot source that hands back whatever snapshot the test set, the very same object."""
+
+    def __init__(self, snapshot: AccountSnapshot) -> None:
+        self.snapshot = snapshot
+
+    async def get(self, *, max_age: float | None = None) -> AccountSnapshot:
+        return self.snapshot
+
+
+def snapshot(*connections: Connection, health: dict[str, Health] | None = None) -> AccountSnapshot:
+    return AccountSnapshot({}, {c.id: c for c in connections}, NOW, health or {})
+
+
+def many(n: int) -> list[Connection]:
+    return [connection(id=f"c{i}", schema=f"s{i}") for i in range(n)]

@@ -137,6 +137,23 @@ async def test_update_folds_a_changed_connection_in_without_fetching(
     assert fivetran.count("list_connections") == 1
 
 
+async def test_a_refetch_keeps_the_objects_of_connections_that_did_not_change(
+    cache: SnapshotCache, fivetran: FakeFivetran, clock: FakeClock
+) -> None:
+    before = await cache.get()
+    # the next pages decode into new objects: equal ones for b, a broken a
+    fivetran.connections = {
+        "a": connection(id="a", schema="alpha", status={"setup_state": "broken"}),
+        "b": before.connections["b"].model_copy(deep=True),
+    }
+    assert fivetran.connections["b"] is not before.connections["b"]
+    clock.advance(TTL + 1)
+    after = await cache.get()
+    assert after.connections["b"] is before.connections["b"]  # what the watcher skips by identity
+    assert after.connections["a"] is fivetran.connections["a"]
+    assert after.health == {"a": Health.BROKEN, "b": Health.HEALTHY}
+
+
 async def test_update_adds_a_connection_the_snapshot_did_not_have(cache: SnapshotCache) -> None:
     await cache.get()
     cache.update(connection(id="new", schema="gamma", status={"setup_state": "broken"}))
