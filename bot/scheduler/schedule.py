@@ -153,6 +153,8 @@ def _parse_time(word: str, original: str) -> tuple[int, int]:
 def _parse_days_and_time(original: str, words: list[str], tz: ZoneInfo) -> Schedule:
     if words[-1] == "at":
         words = words[:-1]
+    if not words:  # "at" alone: neither days nor a time
+        raise ScheduleError(f"`{original}` needs days and a time, like `daily 09:00`")
     if len(words) == 3 and words[1] == "at":  # "daily at 09:00"
         words = [words[0], words[2]]
     head = words[0]

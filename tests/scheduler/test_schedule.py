@@ -148,6 +148,7 @@ def test_every_15m_keeps_firing_forward_through_the_repeated_october_hour() -> N
         ("mon,thr 08:30", "`thr` is not a day: did you mean `thu`?"),
         ("dayly 09:00", "`dayly` is not understood: did you mean `daily`?"),
         ("mon,thu", "`mon,thu` needs a time, like `mon,thu 08:30`"),
+        ("AT", "`at` needs days and a time, like `daily 09:00`"),
         (
             '"0 9 * *"',
             'A cron schedule has five fields (minute hour day-of-month month day-of-week); "0 9 * *" has 4',
