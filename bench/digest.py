@@ -180,7 +180,9 @@ async def run(ctx: Context) -> dict[str, Any]:
                 digits=2,
             ),
             "of which the event loop's thread (the rest: SQLite's threads)": figure(loop_cpu, "s", digits=2),
-            "CPU of the Slack double (its own process) meanwhile": figure([c * 1000 for c in double_cpu], "ms", digits=1),
+            "CPU of the Slack double (its own process) meanwhile": figure(
+                [c * 1000 for c in double_cpu], "ms", digits=1
+            ),
             "digests posted": figure(posted_counts, "messages", digits=0),
             "pacing violations": figure(violations, "posts", target="0", met=max(violations) == 0, digits=0),
         },
