@@ -74,11 +74,44 @@ class FivetranClient:
     async def _pages(
         self, operation: str, path: str, model: type[M], params: Mapping[str, str] | None = None
     ) -> AsyncIterator[M]:
-        """Items of every page, as `model`. The next page is requested as soon as its cursor is known, so
-        that decoding one page overlaps the round trip of the next: the pages still come one after
-        another, as cursor pagination requires, but the caller's work costs no extra wall time. Pages are
-        decoded from their bytes (`pages.page_parser`), after the next page was asked for on the cursor found in them
-        (`pages.RawPage`); one that does not fit is decoded item by item."""
+        """Items of every page, as `model`, one by one (`_batches`), the loop let run every 100 of them."""
+        async for items in self._batches(operation, path, params, model):
+            for index, item in enumerate(items):
+                if index % YIELD_EVERY == 0:
+                    # Let the loop run: the next page's request goes out, and acks of other requests
+                    # are not held up while 10,000 connections are handed over one by one.
+                    await asyncio.sleep(0)
+                if isinstance(item, model):
+                    yield item
+                elif isinstance(item, dict):
+                    yield _parse(model, item, operation)
+
+    async def _all(
+        self, operation: str, path: str, model: type[M], params: Mapping[str, str] | None = None
+    ) -> list[M]:
+        """Items of every page, as `model`, in one list: a page's 1,000 models are taken over at once, not
+        through two async generators one by one (~4 ms a page, the last page's on the answer's path)."""
+        found: list[M] = []
+        async for items in self._batches(operation, path, params, model):
+            if all(isinstance(item, model) for item in items):
+                found += items
+            else:
+                found += [
+                    item if isinstance(item, model) else _parse(model, item, operation)
+                    for item in items
+                    if isinstance(item, model | dict)
+                ]
+        return found
+
+    async def _batches(
+        self, operation: str, path: str, params: Mapping[str, str] | None, model: type[M]
+    ) -> AsyncIterator[list[Any]]:
+        """The items of every page (models when the page was decoded from bytes, else dicts, anything else to
+        be skipped). The next page
+        is requested as soon as its cursor is known, so that decoding one page overlaps the round trip of
+        the next: the pages still come one after another, as cursor pagination requires, but the caller's
+        work costs no extra wall time. Pages are decoded from their bytes (`pages.page_parser`), after the
+        next page was asked for on the cursor found in them (`pages.RawPage`)."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_LIMIT}
         parse = page_parser(model)
         seen: set[str] = set()
@@ -116,15 +149,7 @@ class FivetranClient:
                     seen.add(cursor)
                     if pending is None:
                         pending = fetch({"cursor": cursor})
-                for index, item in enumerate(items):
-                    if index % YIELD_EVERY == 0:
-                        # Let the loop run: the next page's request goes out, and acks of other requests
-                        # are not held up while 10,000 connections are handed over.
-                        await asyncio.sleep(0)
-                    if isinstance(item, model):
-                        yield item
-                    elif isinstance(item, dict):
-                        yield _parse(model, item, operation)
+                yield items
         finally:
             if pending is not None:  # the caller stopped early or failed: don't leave a request running
                 pending.cancel()
@@ -143,7 +168,7 @@ class FivetranClient:
             yield group
 
     async def list_groups(self) -> list[Group]:
-        return [group async for group in self.iter_groups()]
+        return await self._all("list_groups", "/v1/groups", Group)
 
     async def get_group(self, group_id: str) -> Group:
         envelope = await self.transport.request("get_group", "GET", f"/v1/groups/{_seg(group_id)}")
@@ -162,7 +187,10 @@ class FivetranClient:
             yield connection
 
     async def list_connections(self, group_id: str | None = None) -> list[Connection]:
-        return [connection async for connection in self.iter_connections(group_id)]
+        if group_id is None:
+            return list(await self._all("list_connections", "/v1/connections", ListedConnection))
+        path = f"/v1/groups/{_seg(group_id)}/connections"
+        return list(await self._all("list_group_connections", path, ListedConnection))
 
     async def get_connection(self, connection_id: str) -> Connection:
         envelope = await self.transport.request(
@@ -320,7 +348,7 @@ class FivetranClient:
         return _parse(Webhook, envelope.data, "update_webhook")
 
     async def list_webhooks(self) -> list[Webhook]:
-        return [webhook async for webhook in self._pages("list_webhooks", "/v1/webhooks", Webhook)]
+        return await self._all("list_webhooks", "/v1/webhooks", Webhook)
 
     async def delete_webhook(self, webhook_id: str) -> str:
         envelope = await self.transport.request(
