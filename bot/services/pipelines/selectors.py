@@ -180,23 +180,30 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
 SELECTIONS_KEPT = 64
 
 
-def _order(snapshot: AccountSnapshot) -> Callable[[Connection], tuple[int, str, str]]:
-    """The list order: problems first (by health order), then by place and name, case-blind. A place is
-    worked out once per group (and source), not once per connection: `place` was half the sort of 10,000."""
+def _order(
+    snapshot: AccountSnapshot,
+) -> tuple[Callable[[Connection], tuple[int, str, str]], dict[Health, int]]:
+    """The list order: problems first (by health order), then by place and name, case-blind; and how many
+    of each health the sorted ones have, tallied as the keys are made (a sort makes one per connection), not
+    in a second pass over 10,000 connections. A place is worked out once per group (and source), not once
+    per connection: `place` was half the sort of 10,000."""
     health = snapshot.health
     ranks = {h: h.rank for h in Health}
+    tally = {h: 0 for h in Health}
     places: dict[tuple[str, str], str] = {}
     several = snapshot.several
 
     def key(connection: Connection) -> tuple[int, str, str]:
+        found = health[connection.id]
+        tally[found] += 1
         # `place` reads only the connection's group and, with several sources, its source
         where = (source_of(connection.id) if several else "", connection.group_id)
         place = places.get(where)
         if place is None:
             place = places[where] = snapshot.place(connection).lower()
-        return ranks[health[connection.id]], place, connection.name.lower()
+        return ranks[found], place, connection.name.lower()
 
-    return key
+    return key, tally
 
 
 def _selection(snapshot: AccountSnapshot, selector: Selector) -> Selection:
@@ -208,8 +215,9 @@ def _selection(snapshot: AccountSnapshot, selector: Selector) -> Selection:
                 matched = list(everything)
             else:
                 matched = [c for c in everything if matches(snapshot, c, selector)]
-            matched.sort(key=_order(snapshot))
-            found = Selection(tuple(matched))
+            key, tally = _order(snapshot)
+            matched.sort(key=key)
+            found = Selection(tuple(matched), tally)
         if len(snapshot.selections) >= SELECTIONS_KEPT:
             snapshot.selections.clear()
         snapshot.selections[selector] = found
