@@ -27,6 +27,15 @@ def _resume() -> None:
         gc.enable()
 
 
+def _resume_and_sweep() -> None:
+    """Resumed later, when nobody waits: the pass over the young objects is made now, not at the first
+    few hundred allocations of whichever request comes next (the frees meanwhile lowered the count the
+    collector goes by, not the objects it has to scan)."""
+    _resume()
+    if _paused == 0 and gc.isenabled():
+        gc.collect(0)
+
+
 @contextmanager
 def collector_paused(defer: Callable[[Callable[[], None]], None] | None = None) -> Iterator[None]:
     """Paused inside; resumed on the way out, or by `defer` (when given) later, the pause held till then."""
@@ -41,4 +50,4 @@ def collector_paused(defer: Callable[[Callable[[], None]], None] | None = None) 
         if defer is None:
             _resume()
         else:
-            defer(_resume)
+            defer(_resume_and_sweep)

@@ -40,6 +40,16 @@ def test_a_deferred_resume_holds_the_pause_until_it_runs() -> None:
     assert gc.isenabled()
 
 
+def test_a_deferred_resume_makes_the_young_pass_at_once() -> None:
+    later: list[Callable[[], None]] = []
+    with collector_paused(later.append):
+        young: list[list[int]] = [[] for _ in range(2000)]  # containers the collector tracks
+    assert gc.get_count()[0] >= len(young)
+    later.pop()()
+    assert gc.get_count()[0] < len(young)  # swept now, not at the next request's allocations
+    del young
+
+
 def test_a_collector_that_was_off_stays_off() -> None:
     gc.disable()
     later: list[Callable[[], None]] = []
