@@ -129,8 +129,8 @@ def pipelines(
     defer: Defer = at_once,
 ) -> Pipelines:
     """One client, budget and snapshot cache per account. `base_url` replaces the one account's URL (the
-        shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL. `hub_transport`
-        carries every hub's requests instead of the network (the shell's simulated hub); `defer` is where the
+    shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL. `hub_transport`
+    carries every hub's requests instead of the network (the shell's simulated hub); `defer` is where the
     caches put what the answers need not wait for (`Foreground.after`)."""
     accounts = settings.accounts()
     clients: dict[str, FivetranClient] = {}

@@ -118,17 +118,16 @@ class FivetranClient:
     async def _batches(
         self, operation: str, path: str, params: Mapping[str, str] | None, model: type[M]
     ) -> AsyncIterator[list[Any]]:
-        """The items of every page (models when the page was decoded from bytes, else dicts, anything else to
-        be skipped). The next page
-        is requested as soon as its cursor is known, so that decoding one page overlaps the round trip of
-        the next: the pages still come one after another, as cursor pagination requires, but the caller's
-        work costs no extra wall time. Pages are decoded from their bytes (`pages.page_parser`), after the
-        next page was asked for on the cursor found in them (`pages.RawPage`)."""
+        """The items of every page (models when the page was decoded from bytes, else dicts; anything else is
+        for the caller to skip). The next page is requested as soon as its cursor is known, so that decoding
+        one page overlaps the round trip of the next: the pages still come one after another, as cursor
+        pagination requires, but the caller's work costs no extra wall time. Pages are decoded from their
+        bytes (`pages.page_parser`), once the next page, asked for on the cursor found in them
+        (`pages.RawPage`), is on the wire."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_LIMIT}
         parse = page_parser(model)
         seen: set[str] = set()
-
-        written = asyncio.Event()
+        written = asyncio.Event()  # the latest request's, set by the transport once it is on the wire
 
         def fetch(extra: Mapping[str, str]) -> asyncio.Task[Envelope]:
             written.clear()
