@@ -48,6 +48,7 @@ from bot.services.pipelines.follow_keeper import FollowKeeper
 from bot.services.pipelines.sources import Sources
 from bot.services.pipelines.sync_follower import FollowPolicy
 from bot.services.runtime.background import Background
+from bot.services.runtime.foreground import Foreground
 from bot.services.runtime.holders import new_holder
 from bot.slack.flow import Deps
 from bot.slack.home import HomeTab
@@ -219,8 +220,19 @@ def build_bot(
 ) -> Bot:
     """Everything from Settings; the keyword arguments are the seams tests and the shell replace."""
     http = fivetran_http or httpx.AsyncClient()
+    # The requests being handled, and what waits behind them (the watcher's pass, freeing a replaced snapshot).
+    foreground = Foreground()
     pipes = pipelines(
-        settings, http, fivetran_base_url, follow_policy, snapshot_ttl, sleep, now, clock, hub_transport
+        settings,
+        http,
+        fivetran_base_url,
+        follow_policy,
+        snapshot_ttl,
+        sleep,
+        now,
+        clock,
+        hub_transport,
+        defer=foreground.after,
     )
     database = database or Database(settings.database_url)
     web = slack or slack_client(settings)
@@ -232,7 +244,7 @@ def build_bot(
     )
     owed = outbox(database, web, metrics, holder, now, clock, sleep)
     gov = governance(settings, database, web, owed.poster, pipes, dedupe, holder, now, clock)
-    out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
+    out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now, foreground)
     follows = follow_keeper(database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep)
     deps = Deps(
         cache=pipes.sources,
@@ -259,7 +271,7 @@ def build_bot(
         clock=clock,
         sleep=sleep,
     )
-    router = Router(deps, observer=metrics)
+    router = Router(deps, observer=metrics, foreground=foreground)
     metrics.read_live(
         {n: c.transport for n, c in pipes.clients.items()},
         lambda: router.inflight,

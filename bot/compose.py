@@ -43,6 +43,7 @@ from bot.services.pipelines.sources import Member, Sources
 from bot.services.pipelines.sync_follower import FollowPolicy, SyncFollower
 from bot.services.runtime.background import Background
 from bot.services.runtime.deliverer import Deliverer
+from bot.services.runtime.foreground import Defer, Foreground, at_once
 from bot.services.runtime.outbox import OutboxPoster
 from bot.services.runtime.outbox_purge import OutboxPurge
 from bot.slack.poster import SlackPoster
@@ -127,10 +128,12 @@ def pipelines(
     now: Callable[[], datetime],
     clock: Callable[[], float],
     hub_transport: httpx.AsyncBaseTransport | None = None,
+    defer: Defer = at_once,
 ) -> Pipelines:
     """One client, budget and snapshot cache per account. `base_url` replaces the one account's URL (the
     shell's simulator, tests); with several accounts each keeps its own FIVETRAN_<N>_API_URL. `hub_transport`
-    carries every hub's requests instead of the network (the shell's simulated hub)."""
+    carries every hub's requests instead of the network (the shell's simulated hub); `defer` is where the
+    caches put what the answers need not wait for (`Foreground.after`)."""
     accounts = settings.accounts()
     clients: dict[str, FivetranClient] = {}
     members: list[Member] = []
@@ -142,7 +145,9 @@ def pipelines(
         clients[account.name] = client
         members.append(
             Member(
-                account.name, source, SnapshotCache(source, name=account.name, ttl=ttl, clock=clock, now=now)
+                account.name,
+                source,
+                SnapshotCache(source, name=account.name, ttl=ttl, clock=clock, now=now, defer=defer),
             )
         )
     hubs: dict[str, HvrClient] = {}
@@ -167,7 +172,7 @@ def pipelines(
             Member(
                 hub.name,
                 hub_source,
-                SnapshotCache(hub_source, name=hub.name, ttl=ttl, clock=clock, now=now),
+                SnapshotCache(hub_source, name=hub.name, ttl=ttl, clock=clock, now=now, defer=defer),
             )
         )
     sources = Sources(members)
@@ -309,6 +314,7 @@ def channels(
     metrics: BotMetrics,
     holder: str,
     now: Callable[[], datetime],
+    foreground: Foreground | None = None,
 ) -> Channels:
     subscriptions = SubscriptionRepo(database)
     tz = settings.hvr_timezone
@@ -360,6 +366,7 @@ def channels(
         kinds=KINDS_WITH_WEBHOOKS if all_send_webhooks else KINDS_WITHOUT_WEBHOOKS,
         hubs=cache.hubs,
         last_error=cache.last_error,
+        foreground=foreground,
     )
     scheduler = DigestScheduler(digests, subscriptions, FireLedger(database), now=now)
     return Channels(subscriptions, digests, scheduler, alerts, watcher, incidents)

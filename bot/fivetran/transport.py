@@ -118,6 +118,19 @@ def classify(
     return Failure(DecodeError(text, operation=operation), text, resend_ok=False)
 
 
+def _tracing(written: asyncio.Event | None) -> dict[str, Any] | None:
+    """httpx's extensions for a request whose going out is waited for: a trace that sets `written`."""
+    if written is None:
+        return None
+    event = written
+
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_body.complete"):  # http11. or http2.
+            event.set()
+
+    return {"trace": trace}
+
+
 class Transport:
     def __init__(
         self,
@@ -163,9 +176,12 @@ class Transport:
         json: Any = None,
         timeouts: httpx.Timeout | None = None,
         parse: Parse | None = None,
+        written: asyncio.Event | None = None,
     ) -> Envelope:
         """`timeouts` replace the transport's for this request (an operation known to be slow); a
-        command's patience still cuts it to what the command has left."""
+        command's patience still cuts it to what the command has left. `written` is set once the request
+        is on the wire (httpcore's trace), so that a caller may then hold the loop (decode a page) without
+        holding the request back; a transport that traces nothing (a mock) never sets it."""
         headers = {"Accept": _accept_for(path), "User-Agent": f"hvr-bot/{__version__}"}
         if method in ("POST", "PATCH"):
             headers["Content-Type"] = "application/json"
@@ -190,7 +206,9 @@ class Transport:
                 limits = _within(limits, left)
             sent = True
             try:
-                response = await self._send(bound, method, path, params, json, headers, limits)
+                response = await self._send(
+                    bound, method, path, params, json, headers, limits, _tracing(written)
+                )
                 self._observe(response)
                 envelope = decode(
                     response.status_code,
@@ -229,6 +247,7 @@ class Transport:
         json: Any,
         headers: dict[str, str],
         limits: httpx.Timeout,
+        extensions: dict[str, Any] | None = None,
     ) -> httpx.Response:
         if bound is not None:
             bound.waiting += 1  # what "Still waiting for Fivetran" is true of
@@ -241,6 +260,7 @@ class Transport:
                 headers=headers,
                 auth=self._auth,
                 timeout=limits,
+                extensions=extensions,
             )
         finally:
             if bound is not None:

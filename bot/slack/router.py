@@ -53,6 +53,7 @@ from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.governance.access import Actor, Refused
 from bot.services.pipelines.actions import explain
+from bot.services.runtime.foreground import Foreground
 from bot.services.runtime.posting import MessageRef
 from bot.slack.admin import Admin
 from bot.slack.bulk_flow import Bulk
@@ -119,6 +120,7 @@ class Router:
         notice_after_s: float = NOTICE_AFTER_S,
         wait_s: float = COMMAND_WAIT_S,
         patience_clock: Callable[[], float] = time.monotonic,
+        foreground: Foreground | None = None,
     ) -> None:
         self.deps = deps
         self.observer = observer or _Unobserved()
@@ -139,7 +141,13 @@ class Router:
         self.unfurls = Unfurls(deps)
         self.forms = Forms(self.subscriptions)
         self.incidents = Incidents(deps)
-        self.inflight = 0  # requests being handled now; the shell waits for 0 before the next line
+        # the requests being handled now (the shell waits for none before the next line); background work
+        # waits behind them
+        self.foreground = foreground or Foreground()
+
+    @property
+    def inflight(self) -> int:
+        return self.foreground.active
 
     # --- entry points ----------------------------------------------------------------------------------
 
@@ -169,8 +177,7 @@ class Router:
         the one place a turn's failure becomes a reply with a reference id.
 
         `what` is for the log line (any text, quoted); `name` is the structured part the observer counts."""
-        with patience(self._wait_s, self._patience_clock) as bound:
-            self.inflight += 1
+        with patience(self._wait_s, self._patience_clock) as bound, self.foreground.busy():
             started = time.perf_counter()
             outcome = "ok"
 
@@ -200,7 +207,6 @@ class Router:
             finally:
                 noticing.cancel()
                 await asyncio.gather(noticing, return_exceptions=True)
-                self.inflight -= 1
                 seconds = time.perf_counter() - started
                 # One line per request under its reference id, so `grep <ref>` finds it; a failure's line is
                 # the warning or traceback above, so that one is not followed by a second.

@@ -10,9 +10,10 @@ import pytest
 from bot.commands.watch_commands import WatchAdd
 from bot.services.alerts.events import AlertKind, WatchEvent
 from bot.services.alerts.watcher import KINDS_WITH_WEBHOOKS, Suspicion, Watcher
+from bot.services.runtime.foreground import Foreground
 from bot.simulator import Simulator
 from bot.storage.db import Database
-from bot.storage.watch_state import WatchStateRepo
+from bot.storage.watch_state import WatchState, WatchStateRepo
 from tests.fakes import FakeClock, FakePoster
 
 from .fakes import CHANNEL, USER, Harness, build_replica, healthy_ids, simulator_http
@@ -213,3 +214,41 @@ async def test_an_interval_of_zero_never_starts(harness: Harness) -> None:
     harness.watcher.start()
     await harness.watcher.stop()
     assert harness.watcher.polls == 0
+
+
+class _CountedReads(WatchStateRepo):
+    reads = 0
+
+    async def get_all(self, source: str | None = None) -> dict[str, WatchState]:
+        self.reads += 1
+        return await super().get_all(source)
+
+
+def _behind(h: Harness, foreground: Foreground) -> tuple[Watcher, _CountedReads]:
+    state = _CountedReads(h.database, clock=h.clock)
+    watcher = Watcher(
+        snapshots=h.snapshots, state=state, handle=h.service.handle, interval=60, foreground=foreground
+    )
+    return watcher, state
+
+
+async def test_a_poll_passes_over_the_snapshot_only_once_the_requests_being_handled_are_answered(
+    harness: Harness,
+) -> None:
+    foreground = Foreground(max_wait=60)
+    watcher, state = _behind(harness, foreground)
+    with foreground.busy():  # a `/hvr list` waiting on the same snapshot
+        poll = asyncio.create_task(watcher.poll_once())
+        # ample for the snapshot and the pass, were they not waiting
+        _, pending = await asyncio.wait({poll}, timeout=0.2)
+        assert pending == {poll} and state.reads == 0
+    result = await asyncio.wait_for(poll, 5)
+    assert result.ok and result.baselined == len(harness.sim.connections) and state.reads == 1
+
+
+async def test_steady_requests_delay_a_poll_but_never_starve_it(harness: Harness) -> None:
+    never_idle = Foreground(max_wait=0.01)
+    watcher, _ = _behind(harness, never_idle)
+    with never_idle.busy():
+        result = await asyncio.wait_for(watcher.poll_once(), 5)
+    assert result.ok and result.baselined == len(harness.sim.connections)

@@ -38,6 +38,7 @@ from bot.services.pipelines.hub_views import JobError
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.pipelines.sources import unreachable_reason
 from bot.services.runtime.background import Periodic
+from bot.services.runtime.foreground import Foreground
 from bot.storage.watch_state import WatchState, WatchStateRepo
 
 log = logging.getLogger(__name__)
@@ -166,11 +167,13 @@ class Watcher:
         hubs: Mapping[str, str] | None = None,
         last_error: LastError | None = None,
         now: Now = utcnow,
+        foreground: Foreground | None = None,
     ) -> None:
         """`hubs`: the HVR hubs among the sources, {source: hub name}. Hubs send no webhooks, so their
         channels' events are all told from polling whatever `kinds` says; a hub that cannot be reached is
         one alert (bot/services/alerts/hub_reach.py); a failure names the failing job and its last error,
-        read by `last_error` (the channel's jobs and that job's log) only when the failure is news."""
+        read by `last_error` (the channel's jobs and that job's log) only when the failure is news.
+        `foreground`: the requests being handled; a poll's pass over the snapshot waits behind them."""
         self._snapshots = snapshots
         self._state = state
         self._handle = handle
@@ -190,6 +193,7 @@ class Watcher:
         # seen last poll and the comparison is skipped. Another replica's write is a new row, so a new
         # state object: the memo can never hide it. Rebuilt every poll, it holds only current connections.
         self._quiet: dict[str, tuple[Connection, WatchState, Health]] = {}
+        self._foreground = foreground or Foreground()
 
         # a failed poll is logged and the next one repeats what it missed
         self._loop = Periodic("watcher", self._poll, every=interval, sleep=sleep)
@@ -235,6 +239,9 @@ class Watcher:
         except FivetranError as error:
             log.warning("watcher: no snapshot this time, so no alerts (%s)", error)
             return await self._unreachable_hub(error)
+        # The snapshot is often one a person's `/hvr list` waits on too (a shared fetch): the pass over it
+        # (reading the stored states, comparing every connection, writing) runs after their answers.
+        await self._foreground.behind()
         # Reading 10,000 stored rows makes as many row objects (in the driver's thread, during the await)
         # and the diff more besides, none in a cycle, all gone when it ends. With the collector on, the
         # young collections meanwhile promote them to the long-lived generation, whose 25 % growth rule

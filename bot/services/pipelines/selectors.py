@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.fivetran.models import Connection
@@ -179,15 +180,44 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
 SELECTIONS_KEPT = 64
 
 
+def _order(
+    snapshot: AccountSnapshot,
+) -> tuple[Callable[[Connection], tuple[int, str, str]], dict[Health, int]]:
+    """The list order: problems first (by health order), then by place and name, case-blind; and how many
+    of each health the sorted ones have, tallied as the keys are made (a sort makes one per connection), not
+    in a second pass over 10,000 connections. A place is worked out once per group (and source), not once
+    per connection: `place` was half the sort of 10,000."""
+    health = snapshot.health
+    ranks = {h: h.rank for h in Health}
+    tally = {h: 0 for h in Health}
+    places: dict[tuple[str, str], str] = {}
+    several = snapshot.several
+
+    def key(connection: Connection) -> tuple[int, str, str]:
+        found = health[connection.id]
+        tally[found] += 1
+        # `place` reads only the connection's group and, with several sources, its source
+        where = (source_of(connection.id) if several else "", connection.group_id)
+        place = places.get(where)
+        if place is None:
+            place = places[where] = snapshot.place(connection).lower()
+        return ranks[found], place, connection.name.lower()
+
+    return key, tally
+
+
 def _selection(snapshot: AccountSnapshot, selector: Selector) -> Selection:
     found = snapshot.selections.get(selector)
     if found is None:
         with collector_paused():  # 10,000 sort keys, none in a cycle: no full collection amid the sort
-            matched = [c for c in snapshot.connections.values() if matches(snapshot, c, selector)]
-            matched.sort(
-                key=lambda c: (snapshot.health[c.id].rank, snapshot.place(c).lower(), c.name.lower())
-            )
-            found = Selection(tuple(matched))
+            everything = snapshot.connections.values()
+            if selector.is_empty:  # `/hvr list` as typed most: every connection, no test of each
+                matched = list(everything)
+            else:
+                matched = [c for c in everything if matches(snapshot, c, selector)]
+            key, tally = _order(snapshot)
+            matched.sort(key=key)
+            found = Selection(tuple(matched), tally)
         if len(snapshot.selections) >= SELECTIONS_KEPT:
             snapshot.selections.clear()
         snapshot.selections[selector] = found
@@ -206,8 +236,9 @@ def counts_of(snapshot: AccountSnapshot, selector: Selector) -> dict[Health, int
     selection = _selection(snapshot, selector)
     if selection.counts is None:
         tally = {h: 0 for h in Health}
+        health = snapshot.health
         for connection in selection.connections:
-            tally[snapshot.health[connection.id]] += 1
+            tally[health[connection.id]] += 1
         selection.counts = tally
     return dict(selection.counts)
 

@@ -19,6 +19,7 @@ from bot.keys import DEFAULT_SOURCE, remote_id, source_of
 from bot.services.pipelines.gcpause import collector_paused
 from bot.services.pipelines.health import Health, classify
 from bot.services.pipelines.source import PipelineSource
+from bot.services.runtime.foreground import Defer, at_once
 
 
 @dataclass
@@ -162,12 +163,17 @@ class SnapshotCache:
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        defer: Defer = at_once,
     ) -> None:
+        """`defer`: where what the answers need not wait for goes (the foreground's `after`): freeing the
+        snapshot a fetch replaced, ~120,000 objects (~18 ms) for 10,000 connections, and the collector's
+        resume (`gcpause`)."""
         self._client = client
         self._name = name
         self._ttl = ttl
         self._clock = clock
         self._now = now
+        self._defer = defer
         self._snapshot: AccountSnapshot | None = None
         self._loaded_at = 0.0
         self._inflight: asyncio.Task[AccountSnapshot] | None = None
@@ -191,7 +197,7 @@ class SnapshotCache:
                 self._inflight = None
 
     async def _fetch(self) -> AccountSnapshot:
-        with collector_paused():
+        with collector_paused(self._defer):
             return await self._fetch_paused()
 
     async def _fetch_paused(self) -> AccountSnapshot:
@@ -216,6 +222,9 @@ class SnapshotCache:
         for changed in self._changed_during_fetch.values():
             snapshot = snapshot.with_connection(changed)
         self._changed_during_fetch = {}
+        # the one replaced is freed later, not while the callers waiting on this fetch are answered
+        replaced = [self._snapshot]
+        self._defer(replaced.clear)
         self._snapshot = snapshot
         # invalidated meanwhile: usable now, but not fresh, so the next caller fetches again
         self._loaded_at = self._clock() if generation == self._generation else float("-inf")

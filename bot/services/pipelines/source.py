@@ -85,7 +85,8 @@ class FivetranSource:
         return [g.model_copy(update={"id": qualify(self.name, g.id)}) for g in groups]
 
     async def list_connections(self) -> list[Connection]:
-        return [self._own(c) for c in await self.client.list_connections()]
+        found = await self.client.list_connections()
+        return found if self._bare else [self._own(c) for c in found]
 
     async def get_connection(self, connection_id: str) -> Connection:
         return self._own(await self.client.get_connection(remote_id(connection_id)))

@@ -1,10 +1,10 @@
 """The collector pause shared by the snapshot fetch, the sort and the watcher: nested or overlapping
-pauses resume the collector after the last one ends, however it ends."""
+pauses resume the collector after the last one ends, however it ends, or later by a `Defer`."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -13,9 +13,51 @@ from bot.services.pipelines.gcpause import collector_paused
 
 @pytest.fixture(autouse=True)
 def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
     gc.enable()
     yield
-    gc.enable()
+    if not was:
+        gc.disable()
+
+
+def test_paused_inside_and_resumed_on_the_way_out() -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+
+
+def test_a_deferred_resume_holds_the_pause_until_it_runs() -> None:
+    later: list[Callable[[], None]] = []
+    with collector_paused(later.append):
+        pass
+    assert not gc.isenabled() and len(later) == 1
+    with collector_paused():  # a pause meanwhile ends without resuming the deferred one's
+        pass
+    assert not gc.isenabled()
+    later.pop()()
+    assert gc.isenabled()
+
+
+def test_a_deferred_resume_makes_the_young_pass_at_once() -> None:
+    later: list[Callable[[], None]] = []
+    with collector_paused(later.append):
+        young: list[list[int]] = [[] for _ in range(2000)]  # containers the collector tracks
+    assert gc.get_count()[0] >= len(young)
+    later.pop()()
+    assert gc.get_count()[0] < len(young)  # swept now, not at the next request's allocations
+    del young
+
+
+def test_a_collector_that_was_off_stays_off() -> None:
+    gc.disable()
+    later: list[Callable[[], None]] = []
+    with collector_paused(later.append):
+        pass
+    later.pop()()
+    assert not gc.isenabled()
 
 
 def test_overlapping_pauses_resume_after_the_last() -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.keys import qualify
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.selectors import (
     SELECTIONS_KEPT,
@@ -227,3 +228,49 @@ def test_counts_cover_the_whole_selection_and_each_caller_gets_its_own_dict(acco
         Health.FAILING: 1,
         Health.PAUSED: 1,
     }
+
+
+def test_with_several_sources_the_order_is_by_place_as_rows_show_it_unknown_groups_by_id() -> None:
+    """The order works a place out once per group and source: the same order as `place` per connection,
+    across sources that share group ids and for a group the account does not list."""
+    rows = [
+        # `gone_id` unqualified in both sources: the same group id, two places
+        connection(
+            id=qualify(source, cid),
+            group_id=gid if gid == "gone_id" else qualify(source, gid),
+            schema=name,
+            failed_at=failed,
+        )
+        for source in ("zeta", "alpha")
+        for cid, gid, name, failed in (
+            ("c1", "warehouse_id", "Crm", None),
+            ("c2", "lake_id", "billing", FAILED),
+            ("c3", "gone_id", "app", None),
+            ("c4", "lake_id", "ads", None),
+        )
+    ]
+    account = AccountSnapshot(
+        groups={
+            qualify(s, gid): group(qualify(s, gid), name)
+            for s in ("zeta", "alpha")
+            for gid, name in (("warehouse_id", "Warehouse"), ("lake_id", "lake"))
+        },
+        connections={c.id: c for c in rows},
+        fetched_at=NOW,
+        sources=("zeta", "alpha"),
+    )
+    assert ids(account, "") == [
+        "alpha:c2",  # failing first, then by place: alpha:lake, zeta:lake
+        "zeta:c2",
+        "alpha:c3",  # healthy: alpha:gone_id (no such group: its id), alpha:lake, alpha:warehouse, zeta:…
+        "alpha:c4",
+        "alpha:c1",
+        "zeta:c3",
+        "zeta:c4",
+        "zeta:c1",
+    ]
+    assert [account.place(c) for c in select(account, Selector())][2:5] == [
+        "alpha:gone_id",
+        "alpha:lake",
+        "alpha:Warehouse",
+    ]

@@ -4,6 +4,9 @@ failures, changes folded in, and a caller who gives up not cancelling everyone's
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -247,3 +250,34 @@ def test_counts_covers_every_health() -> None:
     assert counts[Health.PAUSED] == 2
     assert counts[Health.HEALTHY] == 1
     assert sum(counts.values()) == 3
+
+
+async def test_the_replaced_snapshot_and_the_collector_wait_for_the_defer(
+    fivetran: FakeFivetran, clock: FakeClock
+) -> None:
+    """What the answers need not wait for is handed to `defer`: freeing the snapshot a fetch replaced,
+    and resuming the cyclic collector paused for the fetch."""
+    later: list[Callable[[], None]] = []
+    cache = SnapshotCache(
+        fivetran.as_client(), ttl=TTL, clock=clock.timestamp, now=lambda: FETCHED, defer=later.append
+    )
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        first = weakref.ref(await cache.get())
+        for work in later:  # the first fetch replaced nothing; the collector resumes
+            work()
+        later.clear()
+        assert gc.isenabled()
+        cache.invalidate()
+        second = await cache.get()
+        assert second is not first() and first() is not None  # still held, and the collector off
+        assert not gc.isenabled() and len(later) == 2
+        for work in later:
+            work()
+        later.clear()
+        assert first() is None and gc.isenabled()
+        assert cache.peek() is second
+    finally:
+        if not was_enabled:
+            gc.disable()
