@@ -130,7 +130,9 @@ class Flow:
         return resolved
 
     async def first_time(self, turn: Turn, key: str, what: str) -> bool:
-        if await self.deps.dedupe.first_time(key, DEDUPE_WINDOW_S):
+        # A button's change is keyed on its press too: Sync again on the message a typed sync became is a
+        # new request even seconds later, while a double click of that one button is still one.
+        if await self.deps.dedupe.first_time(f"{key}#{turn.press}" if turn.press else key, DEDUPE_WINDOW_S):
             return True
         await turn.out.reply(render_error(f"{what} was just requested; I'm not doing it twice."))
         return False

@@ -158,9 +158,11 @@ class Router:
         work = self._command(turn, text, confirmed=confirmed)
         await self._guard(turn, heard, work, f"command {text[:80]!r}", verb)
 
-    async def action(self, action_id: str, value: str, actor: Actor, out: Responder) -> None:
+    async def action(
+        self, action_id: str, value: str, actor: Actor, out: Responder, *, press: str = ""
+    ) -> None:
         heard = _Heard(out)
-        turn = Turn(actor, heard, "button", reference_id())
+        turn = Turn(actor, heard, "button", reference_id(), press=press)
         base = ids.base_of(action_id)
         await self._guard(turn, heard, self._action(turn, base, value), f"button {action_id}", base)
 
