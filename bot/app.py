@@ -273,6 +273,7 @@ def build_bot(
         subscriptions=out.subscriptions,
         audit=gov.audit_repo,
         incidents=out.incidents,
+        configured=pipes.sources.kinds,
     )
     # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
     replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)
