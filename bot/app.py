@@ -235,6 +235,7 @@ def build_bot(
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now)
     follows = follow_keeper(database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep)
     deps = Deps(
+        configured=pipes.sources.kinds,
         cache=pipes.sources,
         actions=pipes.actions,
         follower=pipes.follower,

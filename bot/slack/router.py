@@ -53,6 +53,7 @@ from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.governance.access import Actor, Refused
 from bot.services.pipelines.actions import explain
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.runtime.posting import MessageRef
 from bot.slack.admin import Admin
 from bot.slack.bulk_flow import Bulk
@@ -75,7 +76,14 @@ log = logging.getLogger(__name__)
 
 # Slack shows nothing while the bot works: after this long without an answer, the person hears why.
 NOTICE_AFTER_S = 3.0
-STILL_WAITING = "Still waiting for Fivetran…"
+
+
+def still_waiting(configured: SourceKinds) -> str:
+    """The notice of a slow answer, naming who is slow: a hub-only bot waits on its hubs, not Fivetran."""
+    return f"Still waiting for {configured.speakers}…"
+
+
+STILL_WAITING = still_waiting(FIVETRAN_ONLY)
 
 
 class _Heard:
@@ -179,7 +187,7 @@ class Router:
             async def notice() -> None:
                 await self._sleep(self._notice_after_s)
                 if not heard.anything and bound.waiting:
-                    await turn.out.reply(Message(text=STILL_WAITING))
+                    await turn.out.reply(Message(text=still_waiting(self.deps.configured)))
 
             noticing = asyncio.create_task(notice())
             try:

@@ -113,7 +113,9 @@ async def test_a_rate_limited_post_is_sent_again_after_retry_after_and_arrives(e
     assert e2e.sim_count(SYNC) == 1
 
 
-async def test_sync_again_right_after_a_typed_sync_runs_and_its_double_click_is_refused_once(e2e: E2E) -> None:
+async def test_sync_again_right_after_a_typed_sync_runs_and_its_double_click_is_refused_once(
+    e2e: E2E,
+) -> None:
     """The typed `/hvr sync` and the Sync again button of the message it became are two requests, even
     within the dedupe window; two presses of that one button (the same message state) are one."""
     connection_id, name = e2e.connection_named("healthy")
@@ -125,7 +127,7 @@ async def test_sync_again_right_after_a_typed_sync_runs_and_its_double_click_is_
     await e2e.double.wait_for(lambda: "failed" in status.text)
     assert labels(status) == ["Show", "Sync again"]
 
-    first, second = await asyncio.gather(e2e.click(status, "Sync again"), e2e.click(status, "Sync again"))
+    first, _ = await asyncio.gather(e2e.click(status, "Sync again"), e2e.click(status, "Sync again"))
 
     await e2e.wait_for_text("I'm not doing it twice", since=first)
     await e2e.double.wait_for(lambda: e2e.sim_count(SYNC) == 2)
