@@ -247,6 +247,7 @@ def build_bot(
     out = channels(settings, database, pipes.sources, owed.poster, metrics, holder, now, foreground)
     follows = follow_keeper(database, pipes, gov, background, poster, owed.poster, holder, now, clock, sleep)
     deps = Deps(
+        configured=pipes.sources.kinds,
         cache=pipes.sources,
         actions=pipes.actions,
         follower=pipes.follower,
@@ -285,6 +286,7 @@ def build_bot(
         subscriptions=out.subscriptions,
         audit=gov.audit_repo,
         incidents=out.incidents,
+        configured=pipes.sources.kinds,
     )
     # PostgreSQL takes concurrent inserts, one per request; SQLite (one process) is written behind.
     replay = ReplayGuard(SignatureRepo(database), shared=not database.is_sqlite, clock=clock, now=now)

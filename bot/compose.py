@@ -329,6 +329,7 @@ def channels(
         now=now,
         observer=metrics,
         unit=database.unit,
+        configured=cache.kinds,
     )
     # on the bot's clock, as the incidents' tick is: an alert's age is then what it says (a driven clock)
     claims, alert_messages = EventClaimRepo(database, clock=now), AlertMessageRepo(database, clock=now)

@@ -20,6 +20,7 @@ from bot.blocks.sources import source_blocks, unreachable_lines
 from bot.blocks.text import ago, clip
 from bot.fivetran.models import Connection
 from bot.services.pipelines.health import Health
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.selectors import Selector, unknown_groups, unknown_sources
 from bot.services.pipelines.snapshot import AccountSnapshot
 
@@ -30,10 +31,18 @@ _FRAME = 6
 MAX_ROWS = MAX_BLOCKS - _FRAME
 
 
-def _empty(snapshot: AccountSnapshot, selector: Selector) -> Message:
+def _nothing_yet(configured: SourceKinds) -> str:
+    """An empty bot's answer, saying where a pipeline is made: in Fivetran, or in a hub (a channel)."""
+    if not configured.hubs:
+        return "The account has no connectors yet. Add one in Fivetran, then try `/hvr list` again."
+    where = "Fivetran or the hub" if configured.accounts else configured.speakers
+    return f"There are no connectors yet. Add one in {where}, then try `/hvr list` again."
+
+
+def _empty(snapshot: AccountSnapshot, selector: Selector, configured: SourceKinds) -> Message:
     unreachable = unreachable_lines(snapshot)
     if selector.is_empty:
-        text = "The account has no connectors yet. Add one in Fivetran, then try `/hvr list` again."
+        text = _nothing_yet(configured)
         if unreachable:
             text = "\n".join(unreachable)
         return Message(text=fallback(text), blocks=[section(text)])
@@ -63,10 +72,12 @@ def render_list(
     now: datetime,
     page_size: int = 15,
     counts: dict[Health, int] | None = None,
+    configured: SourceKinds = FIVETRAN_ONLY,
 ) -> Message:
-    """`counts`: how many of `selected` are in each health, when the caller has them (`counts_of`)."""
+    """`counts`: how many of `selected` are in each health, when the caller has them (`counts_of`);
+    `configured`: the sources by kind, for the answer of a bot with nothing in them."""
     if not selected:
-        return _empty(snapshot, selector)
+        return _empty(snapshot, selector, configured)
     size = max(1, min(page_size, MAX_ROWS))
     pages = math.ceil(len(selected) / size)
     page = min(max(page, 1), pages)

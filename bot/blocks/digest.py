@@ -26,6 +26,7 @@ from bot.services.digests.content import (
 )
 from bot.services.pipelines.health import Health
 from bot.services.pipelines.hub_health import is_hub_channel
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.selectors import Selector, SelectorError, load_selector
 from bot.storage.subscriptions import Subscription
 
@@ -35,7 +36,6 @@ NAMES_IN_CHANGES = 8
 NAME_MAX = 150
 DETAIL_MAX = 300
 ERROR_MAX = 500
-TITLE = "Fivetran digest"  # of Fivetran connectors only; `_title` says what else a digest covers
 
 
 def local(at: datetime, tz: tzinfo) -> str:
@@ -185,15 +185,17 @@ def _sources(content: DigestContent) -> list[Block]:
     return [context("\n".join(lines))] if lines else []
 
 
-def _title(content: DigestContent) -> str:
-    return f"{kinds(content.hub_channels, content.total)} digest"
+def _title(content: DigestContent, configured: SourceKinds) -> str:
+    return f"{kinds(content.hub_channels, content.total, configured)} digest"
 
 
-def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Message:
+def render_digest(
+    content: DigestContent, *, now: datetime, tz: tzinfo, configured: SourceKinds = FIVETRAN_ONLY
+) -> Message:
     scope = "" if content.selector.is_empty else f" · {content.selector.describe()}"
     if content.total == 0:
         text = (
-            f"{_title(content)}: no connectors match {_selector_words(content.selector)}. "
+            f"{_title(content, configured)}: no connectors match {_selector_words(content.selector)}. "
             "`/hvr groups` lists the groups; `/hvr digest list` shows this digest's selector."
         )
         return Message(fallback(text), [section(text), context(_footer(content, now=now, tz=tz))])
@@ -212,11 +214,15 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
         compact = [section(text), *_sources(content), context(_footer(content, now=now, tz=tz))]
         return Message(
             fallback(
-                f"{_title(content)}: {'the one connector' if content.total == 1 else f'all {content.total:,} connectors'} healthy{clip(scope, 300)}"
+                f"{_title(content, configured)}: {'the one connector' if content.total == 1 else f'all {content.total:,} connectors'} healthy{clip(scope, 300)}"
             ),
             compact,
         )
-    blocks: list[Block] = [header(_title(content) + scope), section(_counts(content)), *_sources(content)]
+    blocks: list[Block] = [
+        header(_title(content, configured) + scope),
+        section(_counts(content)),
+        *_sources(content),
+    ]
     if changes:
         blocks.append(section(changes))
     shown = content.problems[:MAX_PROBLEM_ROWS]
@@ -226,19 +232,28 @@ def render_digest(content: DigestContent, *, now: datetime, tz: tzinfo) -> Messa
         blocks.append(section(_more(content, hidden)))
     blocks.append(context(_footer(content, now=now, tz=tz)))
     return Message(
-        fallback(f"{_title(content)}{clip(scope, 300)}: {clip(_summary_text(content), 2000)}"), blocks
+        fallback(f"{_title(content, configured)}{clip(scope, 300)}: {clip(_summary_text(content), 2000)}"),
+        blocks,
     )
 
 
-def render_digest_unavailable(error_text: str, *, now: datetime, tz: tzinfo | None = None) -> Message:
-    """Fivetran could not be reached: say so instead of showing stale or empty health as if it were true."""
+def render_digest_unavailable(
+    error_text: str,
+    *,
+    now: datetime,
+    tz: tzinfo | None = None,
+    configured: SourceKinds = FIVETRAN_ONLY,
+) -> Message:
+    """No source could be read: say so, naming the sources `configured` (a hub-only bot's hub, not
+    Fivetran), instead of showing stale or empty health as if it were true."""
     at = local(now, tz) if tz is not None else moment(now, now.strftime("%Y-%m-%d %H:%M %Z"))
+    failed = f"{configured.title} digest: the data could not be fetched from {configured.speakers}"
     text = (
-        f":warning: *{TITLE}: the data could not be fetched from Fivetran* at {at}, so this digest shows "
+        f":warning: *{failed}* at {at}, so this digest shows "
         f"no health rather than wrong health.\nError: {clip(error_text, ERROR_MAX)}\n"
         "The next digest tries again; `/hvr digest now` tries right away."
     )
-    return Message(fallback(f"{TITLE}: the data could not be fetched from Fivetran at {at}"), [section(text)])
+    return Message(fallback(f"{failed} at {at}"), [section(text)])
 
 
 # Answers to the commands ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.blocks.health import EMOJI, channel_state
 from bot.blocks.sources import kinds, source_blocks
 from bot.blocks.text import ago, clip, count, cut, esc, moment, plain
 from bot.services.pipelines.hub_health import is_hub_channel
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.audit import AuditEntry
 from bot.storage.subscriptions import Subscription
@@ -199,9 +200,9 @@ def _mine(
     return blocks
 
 
-def _kinds(snapshot: AccountSnapshot | None) -> str:
+def _kinds(snapshot: AccountSnapshot | None, configured: SourceKinds) -> str:
     connections = snapshot.connections.values() if snapshot is not None else ()
-    return kinds(sum(is_hub_channel(c) for c in connections), len(connections))
+    return kinds(sum(is_hub_channel(c) for c in connections), len(connections), configured)
 
 
 def render_home(
@@ -213,10 +214,12 @@ def render_home(
     subscriptions: Sequence[Subscription] | None = None,
     recent: Sequence[AuditEntry] | None = None,
     acknowledged: Sequence[TakenIncident] | None = None,
+    configured: SourceKinds = FIVETRAN_ONLY,
 ) -> dict[str, Any]:
-    """`subscriptions` and `recent` are this person's; None leaves their section out (no database)."""
+    """`subscriptions` and `recent` are this person's; None leaves their section out (no database).
+    `configured` titles a tab with no pipelines to go by (nothing read yet, or none there)."""
     blocks: list[Block] = [
-        _header(f"{_kinds(snapshot)} at a glance"),
+        _header(f"{_kinds(snapshot, configured)} at a glance"),
         _context(f"Your role: *{esc(role)}* · `/hvr help` lists what you can do"),
     ]
     if snapshot is None:

@@ -9,13 +9,17 @@ from bot.blocks.rows import selection_counts
 from bot.blocks.text import clip, esc
 from bot.fivetran.models import Connection
 from bot.keys import source_of
+from bot.services.pipelines.kinds import SourceKinds
 from bot.services.pipelines.snapshot import AccountSnapshot
 
 REASON_MAX = 200
 
 
-def kinds(hub_channels: int, total: int) -> str:
-    """What a view covers, as its title says it: Fivetran connectors, HVR channels, or both."""
+def kinds(hub_channels: int, total: int, configured: SourceKinds) -> str:
+    """What a view covers, as its title says it: Fivetran connectors, HVR channels, or both; a view of
+    nothing by the sources `configured` (a hub-only bot's empty view is still HVR's)."""
+    if not total:
+        return configured.title
     if not hub_channels:
         return "Fivetran"
     return "HVR" if hub_channels == total else "Fivetran and HVR"

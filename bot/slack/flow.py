@@ -26,6 +26,7 @@ from bot.services.governance.bulk import BulkService
 from bot.services.governance.dedupe import Dedupe
 from bot.services.pipelines.actions import ActionResult, ConnectorActions
 from bot.services.pipelines.follow_keeper import FollowKeeper
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.operations import HubOperations
 from bot.services.pipelines.resolve import Ambiguous, Found, resolve
 from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
@@ -60,6 +61,7 @@ class Deps:
     approvals: ApprovalRepo
     hubs: HubOperations  # what only an HVR channel has: its full view, its tables
     people: People  # names for plain text (a header); mrkdwn mentions
+    configured: SourceKinds = FIVETRAN_ONLY  # the sources by kind, for words no row gives (who is slow)
     default_tz: str = "UTC"
     resync_approval: bool = False
     admins: tuple[str, ...] = ()
@@ -130,7 +132,9 @@ class Flow:
         return resolved
 
     async def first_time(self, turn: Turn, key: str, what: str) -> bool:
-        if await self.deps.dedupe.first_time(key, DEDUPE_WINDOW_S):
+        # A button's change is keyed on its press too: Sync again on the message a typed sync became is a
+        # new request even seconds later, while a double click of that one button is still one.
+        if await self.deps.dedupe.first_time(f"{key}#{turn.press}" if turn.press else key, DEDUPE_WINDOW_S):
             return True
         await turn.out.reply(render_error(f"{what} was just requested; I'm not doing it twice."))
         return False

@@ -15,6 +15,7 @@ from bot.services.alerts.incident_views import pipeline_name
 from bot.services.alerts.incidents import IncidentService
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.actions import explain
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
 from bot.storage.audit import AuditEntry, AuditRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
@@ -32,6 +33,7 @@ class HomeTab:
         subscriptions: SubscriptionRepo,
         audit: AuditRepo,
         incidents: IncidentService,
+        configured: SourceKinds = FIVETRAN_ONLY,
     ) -> None:
         self._cache = cache
         self._policy = policy
@@ -39,6 +41,7 @@ class HomeTab:
         self._subscriptions = subscriptions
         self._audit = audit
         self._incidents = incidents
+        self._configured = configured
 
     async def _theirs(self, user_id: str) -> list[Subscription] | None:
         try:
@@ -84,6 +87,7 @@ class HomeTab:
             subscriptions=await self._theirs(user_id),
             recent=await self._recent(user_id),
             acknowledged=await self._taken(user_id, snapshot),
+            configured=self._configured,
         )
 
     async def publish(self, client: AsyncWebClient, user_id: str) -> None:

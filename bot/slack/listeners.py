@@ -23,7 +23,7 @@ from bot.slack.home import HomeTab
 from bot.slack.responder import SlackResponder
 from bot.slack.response_urls import ResponseUrls
 from bot.slack.router import Router, reference_id
-from bot.slack.turn import ModalOpener
+from bot.slack.turn import ModalOpener, press_of
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def register(
         )
         actor = Actor(str((body.get("user") or {}).get("id", "")), str(channel))
         out = SlackResponder(client, answering(respond), channel_id=actor.channel_id, user_id=actor.user_id)
-        await router.action(str(action.get("action_id", "")), str(value), actor, out)
+        await router.action(str(action.get("action_id", "")), str(value), actor, out, press=press_of(body))
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:

@@ -39,7 +39,15 @@ class Reads(Flow):
         snapshot = await self.deps.cache.get()
         selected = select(snapshot, selector)
         counts = counts_of(snapshot, selector)
-        message = render_list(snapshot, selected, selector, page=page, now=self.deps.now(), counts=counts)
+        message = render_list(
+            snapshot,
+            selected,
+            selector,
+            page=page,
+            now=self.deps.now(),
+            counts=counts,
+            configured=self.deps.configured,
+        )
         await turn.out.reply(message, replace=replace)
 
     async def show(self, turn: Turn, query: str) -> None:

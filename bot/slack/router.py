@@ -53,6 +53,7 @@ from bot.fivetran.errors import FivetranError
 from bot.fivetran.patience import COMMAND_WAIT_S, patience
 from bot.services.governance.access import Actor, Refused
 from bot.services.pipelines.actions import explain
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.runtime.foreground import Foreground
 from bot.services.runtime.posting import MessageRef
 from bot.slack.admin import Admin
@@ -76,7 +77,14 @@ log = logging.getLogger(__name__)
 
 # Slack shows nothing while the bot works: after this long without an answer, the person hears why.
 NOTICE_AFTER_S = 3.0
-STILL_WAITING = "Still waiting for Fivetran…"
+
+
+def still_waiting(configured: SourceKinds) -> str:
+    """The notice of a slow answer, naming who is slow: a hub-only bot waits on its hubs, not Fivetran."""
+    return f"Still waiting for {configured.speakers}…"
+
+
+STILL_WAITING = still_waiting(FIVETRAN_ONLY)
 
 
 class _Heard:
@@ -166,9 +174,11 @@ class Router:
         work = self._command(turn, text, confirmed=confirmed)
         await self._guard(turn, heard, work, f"command {text[:80]!r}", verb)
 
-    async def action(self, action_id: str, value: str, actor: Actor, out: Responder) -> None:
+    async def action(
+        self, action_id: str, value: str, actor: Actor, out: Responder, *, press: str = ""
+    ) -> None:
         heard = _Heard(out)
-        turn = Turn(actor, heard, "button", reference_id())
+        turn = Turn(actor, heard, "button", reference_id(), press=press)
         base = ids.base_of(action_id)
         await self._guard(turn, heard, self._action(turn, base, value), f"button {action_id}", base)
 
@@ -184,7 +194,7 @@ class Router:
             async def notice() -> None:
                 await self._sleep(self._notice_after_s)
                 if not heard.anything and bound.waiting:
-                    await turn.out.reply(Message(text=STILL_WAITING))
+                    await turn.out.reply(Message(text=still_waiting(self.deps.configured)))
 
             noticing = asyncio.create_task(notice())
             try:

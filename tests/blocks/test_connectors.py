@@ -8,6 +8,7 @@ import pytest
 
 from bot.blocks import ids
 from bot.blocks.connectors import connector_row, render_list
+from bot.services.pipelines.kinds import SourceKinds
 from bot.services.pipelines.selectors import Selector, counts_of, parse_selector, select
 from bot.services.pipelines.snapshot import AccountSnapshot
 from tests.blocks.checks import assert_safe
@@ -109,7 +110,15 @@ def test_empty_result_says_what_matched_nothing_and_suggests_list() -> None:
 
 def test_an_account_without_connectors_says_so() -> None:
     text = _list(snapshot())["text"]
-    assert "no connectors yet" in text
+    assert text == "The account has no connectors yet. Add one in Fivetran, then try `/hvr list` again."
+
+
+def test_a_hub_only_bot_without_channels_sends_no_one_to_fivetran() -> None:
+    hub_only = SourceKinds(accounts=(), hubs=("east",))
+    text = _list(snapshot(), configured=hub_only)["text"]
+    assert text == "There are no connectors yet. Add one in the HVR hub east, then try `/hvr list` again."
+    both = SourceKinds(accounts=("fivetran",), hubs=("east",))
+    assert "in Fivetran or the hub," in _list(snapshot(), configured=both)["text"]
 
 
 def test_a_hostile_filter_is_escaped_in_the_empty_answer() -> None:

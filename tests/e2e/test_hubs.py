@@ -578,3 +578,24 @@ async def test_the_home_tab_shows_channels_as_connections_with_the_source_in_fro
     assert "last success" not in billing  # a channel has no last sync to tell
     context = " ".join(e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
     assert "*east* · 8 connectors · 1 incomplete · 2 failing · 1 paused" in context
+
+
+async def test_a_bot_with_only_a_hub_names_the_hub_not_fivetran_when_the_hub_cannot_be_read(
+    world: HubWorld,
+) -> None:
+    """The digest that could not be fetched and the Home tab with nothing to show, on a bot with no
+    Fivetran account: the hub is the source that failed."""
+    east = world.settings.hvr_hubs["east"].model_copy(update={"password": SecretStr("not-the-password")})
+    world.settings = world.settings.model_copy(update={"hvr_hubs": {"east": east}})
+    async with bot_on(world) as e2e:
+        sent = await e2e.command("digest now")
+        digest = await e2e.wait_for_text("could not be fetched", since=sent)
+        assert digest.text.startswith("HVR digest: the data could not be fetched from the HVR hub east at ")
+        assert "Fivetran" not in all_text(digest)
+
+        opened = {"type": "app_home_opened", "user": OPERATOR, "channel": "D0HOME001", "tab": "home"}
+        assert (await e2e.event(opened)).status_code == 200
+        view = await e2e.double.wait_for(lambda: e2e.double.home(OPERATOR))
+        blocks = view.view["blocks"]
+        assert blocks[0]["text"]["text"] == "HVR at a glance"
+        assert "Fivetran" not in str(blocks)

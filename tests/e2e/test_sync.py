@@ -111,3 +111,27 @@ async def test_a_rate_limited_post_is_sent_again_after_retry_after_and_arrives(e
     assert accepted.at - refused.at >= 0.95  # waited out Retry-After: 1
     assert [m.ts for m in e2e.double.messages(CHANNEL) if not m.ephemeral] == [status.ts]
     assert e2e.sim_count(SYNC) == 1
+
+
+async def test_sync_again_right_after_a_typed_sync_runs_and_its_double_click_is_refused_once(
+    e2e: E2E,
+) -> None:
+    """The typed `/hvr sync` and the Sync again button of the message it became are two requests, even
+    within the dedupe window; two presses of that one button (the same message state) are one."""
+    connection_id, name = e2e.connection_named("healthy")
+    e2e.sim.script_sync_outcome(connection_id, "failure", duration_s=60)
+    sent = await e2e.command(f"sync {connection_id}")
+    status = await e2e.wait_for_text(f"Sync of *{name}* requested by <@{OPERATOR}>", since=sent)
+    await e2e.double.wait_for(lambda: "Syncing" in status.text)
+    e2e.clock.advance(61)
+    await e2e.double.wait_for(lambda: "failed" in status.text)
+    assert labels(status) == ["Show", "Sync again"]
+
+    first, _ = await asyncio.gather(e2e.click(status, "Sync again"), e2e.click(status, "Sync again"))
+
+    await e2e.wait_for_text("I'm not doing it twice", since=first)
+    await e2e.double.wait_for(lambda: e2e.sim_count(SYNC) == 2)
+    await e2e.settle()
+    refusals = [m for m in e2e.since(first) if "I'm not doing it twice" in m.text]
+    assert len(refusals) == 1 and refusals[0].ephemeral
+    assert e2e.sim_count(SYNC) == 2

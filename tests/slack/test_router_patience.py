@@ -6,6 +6,7 @@ import asyncio
 
 from bot.fivetran.patience import current
 from bot.services.governance.access import Actor, Role
+from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.slack.router import STILL_WAITING, Router
 from tests.blocks.factory import NOW, snapshot
@@ -47,11 +48,12 @@ class ManualSleep:
         await self.fire.wait()
 
 
-def _router(cache: SlowFivetran, sleep: ManualSleep) -> Router:
+def _router(cache: SlowFivetran, sleep: ManualSleep, configured: SourceKinds = FIVETRAN_ONLY) -> Router:
     deps = only(
         cache=cache,
         policy=Viewer(),
         now=lambda: NOW,
+        configured=configured,
     )
     return Router(deps, sleep=sleep)
 
@@ -82,3 +84,15 @@ async def test_an_answer_within_the_first_seconds_comes_with_no_notice() -> None
     sleep.fire.set()
     await _settle()
     assert len(out.texts) == 1 and STILL_WAITING not in out.texts
+
+
+async def test_a_slow_hub_on_a_bot_without_fivetran_is_named_in_the_notice() -> None:
+    cache, sleep, out = SlowFivetran(), ManualSleep(), Replies()
+    hub_only = SourceKinds(accounts=(), hubs=("east",))
+    command = asyncio.create_task(_router(cache, sleep, hub_only).command("list", Actor("U1", "C1"), out))
+    await _settle()
+    sleep.fire.set()
+    await _settle()
+    assert out.texts == ["Still waiting for the HVR hub east…"]
+    cache.answer.set()
+    await command

@@ -34,6 +34,7 @@ from bot.services.digests.content import (
     subscription_schedule,
 )
 from bot.services.digests.writing import DigestWriter, Due, FireOutcome, Plan, Unit
+from bot.services.pipelines.kinds import SourceKinds
 from bot.services.pipelines.selectors import Selector, store_selector, subscription_selector
 from bot.services.pipelines.snapshot import AccountSnapshot, Snapshots
 from bot.services.runtime.posting import ChannelPoster
@@ -89,13 +90,17 @@ class _Fire:
 
     now: datetime
     states: Mapping[str, DigestState]
+    configured: SourceKinds
     rendered: dict[tuple[int, str], tuple[DigestContent, Message]] = field(default_factory=dict)
 
     def render(self, content: DigestContent, tz: ZoneInfo) -> Message:
         key = (id(content), tz.key)
         found = self.rendered.get(key)
         if found is None or found[0] is not content:
-            found = self.rendered[key] = (content, render_digest(content, now=self.now, tz=tz))
+            found = self.rendered[key] = (
+                content,
+                render_digest(content, now=self.now, tz=tz, configured=self.configured),
+            )
         return found[1]
 
 
@@ -127,6 +132,7 @@ class DigestService:
         fetch_timeout_s: float | None = None,
         observer: DigestObserver | None = None,
         unit: Unit | None = None,
+        configured: SourceKinds | None = None,
     ) -> None:
         self.writer = DigestWriter(claims, states, poster, holder=holder, now=now, unit=unit)
         self.subscriptions = subscriptions
@@ -148,6 +154,8 @@ class DigestService:
         # Fetch, then up to MAX_DIGESTS_PER_CHANNEL paced posts, must fit in one lease.
         self.fetch_timeout_s = lease_s / 3 if fetch_timeout_s is None else fetch_timeout_s
         self.observer = observer or _Unobserved()
+        # whose data a digest shows, said when none could be read (a hub-only bot's hubs, not Fivetran)
+        self.configured = configured or SourceKinds()
 
     # Commands -------------------------------------------------------------------------------------------
 
@@ -183,9 +191,11 @@ class DigestService:
         now = self.now()
         snapshot = await self._snapshot()
         if isinstance(snapshot, Unavailable):
-            return render_digest_unavailable(snapshot.reason, now=now, tz=self.default_tz)
+            return render_digest_unavailable(
+                snapshot.reason, now=now, tz=self.default_tz, configured=self.configured
+            )
         content = build_digest(snapshot, selector, None, now=now, only_problems=False)
-        return render_digest(content, now=now, tz=self.default_tz)
+        return render_digest(content, now=now, tz=self.default_tz, configured=self.configured)
 
     # Firing ---------------------------------------------------------------------------------------------
 
@@ -230,7 +240,10 @@ class DigestService:
             return Unavailable(_error_text(error))
         except TimeoutError:
             log.warning("digest snapshot not fetched within %.0fs", self.fetch_timeout_s)
-            return Unavailable(f"Fivetran did not answer within {self.fetch_timeout_s:.0f} seconds")
+            speakers = self.configured.speakers
+            return Unavailable(
+                f"{speakers[0].upper()}{speakers[1:]} did not answer within {self.fetch_timeout_s:.0f} seconds"
+            )
 
     async def _post_all(
         self, due: Mapping[int, Due], snapshot: AccountSnapshot | Unavailable
@@ -247,6 +260,7 @@ class DigestService:
         # speak of, and each distinct message rendered once (same content, same zone).
         fire = _Fire(
             now=self.now(),
+            configured=self.configured,
             states={}
             if isinstance(snapshot, Unavailable)
             else await self.states.get_many(item.sub.id for item in due.values()),
@@ -269,7 +283,9 @@ class DigestService:
             return Plan(None, None, f"{FireOutcome.FAILED}: unreadable selector", FireOutcome.FAILED)
         tz = ZoneInfo(item.sub.timezone)
         if isinstance(snapshot, Unavailable):
-            message = render_digest_unavailable(snapshot.reason, now=fire.now, tz=tz)
+            message = render_digest_unavailable(
+                snapshot.reason, now=fire.now, tz=tz, configured=self.configured
+            )
             return Plan(message, None, FireOutcome.POSTED_UNAVAILABLE, FireOutcome.POSTED_UNAVAILABLE)
         state = fire.states.get(item.sub.id)
         previous = None if state is None else state.last_problems

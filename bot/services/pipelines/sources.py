@@ -30,6 +30,7 @@ from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, 
 from bot.hvr.models import ChannelTable
 from bot.keys import source_of
 from bot.services.pipelines.hub_views import ChannelView, JobError
+from bot.services.pipelines.kinds import SourceKinds
 from bot.services.pipelines.operations import HubOperations, JobView, OperationView, hub_operations
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
@@ -275,6 +276,13 @@ class Sources:
     def hubs(self) -> dict[str, str]:
         """The HVR hubs among the sources: {source name: the hub's name on its server}."""
         return {m.name: m.source.hub_name for m in self._members.values() if isinstance(m.source, OnAHub)}
+
+    @property
+    def kinds(self) -> SourceKinds:
+        """The sources by kind, in configured order: what messages name when no row says whose data."""
+        hubs = self.hubs
+        accounts = tuple(name for name in self._members if name not in hubs)
+        return SourceKinds(accounts, tuple(hubs))
 
     def channel_view(self, key: str) -> Coroutine[Any, Any, ChannelView]:
         return self._hub(key, "channel_view").channel_view(key)
