@@ -191,8 +191,8 @@ async def test_a_pass_short_of_a_full_one_waits_rather_than_claiming_again(
 ) -> None:
     slack = FakeSlack()
     poster, deliverer = setup(database, clock, slack)
-    await poster.post("C1", Message("one"))
-    await poster.post("C1", Message("two"))
+    await poster.post("C1", Message("first of two"))
+    await poster.post("C1", Message("second of two"))
 
     assert await deliverer._pass() == pytest.approx(1.0)  # C1's next is due in its second, not now
     for channel in range(CONCURRENCY + 1):
