@@ -46,6 +46,7 @@ from bot.services.runtime.deliverer import Deliverer
 from bot.services.runtime.foreground import Defer, Foreground, at_once
 from bot.services.runtime.outbox import OutboxPoster
 from bot.services.runtime.outbox_purge import OutboxPurge
+from bot.slack.direct_post import DirectPoster
 from bot.slack.poster import SlackPoster
 from bot.storage.access import AccessRepo
 from bot.storage.alert_messages import AlertMessageRepo
@@ -294,7 +295,8 @@ def outbox(
     direct = AsyncWebClient(token=web.token, base_url=web.base_url, timeout=web.timeout, retry_handlers=[])
     deliverer = Deliverer(
         repo,
-        SlackPoster(direct, interval=0.0),
+        # posts straight onto the client's session (slack_sdk's path was ~0.7 ms of CPU a digest)
+        DirectPoster(direct, SlackPoster(direct, interval=0.0)),
         holder=holder,
         now=now,
         clock=clock,

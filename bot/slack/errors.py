@@ -3,8 +3,10 @@
 `PERMANENT` is the one table of the answers that mean "this will never work" rather than "not now"; every
 other failure (5xx, a 429 past the client's retries, the network, an unknown code) is worth trying later.
 `failure` turns whatever slack_sdk raised into one of the two kinds the services know (`PostError`,
-`SlackUnavailable`), so no service sees slack_sdk. `NOT_HERE` and `GONE` are the refusals with somewhere
-else to go (`bot.slack.fallback`): a channel the bot cannot post in, a message no longer there to edit.
+`SlackUnavailable`), so no service sees slack_sdk; `refusal` reads an answer that is not `ok` the same way
+for the deliverer's own chat.postMessage (`bot.slack.direct_post`), which has no slack_sdk error to read.
+`NOT_HERE` and `GONE` are the refusals with somewhere else to go (`bot.slack.fallback`): a channel the bot
+cannot post in, a message no longer there to edit.
 """
 
 from __future__ import annotations
@@ -48,11 +50,17 @@ PERMANENT = (
 
 def failure(error: Exception) -> PostError | SlackUnavailable:
     if isinstance(error, SlackApiError) and error.response is not None:
-        code = str(error.response.get("error") or f"http_{error.response.status_code}")
-        if code in PERMANENT and error.response.status_code < 500:
-            return PostError(code)
-        return SlackUnavailable(code, retry_after=_retry_after(error.response.headers))
+        return refusal(error.response.status_code, error.response.get("error"), error.response.headers)
     return SlackUnavailable(type(error).__name__)
+
+
+def refusal(status: int, error: object, headers: object) -> PostError | SlackUnavailable:
+    """What an answer that is not `ok` means: its `error` (else its HTTP status) read by the table; a 5xx
+    is never for good, whatever it says. `headers` give a 429's Retry-After."""
+    code = str(error or f"http_{status}")
+    if code in PERMANENT and status < 500:
+        return PostError(code)
+    return SlackUnavailable(code, retry_after=_retry_after(headers))
 
 
 def _retry_after(headers: object) -> float | None:

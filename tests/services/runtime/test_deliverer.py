@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.blocks.message import Message
-from bot.services.runtime.deliverer import Deliverer
+from bot.services.runtime.deliverer import CONCURRENCY, Deliverer
 from bot.services.runtime.outbox import OutboxPoster
 from bot.services.runtime.posting import Located, MessageRef, PostError, SlackUnavailable
 from bot.storage.db import Database
@@ -164,6 +164,43 @@ async def test_the_wait_before_the_next_pass_ends_when_the_first_paced_channel_i
     assert deliverer.wait_s(0.2) == pytest.approx(0.2)
     clock.advance(1)
     assert deliverer.wait_s(2.0) == 0.0
+
+
+async def test_channels_freed_within_a_few_ms_of_the_first_are_waited_for_and_go_in_one_pass(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack()
+    poster, deliverer = setup(database, clock, slack)
+    for step, channel in enumerate(["C1", "C2", "C3", "C4"]):
+        await poster.post(channel, Message(f"{channel} first"))
+        await poster.post(channel, Message(f"{channel} second"))
+        await deliverer.run_once()
+        # C2 and C3 answered 5 and 20 ms after C1; C4 a tenth of a second after
+        clock.advance([0.005, 0.015, 0.08, 0.0][step])
+
+    wait = deliverer.wait_s(2.0)
+    assert wait == pytest.approx(1.0 - 0.1 + 0.02)  # until C3 is free too, not C4
+    clock.advance(wait)
+    assert await deliverer.run_once() == 3
+    assert [p[1] for p in slack.posted[-3:]] == ["C1 second", "C2 second", "C3 second"]
+    assert await deliverer.run_once() == 0  # C4's second is not over: paced still
+
+
+async def test_a_pass_short_of_a_full_one_waits_rather_than_claiming_again(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack()
+    poster, deliverer = setup(database, clock, slack)
+    await poster.post("C1", Message("first of two"))
+    await poster.post("C1", Message("second of two"))
+
+    assert await deliverer._pass() == pytest.approx(1.0)  # C1's next is due in its second, not now
+    for channel in range(CONCURRENCY + 1):
+        await poster.post(f"D{channel}", Message("many"))
+    clock.advance(1)
+    assert await deliverer._pass() == 0.0  # a whole pass taken: more may be due at once
+    assert await deliverer._pass() > 0.0
+    assert len(slack.posted) == CONCURRENCY + 3
 
 
 async def test_a_refusal_is_final_and_an_outage_over_24_hours_is_given_up(
