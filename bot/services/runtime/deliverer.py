@@ -54,7 +54,8 @@ GONE = frozenset({"message_not_found", "cant_update_message"})
 
 
 class SlackSender(Protocol):
-    """What the deliverer needs of Slack (`bot.slack.poster.SlackPoster`, unpaced: pacing is here)."""
+    """What the deliverer needs of Slack (`bot.slack.direct_post.DirectPoster` for posts once a session is
+    open, `bot.slack.poster.SlackPoster` otherwise; unpaced: pacing is here)."""
 
     async def post(
         self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
