@@ -152,30 +152,14 @@ def pipelines(
             )
         )
     hubs: dict[str, HvrClient] = {}
-    configured = settings.hubs()
-    if configured:
+    if configured := settings.hubs():
         # Only a bot with hubs loads their client (issue 22: an idle serve's memory).
-        from bot.hvr.client import HvrClient
-        from bot.services.pipelines.hub_source import HubSource
-    for hub in configured:
-        hub_client = HvrClient(
-            hub.url,
-            hub.username,
-            hub.password.get_secret_value(),
-            hub.hub,
-            hub.api_version,
-            sleep=sleep,
-            transport=hub_transport,
+        from bot.services.pipelines.hub_members import hub_members
+
+        hubs, hub_side = hub_members(
+            configured, ttl=ttl, sleep=sleep, now=now, clock=clock, defer=defer, transport=hub_transport
         )
-        hubs[hub.name] = hub_client
-        hub_source = HubSource(hub.name, hub_client)
-        members.append(
-            Member(
-                hub.name,
-                hub_source,
-                SnapshotCache(hub_source, name=hub.name, ttl=ttl, clock=clock, now=now, defer=defer),
-            )
-        )
+        members.extend(hub_side)
     sources = Sources(members)
     follower = SyncFollower(sources, sources, policy=follow_policy, sleep=sleep, clock=clock, now=now)
     hub_follower = HubFollower(sources, policy=follow_policy, sleep=sleep, clock=clock)
