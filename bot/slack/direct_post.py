@@ -21,6 +21,7 @@ import json
 from typing import Any
 from urllib.parse import urljoin
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
@@ -34,10 +35,15 @@ ENCODED_KEPT = 16  # distinct blocks lists kept encoded: a fire's 200 digests ar
 class DirectPoster:
     """`post` sent as is; `update` through `fallback` (rare: edits of messages the outbox holds)."""
 
-    def __init__(self, client: AsyncWebClient, fallback: SlackPoster) -> None:
+    def __init__(
+        self, client: AsyncWebClient, fallback: SlackPoster, *, timeout_s: float | None = None
+    ) -> None:
         self._client = client
         self._fallback = fallback
         self._url = urljoin(client.base_url, "chat.postMessage")
+        # the client's own limit (slack_sdk's 30 s), not the session's 5 minutes: a Slack that accepts and
+        # never answers holds a lane for that long
+        self._timeout = aiohttp.ClientTimeout(total=client.timeout if timeout_s is None else timeout_s)
         self._headers = {
             **client.headers,
             "Content-Type": "application/json;charset=utf-8",
@@ -78,10 +84,12 @@ class DirectPoster:
                 headers=self._headers,
                 ssl=self._client.ssl or True,
                 proxy=self._client.proxy,
+                timeout=self._timeout,
             ) as answer:
                 status, headers = answer.status, answer.headers
                 raw = await answer.read()
-        except Exception as error:  # aiohttp's and timeouts: the type alone, nothing of the request
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:  # the type alone, nothing of
+            # the request (a bug of ours is not an outage: it propagates)
             raise SlackUnavailable(type(error).__name__) from None
         try:
             answered = json.loads(raw)

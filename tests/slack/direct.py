@@ -15,12 +15,14 @@ TOKEN = "xoxb-direct-secret-1234"
 
 
 @asynccontextmanager
-async def direct_poster(api_url: str, token: str = TOKEN) -> AsyncIterator[DirectPoster]:
+async def direct_poster(
+    api_url: str, token: str = TOKEN, timeout_s: float | None = None
+) -> AsyncIterator[DirectPoster]:
     """A DirectPoster on a client whose session is open, as `Bot.start` leaves the deliverer's."""
     client = AsyncWebClient(token=token, base_url=api_url, retry_handlers=[])
     sessions = SlackSessions(client)
     sessions.open()
     try:
-        yield DirectPoster(client, SlackPoster(client, interval=0.0))
+        yield DirectPoster(client, SlackPoster(client, interval=0.0), timeout_s=timeout_s)
     finally:
         await sessions.aclose()

@@ -4,6 +4,7 @@ Retry-After, the refusals for good, outages and the network to try later, the to
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -144,6 +145,30 @@ async def test_slack_unreachable_is_unavailable_and_the_token_is_in_no_log(
     assert raised.value.code == "ClientConnectorError" and raised.value.retry_after is None
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
     assert TOKEN not in str(raised.value) and TOKEN not in caplog.text
+
+
+async def test_a_slack_that_never_answers_is_unavailable_after_the_clients_timeout() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, answers nothing
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with direct_poster(f"http://127.0.0.1:{port}/api/", timeout_s=0.2) as direct:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(SlackUnavailable) as raised:
+                await direct.post(CHANNEL, NEWS)
+            waited = asyncio.get_running_loop().time() - started
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+    assert raised.value.code in ("TimeoutError", "ServerTimeoutError") and 0.15 <= waited < 3
+    assert accepted  # it did connect: the wait was for an answer
 
 
 async def test_posts_and_failures_log_nothing_of_the_token(
