@@ -195,6 +195,9 @@ class Bot:
             if self.owns_http:
                 await self.http.aclose()
         finally:
+            # What waits behind requests still counted (the collector's resume among it) runs now: their
+            # loop may stop before they end.
+            self.router.foreground.close()
             # Even when a step above failed (the database gone): an open aiohttp session outlives the
             # bot and warns when collected.
             if self._sessions is not None:

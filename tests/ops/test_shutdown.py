@@ -14,18 +14,21 @@ from bot.storage.db import Database
 from bot.storage.subscriptions import SubscriptionRepo
 
 
-async def test_aclose_releases_a_fire_claim_the_scheduler_had_not_finished(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    settings = Settings(
+def settings(database_url: str) -> Settings:
+    return Settings(
         _env_file=None,
         slack_bot_token=SecretStr("xoxb-shutdown"),
         slack_signing_secret=SecretStr("signing"),
         fivetran_api_key=SecretStr("k"),
         fivetran_api_secret=SecretStr("s"),
         hvr_watch_interval=0,
-        database_url=url,
+        database_url=database_url,
     )
-    bot = build_bot(settings)
+
+
+async def test_aclose_releases_a_fire_claim_the_scheduler_had_not_finished(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    bot = build_bot(settings(url))
     await bot.start()
     sub = await SubscriptionRepo(bot.database).add(
         kind="digest", channel_id="C0SHUT001", created_by="U0SHUT001", timezone="UTC", schedule="every 5m"
@@ -42,3 +45,19 @@ async def test_aclose_releases_a_fire_claim_the_scheduler_had_not_finished(tmp_p
         assert await ClaimRepo(other).try_claim(sub.id, fire, "replica-b", 600)
     finally:
         await other.dispose()
+
+
+async def test_aclose_runs_the_work_held_behind_a_request_still_under_way(tmp_path: Path) -> None:
+    """The collector's resume waits behind the requests being handled; one still under way when the bot
+    stops (its loop may never bring it to its end) must not keep the collector off."""
+    bot = build_bot(settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"))
+    await bot.start()
+    request = bot.router.foreground.busy()
+    request.__enter__()  # never left
+    done: list[str] = []
+    bot.router.foreground.after(lambda: done.append("resumed"))
+    assert done == []
+
+    await bot.aclose()
+
+    assert done == ["resumed"]

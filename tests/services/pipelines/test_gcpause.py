@@ -4,20 +4,13 @@ pauses resume the collector after the last one ends, however it ends, or later b
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from bot.services.pipelines.gcpause import collector_paused
 
-
-@pytest.fixture(autouse=True)
-def collector_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
+pytestmark = pytest.mark.usefixtures("collector_on")
 
 
 def test_paused_inside_and_resumed_on_the_way_out() -> None:
@@ -75,4 +68,41 @@ def test_an_exception_inside_nested_pauses_resumes_the_collector() -> None:
     with pytest.raises(KeyError), collector_paused(), collector_paused():
         assert not gc.isenabled()
         raise KeyError("boom")
+    assert gc.isenabled()
+
+
+def test_a_deferred_resume_never_run_is_made_by_the_next_pause_once_overdue(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lost: list[Callable[[], None]] = []  # a `Defer` whose loop stopped: it never runs what it was given
+    with collector_paused(lost.append, overdue_after=0.0):
+        pass
+    assert not gc.isenabled()
+    with collector_paused():  # the next fetch or poll finds it overdue
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert "deferred resume was not run in time" in caplog.text
+    with collector_paused():
+        lost.pop()()  # its `Defer` runs it at last after all: made once already, so this pause holds
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_deferred_resume_not_yet_overdue_is_left_to_its_defer() -> None:
+    later: list[Callable[[], None]] = []
+    with collector_paused(later.append):  # an hour to run it
+        pass
+    with collector_paused():
+        pass
+    assert not gc.isenabled()
+    later.pop()()
+    assert gc.isenabled()
+
+
+def test_a_defer_that_refuses_the_resume_has_it_made_at_once() -> None:
+    def refuses(work: Callable[[], None]) -> None:
+        raise RuntimeError("no running event loop")
+
+    with pytest.raises(RuntimeError, match="no running"), collector_paused(refuses):
+        assert not gc.isenabled()
     assert gc.isenabled()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 
 from bot.blocks.message import Message
-from bot.services.runtime.deliverer import CONCURRENCY, Deliverer
+from bot.services.runtime.deliverer import CONCURRENCY, POLL_S, WOKEN_RECHECK_S, Deliverer
 from bot.services.runtime.outbox import OutboxPoster
 from bot.services.runtime.posting import Located, MessageRef, PostError, SlackUnavailable
 from bot.storage.db import Database
-from bot.storage.outbox import OutboxRepo
+from bot.storage.outbox import OutboxRepo, OutboxRow
 from tests.fakes import FakeClock
 
 
@@ -85,7 +86,7 @@ async def test_500_429_and_a_timeout_are_retried_then_posted_once_saying_it_wait
     await deliverer.run_once()
 
     assert [p[1] for p in slack.posted] == ["alert"]
-    assert await deliverer._repo.pending() == []
+    assert await poster.repo.pending() == []
 
 
 async def test_a_message_that_waited_says_so_in_a_context_line(database: Database, clock: FakeClock) -> None:
@@ -186,21 +187,91 @@ async def test_channels_freed_within_a_few_ms_of_the_first_are_waited_for_and_go
     assert await deliverer.run_once() == 0  # C4's second is not over: paced still
 
 
-async def test_a_pass_short_of_a_full_one_waits_rather_than_claiming_again(
+class LoopSleeps:
+    """The started deliverer's sleep, driven by the test: each wait is noted, and the loop held in it
+    until `go` (which moves the clock by that wait); a wake ends it early, the clock unmoved."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.waits: list[float] = []
+        self._asleep = asyncio.Event()
+        self._go = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self._asleep.set()
+        await self._go.wait()
+        self._go.clear()
+        self.clock.advance(seconds)
+
+    async def asleep(self) -> float:
+        """Once the loop sleeps: how long it asked to."""
+        await asyncio.wait_for(self._asleep.wait(), 5)
+        self._asleep.clear()
+        return self.waits[-1]
+
+    def go(self) -> None:
+        self._go.set()
+
+
+class CountedClaims(OutboxRepo):
+    """The real repo, noting how many rows each claim took (a pass is one claim)."""
+
+    def __init__(self, database: Database, *, clock: FakeClock) -> None:
+        super().__init__(database, clock=clock)
+        self.claimed: list[int] = []
+
+    async def claim_heads(
+        self, holder: str, lease_s: float, *, limit: int, skip: frozenset[str] = frozenset()
+    ) -> list[OutboxRow]:
+        rows = await super().claim_heads(holder, lease_s, limit=limit, skip=skip)
+        self.claimed.append(len(rows))
+        return rows
+
+
+async def test_a_pass_short_of_a_full_one_waits_rather_than_claiming_again_and_a_full_one_goes_on_at_once(
     database: Database, clock: FakeClock
 ) -> None:
-    slack = FakeSlack()
-    poster, deliverer = setup(database, clock, slack)
+    slack, repo, sleeps = FakeSlack(), CountedClaims(database, clock=clock), LoopSleeps(clock)
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, clock=clock.timestamp, sleep=sleeps)
+    poster = OutboxPoster(repo)
     await poster.post("C1", Message("first of two"))
     await poster.post("C1", Message("second of two"))
 
-    assert await deliverer._pass() == pytest.approx(1.0)  # C1's next is due in its second, not now
-    for channel in range(CONCURRENCY + 1):
-        await poster.post(f"D{channel}", Message("many"))
-    clock.advance(1)
-    assert await deliverer._pass() == 0.0  # a whole pass taken: more may be due at once
-    assert await deliverer._pass() > 0.0
+    deliverer.start()
+    try:
+        assert await sleeps.asleep() == pytest.approx(1.0)  # C1's next is due in its second, not now
+        assert repo.claimed == [1] and [p[1] for p in slack.posted] == ["first of two"]
+        for channel in range(CONCURRENCY + 1):
+            await poster.post(f"D{channel}", Message("many"))
+        sleeps.go()
+        assert await sleeps.asleep() > 0.0
+    finally:
+        await deliverer.stop()
+
+    # a whole pass taken (more may be due): the next one at once, with no wait between them
+    assert repo.claimed == [1, CONCURRENCY, 2] and len(sleeps.waits) == 2
     assert len(slack.posted) == CONCURRENCY + 3
+
+
+async def test_a_message_written_while_the_deliverer_waits_wakes_it_and_it_looks_again_soon(
+    database: Database, clock: FakeClock
+) -> None:
+    slack, repo, sleeps = FakeSlack(), OutboxRepo(database, clock=clock), LoopSleeps(clock)
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, clock=clock.timestamp, sleep=sleeps)
+    poster = OutboxPoster(repo, wake=deliverer.wake)
+
+    deliverer.start()
+    try:
+        assert await sleeps.asleep() == POLL_S  # nothing owed: until the next poll
+        started = clock()
+        await poster.post("C1", Message("now"))
+        # the writer's transaction may not have committed when it looked (PostgreSQL): soon again
+        assert await sleeps.asleep() == WOKEN_RECHECK_S
+    finally:
+        await deliverer.stop()
+
+    assert [p[1] for p in slack.posted] == ["now"] and clock() == started  # not at the next poll
 
 
 async def test_a_refusal_is_final_and_an_outage_over_24_hours_is_given_up(
@@ -212,7 +283,7 @@ async def test_a_refusal_is_final_and_an_outage_over_24_hours_is_given_up(
     await poster.post("C2", Message("never"))
 
     start = clock()
-    while await deliverer._repo.pending():
+    while await poster.repo.pending():
         await deliverer.run_once()
         clock.advance(30 * 60)
 
@@ -227,8 +298,6 @@ async def test_two_deliverers_send_a_message_once(database: Database, clock: Fak
     a = Deliverer(repo, slack, holder="a", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
     b = Deliverer(repo, slack, holder="b", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
     await OutboxPoster(repo).post("C1", Message("once"))
-
-    import asyncio
 
     await asyncio.gather(a.run_once(), b.run_once())
 
