@@ -12,8 +12,10 @@ use the bot, on several replicas sharing one table:
   still appear (what makes reading "after n" exact);
 - reading takes no write lock (`Database.read`); writing is one executemany per chunk of rows, each chunk
   its own short transaction, so a command's database work waits for at most one chunk.
-Rows are never deleted (a connection that is gone keeps its row, as it always did); a counter found
-lower than last read (a restored database) makes the next read a full one.
+Only this repo writes the table, and anything that ever does must bump and stamp the same way: a row
+changed without it stays unseen by a running replica until it restarts. Rows are never deleted (a
+connection that is gone keeps its row, as it always did); a counter found lower than last read (a
+restored database) makes the next read a full one.
 """
 
 from __future__ import annotations
