@@ -41,7 +41,12 @@ async def test_this_repos_own_write_is_not_read_back_and_is_what_a_read_gives(da
     await mine.put_many({"a": {"health": "healthy"}, "b": {"health": "healthy"}})
     await mine.get_all()
     read = mine.rows_read
-    await mine.put_many({"a": {"health": "failing", "failed_at": "2026-12-03T11:00:00+00:00", "n": 2}})
+    await mine.put_many(
+        {
+            "a": {"health": "failing", "failed_at": "2026-12-03T11:00:00+00:00", "n": 2, "paused": None},
+            "b": {"tables": ("t1", "t2"), "share": 0.5},  # not the watcher's: a tuple comes back a list
+        }
+    )
     remembered = await mine.get_all()
     assert mine.rows_read == read  # nothing read: nobody else wrote
     fresh = await WatchStateRepo(database).get_all()
