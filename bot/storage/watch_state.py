@@ -106,7 +106,7 @@ class WatchStateRepo:
 
     async def _refresh(self) -> None:
         known = self._known
-        # The state as its stored text, decoded by json (faster than the driver's JSON processing)
+        # The state as its stored text, decoded here the same way whichever driver (`_decoded`)
         text = type_coerce(watch_state.c.state, Text)
         statement = select(watch_state.c.connection_id, watch_state.c.source, text, watch_state.c.seen_at)
         async with self._db.read() as connection:
