@@ -163,6 +163,10 @@ class Database:
         async with self._reader.begin() as connection:
             yield connection
 
+    def in_unit(self) -> bool:
+        """Whether a `begin()` now would join this task's `unit()`, i.e. commit only when the unit does."""
+        return self._unit.get() is not None
+
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[None]:
         """One transaction for every repository call made inside it by this task: what a state change

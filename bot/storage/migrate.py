@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Alembic (and Mako under it, ~10 MB) is imported only when a migration must run or the scripts must be
 # read: `serve` on a current database compares the stored revision with this one and goes on.
 # tests/storage/test_migrations.py holds it equal to the newest script's revision.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 log = logging.getLogger(__name__)
 

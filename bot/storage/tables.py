@@ -144,6 +144,9 @@ watch_state = Table(
     Column("state", JsonValue(), nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
     source_column(),
+    # the `watch_state` change counter's value of the write that stored the row (watch_state.py)
+    Column("seq", Integer, nullable=False, server_default="0"),
+    Index("ix_watch_state_seq", "seq"),
 )
 
 event_claims = Table(

@@ -17,6 +17,7 @@ from bot.fivetran.errors import ConnectError
 from bot.fivetran.models import Connection
 from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
+from bot.services.alerts.events import AlertEvent
 from bot.services.alerts.flapping import FlapPolicy
 from bot.services.alerts.incidents import IncidentService
 from bot.services.alerts.service import AlertService
@@ -185,3 +186,26 @@ def snapshot(*connections: Connection, health: dict[str, Health] | None = None) 
 
 def many(n: int) -> list[Connection]:
     return [connection(id=f"c{i}", schema=f"s{i}") for i in range(n)]
+
+
+class Replica:
+    """One replica's watcher over the shared database, with what it was told."""
+
+    def __init__(self, database: Database, clock: FakeClock, *connections: Connection) -> None:
+        self.snapshots = FixedSnapshots(snapshot(*connections))
+        self.told: list[AlertEvent] = []
+        self.state = WatchStateRepo(database, clock=clock)
+        self.watcher = Watcher(
+            snapshots=self.snapshots,
+            state=self.state,
+            handle=self._handle,
+            interval=0,
+            now=clock,
+        )
+
+    async def _handle(self, event: AlertEvent) -> bool:
+        self.told.append(event)
+        return True
+
+    def show(self, *connections: Connection) -> None:
+        self.snapshots.snapshot = snapshot(*connections)

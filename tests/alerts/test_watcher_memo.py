@@ -4,38 +4,13 @@ replica wrote into the shared table."""
 
 from __future__ import annotations
 
-from bot.fivetran.models import Connection
-from bot.services.alerts.events import AlertEvent, AlertKind
-from bot.services.alerts.watcher import Watcher
+from bot.services.alerts.events import AlertKind
 from bot.services.pipelines.health import Health
 from bot.storage.db import Database
-from bot.storage.watch_state import WatchStateRepo
 from tests.blocks.factory import connection
 from tests.fakes import FakeClock
 
-from .fakes import FixedSnapshots, many, snapshot
-
-
-class Replica:
-    """One replica's watcher over the shared database, with what it was told."""
-
-    def __init__(self, database: Database, clock: FakeClock, *connections: Connection) -> None:
-        self.snapshots = FixedSnapshots(snapshot(*connections))
-        self.told: list[AlertEvent] = []
-        self.watcher = Watcher(
-            snapshots=self.snapshots,
-            state=WatchStateRepo(database, clock=clock),
-            handle=self._handle,
-            interval=0,
-            now=clock,
-        )
-
-    async def _handle(self, event: AlertEvent) -> bool:
-        self.told.append(event)
-        return True
-
-    def show(self, *connections: Connection) -> None:
-        self.snapshots.snapshot = snapshot(*connections)
+from .fakes import Replica, many, snapshot
 
 
 async def test_a_quiet_poll_of_the_same_objects_observes_nothing(database: Database) -> None:

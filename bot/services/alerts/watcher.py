@@ -190,8 +190,9 @@ class Watcher:
         # connection object, the stored state object, the health. A snapshot shares the objects of
         # connections that did not change (`SnapshotCache`), and `WatchStateRepo` hands back the same
         # state object while its row is unchanged, so in a quiet account all three are the very objects
-        # seen last poll and the comparison is skipped. Another replica's write is a new row, so a new
-        # state object: the memo can never hide it. Rebuilt every poll, it holds only current connections.
+        # seen last poll and the comparison is skipped. Another replica's write moves the table's change
+        # counter, so the repo reads its row again, a new state object: the memo can never hide it.
+        # Rebuilt every poll, it holds only current connections.
         self._quiet: dict[str, tuple[Connection, WatchState, Health]] = {}
         self._foreground = foreground or Foreground()
 
@@ -242,7 +243,8 @@ class Watcher:
         # The snapshot is often one a person's `/hvr list` waits on too (a shared fetch): the pass over it
         # (reading the stored states, comparing every connection, writing) runs after their answers.
         await self._foreground.behind()
-        # Reading 10,000 stored rows makes as many row objects (in the driver's thread, during the await)
+        # A quiet poll reads no stored row (the repo reads only what was written since it last looked),
+        # but a first read or a mass change reads 10,000, as many row objects (in the driver's thread)
         # and the diff more besides, none in a cycle, all gone when it ends. With the collector on, the
         # young collections meanwhile promote them to the long-lived generation, whose 25 % growth rule
         # then set off a full collection (~100 ms over the whole process) every few polls. Paused, they
