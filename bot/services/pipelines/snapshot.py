@@ -106,7 +106,8 @@ class _Build:
     that what did not change is the same object from fetch to fetch: the watcher then skips it by identity
     (bot/services/alerts/watcher.py); nothing changes a model in place. The others are classified. All are
     sorted into list order as they come (`Presort`): after the last page, only that page's share of the
-    comparing, classifying and sorting is left (~4 ms of ~40 for 10,000 connections)."""
+    comparing, classifying and sorting is left (10,000 connections: ~6 ms of CPU, ~30 ms when it was all
+    done after the last page)."""
 
     def __init__(self, previous: AccountSnapshot | None) -> None:
         self.connections: dict[str, Connection] = {}
