@@ -104,16 +104,23 @@ class FivetranClient:
         """Items of every page, as `model`, in one list: a page's 1,000 models are taken over at once, not
         through two async generators one by one (~4 ms a page, the last page's on the answer's path)."""
         found: list[M] = []
+        async for items in self._models(operation, path, model, params):
+            found += items
+        return found
+
+    async def _models(
+        self, operation: str, path: str, model: type[M], params: Mapping[str, str] | None = None
+    ) -> AsyncIterator[list[M]]:
+        """Each page's items as `model`, a page at a time (`_batches`)."""
         async for items in self._batches(operation, path, params, model):
             if all(isinstance(item, model) for item in items):
-                found += items
+                yield items
             else:
-                found += [
+                yield [
                     item if isinstance(item, model) else _parse(model, item, operation)
                     for item in items
                     if isinstance(item, model | dict)
                 ]
-        return found
 
     async def _batches(
         self, operation: str, path: str, params: Mapping[str, str] | None, model: type[M]
@@ -207,6 +214,11 @@ class FivetranClient:
             return list(await self._all("list_connections", "/v1/connections", ListedConnection))
         path = f"/v1/groups/{_seg(group_id)}/connections"
         return list(await self._all("list_group_connections", path, ListedConnection))
+
+    def connection_pages(self) -> AsyncIterator[list[ListedConnection]]:
+        """Every connection of the account, a page's models at a time, as each page comes (the next one
+        already asked for): what a snapshot is built from while the next page is on its way."""
+        return self._models("list_connections", "/v1/connections", ListedConnection)
 
     async def get_connection(self, connection_id: str) -> Connection:
         envelope = await self.transport.request(

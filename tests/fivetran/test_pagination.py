@@ -138,3 +138,13 @@ async def test_listed_connections_share_their_fields_set_until_one_is_changed() 
     one.paused = True
     assert one.__pydantic_fields_set__ is not two.__pydantic_fields_set__
     assert two.paused is False
+
+
+@respx.mock
+async def test_connection_pages_hand_over_each_page_as_it_comes(client: FivetranClient) -> None:
+    route = _paged(total=2500, page=1000)
+    pages = [page async for page in client.connection_pages()]
+    assert [len(p) for p in pages] == [1000, 1000, 500]
+    assert [c.id for p in pages for c in p] == [c.id for c in await client.list_connections()]
+    assert all(isinstance(c, ListedConnection) for p in pages for c in p)
+    assert route.call_count == 6

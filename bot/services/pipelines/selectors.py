@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.fivetran.models import Connection
 from bot.keys import remote_id, source_of
 from bot.services.pipelines.gcpause import collector_paused
 from bot.services.pipelines.health import Health, parse_health
-from bot.services.pipelines.snapshot import AccountSnapshot, Selection
+from bot.services.pipelines.order import Selection, list_key
+from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.storage.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
@@ -180,48 +180,39 @@ def matches(snapshot: AccountSnapshot, connection: Connection, selector: Selecto
 SELECTIONS_KEPT = 64
 
 
-def _order(
-    snapshot: AccountSnapshot,
-) -> tuple[Callable[[Connection], tuple[int, str, str]], dict[Health, int]]:
-    """The list order: problems first (by health order), then by place and name, case-blind; and how many
-    of each health the sorted ones have, tallied as the keys are made (a sort makes one per connection), not
-    in a second pass over 10,000 connections. A place is worked out once per group (and source), not once
-    per connection: `place` was half the sort of 10,000."""
-    health = snapshot.health
-    ranks = {h: h.rank for h in Health}
-    tally = {h: 0 for h in Health}
-    places: dict[tuple[str, str], str] = {}
-    several = snapshot.several
-
-    def key(connection: Connection) -> tuple[int, str, str]:
-        found = health[connection.id]
-        tally[found] += 1
-        # `place` reads only the connection's group and, with several sources, its source
-        where = (source_of(connection.id) if several else "", connection.group_id)
-        place = places.get(where)
-        if place is None:
-            place = places[where] = snapshot.place(connection).lower()
-        return ranks[found], place, connection.name.lower()
-
-    return key, tally
-
-
 def _selection(snapshot: AccountSnapshot, selector: Selector) -> Selection:
     found = snapshot.selections.get(selector)
     if found is None:
-        with collector_paused():  # 10,000 sort keys, none in a cycle: no full collection amid the sort
-            everything = snapshot.connections.values()
-            if selector.is_empty:  # `/hvr list` as typed most: every connection, no test of each
-                matched = list(everything)
-            else:
-                matched = [c for c in everything if matches(snapshot, c, selector)]
-            key, tally = _order(snapshot)
-            matched.sort(key=key)
-            found = Selection(tuple(matched), tally)
+        ordered = snapshot.ordered
+        if ordered is not None:  # sorted by the fetch, page by page: taken in that order, no sort
+            found = _taken(snapshot, selector, ordered)
+        else:
+            with collector_paused():  # 10,000 sort keys, none in a cycle: no full collection amid the sort
+                everything = snapshot.connections.values()
+                if selector.is_empty:  # `/hvr list` as typed most: every connection, no test of each
+                    matched = list(everything)
+                else:
+                    matched = [c for c in everything if matches(snapshot, c, selector)]
+                key, tally = list_key(snapshot.health, snapshot.groups, snapshot.several)
+                matched.sort(key=key)
+                found = Selection(tuple(matched), tally)
         if len(snapshot.selections) >= SELECTIONS_KEPT:
             snapshot.selections.clear()
         snapshot.selections[selector] = found
     return found
+
+
+def _taken(snapshot: AccountSnapshot, selector: Selector, ordered: Selection) -> Selection:
+    """A selection out of every connection in list order: what matches, in that order, is what a stable
+    sort of the matches gives (the key does not depend on the selector)."""
+    if selector.is_empty:
+        return ordered
+    matched = tuple(c for c in ordered.connections if matches(snapshot, c, selector))
+    tally = {h: 0 for h in Health}
+    health = snapshot.health
+    for connection in matched:
+        tally[health[connection.id]] += 1
+    return Selection(matched, tally)
 
 
 def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:

@@ -8,8 +8,8 @@ the keys it is given are split back to Fivetran's ids, so a key can never reach 
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
@@ -57,6 +57,14 @@ class PipelineSource(Protocol):
     ) -> SchemaSettings: ...
 
 
+@runtime_checkable
+class PagedSource(Protocol):
+    """A source that also hands its connections over a page at a time, as they come: the snapshot cache
+    then compares, classifies and sorts each page while the next one is on its way (`snapshot._Build`)."""
+
+    def connection_pages(self) -> AsyncIterator[Sequence[Connection]]: ...
+
+
 class FivetranSource:
     """One Fivetran account as a source named `name`: its client, and nothing of any other account's.
 
@@ -87,6 +95,14 @@ class FivetranSource:
     async def list_connections(self) -> list[Connection]:
         found = await self.client.list_connections()
         return found if self._bare else [self._own(c) for c in found]
+
+    def connection_pages(self) -> AsyncIterator[Sequence[Connection]]:
+        pages = self.client.connection_pages()
+        return pages if self._bare else self._owned(pages)
+
+    async def _owned(self, pages: AsyncIterator[Sequence[Connection]]) -> AsyncIterator[Sequence[Connection]]:
+        async for page in pages:
+            yield [self._own(c) for c in page]
 
     async def get_connection(self, connection_id: str) -> Connection:
         return self._own(await self.client.get_connection(remote_id(connection_id)))

@@ -4,7 +4,7 @@ with its own client, so what one is asked never reaches the other."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from bot.fivetran.retry import RetryPolicy
 from bot.fivetran.transport import Transport
 from bot.keys import qualify, split
 from bot.services.pipelines.actions import ConnectorActions
+from bot.services.pipelines.selectors import Selector, select
 from bot.services.pipelines.snapshot import SnapshotCache
 from bot.services.pipelines.source import FivetranSource
 from bot.services.pipelines.sources import Member, Sources, UnknownSource
@@ -149,3 +150,23 @@ async def test_columns_are_read_and_changed_in_the_account_the_key_names() -> No
     assert hosts == [("GET", "staging"), ("PATCH", "staging")]
     with pytest.raises(UnknownSource):
         await sources.get_columns(qualify("qa", "c1"), "public", "orders")
+
+
+async def test_a_named_sources_pages_carry_its_keys_and_its_snapshot_is_sorted_as_they_come() -> None:
+    sim = watched(Simulator(seed=5, groups=2, connections=8, clock=FakeClock(), api_key="k", api_secret="s"))
+    async with httpx.AsyncClient(mounts={"http://prod": httpx.ASGITransport(app=build_app(sim))}) as http:
+        member = _member("prod", sim, http)
+        assert isinstance(member.source, FivetranSource)
+        pages = [page async for page in member.source.connection_pages()]
+        assert [c.id for p in pages for c in p] == [qualify("prod", cid) for cid in sim.connections]
+        own = await member.cache.get()
+    assert own.ordered is not None
+    assert [c.id for c in own.ordered.connections] == [
+        c.id for c in select(replace(own, ordered=None), Selector())
+    ]
+
+
+async def test_several_sources_are_sorted_in_one_pass_by_place_with_the_source(two: Two) -> None:
+    merged = await two.sources.get()
+    assert merged.ordered is None
+    assert len(select(merged, Selector())) == 16
