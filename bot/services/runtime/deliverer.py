@@ -15,8 +15,8 @@ A message sent after a failed attempt and a wait says so (`delayed 12m: Slack wa
 
 A post that Slack accepted but whose answer never came back (the process killed in between) cannot be
 told from one Slack never got: it is posted again. The window is one pass (its posts go out at once, and
-the rows Slack took are recorded together when the last answer is in, in one transaction); everything
-else is once.
+the rows Slack took are recorded together when the last answer is in, in one transaction: after a full
+pass, the one that claims the next); everything else is once.
 """
 
 from __future__ import annotations

@@ -342,6 +342,31 @@ async def test_two_deliverers_send_a_message_once(database: Database, clock: Fak
     assert [p[1] for p in slack.posted] == ["once"]
 
 
+async def test_two_deliverers_passing_together_post_every_row_once_and_each_channel_in_order(
+    database: Database, clock: FakeClock
+) -> None:
+    import asyncio
+
+    slack = FakeSlack()
+    a, b = (
+        Deliverer(OutboxRepo(database, clock=clock), slack, holder=h, now=clock, clock=clock.timestamp)
+        for h in ("a", "b")
+    )
+    # 3 rows in each of 20 channels: full passes, each recorded with the next one's claim
+    await OutboxPoster(OutboxRepo(database, clock=clock)).post_many(
+        [(f"C{n % 20:02d}", Message(f"{n}")) for n in range(60)]
+    )
+
+    for _ in range(4):
+        await asyncio.gather(a.run_once(), b.run_once())
+        clock.advance(1)
+
+    assert sorted(int(text) for _, text, _ in slack.posted) == list(range(60))
+    for channel in {c for c, _, _ in slack.posted}:
+        sent = [int(text) for c, text, _ in slack.posted if c == channel]
+        assert sent == sorted(sent)
+
+
 async def test_an_edit_of_a_deleted_message_is_posted_anew_and_what_follows_goes_to_the_new_one(
     database: Database, clock: FakeClock
 ) -> None:
