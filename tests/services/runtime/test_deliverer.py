@@ -345,8 +345,6 @@ async def test_two_deliverers_send_a_message_once(database: Database, clock: Fak
 async def test_two_deliverers_passing_together_post_every_row_once_and_each_channel_in_order(
     database: Database, clock: FakeClock
 ) -> None:
-    import asyncio
-
     slack = FakeSlack()
     a, b = (
         Deliverer(OutboxRepo(database, clock=clock), slack, holder=h, now=clock, clock=clock.timestamp)
