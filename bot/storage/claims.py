@@ -68,10 +68,10 @@ class _Leases:
             for start in range(0, len(wanted), BATCH):
                 part = wanted[start : start + BATCH]
                 rows = [{**dict(zip(names, k, strict=True)), **lease} for k in part]
-                first = insert_many_ignoring_conflicts(connection, self._table, rows).returning(
+                first = insert_many_ignoring_conflicts(connection, self._table).returning(
                     *self._columns(names)
                 )
-                inserted = {tuple(r) for r in await connection.execute(first)}
+                inserted = {tuple(r) for r in await connection.execute(first, rows)}
                 won |= inserted
                 taken = [k for k in part if k not in inserted]
                 if taken:

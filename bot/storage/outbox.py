@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Now, utcnow
 from bot.storage.db import Database
+from bot.storage.outbox_statements import CLAIM, MARKING_KEPT, marking
 from bot.storage.sql import encoded_json
 from bot.storage.tables import alert_messages, bulk_runs, followed_syncs, outbox
 
@@ -107,8 +108,6 @@ def _row(row: Any, blocks: list[dict[str, Any]] | None = None) -> OutboxRow:
     )
 
 
-# Claimed rows' columns, their blocks as the stored text (decoded below, each distinct text once).
-_CLAIMED = [c for c in outbox.c if c.name != "blocks"] + [cast(outbox.c.blocks, Text).label("blocks_raw")]
 # Distinct blocks texts kept decoded: a fire's digests are a few messages over many rows and passes.
 DECODED_KEPT = 16
 
@@ -207,28 +206,40 @@ class OutboxRepo:
         writer at a time). A SELECT of the candidates and then the UPDATE were two statements a pass,
         each a round trip to SQLite's thread and back.
         """
-        now = self._clock()
-        heads = select(func.min(outbox.c.id)).where(outbox.c.done_at.is_(None)).group_by(outbox.c.channel_id)
-        free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now)
-        chosen = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.id.in_(heads),
-                outbox.c.not_before <= now,
-                free,
-                outbox.c.channel_id.not_in(sorted(skip)),
-            )
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
         async with self._db.begin() as connection:
-            won = await connection.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(chosen.scalar_subquery()), outbox.c.done_at.is_(None), free)
-                .values(holder=holder, lease_until=now + timedelta(seconds=lease_s))
-                .returning(*_CLAIMED)
-            )
-            return sorted((_row(r, self._blocks(r.blocks_raw)) for r in won), key=lambda r: r.id)
+            return await self._claim(connection, holder, lease_s, limit, skip)
+
+    async def delivered_and_claim(
+        self,
+        holder: str,
+        deliveries: Sequence[Delivery],
+        lease_s: float,
+        *,
+        limit: int,
+        skip: frozenset[str] = frozenset(),
+    ) -> tuple[set[int], list[OutboxRow]]:
+        """`delivered_many`, then `claim_heads`, in one transaction: a full delivery pass records itself and
+        takes the next (the heads are chosen after the record, as two calls would). The first: the rows
+        still held, and so marked; the second: the rows claimed."""
+        async with self._db.begin() as connection:
+            done = await self._delivered_all(connection, holder, deliveries)
+            return done, await self._claim(connection, holder, lease_s, limit, skip)
+
+    async def _claim(
+        self, connection: AsyncConnection, holder: str, lease_s: float, limit: int, skip: frozenset[str]
+    ) -> list[OutboxRow]:
+        now = self._clock()
+        won = await connection.execute(
+            CLAIM,
+            {
+                "now": now,
+                "skip": sorted(skip),
+                "limit": limit,
+                "by": holder,
+                "until": now + timedelta(seconds=lease_s),
+            },
+        )
+        return sorted((_row(r, self._blocks(r.blocks_raw)) for r in won), key=lambda r: r.id)
 
     def _held(self, row_id: int, holder: str) -> Any:
         return and_(outbox.c.id == row_id, *self._held_by(holder))
@@ -253,26 +264,25 @@ class OutboxRepo:
         many a delivery pass sent; the others one by one, as `delivered` always did."""
         if not deliveries:
             return set()
-        now = self._clock()
-        plain = [d for d in deliveries if not d.replacing]
-        done: set[int] = set()
         async with self._db.begin() as connection:
-            if plain:
-                marked = await connection.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([d.row_id for d in plain]), *self._held_by(holder))
-                    .values(
-                        ts=case({d.row_id: d.ts for d in plain}, value=outbox.c.id),
-                        done_at=now,
-                        outcome="delivered",
-                        lease_until=None,
-                    )
-                    .returning(outbox.c.id)
-                )
-                done |= {int(r.id) for r in marked}
-            for delivery in deliveries:
-                if delivery.replacing and await self._delivered(connection, holder, delivery, now):
-                    done.add(delivery.row_id)
+            return await self._delivered_all(connection, holder, deliveries)
+
+    async def _delivered_all(
+        self, connection: AsyncConnection, holder: str, deliveries: Sequence[Delivery]
+    ) -> set[int]:
+        now = self._clock()
+        done: set[int] = set()
+        plain = [d for d in deliveries if not d.replacing]
+        for start in range(0, len(plain), MARKING_KEPT):
+            part = plain[start : start + MARKING_KEPT]
+            values: dict[str, Any] = {"ids": [d.row_id for d in part], "by": holder, "now": now}
+            for i, delivery in enumerate(part):
+                values[f"id{i}"], values[f"ts{i}"] = delivery.row_id, delivery.ts
+            marked = await connection.execute(marking(len(part)), values)
+            done |= {int(r.id) for r in marked}
+        for delivery in deliveries:
+            if delivery.replacing and await self._delivered(connection, holder, delivery, now):
+                done.add(delivery.row_id)
         return done
 
     async def _delivered(

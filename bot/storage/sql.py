@@ -29,12 +29,13 @@ def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, values:
     return dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
 
 
-def insert_many_ignoring_conflicts(
-    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]
-) -> Any:
-    """`insert_ignoring_conflicts` of many rows in one multi-row `INSERT`: with `.returning(...)`, the rows
-    this call inserted (in no particular order: tell them apart by their key)."""
-    return dialect_insert(connection, table).values(rows).on_conflict_do_nothing()
+def insert_many_ignoring_conflicts(connection: AsyncConnection, table: Table) -> Any:
+    """`insert_ignoring_conflicts` of many rows: execute it with their list. SQLAlchemy sends them as
+    multi-row `INSERT`s in their order ("insertmanyvalues"); with `.returning(...)`, the rows this call
+    inserted (in no particular order: tell them apart by their key). The rows given to `.values(rows)`
+    instead made a statement of a bound parameter per value to build, and to key for the compiled
+    cache, on every call: 200 claims were ~14 ms of the event loop, ~2.5 ms so."""
+    return dialect_insert(connection, table).on_conflict_do_nothing()
 
 
 def encoded_json(connection: AsyncConnection, name: str) -> ColumnElement[Any]:

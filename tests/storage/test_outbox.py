@@ -150,3 +150,46 @@ async def test_a_pass_records_its_deliveries_together_and_only_those_still_held(
         (None, "delivered"),
         ("1.4", "delivered"),
     ]
+
+
+async def test_a_record_and_the_next_claim_share_a_transaction_and_heads_are_chosen_after_the_record(
+    database: Database,
+) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    await repo.enqueue_posts(
+        [("C1", "first", []), ("C1", "second", []), ("C2", "other", []), ("C3", "third", [])], origin="digest"
+    )
+    first, other = await repo.claim_heads("a", 60, limit=2)
+    clock.advance(61)
+    assert [r.id for r in await repo.claim_heads("b", 60, limit=1, skip=frozenset({"C1"}))] == [other.id]
+
+    done, claimed = await repo.delivered_and_claim(
+        "a", [Delivery(first.id, "1.1", kept=False), Delivery(other.id, "1.2", kept=False)], 60, limit=5
+    )
+
+    assert done == {first.id}  # C2's head is b's now: not marked
+    assert [r.text for r in claimed] == ["second", "third"]  # C1's next is its head once the first is done
+    assert [(r.text, r.done_at is None) for r in await repo.pending()] == [
+        ("second", True),
+        ("other", True),
+        ("third", True),
+    ]
+    done, claimed = await repo.delivered_and_claim("a", [], 60, limit=5, skip=frozenset({"C2"}))
+    assert (done, claimed) == (set(), [])  # nothing to record, and the rest held or skipped
+
+
+async def test_a_record_of_more_rows_than_one_statement_marks_each_with_its_own_ts(
+    database: Database,
+) -> None:
+    clock = FakeClock()
+    repo = OutboxRepo(database, clock=clock)
+    await repo.enqueue_posts([(f"C{n}", "digest", []) for n in range(40)], origin="digest")
+    rows = await repo.claim_heads("a", 60, limit=40)
+
+    done = await repo.delivered_many("a", [Delivery(r.id, f"1.{r.id}", kept=False) for r in rows])
+
+    assert done == {r.id for r in rows}
+    assert [(r.ts, r.outcome) for r in [await repo.get(row.id) for row in rows] if r] == [
+        (f"1.{row.id}", "delivered") for row in rows
+    ]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bot.blocks.message import Message
 from bot.services.runtime.deliverer import CONCURRENCY, POLL_S, WOKEN_RECHECK_S, Deliverer
 from bot.services.runtime.outbox import OutboxPoster
 from bot.services.runtime.posting import Located, MessageRef, PostError, SlackUnavailable
 from bot.storage.db import Database
-from bot.storage.outbox import OutboxRepo, OutboxRow
+from bot.storage.outbox import Delivery, OutboxRepo, OutboxRow
 from tests.fakes import FakeClock
 
 
@@ -228,6 +230,19 @@ class CountedClaims(OutboxRepo):
         self.claimed.append(len(rows))
         return rows
 
+    async def delivered_and_claim(
+        self,
+        holder: str,
+        deliveries: Sequence[Delivery],
+        lease_s: float,
+        *,
+        limit: int,
+        skip: frozenset[str] = frozenset(),
+    ) -> tuple[set[int], list[OutboxRow]]:
+        done, rows = await super().delivered_and_claim(holder, deliveries, lease_s, limit=limit, skip=skip)
+        self.claimed.append(len(rows))
+        return done, rows
+
 
 async def test_a_pass_short_of_a_full_one_waits_rather_than_claiming_again_and_a_full_one_goes_on_at_once(
     database: Database, clock: FakeClock
@@ -252,6 +267,29 @@ async def test_a_pass_short_of_a_full_one_waits_rather_than_claiming_again_and_a
     # a whole pass taken (more may be due): the next one at once, with no wait between them
     assert repo.claimed == [1, CONCURRENCY, 2] and len(sleeps.waits) == 2
     assert len(slack.posted) == CONCURRENCY + 3
+
+
+def count_transactions(database: Database) -> list[int]:
+    """Transactions begun on `database` from now on (one item each)."""
+    begun: list[int] = []
+    event.listen(database.engine.sync_engine, "begin", lambda _connection: begun.append(1))
+    return begun
+
+
+async def test_a_full_pass_records_itself_and_claims_the_next_in_one_transaction(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack()
+    poster, deliverer = setup(database, clock, slack)
+    await poster.post_many([(f"C{n:02d}", Message(f"digest {n}")) for n in range(2 * CONCURRENCY + 1)])
+    begun = count_transactions(database)
+
+    assert await deliverer.run_once() == 2 * CONCURRENCY + 1
+
+    # claim; record the first 8 and claim the next 8; record those and claim the last; record it
+    assert len(begun) == 4
+    assert sorted(p[1] for p in slack.posted) == sorted(f"digest {n}" for n in range(2 * CONCURRENCY + 1))
+    assert await poster.repo.pending() == []
 
 
 async def test_a_message_written_while_the_deliverer_waits_wakes_it_and_it_looks_again_soon(
@@ -302,6 +340,29 @@ async def test_two_deliverers_send_a_message_once(database: Database, clock: Fak
     await asyncio.gather(a.run_once(), b.run_once())
 
     assert [p[1] for p in slack.posted] == ["once"]
+
+
+async def test_two_deliverers_passing_together_post_every_row_once_and_each_channel_in_order(
+    database: Database, clock: FakeClock
+) -> None:
+    slack = FakeSlack()
+    a, b = (
+        Deliverer(OutboxRepo(database, clock=clock), slack, holder=h, now=clock, clock=clock.timestamp)
+        for h in ("a", "b")
+    )
+    # 3 rows in each of 20 channels: full passes, each recorded with the next one's claim
+    await OutboxPoster(OutboxRepo(database, clock=clock)).post_many(
+        [(f"C{n % 20:02d}", Message(f"{n}")) for n in range(60)]
+    )
+
+    for _ in range(4):
+        await asyncio.gather(a.run_once(), b.run_once())
+        clock.advance(1)
+
+    assert sorted(int(text) for _, text, _ in slack.posted) == list(range(60))
+    for channel in {c for c, _, _ in slack.posted}:
+        sent = [int(text) for c, text, _ in slack.posted if c == channel]
+        assert sent == sorted(sent)
 
 
 async def test_an_edit_of_a_deleted_message_is_posted_anew_and_what_follows_goes_to_the_new_one(
@@ -376,3 +437,20 @@ async def test_a_pass_records_every_row_slack_took_even_when_another_fails_to_se
     assert [channel for channel, _, _ in slack.posted] == ["C2", "C3"]
     # C2's and C3's rows are done (not posted again after their lease); C1's is still owed
     assert [r.channel_id for r in await repo.pending()] == ["C1"]
+
+
+async def test_a_full_pass_whose_row_failed_to_settle_claims_nothing_more(
+    database: Database, clock: FakeClock
+) -> None:
+    repo = FinishFails(database, clock=clock)
+    slack = FakeSlack([PostError("invalid_blocks")])  # the pass's first row is refused, and not settled
+    deliverer = Deliverer(repo, slack, holder="h1", now=clock, clock=clock.timestamp, sleep=Sleeps(clock))
+    await OutboxPoster(repo).post_many([(f"C{n}", Message(f"digest {n}")) for n in range(CONCURRENCY + 1)])
+
+    with pytest.raises(RuntimeError, match="went away"):
+        await deliverer.run_once()
+
+    # the ninth was not claimed with the record: another replica (or this one's next pass) takes it at
+    # once, where the refused one stays h1's till its lease runs out
+    other = OutboxRepo(database, clock=clock)
+    assert [r.text for r in await other.claim_heads("h2", 60, limit=CONCURRENCY)] == ["digest 8"]
