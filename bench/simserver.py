@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 
 import uvicorn
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from bot.simulator.app import build_app
 from bot.simulator.clock import ScaledClock
+from bot.simulator.listening import listening_socket
 from bot.simulator.simulator import Simulator
 
 
@@ -66,9 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     app.add_route("/_bench/latency", latency, methods=["POST"])
     app.add_route("/_bench/unpause", unpause, methods=["POST"])
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
+    sock = listening_socket("127.0.0.1", args.port)
     print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

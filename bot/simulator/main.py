@@ -10,6 +10,7 @@ import uvicorn
 
 from bot.simulator.app import build_app
 from bot.simulator.clock import ScaledClock
+from bot.simulator.listening import listening_socket
 from bot.simulator.simulator import Simulator
 
 DEMO_CREDENTIAL = "demo"
@@ -29,13 +30,10 @@ def run_simulator(args: argparse.Namespace) -> int:
         error_rate=args.error_rate,
         hourly_budget=args.hourly_budget,
     )
-    # Bind first, so `--port 0` can print the port the system chose before anything connects.
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    # Listening first, so `--port 0` can print the port the system chose and a client may connect at once.
+    sock = listening_socket(args.host, args.port)
     port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    host = f"[{args.host}]" if sock.family == socket.AF_INET6 else args.host
     # The key is an identifier, not a secret; the secret is never printed.
     shown_key = f'key "{key}"' if key == DEMO_CREDENTIAL else "key from FIVETRAN_API_KEY"
     print(

@@ -10,6 +10,7 @@ import uvicorn
 from bot.simulator.clock import ScaledClock
 from bot.simulator.hvr6.app import build_app
 from bot.simulator.hvr6.hub import HUB, Hub
+from bot.simulator.listening import listening_socket
 
 
 def run_hvr6(args: argparse.Namespace) -> int:
@@ -19,12 +20,9 @@ def run_hvr6(args: argparse.Namespace) -> int:
         seed=args.seed,
         token_seconds=args.token_seconds,
     )
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, 4340 if args.port is None else args.port))
+    sock = listening_socket(args.host, 4340 if args.port is None else args.port)
     port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    host = f"[{args.host}]" if sock.family == socket.AF_INET6 else args.host
     print(
         f"HVR 6 hub simulator: http://{host}:{port} — hub {HUB}, {len(hub.defs)} channels (seed {args.seed}), "
         'user "demo"',
