@@ -88,21 +88,32 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     benchmarks = asyncio.run(run_suite(plan, names))
     json_path = out / "results.json"
+    finished_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    duration_s = round(time.perf_counter() - started, 1)
+    reps = plan.reps
+    reruns: list[dict[str, Any]] = []
     if args.only and json_path.exists():
-        # A partial run updates its benchmarks and keeps the others' latest figures.
+        # A partial run updates its benchmarks and keeps the others' latest figures; the header still
+        # tells when the whole suite ran and which benchmarks were re-run since (`report.render`).
         previous = json.loads(json_path.read_text())
         if previous.get("mode") == ("smoke" if plan.smoke else "full"):
             benchmarks = {**previous.get("benchmarks", {}), **benchmarks}
             benchmarks = {n: benchmarks[n] for n in BENCHMARKS if n in benchmarks}
+            rerun = {"at": finished_at, "only": names, "repetitions": reps, "duration_s": duration_s}
+            reruns = [*previous.get("reruns", []), rerun]
+            finished_at = previous.get("finished_at", finished_at)
+            duration_s = previous.get("duration_s", duration_s)
+            reps = previous.get("repetitions", reps)
     results = {
         "suite": "hvr-bot benchmarks",
         "mode": "smoke" if plan.smoke else "full",
         "command": "python -m bench" + (" --smoke" if plan.smoke else ""),
         "machine": machine(),
-        "repetitions": plan.reps,
-        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "duration_s": round(time.perf_counter() - started, 1),
+        "repetitions": reps,
+        "finished_at": finished_at,
+        "duration_s": duration_s,
         "benchmarks": benchmarks,
+        **({"reruns": reruns} if reruns else {}),
     }
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     table = render(results)

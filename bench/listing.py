@@ -24,8 +24,9 @@ from bench.stack import ACCEPT_V2
 from bench.stats import figure
 from bot.slack_double import SlackDouble
 
-TARGET_RATIO = 1.2
-SERVED_TARGET_RATIO = 1.15  # issue 22: to the floor that counts the simulator's own time
+# Issue 22's target, to the floor that counts the simulator's own time for each page: the bare lower bound
+# (pages × latency) leaves out ~20 ms a page that no client can avoid, and is shown beside it for reference.
+SERVED_TARGET_RATIO = 1.15
 ANSWER_TIMEOUT_S = 120.0
 
 
@@ -140,14 +141,16 @@ async def run(ctx: Context) -> dict[str, Any]:
             f"{statistics.median(bot_requests):.0f} requests ({ratio:.2f}× the bound {bound * 1000:.0f} ms); "
             f"naive {statistics.median(naive_times) * 1000:.0f} ms in {statistics.median(naive_requests):.0f}"
         )
+        served_ratio = statistics.median(bot_times) / served_bound
         figures[f"{size} connections: time to the answer"] = figure(
             [t * 1000 for t in bot_times],
             "ms",
-            target=f"≤ {TARGET_RATIO}× lower bound ({TARGET_RATIO * bound * 1000:.0f} ms)",
-            met=ratio <= TARGET_RATIO,
+            target=f"≤ {SERVED_TARGET_RATIO}× the floor with the simulator's own time "
+            f"({SERVED_TARGET_RATIO * served_bound * 1000:.0f} ms)",
+            met=served_ratio <= SERVED_TARGET_RATIO,
             compare=f"lower bound {bound * 1000:.0f} ms ({pages(size)} pages × {plan.list_latency_ms:.0f} ms), "
             f"{ratio:.2f}× it; with the simulator's own {service_s * 1000:.0f} ms a page "
-            f"{served_bound * 1000:.0f} ms ({statistics.median(bot_times) / served_bound:.2f}×); "
+            f"{served_bound * 1000:.0f} ms ({served_ratio:.2f}×); "
             f"naive client {statistics.median(naive_times) * 1000:.0f} ms",
             digits=1,
         )

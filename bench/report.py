@@ -25,7 +25,11 @@ def render(results: dict[str, Any]) -> str:
         f"Measured {results['finished_at']} on {machine['cores']} cores ({machine['cpu_model']}), "
         f"Python {machine['python']}, {machine['os']}; {results['mode']} run, "
         f"{results['repetitions']} runs of each figure (median, and min – max over the runs); "
-        f"the suite took {results['duration_s']:.0f} s.",
+        f"the suite took {results['duration_s']:.0f} s."
+        + "".join(
+            f" Re-run since: {', '.join(r['only'])} at {r['at']} ({r['repetitions']} runs each)."
+            for r in results.get("reruns", [])
+        ),
         "",
         "| Benchmark | Figure | Median | Min – max | Compared with | Target | Met |",
         "|---|---|---:|---:|---|---|:-:|",
