@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.prompts import render_error
 from bot.services.governance.access import Actor
 from bot.services.governance.replay import ReplayGuard
+from bot.slack.ack_out import acks_first
 from bot.slack.home import HomeTab
 from bot.slack.responder import SlackResponder
 from bot.slack.response_urls import ResponseUrls
@@ -100,9 +101,14 @@ def register(
 
     @app.command(COMMAND)
     async def on_command(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
+        await acks_first(context)
         actor = Actor(str(body.get("user_id", "")), str(body.get("channel_id", "")))
         out = SlackResponder(client, answering(respond), channel_id=actor.channel_id, user_id=actor.user_id)
         modal = _modal_opener(client, str(body.get("trigger_id") or ""))
@@ -126,9 +132,14 @@ def register(
 
     @app.action(BUTTON)
     async def on_button(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
+        await acks_first(context)
         action = (body.get("actions") or [{}])[0]
         value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
         channel = (

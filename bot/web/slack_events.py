@@ -24,6 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
+from bot.slack.ack_out import ACKS, Acks
 from bot.web.body import BodyTooLarge, read_limited
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ def _refuse(status: int, text: str, why: str) -> Response:
 
 def slack_events_route(app: AsyncApp, *, path: str = "/slack/events", max_body: int = MAX_BODY) -> Route:
     quiet_bolt_verification_log()
+    acks = Acks()  # the requests not answered yet: listeners' work waits behind them (bot/slack/ack_out.py)
 
     async def receive(request: Request) -> Response:
         try:
@@ -148,9 +150,15 @@ def slack_events_route(app: AsyncApp, *, path: str = "/slack/events", max_body: 
         headers: dict[str, str | Sequence[str]] = {k: request.headers.getlist(k) for k in request.headers}
         query: dict[str, Sequence[str]] = {k: request.query_params.getlist(k) for k in request.query_params}
         try:
-            bolt_request = EdgeBoltRequest(body=text, query=query, headers=headers)
+            bolt_request = EdgeBoltRequest(body=text, query=query, headers=headers, context={ACKS: acks})
         except Exception as error:  # parsing only, no I/O: whatever it raises, the body is unreadable
             return _refuse(400, "unreadable body", f"unreadable body ({type(error).__name__})")
+        # Starlette writes the response before this task next waits, so a listener woken when the last
+        # request is answered works after every ack has left.
         return to_starlette_response(await app.async_dispatch(bolt_request))
 
-    return Route(path, receive, methods=["POST"])
+    async def answered(request: Request) -> Response:
+        with acks.awaited():
+            return await receive(request)
+
+    return Route(path, answered, methods=["POST"])
