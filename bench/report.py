@@ -19,17 +19,21 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|")
 
 
+def _reruns(reruns: list[dict[str, Any]]) -> str:
+    """What partial runs replaced since the full one, so that no figure passes for older or newer than it is."""
+    if not reruns:
+        return ""
+    done = "; ".join(f"{', '.join(r['only'])} at {r['at']} ({r['repetitions']} runs each)" for r in reruns)
+    return f" Re-run since: {done}."
+
+
 def render(results: dict[str, Any]) -> str:
     machine = results["machine"]
     lines = [
         f"Measured {results['finished_at']} on {machine['cores']} cores ({machine['cpu_model']}), "
         f"Python {machine['python']}, {machine['os']}; {results['mode']} run, "
         f"{results['repetitions']} runs of each figure (median, and min – max over the runs); "
-        f"the suite took {results['duration_s']:.0f} s."
-        + "".join(
-            f" Re-run since: {', '.join(r['only'])} at {r['at']} ({r['repetitions']} runs each)."
-            for r in results.get("reruns", [])
-        ),
+        f"the suite took {results['duration_s']:.0f} s." + _reruns(results.get("reruns", [])),
         "",
         "| Benchmark | Figure | Median | Min – max | Compared with | Target | Met |",
         "|---|---|---:|---:|---|---|:-:|",
