@@ -23,7 +23,10 @@ def _reruns(reruns: list[dict[str, Any]]) -> str:
     """What partial runs replaced since the full one, so that no figure passes for older or newer than it is."""
     if not reruns:
         return ""
-    done = "; ".join(f"{', '.join(r['only'])} at {r['at']} ({r['repetitions']} runs each)" for r in reruns)
+    done = "; ".join(
+        f"{', '.join(r['only'])} at {r['at']} ({r['repetitions']} run{'' if r['repetitions'] == 1 else 's'} each)"
+        for r in reruns
+    )
     return f" Re-run since: {done}."
 
 
