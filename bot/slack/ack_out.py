@@ -30,8 +30,9 @@ class Acks:
 
     def __init__(self) -> None:
         self._waiting = 0
-        self._clear = asyncio.Event()
-        self._clear.set()
+        # Futures of the listeners waiting, made on their running loop when they wait: an `asyncio.Event`
+        # made with the web app would be bound to the first loop that waits on it.
+        self._listeners: list[asyncio.Future[None]] = []
 
     @property
     def waiting(self) -> int:
@@ -41,20 +42,28 @@ class Acks:
     def awaited(self) -> Iterator[None]:
         """Around one request, from its arrival to its response in hand."""
         self._waiting += 1
-        self._clear.clear()
         try:
             yield
         finally:
             self._waiting -= 1
             if self._waiting == 0:
-                self._clear.set()
+                listeners, self._listeners = self._listeners, []
+                for listener in listeners:
+                    if not listener.done():  # one that timed out was cancelled
+                        listener.set_result(None)
 
     async def clear(self, limit_s: float = WAIT_LIMIT_S) -> None:
         """Returns once no request waits for its ack (at once if none does), or after `limit_s`."""
         if self._waiting == 0:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._clear.wait(), limit_s)
+        cleared: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._listeners.append(cleared)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(cleared, limit_s)
+        finally:
+            if cleared in self._listeners:  # timed out or cancelled: not left for the next release
+                self._listeners.remove(cleared)
 
 
 async def acks_first(context: Mapping[str, Any], *, limit_s: float = WAIT_LIMIT_S) -> None:

@@ -151,3 +151,18 @@ async def test_a_request_never_answered_holds_work_no_longer_than_the_limit() ->
 async def test_without_an_edge_nothing_is_waited_for() -> None:
     # Socket Mode acks over its own connection: no `Acks` in the context.
     await asyncio.wait_for(acks_first({}), 0.5)
+
+
+def test_one_edge_serves_listeners_of_different_loops() -> None:
+    # The web app (and its `Acks`) may outlive a loop (tests, a restarted runner): nothing binds to the
+    # first loop that waited.
+    acks = Acks()
+
+    async def once() -> None:
+        with acks.awaited():
+            waiting = asyncio.create_task(acks.clear(limit_s=5.0))
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(waiting, 0.5)
+
+    asyncio.run(once())
+    asyncio.run(once())
