@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
-from bot.slack.ack_out import ACKS, Acks
+from bot.slack.ack_out import ACKS, edge_acks
 from bot.web.body import BodyTooLarge, read_limited
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,9 @@ def _refuse(status: int, text: str, why: str) -> Response:
 
 def slack_events_route(app: AsyncApp, *, path: str = "/slack/events", max_body: int = MAX_BODY) -> Route:
     quiet_bolt_verification_log()
-    acks = Acks()  # the requests not answered yet: listeners' work waits behind them (bot/slack/ack_out.py)
+    acks = (
+        edge_acks()
+    )  # the requests not answered yet: listeners' work waits behind them (bot/slack/ack_out.py)
 
     async def receive(request: Request) -> Response:
         try:
@@ -158,7 +160,7 @@ def slack_events_route(app: AsyncApp, *, path: str = "/slack/events", max_body: 
         return to_starlette_response(await app.async_dispatch(bolt_request))
 
     async def answered(request: Request) -> Response:
-        with acks.awaited():
+        with acks.busy():
             return await receive(request)
 
     return Route(path, answered, methods=["POST"])

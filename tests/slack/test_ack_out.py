@@ -15,7 +15,7 @@ from slack_bolt.authorization import AuthorizeResult
 from starlette.applications import Starlette
 from starlette.types import Message, Receive, Scope, Send
 
-from bot.slack.ack_out import Acks, acks_first
+from bot.slack.ack_out import ACKS, WAIT_LIMIT_S, acks_first, edge_acks
 from bot.slack_double.inbound import sign
 from bot.web.slack_events import slack_events_route
 
@@ -118,49 +118,48 @@ async def test_without_the_wait_the_work_runs_before_the_other_request_is_acked(
     assert order.index("work list") < order.index("ack slow")
 
 
-async def test_with_nothing_awaited_clear_returns_at_once() -> None:
-    await asyncio.wait_for(Acks().clear(), 0.5)
+async def test_with_nothing_awaited_the_work_goes_on_at_once() -> None:
+    await asyncio.wait_for(acks_first({ACKS: edge_acks()}), 0.5)
 
 
-async def test_clear_returns_when_the_last_awaited_request_is_answered() -> None:
-    acks = Acks()
-    cleared: list[int] = []
+async def test_the_work_goes_on_when_the_last_request_awaited_is_answered() -> None:
+    acks = edge_acks()
+    went_on: list[int] = []
 
     async def listener() -> None:
-        await acks.clear(limit_s=5.0)
-        cleared.append(acks.waiting)
+        await acks_first({ACKS: acks})
+        went_on.append(acks.active)
 
-    with acks.awaited():
-        with acks.awaited():
+    with acks.busy():
+        with acks.busy():
             task = asyncio.create_task(listener())
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.01)
-        assert cleared == []  # one still awaited
+        assert went_on == []  # one still awaited
     await asyncio.wait_for(task, 0.5)
-    assert cleared == [0]
+    assert went_on == [0]
 
 
-async def test_a_request_never_answered_holds_work_no_longer_than_the_limit() -> None:
-    acks = Acks()
-    with acks.awaited():
+async def test_a_request_never_answered_holds_the_work_no_longer_than_the_limit() -> None:
+    acks = edge_acks()
+    with acks.busy():
         started = time.monotonic()
-        await acks.clear(limit_s=0.05)
-        assert 0.04 <= time.monotonic() - started < 0.5
+        await acks_first({ACKS: acks})
+        assert WAIT_LIMIT_S * 0.8 <= time.monotonic() - started < WAIT_LIMIT_S + 0.5
 
 
 async def test_without_an_edge_nothing_is_waited_for() -> None:
-    # Socket Mode acks over its own connection: no `Acks` in the context.
+    # Socket Mode acks over its own connection: nothing in the context.
     await asyncio.wait_for(acks_first({}), 0.5)
 
 
 def test_one_edge_serves_listeners_of_different_loops() -> None:
-    # The web app (and its `Acks`) may outlive a loop (tests, a restarted runner): nothing binds to the
-    # first loop that waited.
-    acks = Acks()
+    # The web app (and its edge) may outlive a loop (tests, a restarted runner).
+    acks = edge_acks()
 
     async def once() -> None:
-        with acks.awaited():
-            waiting = asyncio.create_task(acks.clear(limit_s=5.0))
+        with acks.busy():
+            waiting = asyncio.create_task(acks_first({ACKS: acks}))
             await asyncio.sleep(0.01)
         await asyncio.wait_for(waiting, 0.5)
 
