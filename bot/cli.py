@@ -104,21 +104,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _simulator(args: argparse.Namespace) -> int:
+    if args.kind == "hvr6":
+        from bot.simulator.hvr6.main import run_hvr6
+
+        return run_hvr6(args)
+    from bot.simulator.main import run_simulator
+
+    if args.port is None:
+        args.port = 8765
+    return run_simulator(args)
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "check":
         from bot.check import run_check
 
         return asyncio.run(run_check())
     if args.command == "simulator":
-        if args.kind == "hvr6":
-            from bot.simulator.hvr6.main import run_hvr6
+        from bot.simulator.listening import CannotListen
 
-            return run_hvr6(args)
-        from bot.simulator.main import run_simulator
-
-        if args.port is None:
-            args.port = 8765
-        return run_simulator(args)
+        try:
+            return _simulator(args)
+        except CannotListen as error:  # its port in use, say: a sentence, not a traceback
+            print(f"hvr-bot simulator: {error.strerror}", file=sys.stderr)
+            return 2
     if args.command == "shell":
         from bot.app import build_bot
         from bot.shell.main import run_shell

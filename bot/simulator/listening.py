@@ -9,20 +9,37 @@ Listening first, a client that comes early waits in the backlog until the server
 
 from __future__ import annotations
 
+import errno
 import socket
 
 # uvicorn's own default; its `create_server` listens again with its backlog, which is allowed
 BACKLOG = 2048
 
 
+class CannotListen(OSError):
+    """The address can't be served on (in use, not this machine's, not allowed): what to do, in words."""
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to `host:port` (0: any free port) and already listening."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as error:
+        raise CannotListen(error.errno, f"cannot open a socket for {host}: {error.strerror}") from error
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(BACKLOG)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            advice = "another program holds it: stop it, or choose another --port (0 picks a free one)"
+        else:
+            advice = "check --host: an address of this machine, such as 127.0.0.1"
+        raise CannotListen(
+            error.errno, f"cannot listen on {host}:{port}: {error.strerror or error}; {advice}"
+        ) from error
     except BaseException:
         sock.close()
         raise
