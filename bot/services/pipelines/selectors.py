@@ -207,12 +207,8 @@ def _taken(snapshot: AccountSnapshot, selector: Selector, ordered: Selection) ->
     sort of the matches gives (the key does not depend on the selector)."""
     if selector.is_empty:
         return ordered
-    matched = tuple(c for c in ordered.connections if matches(snapshot, c, selector))
-    tally = {h: 0 for h in Health}
-    health = snapshot.health
-    for connection in matched:
-        tally[health[connection.id]] += 1
-    return Selection(matched, tally)
+    # its counts when asked (`counts_of`), as for any selection
+    return Selection(tuple(c for c in ordered.connections if matches(snapshot, c, selector)))
 
 
 def select(snapshot: AccountSnapshot, selector: Selector) -> list[Connection]:
