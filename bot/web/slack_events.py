@@ -131,9 +131,8 @@ def _refuse(status: int, text: str, why: str) -> Response:
 
 def slack_events_route(app: AsyncApp, *, path: str = "/slack/events", max_body: int = MAX_BODY) -> Route:
     quiet_bolt_verification_log()
-    acks = (
-        edge_acks()
-    )  # the requests not answered yet: listeners' work waits behind them (bot/slack/ack_out.py)
+    # The requests read and not answered yet: listeners' work waits behind them (bot/slack/ack_out.py).
+    acks = edge_acks()
 
     async def receive(request: Request) -> Response:
         try:
@@ -155,12 +154,11 @@ def slack_events_route(app: AsyncApp, *, path: str = "/slack/events", max_body: 
             bolt_request = EdgeBoltRequest(body=text, query=query, headers=headers, context={ACKS: acks})
         except Exception as error:  # parsing only, no I/O: whatever it raises, the body is unreadable
             return _refuse(400, "unreadable body", f"unreadable body ({type(error).__name__})")
-        # Starlette writes the response before this task next waits, so a listener woken when the last
-        # request is answered works after every ack has left.
-        return to_starlette_response(await app.async_dispatch(bolt_request))
-
-    async def answered(request: Request) -> Response:
+        # Counted from here, not from its arrival: a client slow to send its body (or a flood of bodies
+        # refused above) would otherwise hold every listener's work for the limit. Starlette writes the
+        # response before this task next waits, so a listener woken when the last request is answered
+        # works after every ack has left.
         with acks.busy():
-            return await receive(request)
+            return to_starlette_response(await app.async_dispatch(bolt_request))
 
-    return Route(path, answered, methods=["POST"])
+    return Route(path, receive, methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,9 +45,8 @@ def _app(order: list[str], wait: Wait) -> Any:
             await asyncio.sleep(LATE_ACK_S)  # a listener busy before its ack (Bolt waits up to 3 s)
         await ack()
         await wait(context)
-        order.append(
-            f"work {text}"
-        )  # what follows the ack without a wait of its own (a cached list's render)
+        # what follows the ack without a wait of its own (a cached list's render)
+        order.append(f"work {text}")
 
     web = Starlette(routes=[slack_events_route(bolt)])
 
@@ -64,7 +63,8 @@ def _app(order: list[str], wait: Wait) -> Any:
     return recorded
 
 
-async def _slash(client: httpx.AsyncClient, text: str) -> int:
+async def _slash(client: httpx.AsyncClient, text: str, *, held: asyncio.Event | None = None) -> int:
+    """`held`: the body's second half is sent once it is set (a client slow to send)."""
     body = urlencode(
         {
             "token": "legacy-verification-token",
@@ -89,7 +89,17 @@ async def _slash(client: httpx.AsyncClient, text: str) -> int:
         "x-slack-signature": sign(SECRET, stamp, body),
         "x-test-name": text,
     }
-    answer = await client.post("/slack/events", content=body, headers=headers)
+    if held is None:
+        answer = await client.post("/slack/events", content=body, headers=headers)
+        return answer.status_code
+
+    async def slowly() -> AsyncIterator[bytes]:
+        yield body[: len(body) // 2]
+        await held.wait()
+        yield body[len(body) // 2 :]
+
+    headers["content-length"] = str(len(body))
+    answer = await client.post("/slack/events", content=slowly(), headers=headers)
     return answer.status_code
 
 
@@ -165,3 +175,25 @@ def test_one_edge_serves_listeners_of_different_loops() -> None:
 
     asyncio.run(once())
     asyncio.run(once())
+
+
+async def test_a_client_slow_to_send_its_body_holds_no_one_s_work() -> None:
+    # Counted from a read body on: a slow (or hostile) client must not delay every answer by the limit.
+    awaited: list[int] = []
+    bolt = AsyncApp(signing_secret=SECRET, authorize=_authorize, process_before_response=False)
+
+    @bolt.command("/hvr")
+    async def on_command(ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await ack()
+        awaited.append(context[ACKS].active)  # this request's own dispatch, and none other
+        await acks_first(context)
+
+    transport = httpx.ASGITransport(app=Starlette(routes=[slack_events_route(bolt)]))
+    held = asyncio.Event()
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
+        slow = asyncio.create_task(_slash(client, "slow", held=held))
+        await asyncio.sleep(0.02)  # its first half is in, the rest held back
+        assert await _slash(client, "list") == 200
+        assert awaited == [1]
+        held.set()
+        assert await slow == 200
