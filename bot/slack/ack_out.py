@@ -7,7 +7,7 @@ answers' own CPU (a `/hvr list` from the cached snapshot renders in ~3 ms) runs 
 still being verified and dispatched, and each ack waits behind every answer rendered before it (50 lists at
 once: the last ack ~180 ms, benchmark 1; Slack allows 3 s, our target is 100 ms).
 
-So the HTTP edge (bot/web/slack_events.py) holds each Slack request, from its arrival to its response in
+So the HTTP edge (bot/web/slack_events.py) holds each Slack request, from its body read to its response in
 hand, as busy in a `Foreground` of its own (`edge_acks`, put in each request's Bolt context), and a
 listener, once acked, waits behind it — `WAIT_LIMIT_S` at most, so a steady stream delays answers by that
 much but never starves them. Acks first, then answers: an answer late by a few milliseconds is not seen,
