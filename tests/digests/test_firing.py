@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,8 +32,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def replica(database: Database, clock: FakeClock) -> Replica:
-    return Replica(database, clock, FakeFivetran(), digest_poster(), holder="replica-a")
+async def replica(database: Database, clock: FakeClock) -> AsyncIterator[Replica]:
+    made = Replica(database, clock, FakeFivetran(), digest_poster(), holder="replica-a")
+    yield made
+    # A fire a timer started may still be writing when its posts are in: stopped (drained) here, before
+    # the database and the test's loop close under it (aiosqlite's thread would answer a closed loop).
+    await made.scheduler.stop()
 
 
 async def add(replica: Replica, text: str, channel: str = "C1") -> Subscription:
