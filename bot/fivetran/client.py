@@ -12,21 +12,21 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
 
-from bot.fivetran.envelope import Envelope, decode
+from bot.fivetran.envelope import Envelope, decode, parse_data
 from bot.fivetran.errors import DecodeError
 from bot.fivetran.models import (
     AccountInfo,
     ConnectCard,
     Connection,
+    ConnectionDetails,
     Group,
     ListedConnection,
     SchemaSettings,
     TableColumns,
     Webhook,
 )
-from bot.fivetran.pages import Page, RawPage, page_parser, raw_page
+from bot.fivetran.pages import RawPage, page_items, page_parser, raw_page
 from bot.fivetran.transport import Transport
 
 PAGE_LIMIT = 1000
@@ -35,36 +35,12 @@ YIELD_EVERY = 100
 # answer is waited for this long, by whoever runs it outside a person's patience.
 RELOAD_TIMEOUT = httpx.Timeout(connect=5.0, read=900.0, write=10.0, pool=10.0)
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 def _seg(value: str) -> str:
     """Quote one path segment: a table named `a/b` or `..` must not change the path."""
     return quote(value, safe="")
-
-
-def _items(data: Any, operation: str) -> tuple[list[Any], str | None]:
-    """A page's items (models when it was decoded from bytes, else dicts) and its next cursor."""
-    if isinstance(data, Page):
-        return data.items, data.next_cursor
-    found = data if isinstance(data, dict) else {}
-    items = found.get("items")
-    if not isinstance(items, list):
-        raise DecodeError(f"Fivetran answered {operation} without a list of items", operation=operation)
-    cursor = found.get("next_cursor")
-    return items, cursor if isinstance(cursor, str) else None
-
-
-def _parse(model: type[M], data: Any, operation: str) -> M:
-    if not isinstance(data, dict):
-        raise DecodeError(f"Fivetran answered {operation} without the expected data", operation=operation)
-    try:
-        return model.model_validate(data)
-    except ValueError as error:  # pydantic.ValidationError is a ValueError
-        raise DecodeError(
-            f"Fivetran's answer to {operation} did not have the expected shape: {error.__class__.__name__}",
-            operation=operation,
-        ) from None
 
 
 async def _gone_out(request: asyncio.Task[Envelope], written: asyncio.Event) -> None:
@@ -96,7 +72,7 @@ class FivetranClient:
                 if isinstance(item, model):
                     yield item
                 elif isinstance(item, dict):
-                    yield _parse(model, item, operation)
+                    yield parse_data(model, item, operation)
 
     async def _all(
         self, operation: str, path: str, model: type[M], params: Mapping[str, str] | None = None
@@ -117,7 +93,7 @@ class FivetranClient:
                 yield items
             else:
                 yield [
-                    item if isinstance(item, model) else _parse(model, item, operation)
+                    item if isinstance(item, model) else parse_data(model, item, operation)
                     for item in items
                     if isinstance(item, model | dict)
                 ]
@@ -159,7 +135,7 @@ class FivetranClient:
                         # connection), and a page's decoding holds the loop ~7 ms.
                         await _gone_out(pending, written)
                     data = decode(200, data.content, operation=operation, parse=parse).data
-                items, cursor = _items(data, operation)
+                items, cursor = page_items(data, operation)
                 if pending is not None and cursor != hint:  # a wrong guess: that request is dropped
                     pending.cancel()
                     await asyncio.gather(pending, return_exceptions=True)
@@ -182,7 +158,7 @@ class FivetranClient:
 
     async def account_info(self) -> AccountInfo:
         envelope = await self.transport.request("account_info", "GET", "/v1/account/info")
-        return _parse(AccountInfo, envelope.data, "account_info")
+        return parse_data(AccountInfo, envelope.data, "account_info")
 
     # --- groups ----------------------------------------------------------------------------------------
 
@@ -195,7 +171,7 @@ class FivetranClient:
 
     async def get_group(self, group_id: str) -> Group:
         envelope = await self.transport.request("get_group", "GET", f"/v1/groups/{_seg(group_id)}")
-        return _parse(Group, envelope.data, "get_group")
+        return parse_data(Group, envelope.data, "get_group")
 
     # --- connections -----------------------------------------------------------------------------------
 
@@ -220,13 +196,13 @@ class FivetranClient:
         already asked for): what a snapshot is built from while the next page is on its way."""
         return self._models("list_connections", "/v1/connections", ListedConnection)
 
-    async def get_connection(self, connection_id: str) -> Connection:
+    async def get_connection(self, connection_id: str) -> ConnectionDetails:
         envelope = await self.transport.request(
             "get_connection", "GET", f"/v1/connections/{_seg(connection_id)}"
         )
-        return _parse(Connection, envelope.data, "get_connection")
+        return parse_data(ConnectionDetails, envelope.data, "get_connection")
 
-    async def update_connection(self, connection_id: str, fields: Mapping[str, Any]) -> Connection:
+    async def update_connection(self, connection_id: str, fields: Mapping[str, Any]) -> ConnectionDetails:
         """`fields`: at least one setting that persists (the spec refuses a PATCH of test controls alone).
         Every PATCH says `run_setup_tests: false`: its default is true, and live Fivetran may then run the
         setup tests after a pause or a schedule change, each counted in the setup-test limit (250 a minute)
@@ -237,12 +213,12 @@ class FivetranClient:
         envelope = await self.transport.request(
             "update_connection", "PATCH", f"/v1/connections/{_seg(connection_id)}", json=body
         )
-        return _parse(Connection, envelope.data, "update_connection")
+        return parse_data(ConnectionDetails, envelope.data, "update_connection")
 
-    async def pause(self, connection_id: str) -> Connection:
+    async def pause(self, connection_id: str) -> ConnectionDetails:
         return await self.update_connection(connection_id, {"paused": True})
 
-    async def resume(self, connection_id: str) -> Connection:
+    async def resume(self, connection_id: str) -> ConnectionDetails:
         return await self.update_connection(connection_id, {"paused": False})
 
     async def set_schedule(
@@ -252,7 +228,7 @@ class FivetranClient:
         schedule_type: str | None = None,
         sync_frequency: int | None = None,
         daily_sync_time: str | None = None,
-    ) -> Connection:
+    ) -> ConnectionDetails:
         """Change when the connection syncs: `sync_frequency` in minutes (one of the spec's values),
         `daily_sync_time` as "HH:MM" in UTC (only with 1440), `schedule_type` auto or manual. Only what is
         given is sent."""
@@ -274,7 +250,7 @@ class FivetranClient:
         envelope = await self.transport.request(
             "connect_card", "POST", f"/v1/connections/{_seg(connection_id)}/connect-card", json=body
         )
-        return _parse(ConnectCard, envelope.data, "connect_card")
+        return parse_data(ConnectCard, envelope.data, "connect_card")
 
     async def sync(self, connection_id: str, *, force: bool = False) -> str:
         """Trigger a sync; `force` stops a running one and starts again. Fivetran returns no run id."""
@@ -302,11 +278,11 @@ class FivetranClient:
         )
         return envelope.message
 
-    async def run_setup_tests(self, connection_id: str) -> Connection:
+    async def run_setup_tests(self, connection_id: str) -> ConnectionDetails:
         envelope = await self.transport.request(
             "run_setup_tests", "POST", f"/v1/connections/{_seg(connection_id)}/test", json={}
         )
-        return _parse(Connection, envelope.data, "run_setup_tests")
+        return parse_data(ConnectionDetails, envelope.data, "run_setup_tests")
 
     # --- schemas ---------------------------------------------------------------------------------------
 
@@ -314,14 +290,14 @@ class FivetranClient:
         envelope = await self.transport.request(
             "get_schemas", "GET", f"/v1/connections/{_seg(connection_id)}/schemas"
         )
-        return _parse(SchemaSettings, envelope.data, "get_schemas")
+        return parse_data(SchemaSettings, envelope.data, "get_schemas")
 
     async def set_table_enabled(
         self, connection_id: str, schema: str, table: str, enabled: bool
     ) -> SchemaSettings:
         path = f"/v1/connections/{_seg(connection_id)}/schemas/{_seg(schema)}/tables/{_seg(table)}"
         envelope = await self.transport.request("update_table", "PATCH", path, json={"enabled": enabled})
-        return _parse(SchemaSettings, envelope.data, "update_table")
+        return parse_data(SchemaSettings, envelope.data, "update_table")
 
     async def reload_schemas(self, connection_id: str) -> SchemaSettings:
         envelope = await self.transport.request(
@@ -331,7 +307,7 @@ class FivetranClient:
             json={"exclude_mode": "PRESERVE"},
             timeouts=RELOAD_TIMEOUT,
         )
-        return _parse(SchemaSettings, envelope.data, "reload_schemas")
+        return parse_data(SchemaSettings, envelope.data, "reload_schemas")
 
     # --- columns ---------------------------------------------------------------------------------------
 
@@ -339,7 +315,7 @@ class FivetranClient:
         """Every column of one table, read from the source now (only works while it is connected)."""
         path = f"/v1/connections/{_seg(connection_id)}/schemas/{_seg(schema)}/tables/{_seg(table)}/columns"
         envelope = await self.transport.request("get_columns", "GET", path)
-        return _parse(TableColumns, envelope.data, "get_columns")
+        return parse_data(TableColumns, envelope.data, "get_columns")
 
     async def set_column(
         self,
@@ -361,7 +337,7 @@ class FivetranClient:
         if hashed is not None:
             body["hashed"] = hashed
         envelope = await self.transport.request("update_column", "PATCH", path, json=body)
-        return _parse(SchemaSettings, envelope.data, "update_column")
+        return parse_data(SchemaSettings, envelope.data, "update_column")
 
     # --- webhooks --------------------------------------------------------------------------------------
 
@@ -374,13 +350,13 @@ class FivetranClient:
             "/v1/webhooks/account",
             json={"url": url, "events": list(events), "active": active, "secret": secret},
         )
-        return _parse(Webhook, envelope.data, "create_webhook")
+        return parse_data(Webhook, envelope.data, "create_webhook")
 
     async def update_webhook(self, webhook_id: str, fields: Mapping[str, Any]) -> Webhook:
         envelope = await self.transport.request(
             "update_webhook", "PATCH", f"/v1/webhooks/{_seg(webhook_id)}", json=dict(fields)
         )
-        return _parse(Webhook, envelope.data, "update_webhook")
+        return parse_data(Webhook, envelope.data, "update_webhook")
 
     async def list_webhooks(self) -> list[Webhook]:
         return await self._all("list_webhooks", "/v1/webhooks", Webhook)

@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
 
 from bot.fivetran.errors import DecodeError, RateLimited, error_class_for
 from bot.fivetran.retry import parse_retry_after
 from bot.logs import redact
+
+M = TypeVar("M")
 
 # Plain words for statuses whose body carries no message (a proxy's HTML page, an empty 502).
 _REASONS = {
@@ -93,3 +97,28 @@ def decode(
             f"Fivetran answered an unexpected envelope ({shown}): {message}".rstrip(": "), operation=operation
         )
     return Envelope(code=code, message=message, data=fields.get("data"))
+
+
+# What validates each model, a pydantic model or dataclass alike (a listed connection is the latter).
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[M]) -> TypeAdapter[M]:
+    found = _ADAPTERS.get(model)
+    if found is None:
+        found = _ADAPTERS[model] = TypeAdapter(model)
+    return found
+
+
+def parse_data(model: type[M], data: Any, operation: str) -> M:
+    """An answer's `data` as `model`; a shape that does not fit is a `DecodeError` naming the operation."""
+    if not isinstance(data, dict):
+        raise DecodeError(f"Fivetran answered {operation} without the expected data", operation=operation)
+    try:
+        found: M = _adapter(model).validate_python(data)
+        return found
+    except ValueError as error:  # pydantic.ValidationError is a ValueError
+        raise DecodeError(
+            f"Fivetran's answer to {operation} did not have the expected shape: {error.__class__.__name__}",
+            operation=operation,
+        ) from None

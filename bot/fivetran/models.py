@@ -8,11 +8,14 @@ sends as null (never synced, never failed, no daily time) are optional.
 from __future__ import annotations
 
 import base64
+import copy
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeAlias
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.dataclasses import dataclass
 
 from bot.logs import redact
 
@@ -56,7 +59,11 @@ class SetupTest(FivetranModel):
     details: Any = None
 
 
-class Connection(FivetranModel):
+class ConnectionDetails(FivetranModel):
+    """A connection as Fivetran answers it alone (`GET /v1/connections/{id}`, and the answers of changes to
+    it): every field kept, unknown ones too. What a list page gives is a `ListedConnection`; a reader
+    takes either (`Connection`)."""
+
     id: str
     group_id: str
     service: str
@@ -77,8 +84,12 @@ class Connection(FivetranModel):
     @property
     def last_sync_end(self) -> datetime | None:
         """When the most recent sync ended, successfully or not: what a followed sync waits to move."""
-        ends = [t for t in (self.succeeded_at, self.failed_at) if t is not None]
-        return max(ends) if ends else None
+        return _last_end(self.succeeded_at, self.failed_at)
+
+
+def _last_end(succeeded_at: datetime | None, failed_at: datetime | None) -> datetime | None:
+    ends = [t for t in (succeeded_at, failed_at) if t is not None]
+    return max(ends) if ends else None
 
 
 # One set per distinct combination of fields a list page gave, shared by every model that has it. Pydantic
@@ -124,30 +135,6 @@ class ListedStatus(_Compact, ConnectionStatus):
     warnings: list[ListedNotice] = Field(default_factory=list)  # type: ignore[assignment]
 
 
-class ListedConnection(_Compact, Connection):
-    """A connection as a list page gives it, for the snapshot: the fields above, unknown ones dropped.
-
-    A real connection object carries ~20 more fields (`config`, `source_sync_details`, …) that nothing
-    in the bot reads: kept, 10,000 connections took 55 MB (5.5 KB each) and most of their decoding.
-    Still never refused for a field it does not know; `get_connection` keeps them (`Connection`).
-    Its status and notices drop theirs too (`schema_status`, …), and all share their fields sets.
-    """
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
-
-    status: ListedStatus = Field(default_factory=ListedStatus)
-
-    @model_validator(mode="after")
-    def _share_fields_set(self) -> Self:
-        # In place of _Compact's (the same name): one Python call per connection, not two.
-        _share_fields(self)
-        status = self.status
-        shared = _shared_status(status)
-        if shared is not status:
-            self.__dict__["status"] = shared  # not setattr: that would unshare the fields set
-        return self
-
-
 # One status per distinct value, shared by the listed connections that have it: most of an account's
 # connections have the same few (connected, scheduled, on schedule; no notices). Each held its own model, its
 # dict and two empty lists, ~440 bytes: 4.4 MB of a 10,000-connection snapshot (issue 22). Shared as the
@@ -170,6 +157,60 @@ def _shared_status(status: ListedStatus) -> ListedStatus:
             return status
         shared = _STATUSES[key] = status
     return shared
+
+
+@dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore", populate_by_name=True))
+class ListedConnection:
+    """A connection as a list page gives it, for the snapshot: the fields of `ConnectionDetails` that the
+    bot reads, unknown ones dropped. Built by the ten thousand and kept, so compact:
+
+    - A real connection object carries ~20 more fields (`config`, `source_sync_details`, …) that nothing
+      in the bot reads: kept, 10,000 connections took 55 MB (5.5 KB each). Still never refused for a
+      field it does not know.
+    - A slotted dataclass, not a model: a model keeps its fields in a `__dict__` (~470 bytes for these
+      15) and a fields set; slots take 8 bytes a field, ~4 MB less for 10,000 (issue 22).
+    - Its status is shared with every listed connection that has the same one (`_shared_status`).
+    - Frozen: a snapshot's connections are read by every command at once; a change is a copy
+      (`model_copy`, as on the models), never a change in place.
+    """
+
+    id: str
+    group_id: str
+    service: str
+    name: str = Field(alias="schema")
+    paused: bool = False
+    schedule_type: str | None = None
+    sync_frequency: int | None = None
+    daily_sync_time: str | None = None
+    succeeded_at: datetime | None = None
+    failed_at: datetime | None = None
+    created_at: datetime | None = None
+    connected_by: str | None = None
+    data_delay_threshold: int | None = None
+    status: ListedStatus = Field(default_factory=ListedStatus)
+    setup_tests: list[SetupTest] | None = None
+
+    @field_validator("status", mode="after")
+    @classmethod
+    def _share_status(cls, status: ListedStatus) -> ListedStatus:
+        return _shared_status(status)
+
+    @property
+    def last_sync_end(self) -> datetime | None:
+        """When the most recent sync ended, successfully or not: what a followed sync waits to move."""
+        return _last_end(self.succeeded_at, self.failed_at)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update`'s fields changed, unvalidated, as `BaseModel.model_copy` makes one: so a
+        reader holding a `Connection` copies either kind the same way."""
+        copied = copy.deepcopy(self) if deep else copy.copy(self)
+        for name, value in (update or {}).items():
+            object.__setattr__(copied, name, value)  # frozen: only a copy no one else holds is changed
+        return copied
+
+
+# What a reader of a connection takes: the one Fivetran answered alone, or one of a list page.
+Connection: TypeAlias = ConnectionDetails | ListedConnection
 
 
 class EnabledPatchSettings(FivetranModel):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.fivetran.envelope import Parse
+from bot.fivetran.errors import DecodeError
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 class Page(BaseModel, Generic[M]):
@@ -35,9 +35,19 @@ class _Answer(BaseModel, Generic[M]):
     data: Page[M]
 
 
-@cache
-def page_parser(model: type[BaseModel]) -> Parse:
-    """What `Transport.request` decodes a page of `model` with (one validator per model, built once)."""
+_PARSERS: dict[type[Any], Parse] = {}
+
+
+def page_parser(model: type[Any]) -> Parse:
+    """What `Transport.request` decodes a page of `model` with (one validator per model, built once); a
+    model is a pydantic model or dataclass (a listed connection is the latter)."""
+    found = _PARSERS.get(model)
+    if found is None:
+        found = _PARSERS[model] = _parser(model)
+    return found
+
+
+def _parser(model: type[Any]) -> Parse:
     answer: Any = _Answer[model]  # type: ignore[valid-type]
 
     def parse(content: bytes) -> tuple[str, str, Any]:
@@ -69,3 +79,15 @@ class RawPage:
 def raw_page(content: bytes) -> tuple[str, str, Any]:
     """A `Parse` that keeps the bytes for later: what `Transport.request` hands back is a `RawPage`."""
     return "Success", "", RawPage(content)
+
+
+def page_items(data: Any, operation: str) -> tuple[list[Any], str | None]:
+    """A page's items (models when it was decoded from bytes, else dicts) and its next cursor."""
+    if isinstance(data, Page):
+        return data.items, data.next_cursor
+    found = data if isinstance(data, dict) else {}
+    items = found.get("items")
+    if not isinstance(items, list):
+        raise DecodeError(f"Fivetran answered {operation} without a list of items", operation=operation)
+    cursor = found.get("next_cursor")
+    return items, cursor if isinstance(cursor, str) else None

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.fivetran.models import Connection, Group, SchemaSettings
+from bot.fivetran.models import Connection, ConnectionDetails, Group, SchemaSettings
 from bot.services.pipelines.snapshot import AccountSnapshot
 
 NOW = datetime(2026, 5, 9, 12, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ def connection(**fields: Any) -> Connection:
     status = fields.pop("status", {})
     data.update(fields)
     data["status"] = {**data["status"], **status}
-    return Connection.model_validate(data)
+    return ConnectionDetails.model_validate(data)
 
 
 def group(gid: str = "warehouse_id", name: str = "warehouse") -> Group:

@@ -9,7 +9,8 @@ import httpx
 import pytest
 import respx
 
-from bot.fivetran import Connection, FivetranClient
+from bot.fivetran import FivetranClient
+from bot.fivetran.models import ConnectionDetails, ListedConnection
 from tests.fivetran.conftest import BASE, connection, ok
 from tests.openapi_spec import validate_request
 
@@ -27,7 +28,7 @@ async def test_get_connection_sends_basic_auth_v2_accept_and_user_agent(client: 
     assert request.headers["accept"] == "application/json;version=2"
     assert request.headers["user-agent"].startswith("hvr-bot/")
     assert "content-type" not in request.headers
-    assert isinstance(found, Connection)
+    assert isinstance(found, ConnectionDetails)
     assert found.name == "salesforce_prod"
     assert found.failed_at is None
     assert found.last_sync_end is not None and found.last_sync_end.year == 2026
@@ -221,6 +222,7 @@ async def test_listed_connections_keep_only_the_fields_the_bot_reads(client: Fiv
 
     (listed,) = await client.list_connections()
 
-    assert isinstance(listed, Connection) and listed.id == "c1"
-    assert not listed.model_extra  # a snapshot of 10,000 holds no `config` of each
-    assert "config" not in listed.model_dump()
+    assert isinstance(listed, ListedConnection) and listed.id == "c1"
+    # A snapshot of 10,000 holds no `config` of each, and no `__dict__` either (slots).
+    assert not hasattr(listed, "config") and not hasattr(listed, "brand_new_field")
+    assert not hasattr(listed, "__dict__")

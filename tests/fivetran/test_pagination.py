@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncGenerator
 
@@ -130,14 +131,21 @@ async def test_a_cursor_guessed_wrong_from_the_bytes_is_dropped_for_the_decoded_
     assert [c.id for c in await client.list_connections()] == ["c1", "c2"]
 
 
-async def test_listed_connections_share_their_fields_set_until_one_is_changed() -> None:
+async def test_a_listed_connection_changes_only_as_a_copy() -> None:
     page = json.dumps(ok({"items": [connection("c1"), connection("c2")]})).encode()
     _, _, data = page_parser(ListedConnection)(page)
     one, two = data.items
-    assert one.__pydantic_fields_set__ is two.__pydantic_fields_set__
-    one.paused = True
-    assert one.__pydantic_fields_set__ is not two.__pydantic_fields_set__
-    assert two.paused is False
+
+    # A snapshot's connections are read by every command at once: no change in place.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        one.paused = True
+    paused = one.model_copy(update={"paused": True})
+    deep = one.model_copy(deep=True)
+
+    assert (paused.paused, one.paused, two.paused) == (True, False, False)
+    assert paused.status is one.status is two.status  # shared, and frozen itself
+    assert deep == one and deep is not one and deep.status is not one.status
+    assert isinstance(paused, ListedConnection) and paused.name == one.name
 
 
 @respx.mock

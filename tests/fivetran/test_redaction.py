@@ -8,7 +8,7 @@ import pytest
 
 from bot.fivetran.envelope import decode
 from bot.fivetran.errors import BadRequest
-from bot.fivetran.models import Connection, SetupTest
+from bot.fivetran.models import ConnectionDetails, SetupTest
 
 ECHO = "upstream said: Authorization: Bearer sk.Live-9f8e7d6c5b4a and token xoxb-123-456-abcdef"
 
@@ -25,7 +25,7 @@ def test_an_error_message_is_redacted_before_it_becomes_the_exception() -> None:
 
 
 def test_task_and_warning_messages_are_redacted() -> None:
-    connection = Connection.model_validate(
+    connection = ConnectionDetails.model_validate(
         {
             "id": "c1",
             "group_id": "g1",

@@ -12,7 +12,14 @@ from typing import Any, cast
 
 from bot.fivetran.client import FivetranClient
 from bot.fivetran.errors import FivetranError
-from bot.fivetran.models import ConnectCard, Connection, Group, SchemaSettings, TableColumns
+from bot.fivetran.models import (
+    ConnectCard,
+    Connection,
+    Group,
+    SchemaSettings,
+    SetupTest,
+    TableColumns,
+)
 from tests.blocks.factory import schema_settings
 
 Scripted = Connection | FivetranError
@@ -154,12 +161,8 @@ class FakeFivetran:
 
     async def run_setup_tests(self, connection_id: str) -> Connection:
         self._call("run_setup_tests", connection_id)
-        return Connection.model_validate(
-            {
-                **self.connections[connection_id].model_dump(by_alias=True),
-                "setup_tests": self.setup_tests,
-            }
-        )
+        tests = [SetupTest.model_validate(t) for t in self.setup_tests]
+        return self.connections[connection_id].model_copy(update={"setup_tests": tests})
 
     async def set_table_enabled(
         self, connection_id: str, schema: str, table: str, enabled: bool

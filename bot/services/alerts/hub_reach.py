@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.fivetran.models import Connection
+from bot.fivetran.models import Connection, ConnectionDetails
 from bot.keys import qualify
 from bot.services.alerts.events import AlertEvent, AlertKind, claim_key
 from bot.services.pipelines.hub_health import HVR_SERVICE
@@ -79,7 +79,7 @@ def reach_row(event: AlertEvent, snapshot: AccountSnapshot | None) -> tuple[Conn
     """The hub as one row, broken, and a snapshot that holds it: what a watch's selector is matched
     against for an event about the hub (`source:east`, `group:hvrhub`, `service:hvr6`, `status:broken`
     watches get it; one naming a channel does not). Never rendered: the alert speaks of the hub itself."""
-    row = Connection.model_validate(
+    row = ConnectionDetails.model_validate(
         {
             "id": event.connection_id,
             "group_id": event.group_id or event.connection_id,

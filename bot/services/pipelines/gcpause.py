@@ -1,7 +1,7 @@
 """The cyclic garbage collector paused while a snapshot is built.
 
-A snapshot is ~65,000 new container objects for 10,000 connections (each model, its `__dict__`, its
-status…), none of them in a cycle. Built with the collector on, they push the long-lived generation past
+A snapshot is tens of thousands of new container objects for 10,000 connections (each connection, the
+statuses and notices that differ, the snapshot's maps…), none of them in a cycle. Built with the collector on, they push the long-lived generation past
 its 25 % growth rule and a full collection (~100 ms over the whole process) lands in the middle of the
 `/hvr list` that asked for them. Paused, they are scanned once, young, when it resumes; the full pass comes
 later, off the answer's path. Refcounting still frees everything meanwhile: only cycles wait.

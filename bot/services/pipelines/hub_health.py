@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.fivetran.models import Connection, ConnectionStatus
+from bot.fivetran.models import Connection, ConnectionDetails, ConnectionStatus
 from bot.hvr.models import Channel, Job, JobKind
 from bot.keys import qualify
 from bot.services.pipelines.health import Health
@@ -75,7 +75,7 @@ def as_connection(source: str, hub: str, channel: Channel, jobs: Sequence[Job]) 
         update_state="delayed" if health is Health.DELAYED else "on_schedule",
     )
     sla = channel.latency_sla_seconds
-    return Connection.model_validate(
+    return ConnectionDetails.model_validate(
         {
             "id": qualify(source, channel.name),
             "group_id": qualify(source, hub),
