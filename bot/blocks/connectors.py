@@ -72,10 +72,12 @@ def render_list(
     now: datetime,
     page_size: int = 15,
     counts: dict[Health, int] | None = None,
+    by_source: dict[str, dict[Health, int]] | None = None,
     configured: SourceKinds = FIVETRAN_ONLY,
 ) -> Message:
-    """`counts`: how many of `selected` are in each health, when the caller has them (`counts_of`);
-    `configured`: the sources by kind, for the answer of a bot with nothing in them."""
+    """`counts`: how many of `selected` are in each health, when the caller has them (`counts_of`), and
+    `by_source` the same for each source's share (`source_counts`); `configured`: the sources by kind, for
+    the answer of a bot with nothing in them."""
     if not selected:
         return _empty(snapshot, selector, configured)
     size = max(1, min(page_size, MAX_ROWS))
@@ -89,7 +91,7 @@ def render_list(
     blocks: list[Block] = [
         header(title),
         section(f"*{summary}*"),
-        *source_blocks(snapshot, selected, selector.sources),
+        *source_blocks(snapshot, selected, selector.sources, by_source),
     ]
     blocks += [connector_row(snapshot, c, i, now=now) for i, c in enumerate(shown)]
     query = selector.as_text()

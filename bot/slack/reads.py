@@ -12,7 +12,13 @@ from bot.commands.grammar import UsageError
 from bot.keys import source_of
 from bot.services.pipelines.hub_health import HVR_SERVICE
 from bot.services.pipelines.resolve import resolve_group
-from bot.services.pipelines.selectors import SelectorError, counts_of, parse_selector_text, select
+from bot.services.pipelines.selectors import (
+    SelectorError,
+    counts_of,
+    parse_selector_text,
+    select,
+    source_counts,
+)
 from bot.slack.flow import Flow
 from bot.slack.turn import Turn
 
@@ -38,14 +44,14 @@ class Reads(Flow):
             return
         snapshot = await self.deps.cache.get()
         selected = select(snapshot, selector)
-        counts = counts_of(snapshot, selector)
         message = render_list(
             snapshot,
             selected,
             selector,
             page=page,
             now=self.deps.now(),
-            counts=counts,
+            counts=counts_of(snapshot, selector),
+            by_source=source_counts(snapshot, selector),
             configured=self.deps.configured,
         )
         await turn.out.reply(message, replace=replace)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from bot.fivetran.models import Connection, Group
-from bot.keys import remote_id, source_of
+from bot.keys import SEPARATOR, remote_id, source_of
 from bot.services.pipelines.health import Health
 
 ListKey = tuple[int, str, str]
@@ -28,6 +28,8 @@ class Selection:
 
     connections: tuple[Connection, ...]
     counts: dict[Health, int] | None = None
+    # with several sources, the counts of each source's share (`selectors.source_counts`)
+    by_source: dict[str, dict[Health, int]] | None = None
 
 
 def place_of(groups: Mapping[str, Group], several: bool, connection: Connection) -> str:
@@ -99,3 +101,28 @@ class Presort:
         """Every connection added, in list order, with the count of each health."""
         self.place(groups)
         return Selection(tuple(map(_second, self._sorted)), dict(self._tally))
+
+
+def merged(orders: Mapping[str, Selection]) -> Selection | None:
+    """Several sources' orders (each source's own, by its name) as one, the order a sort of all of them
+    with `list_key(..., several=True)` gives; None when one of them has no counts.
+
+    With several sources a place is `source:group`, and a source's name holds no colon: within one health
+    every connection of a source comes before, or after, all of another's, by `source + ":"`, and in the
+    source's own order. Each order is health-major, so its runs of one health are cut out by its counts:
+    no key is made again (a merge of 2 × 10,000 had sorted 20,000 connections for the first list)."""
+    if any(order.counts is None for order in orders.values()):
+        return None
+    members = sorted(orders.items(), key=lambda item: item[0] + SEPARATOR)
+    found: list[Connection] = []
+    counts = {h: 0 for h in Health}
+    starts = dict.fromkeys(orders, 0)
+    for health in sorted(Health, key=_RANKS.__getitem__):
+        for name, order in members:
+            many = order.counts[health] if order.counts else 0
+            start = starts[name]
+            found += order.connections[start : start + many]
+            starts[name] = start + many
+            counts[health] += many
+    by_source = {name: dict(order.counts) for name, order in orders.items() if order.counts is not None}
+    return Selection(tuple(found), counts, by_source)

@@ -230,6 +230,26 @@ def counts_of(snapshot: AccountSnapshot, selector: Selector) -> dict[Health, int
     return dict(selection.counts)
 
 
+def source_counts(snapshot: AccountSnapshot, selector: Selector) -> dict[str, dict[Health, int]]:
+    """With several sources, how many of `select(snapshot, selector)` each source has in each health (a
+    list's line per source), kept with the selection: a page of a list of 20,000 had counted them all
+    again. Only the sources with some; empty with one source."""
+    if not snapshot.several:
+        return {}
+    selection = _selection(snapshot, selector)
+    if selection.by_source is None:
+        found: dict[str, dict[Health, int]] = {}
+        health = snapshot.health
+        for connection in selection.connections:
+            source = source_of(connection.id)
+            tally = found.get(source)
+            if tally is None:
+                tally = found[source] = {h: 0 for h in Health}
+            tally[health[connection.id]] += 1
+        selection.by_source = found
+    return {name: dict(tally) for name, tally in selection.by_source.items()}
+
+
 def unknown_groups(snapshot: AccountSnapshot, selector: Selector) -> list[str]:
     """Groups named in the selector that the account does not have: worth saying, not silently empty."""
     known = {g.id.lower() for g in snapshot.groups.values()} | {

@@ -32,6 +32,7 @@ from bot.keys import source_of
 from bot.services.pipelines.hub_views import ChannelView, JobError
 from bot.services.pipelines.kinds import SourceKinds
 from bot.services.pipelines.operations import HubOperations, JobView, OperationView, hub_operations
+from bot.services.pipelines.order import merged
 from bot.services.pipelines.snapshot import AccountSnapshot, SnapshotCache
 from bot.services.pipelines.source import PipelineSource
 
@@ -83,8 +84,18 @@ def merge(
         connections.update(snapshot.connections)
         health.update(snapshot.health)
     fetched = min(s.fetched_at for s in snapshots.values())
+    # Each source's list order, sorted by its fetch, merged without a sort (`order.merged`): when one has
+    # none (a copy after a change), the first list sorts them all in one pass.
+    orders = {name: s.ordered for name, s in snapshots.items() if s.ordered is not None}
+    ordered = merged(orders) if len(orders) == len(snapshots) else None
     return AccountSnapshot(
-        groups, connections, fetched, health, sources=tuple(names), unreachable=dict(unreachable)
+        groups,
+        connections,
+        fetched,
+        health,
+        sources=tuple(names),
+        unreachable=dict(unreachable),
+        ordered=ordered,
     )
 
 

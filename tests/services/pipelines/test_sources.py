@@ -166,7 +166,11 @@ async def test_a_named_sources_pages_carry_its_keys_and_its_snapshot_is_sorted_a
     ]
 
 
-async def test_several_sources_are_sorted_in_one_pass_by_place_with_the_source(two: Two) -> None:
+async def test_several_sources_are_merged_in_list_order_as_their_fetches_sorted_them(two: Two) -> None:
     merged = await two.sources.get()
-    assert merged.ordered is None
-    assert len(select(merged, Selector())) == 16
+    assert merged.ordered is not None
+
+    assert [c.id for c in select(merged, Selector())] == [
+        c.id for c in select(replace(merged, ordered=None, selections={}), Selector())
+    ]
+    assert len(merged.ordered.connections) == 16
