@@ -18,7 +18,7 @@ from bot.fivetran.models import Connection, Group
 from bot.keys import DEFAULT_SOURCE, remote_id, source_of
 from bot.services.pipelines.gcpause import collector_paused
 from bot.services.pipelines.health import Health, classify
-from bot.services.pipelines.order import Presort, Selection, place_of
+from bot.services.pipelines.order import Presort, Selection, place_of, reordered
 from bot.services.pipelines.source import PagedSource, PipelineSource
 from bot.services.runtime.foreground import Defer, at_once
 
@@ -38,7 +38,7 @@ class AccountSnapshot:
     # a hundred `/hvr list` a second between two fetches sort the account once, not a hundred times.
     selections: dict[object, Selection] = field(default_factory=dict, repr=False, compare=False)
     # Every connection in list order with the count of each health, when the fetch sorted its pages as they
-    # came (`order.Presort`): what a selection is then taken from, without a sort. Not carried into a copy.
+    # came (`order.Presort`): what a selection is then taken from, without a sort; `with_connection` keeps it.
     ordered: Selection | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -55,11 +55,30 @@ class AccountSnapshot:
         return place_of(self.groups, self.several, connection)
 
     def with_connection(self, connection: Connection) -> AccountSnapshot:
-        """A copy with one connection replaced: what the bot knows right after it changed something."""
+        """A copy with one connection replaced: what the bot knows right after it changed something. Its
+        list order, when this one has it, is the same with that connection moved (`order.reordered`)."""
         connections = {**self.connections, connection.id: connection}
         health = {**self.health, connection.id: classify(connection)}
+        ordered = None
+        if self.ordered is not None:
+            ordered = reordered(
+                self.ordered,
+                self.connections.get(connection.id),
+                connection,
+                before=self.health,
+                after=health,
+                groups=self.groups,
+                several=self.several,
+                connections=connections,
+            )
         return AccountSnapshot(
-            self.groups, connections, self.fetched_at, health, self.sources, self.unreachable
+            self.groups,
+            connections,
+            self.fetched_at,
+            health,
+            self.sources,
+            self.unreachable,
+            ordered=ordered,
         )
 
     def group_label(self, group: Group) -> str:
