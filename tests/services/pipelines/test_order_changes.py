@@ -103,31 +103,22 @@ def test_a_connection_not_where_its_key_puts_it_leaves_the_order_to_a_sort() -> 
     assert account.ordered is not None
     stranger = next(iter(account.connections.values())).model_copy(update={"service": "other"})
     rows = tuple(stranger if c.id == stranger.id else c for c in account.ordered.connections)
-    lost = Selection(rows, account.ordered.counts)
-    old = account.connections[stranger.id]  # not the object in `lost`: it cannot be found there
+    old = account.connections[stranger.id]  # not the object in `rows`: it cannot be found there
 
-    found = reordered(
-        lost,
-        old,
-        old,
-        before=account.health,
-        after=account.health,
-        groups=account.groups,
-        several=False,
-        connections=account.connections,
-    )
-    assert found is None
-    assert (
-        reordered(
-            Selection(rows),
-            None,
+    def moved(ordered: Selection) -> Selection | None:
+        health, groups = account.health, account.groups
+        return reordered(
+            ordered,
             old,
-            before=account.health,
-            after=account.health,
-            groups=account.groups,
+            old,
+            before=health,
+            after=health,
+            groups=groups,
             several=False,
             connections=account.connections,
         )
-        is None
-    )
+
+    assert moved(Selection(rows, account.ordered.counts)) is None
+    assert moved(Selection(account.ordered.connections)) is None  # no counts to adjust
+    assert moved(account.ordered) is not None
     assert len(select(replace(account, ordered=None), Selector())) == 10
