@@ -17,6 +17,7 @@ from bot.blocks import ids
 from bot.blocks.health import EMOJI, channel_state
 from bot.blocks.sources import kinds, source_blocks
 from bot.blocks.text import ago, clip, count, cut, esc, moment, plain
+from bot.services.pipelines.health import Health
 from bot.services.pipelines.hub_health import is_hub_channel
 from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
 from bot.services.pipelines.snapshot import AccountSnapshot
@@ -113,7 +114,9 @@ def _recent_line(entry: AuditEntry, snapshot: AccountSnapshot | None, now: datet
     return text
 
 
-def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
+def _fleet(
+    snapshot: AccountSnapshot, now: datetime, by_source: dict[str, dict[Health, int]] | None
+) -> list[Block]:
     counts = snapshot.counts()
     total = len(snapshot.connections)
     summary = " · ".join(f"{EMOJI[h]} {n} {h.value}" for h, n in counts.items() if n)
@@ -122,7 +125,7 @@ def _fleet(snapshot: AccountSnapshot, now: datetime) -> list[Block]:
             f"*{count(total, 'connector')}* in {count(len(snapshot.groups), 'group')}\n{summary or 'none'}"
         )
     ]
-    blocks += source_blocks(snapshot, list(snapshot.connections.values()))
+    blocks += source_blocks(snapshot, list(snapshot.connections.values()), by_source=by_source)
     problems = sorted(
         (c for c in snapshot.connections.values() if snapshot.health[c.id].is_problem),
         key=lambda c: (snapshot.health[c.id].rank, c.name.lower()),
@@ -215,9 +218,11 @@ def render_home(
     recent: Sequence[AuditEntry] | None = None,
     acknowledged: Sequence[TakenIncident] | None = None,
     configured: SourceKinds = FIVETRAN_ONLY,
+    by_source: dict[str, dict[Health, int]] | None = None,
 ) -> dict[str, Any]:
     """`subscriptions` and `recent` are this person's; None leaves their section out (no database).
-    `configured` titles a tab with no pipelines to go by (nothing read yet, or none there)."""
+    `configured` titles a tab with no pipelines to go by (nothing read yet, or none there); `by_source`:
+    each source's counts when the caller has them (`selectors.source_counts`), else counted here."""
     blocks: list[Block] = [
         _header(f"{_kinds(snapshot, configured)} at a glance"),
         _context(f"Your role: *{esc(role)}* · `/hvr help` lists what you can do"),
@@ -227,7 +232,7 @@ def render_home(
     else:
         if problem:
             blocks.append(_section(f":warning: {esc(problem)} Showing what I saw last."))
-        blocks += _fleet(snapshot, now)
+        blocks += _fleet(snapshot, now, by_source)
     if acknowledged is not None:
         blocks += _incidents(acknowledged, now)
     blocks += _mine(subscriptions, recent, snapshot, now)

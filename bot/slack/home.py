@@ -16,6 +16,7 @@ from bot.services.alerts.incidents import IncidentService
 from bot.services.governance.access import AccessPolicy
 from bot.services.pipelines.actions import explain
 from bot.services.pipelines.kinds import FIVETRAN_ONLY, SourceKinds
+from bot.services.pipelines.selectors import Selector, source_counts
 from bot.services.pipelines.snapshot import AccountSnapshot, LiveSnapshots
 from bot.storage.audit import AuditEntry, AuditRepo
 from bot.storage.subscriptions import Subscription, SubscriptionRepo
@@ -88,6 +89,7 @@ class HomeTab:
             recent=await self._recent(user_id),
             acknowledged=await self._taken(user_id, snapshot),
             configured=self._configured,
+            by_source=source_counts(snapshot, Selector()) if snapshot is not None else None,
         )
 
     async def publish(self, client: AsyncWebClient, user_id: str) -> None:

@@ -11,7 +11,7 @@ from bot.blocks.home import render_home
 from bot.blocks.prompts import render_ambiguous, render_not_found
 from bot.keys import qualify
 from bot.services.pipelines.resolve import Ambiguous, Found, Missing, resolve, resolve_group
-from bot.services.pipelines.selectors import Selector, parse_selector_text, select
+from bot.services.pipelines.selectors import Selector, parse_selector_text, select, source_counts
 from bot.services.pipelines.snapshot import AccountSnapshot
 from bot.services.pipelines.sources import merge
 from tests.blocks.checks import assert_safe
@@ -117,3 +117,11 @@ def test_a_mistyped_source_prefix_says_which_sources_there_are() -> None:
     assert_safe(message)
     assert "There is no source `stagng`; the sources are `prod`, `staging`." in _text(message.blocks)
     assert "There is no source" not in _text(render_not_found(Missing("a:b", []), _source("fivetran")).blocks)
+
+
+def test_the_home_tab_says_each_sources_totals_from_kept_counts_as_from_its_own() -> None:
+    kept = source_counts(BOTH, Selector())
+    home = render_home(BOTH, role="viewer", now=NOW, by_source=kept)
+
+    assert home == render_home(BOTH, role="viewer", now=NOW)
+    assert "*prod* · 2 connectors" in _text(home) and "*staging* · 1 connector" in _text(home)
