@@ -55,6 +55,10 @@ class Background:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+# How long `Periodic.stop` lets a pass under way finish: a watcher's poll or a deliverer's pass, which
+# each end in seconds, not a hung request (the clients' own timeouts end those).
+STOP_GRACE_S = 5.0
+
 # What a pass of a `Periodic` returns: seconds until the next pass, or None for its usual interval.
 Pass = Callable[[], Awaitable[float | None]]
 Pause = Callable[[float], Awaitable[object]]
@@ -78,13 +82,17 @@ class Periodic:
         sleep: Sleep = asyncio.sleep,
         pause: Pause | None = None,
         wait_first: bool = False,
+        grace: float = STOP_GRACE_S,
     ) -> None:
         self.name = name
         self._wait_first = wait_first
         self.every = every
         self._step = step
         self._pause: Pause = pause or sleep
+        self._grace = grace
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._in_pass = False
 
     @property
     def running(self) -> bool:
@@ -95,17 +103,32 @@ class Periodic:
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
+        """Ends the loop: at once between passes, after the pass under way otherwise (cancelled after
+        `grace` seconds at most). A pass cancelled in the middle of a write left SQLite's write lock with a
+        connection nobody would end (aiosqlite's thread runs a statement whose caller was cancelled), and
+        the writes of the shutdown that followed waited for it 15 s, then failed."""
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        self._stopping = True
+        try:
+            if self._in_pass:
+                await asyncio.wait({task}, timeout=self._grace)
+                if not task.done():
+                    log.warning(
+                        "%s: its pass did not end within %g s of the stop; cancelled", self.name, self._grace
+                    )
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            self._stopping = False
 
     async def _run(self) -> None:
         if self._wait_first:
             await self._pause(self.every)
-        while True:
+        while not self._stopping:
+            self._in_pass = True
             try:
                 wait = await self._step()
             except asyncio.CancelledError:
@@ -113,6 +136,10 @@ class Periodic:
             except Exception:
                 log.exception("%s: a pass failed; the next one tries again", self.name)
                 wait = None
+            finally:
+                self._in_pass = False
+            if self._stopping:
+                return
             wait = self.every if wait is None else wait
             if wait > 0:
                 await self._pause(wait)

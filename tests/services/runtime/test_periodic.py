@@ -99,3 +99,71 @@ async def test_wait_first_puts_an_interval_before_the_first_pass() -> None:
     await loop.stop()
 
     assert passes == [1, 2] and pauses.waits == [5.0, 5.0, 5.0]
+
+
+async def test_a_stop_during_a_pass_lets_it_finish_and_runs_no_other() -> None:
+    release, under_way = asyncio.Event(), asyncio.Event()
+    began: list[int] = []
+    finished: list[int] = []
+
+    async def step() -> None:
+        began.append(len(began))
+        under_way.set()
+        await release.wait()  # a write under way: cancelled here, SQLite's lock was left held
+        finished.append(len(finished))
+
+    loop = Periodic("watcher", step, every=0.0, sleep=Pauses(until=99))
+    loop.start()
+    await asyncio.wait_for(under_way.wait(), 5)
+    stopping = asyncio.create_task(loop.stop())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not stopping.done()  # waiting for the pass, not cancelling it
+
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert began == [0] and finished == [0]
+    assert not loop.running
+
+
+async def test_a_pass_that_outlasts_the_grace_is_cancelled_and_said(caplog: pytest.LogCaptureFixture) -> None:
+    cancelled = asyncio.Event()
+
+    async def step() -> None:
+        try:
+            await asyncio.Event().wait()  # never ends by itself
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    loop = Periodic("deliverer", step, every=1.0, sleep=Pauses(until=99), grace=0.01)
+    loop.start()
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING):
+        await asyncio.wait_for(loop.stop(), 5)
+
+    assert cancelled.is_set()
+    assert any(
+        "did not end within" in r.getMessage() and "deliverer" in r.getMessage() for r in caplog.records
+    )
+
+
+async def test_a_stopped_loop_starts_again() -> None:
+    passes: list[int] = []
+
+    async def step() -> None:
+        passes.append(1)
+
+    pauses = Pauses(until=1)  # every pause holds the loop until it is stopped
+    loop = Periodic("purge", step, every=3.0, sleep=pauses)
+    loop.start()
+    await asyncio.wait_for(pauses.reached.wait(), 5)
+    await loop.stop()
+    loop.start()
+    for _ in range(100):
+        if len(pauses.waits) == 2:
+            break
+        await asyncio.sleep(0)
+    await loop.stop()
+
+    assert passes == [1, 1] and pauses.waits == [3.0, 3.0]
