@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -176,19 +176,20 @@ class Bot:
         try:
             jobs, self._jobs = self._jobs, False
             if jobs:
-                await self.interrupted.stop()
-                await self.watcher.stop()
-                await self.channels.incidents.stop()
-                await self.outbox.purge.stop()
-                await self.scheduler.stop()
+                await _step("the interrupted-work monitor", self.interrupted.stop())
+                await _step("the watcher", self.watcher.stop())
+                await _step("the incidents' tick", self.channels.incidents.stop())
+                await _step("the outbox purge", self.outbox.purge.stop())
+                await _step("the digest scheduler", self.scheduler.stop())
             if not await self.background.drain(drain_seconds):
                 log.info("stopping %d unfinished background tasks", self.background.pending)
                 await self.background.cancel_all()
             if jobs:
-                await self.follows.stop()  # hands unfinished follows to the next process at once
+                # hands unfinished follows to the next process at once
+                await _step("the sync follows", self.follows.stop())
             # A row half-sent stays held until its lease ends: whether Slack took it is not known.
-            await self.outbox.deliverer.stop()
-            await self.replay.stop()
+            await _step("the outbox deliverer", self.outbox.deliverer.stop())
+            await _step("the replay of interrupted work", self.replay.stop())
             await self.response_urls.aclose()
             for hub in self.pipelines.hubs.values():
                 await hub.aclose()
@@ -204,6 +205,16 @@ class Bot:
                 await self._sessions.aclose()
                 self._sessions = None
         await self.database.dispose()
+
+
+async def _step(what: str, stopping: Awaitable[None]) -> None:
+    """One step of the shutdown: one that fails (the database gone, say) is logged, and the steps after
+    it still run, so every client is closed and each other loop hands its work back. What a failed step
+    held (a digest's claim, a follow) is taken over when its lease ends, as after a crash."""
+    try:
+        await stopping
+    except Exception:
+        log.exception("shutdown: stopping %s failed; going on with the rest", what)
 
 
 def build_bot(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from bot.app import build_bot
 from bot.config import Settings
@@ -61,3 +64,27 @@ async def test_aclose_runs_the_work_held_behind_a_request_still_under_way(tmp_pa
     await bot.aclose()
 
     assert done == ["resumed"]
+
+
+async def test_a_shutdown_step_that_fails_is_logged_and_the_rest_still_close(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database broken under a running bot (here its claims table dropped by hand): the scheduler
+    cannot release its claims, which their leases will; the deliverer, the clients and the rest still stop."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    bot = build_bot(settings(url))
+    await bot.start()
+    other = Database(url)
+    try:
+        async with other.begin() as connection:
+            await connection.execute(text("DROP TABLE fire_claims"))
+    finally:
+        await other.dispose()
+
+    with caplog.at_level(logging.ERROR):
+        await bot.aclose()
+
+    (failed,) = [r for r in caplog.records if r.getMessage().startswith("shutdown:")]
+    assert "the digest scheduler" in failed.getMessage() and failed.exc_info is not None
+    assert bot.http.is_closed
+    assert not bot.outbox.deliverer.running

@@ -292,6 +292,10 @@ class Deliverer:
     def start(self) -> None:
         self._loop.start()
 
+    @property
+    def running(self) -> bool:
+        return self._loop.running
+
     async def stop(self) -> None:
         await self._loop.stop()
 
