@@ -25,6 +25,7 @@ from bot.slack.responder import SlackResponder
 from bot.slack.response_urls import ResponseUrls
 from bot.slack.router import Router, reference_id
 from bot.slack.turn import ModalOpener, press_of
+from bot.slack.warm import warm_for
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +108,14 @@ def register(
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
+        text = str(body.get("text", ""))
+        warm_for(router.deps.cache, text)  # its first round trip runs while the ack goes out
         await ack()
         await acks_first(context)
         actor = Actor(str(body.get("user_id", "")), str(body.get("channel_id", "")))
         out = SlackResponder(client, answering(respond), channel_id=actor.channel_id, user_id=actor.user_id)
         modal = _modal_opener(client, str(body.get("trigger_id") or ""))
-        await router.command(str(body.get("text", "")), actor, out, modal=modal)
+        await router.command(text, actor, out, modal=modal)
 
     @app.view(FORM)
     async def on_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

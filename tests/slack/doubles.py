@@ -30,6 +30,9 @@ class Cache:
     def invalidate(self) -> None:
         pass
 
+    def warm(self) -> None:
+        pass
+
 
 @dataclass
 class Roles:

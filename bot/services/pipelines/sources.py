@@ -177,6 +177,10 @@ class Sources:
         for member in self._members.values():
             member.cache.invalidate()
 
+    def warm(self) -> None:
+        for member in self._members.values():
+            member.cache.warm()
+
     # --- the source's face: each call to the source that owns the key -------------------------------
 
     async def list_groups(self) -> list[Group]:
