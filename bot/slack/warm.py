@@ -8,29 +8,12 @@ verbs that read it: `/hvr help` or `/hvr digest …` must not cost a fetch of th
 
 from __future__ import annotations
 
+from bot.commands.grammar import VERBS
 from bot.services.pipelines.snapshot import LiveSnapshots
 
-READS_SNAPSHOT = frozenset(
-    {
-        "list",
-        "show",
-        "status",
-        "groups",
-        "group",
-        "schemas",
-        "tables",
-        "columns",
-        "sync",
-        "pause",
-        "resume",
-        "test",
-        "enable",
-        "disable",
-        "resync",
-        "compare",
-        "schedule",
-    }
-)
+# Every verb but these finds a connector, a group or a list in the snapshot.
+NEEDS_NO_SNAPSHOT = frozenset({"help", "access", "audit", "digest"})
+READS_SNAPSHOT = frozenset(VERBS) - NEEDS_NO_SNAPSHOT
 
 
 def warm_for(cache: LiveSnapshots, text: str) -> None:
