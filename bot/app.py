@@ -176,19 +176,23 @@ class Bot:
         try:
             jobs, self._jobs = self._jobs, False
             if jobs:
-                await _step("the interrupted-work monitor", self.interrupted.stop())
-                await _step("the watcher", self.watcher.stop())
-                await _step("the incidents' tick", self.channels.incidents.stop())
-                await _step("the outbox purge", self.outbox.purge.stop())
+                # Each loop ends after the pass it is in (5 s at most: `Periodic.stop`), all at once.
+                await asyncio.gather(
+                    _step("the interrupted-work monitor", self.interrupted.stop()),
+                    _step("the watcher", self.watcher.stop()),
+                    _step("the incidents' tick", self.channels.incidents.stop()),
+                    _step("the outbox purge", self.outbox.purge.stop()),
+                )
                 await _step("the digest scheduler", self.scheduler.stop())
             if not await self.background.drain(drain_seconds):
                 log.info("stopping %d unfinished background tasks", self.background.pending)
                 await self.background.cancel_all()
-            if jobs:
+            await asyncio.gather(
                 # hands unfinished follows to the next process at once
-                await _step("the sync follows", self.follows.stop())
-            # A row half-sent stays held until its lease ends: whether Slack took it is not known.
-            await _step("the outbox deliverer", self.outbox.deliverer.stop())
+                _step("the sync follows", self.follows.stop()) if jobs else asyncio.sleep(0),
+                # A row half-sent stays held until its lease ends: whether Slack took it is not known.
+                _step("the outbox deliverer", self.outbox.deliverer.stop()),
+            )
             await _step("the replay of interrupted work", self.replay.stop())
             await self.response_urls.aclose()
             for hub in self.pipelines.hubs.values():
