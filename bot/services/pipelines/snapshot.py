@@ -188,6 +188,11 @@ async def _in_chunks(listed: Awaitable[list[Connection]]) -> AsyncIterator[list[
         yield chunk
 
 
+# How long a warmed fetch's failure waits for the command it was started for (`warm`): that command asks
+# within milliseconds, after its ack; later, a failure is not kept for whoever asks next.
+WARM_KEPT_S = 10.0
+
+
 def _retrieved(task: asyncio.Task[AccountSnapshot]) -> None:
     """A warmed fetch nobody awaited ended: its failure is looked at, so asyncio does not log it as lost."""
     if not task.cancelled():
@@ -240,6 +245,7 @@ class SnapshotCache:
         self._snapshot: AccountSnapshot | None = None
         self._loaded_at = 0.0
         self._inflight: asyncio.Task[AccountSnapshot] | None = None
+        self._warmed: tuple[asyncio.Task[AccountSnapshot], float] | None = None  # `warm`'s, and when
         self.fetches = 0
         # What changed while a fetch was under way: the fetch's pages may predate it, so it is re-applied.
         self._generation = 0
@@ -249,7 +255,7 @@ class SnapshotCache:
         age_limit = self._ttl if max_age is None else max_age
         if self._snapshot is not None and self._clock() - self._loaded_at <= age_limit:
             return self._snapshot
-        if self._inflight is None or self._inflight.done():
+        if self._inflight is None or (self._inflight.done() and not self._warmed_for_now(self._inflight)):
             self._inflight = asyncio.create_task(self._fetch())
         task = self._inflight
         try:
@@ -258,6 +264,7 @@ class SnapshotCache:
         finally:
             if task.done() and self._inflight is task:
                 self._inflight = None
+                self._warmed = None
 
     def warm(self) -> None:
         """Starts the fetch a command is about to wait for, when one is due, without waiting for it: the
@@ -269,6 +276,14 @@ class SnapshotCache:
         if self._inflight is None or self._inflight.done():
             self._inflight = asyncio.create_task(self._fetch())
             self._inflight.add_done_callback(_retrieved)
+            self._warmed = (self._inflight, self._clock())
+
+    def _warmed_for_now(self, task: asyncio.Task[AccountSnapshot]) -> bool:
+        """Whether `task` is a fetch warmed for the command now asking (it failed before the command
+        waited on it): that command hears its failure rather than asking again. A 429 told to wait an
+        hour was asked twice. One warmed longer ago was for a command that never asked (refused)."""
+        warmed = self._warmed
+        return warmed is not None and warmed[0] is task and self._clock() - warmed[1] <= WARM_KEPT_S
 
     async def _fetch(self) -> AccountSnapshot:
         with collector_paused(self._defer):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.fivetran.errors import ServerError
-from bot.services.pipelines.snapshot import SnapshotCache
+from bot.services.pipelines.snapshot import WARM_KEPT_S, SnapshotCache
 from bot.slack.warm import READS_SNAPSHOT, warm_for
 from tests.blocks.factory import connection, group
 from tests.fakes import FakeClock
@@ -60,9 +60,33 @@ async def test_a_fresh_snapshot_is_not_fetched_again_and_a_stale_one_is() -> Non
     assert cache.fetches == 2
 
 
-async def test_a_warmed_fetch_that_failed_is_not_logged_as_lost_and_the_next_get_fetches(
+async def test_a_warmed_fetch_that_failed_is_the_commands_answer_not_asked_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A 429 told to wait an hour must not be asked twice: the command hears the warmed fetch's failure."""
+    fivetran, clock = account(), FakeClock()
+    cache = cache_of(fivetran, clock)
+    fivetran.fail["list_connections"] = [ServerError("boom", status_code=503)]
+
+    with caplog.at_level(logging.ERROR):
+        cache.warm()
+        for _ in range(10):
+            await asyncio.sleep(0)  # failed before the command waits on it
+        with pytest.raises(ServerError):
+            await cache.get()
+        assert fivetran.count("list_connections") == 1
+        got = await cache.get()  # the next command asks again, and it answers now
+        gc.collect()  # where asyncio reports a task whose failure nobody looked at
+
+    assert set(got.connections) == {"a"} and cache.fetches == 2
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+async def test_a_warmed_failure_nobody_asked_for_is_not_kept_for_a_later_command(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The command it was warmed for never asked (refused in that channel, say): minutes later, a command
+    gets a fetch of its own, and the failure left behind is not logged as lost."""
     fivetran, clock = account(), FakeClock()
     cache = cache_of(fivetran, clock)
     fivetran.fail["list_connections"] = [ServerError("boom", status_code=503)]
@@ -71,10 +95,11 @@ async def test_a_warmed_fetch_that_failed_is_not_logged_as_lost_and_the_next_get
         cache.warm()
         for _ in range(10):
             await asyncio.sleep(0)
-        gc.collect()  # where asyncio reports a task whose failure nobody looked at
+        clock.advance(WARM_KEPT_S + 1)
         got = await cache.get()
+        gc.collect()
 
-    assert set(got.connections) == {"a"} and cache.fetches == 2
+    assert set(got.connections) == {"a"} and fivetran.count("list_connections") == 2
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
 
 
