@@ -87,7 +87,7 @@ async def _bare_fetch(sim: SimProcess) -> float:
             return time.perf_counter() - started
 
 
-# Sizes at which the list is also timed while the watcher's first poll runs (issue 22).
+# Sizes at which the list is also timed while the watcher's first poll runs, and the target is set (issue 22).
 POLLED_SIZES = (5000, 10_000)
 
 
@@ -189,11 +189,14 @@ async def run(ctx: Context) -> dict[str, Any]:
             f"naive {statistics.median(naive_times) * 1000:.0f} ms in {statistics.median(naive_requests):.0f}"
         )
         served_ratio = statistics.median(bot_times) / served_bound
+        targeted = size in POLLED_SIZES  # issue 22 sets its target at 5,000 and 10,000
         figures[f"{size} connections: time to the answer"] = figure(
             [t * 1000 for t in bot_times],
             "ms",
-            target=f"≤ {SERVED_TARGET_RATIO}× the floor ({SERVED_TARGET_RATIO * served_bound * 1000:.0f} ms)",
-            met=served_ratio <= SERVED_TARGET_RATIO,
+            target=f"≤ {SERVED_TARGET_RATIO}× the floor ({SERVED_TARGET_RATIO * served_bound * 1000:.0f} ms)"
+            if targeted
+            else None,
+            met=served_ratio <= SERVED_TARGET_RATIO if targeted else None,
             compare=f"floor (a bare client fetching the {pages(size)} pages one after another) "
             f"{served_bound * 1000:.0f} ms, {served_ratio:.2f}× it; lower bound {bound * 1000:.0f} ms "
             f"({pages(size)} pages × {plan.list_latency_ms:.0f} ms), {ratio:.2f}× it; with a page served "
