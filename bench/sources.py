@@ -111,7 +111,9 @@ async def run(ctx: Context) -> dict[str, Any]:
         )
         figures[f"get after a change, 2 × {size:,} (merge made again)"] = figure(changed, "ms")
         figures[f"/hvr list select + render, 2 × {size:,}"] = figure(
-            listing, "ms", compare="after a change: the changed account's order is sorted again"
+            listing,
+            "ms",
+            compare="right after a change to one account: its order kept, the connection moved (`order.reordered`)",
         )
         figures[f"first /hvr list after a fetch, select + render, 2 × {size:,}"] = figure(
             fresh, "ms", compare="the order the fetches sorted, merged"
