@@ -220,7 +220,10 @@ def _one(args: list[str], verb: str, what: str = "<connector>") -> str:
         return " ".join(args)
     if len(args) > 1:
         extra = " ".join(args[1:])
-        raise UsageError(f"`{verb}` takes one {what}; I don't know what to do with `{extra}`.", verb)
+        key, colon, value = args[0].partition(":")  # `pause group:BigQuery Staging`: quotes forgotten
+        named = f"{value} {extra}"
+        hint = f' If `{named}` is one name, quote it: `/hvr {verb} {key}:"{named}"`.' if colon else ""
+        raise UsageError(f"`{verb}` takes one {what}; I don't know what to do with `{extra}`.{hint}", verb)
     return args[0]
 
 

@@ -264,6 +264,16 @@ def test_a_selector_mixed_with_a_name_is_not_a_bulk_action() -> None:
     assert "`sync` takes one <connector>" in error.message
 
 
+def test_a_selectors_name_with_spaces_typed_without_quotes_is_shown_quoted() -> None:
+    error = usage_error("pause group:BigQuery Staging")
+    assert error.message == (
+        "`pause` takes one <connector>; I don't know what to do with `Staging`. If `BigQuery Staging` is one "
+        'name, quote it: `/hvr pause group:"BigQuery Staging"`.'
+    )
+    assert parse('pause group:"BigQuery Staging"') == BulkCmd("pause", Selector(groups=("BigQuery Staging",)))
+    assert "quote it" not in usage_error("show a b").message  # no selector: nothing to quote
+
+
 def test_a_bulk_action_with_an_unknown_health_is_refused() -> None:
     error = usage_error("resume status:sad")
     assert "`status:sad` is not a health" in error.message
