@@ -173,7 +173,8 @@ async def _session(
         finally:
             pending = env.bot.background.pending
             if pending:
-                write(f"Waiting for {pending} followed sync{'s' if pending > 1 else ''} to finish…")
+                # followed syncs and bulk runs alike: what was started here is seen to its end
+                write(f"Waiting for {pending} task{'s' if pending > 1 else ''} under way to finish…")
             await env.bot.background.drain(EXIT_WAIT_S)
             await env.bot.outbox_delivered(EXIT_WAIT_S)  # their last state, owed to the channel
             await session.aclose()
