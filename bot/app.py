@@ -187,12 +187,11 @@ class Bot:
             if not await self.background.drain(drain_seconds):
                 log.info("stopping %d unfinished background tasks", self.background.pending)
                 await self.background.cancel_all()
-            await asyncio.gather(
-                # hands unfinished follows to the next process at once
-                _step("the sync follows", self.follows.stop()) if jobs else asyncio.sleep(0),
-                # A row half-sent stays held until its lease ends: whether Slack took it is not known.
-                _step("the outbox deliverer", self.outbox.deliverer.stop()),
-            )
+            # A row half-sent stays held until its lease ends: whether Slack took it is not known.
+            last = [_step("the outbox deliverer", self.outbox.deliverer.stop())]
+            if jobs:  # hands unfinished follows to the next process at once
+                last.append(_step("the sync follows", self.follows.stop()))
+            await asyncio.gather(*last)
             await _step("the replay of interrupted work", self.replay.stop())
             await self.response_urls.aclose()
             for hub in self.pipelines.hubs.values():

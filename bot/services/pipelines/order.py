@@ -112,21 +112,20 @@ def merged(orders: Mapping[str, Selection]) -> Selection | None:
     every connection of a source comes before, or after, all of another's, by `source + ":"`, and in the
     source's own order. Each order is health-major, so its runs of one health are cut out by its counts:
     no key is made again (a merge of 2 × 10,000 had sorted 20,000 connections for the first list)."""
-    if any(order.counts is None for order in orders.values()):
-        return None
-    members = sorted(orders.items(), key=lambda item: item[0] + SEPARATOR)
+    tallies: dict[str, dict[Health, int]] = {}
+    for name, order in orders.items():
+        if order.counts is None or sum(order.counts.values()) != len(order.connections):
+            return None  # runs cannot be cut out by counts that do not add up to the order
+        tallies[name] = order.counts
     found: list[Connection] = []
-    counts = {h: 0 for h in Health}
     starts = dict.fromkeys(orders, 0)
     for health in sorted(Health, key=_RANKS.__getitem__):
-        for name, order in members:
-            many = order.counts[health] if order.counts else 0
-            start = starts[name]
-            found += order.connections[start : start + many]
+        for name in sorted(orders, key=lambda name: name + SEPARATOR):
+            many, start = tallies[name][health], starts[name]
+            found += orders[name].connections[start : start + many]
             starts[name] = start + many
-            counts[health] += many
-    by_source = {name: dict(order.counts) for name, order in orders.items() if order.counts is not None}
-    return Selection(tuple(found), counts, by_source)
+    counts = {h: sum(tally[h] for tally in tallies.values()) for h in Health}
+    return Selection(tuple(found), counts, {name: dict(tally) for name, tally in tallies.items()})
 
 
 def reordered(

@@ -140,3 +140,10 @@ def test_each_sources_counts_are_kept_with_the_selection_and_render_as_counted_r
 def test_one_source_has_no_counts_of_its_own() -> None:
     account = member("prod", random.Random(1), 5)
     assert source_counts(account, Selector()) == {}
+
+
+def test_an_order_whose_counts_do_not_add_up_is_not_merged() -> None:
+    own = member("prod", random.Random(5), 6)
+    assert own.ordered is not None and own.ordered.counts is not None
+    short = Selection(own.ordered.connections[1:], own.ordered.counts)  # one row fewer than counted
+    assert merged({"prod": own.ordered, "qa": short}) is None

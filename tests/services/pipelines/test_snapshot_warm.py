@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.commands.grammar import VERBS
 from bot.fivetran.errors import ServerError
 from bot.services.pipelines.snapshot import WARM_KEPT_S, SnapshotCache
-from bot.slack.warm import READS_SNAPSHOT, warm_for
+from bot.slack.warm import NEEDS_NO_SNAPSHOT, READS_SNAPSHOT, warm_for
 from tests.blocks.factory import connection, group
 from tests.fakes import FakeClock
 from tests.services.fakes import FakeFivetran
@@ -60,18 +61,24 @@ async def test_a_fresh_snapshot_is_not_fetched_again_and_a_stale_one_is() -> Non
     assert cache.fetches == 2
 
 
+async def warmed_and_failed() -> tuple[FakeFivetran, FakeClock, SnapshotCache]:
+    """A cache whose warmed fetch failed (a 503) before any command waited on it."""
+    fivetran, clock = account(), FakeClock()
+    cache = cache_of(fivetran, clock)
+    fivetran.fail["list_connections"] = [ServerError("boom", status_code=503)]
+    cache.warm()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    return fivetran, clock, cache
+
+
 async def test_a_warmed_fetch_that_failed_is_the_commands_answer_not_asked_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A 429 told to wait an hour must not be asked twice: the command hears the warmed fetch's failure."""
-    fivetran, clock = account(), FakeClock()
-    cache = cache_of(fivetran, clock)
-    fivetran.fail["list_connections"] = [ServerError("boom", status_code=503)]
+    fivetran, _, cache = await warmed_and_failed()
 
     with caplog.at_level(logging.ERROR):
-        cache.warm()
-        for _ in range(10):
-            await asyncio.sleep(0)  # failed before the command waits on it
         with pytest.raises(ServerError):
             await cache.get()
         assert fivetran.count("list_connections") == 1
@@ -87,14 +94,9 @@ async def test_a_warmed_failure_nobody_asked_for_is_not_kept_for_a_later_command
 ) -> None:
     """The command it was warmed for never asked (refused in that channel, say): minutes later, a command
     gets a fetch of its own, and the failure left behind is not logged as lost."""
-    fivetran, clock = account(), FakeClock()
-    cache = cache_of(fivetran, clock)
-    fivetran.fail["list_connections"] = [ServerError("boom", status_code=503)]
+    fivetran, clock, cache = await warmed_and_failed()
 
     with caplog.at_level(logging.ERROR):
-        cache.warm()
-        for _ in range(10):
-            await asyncio.sleep(0)
         clock.advance(WARM_KEPT_S + 1)
         got = await cache.get()
         gc.collect()
@@ -124,3 +126,9 @@ async def test_only_a_command_that_reads_the_snapshot_warms_it(text: str, fetche
 
     assert cache.fetches == fetches
     assert "help" not in READS_SNAPSHOT and "digest" not in READS_SNAPSHOT
+
+
+def test_the_verbs_left_out_are_the_grammars_own() -> None:
+    # a verb misspelled here would warm for nothing, silently
+    verbs = set(VERBS)
+    assert verbs >= NEEDS_NO_SNAPSHOT and verbs - NEEDS_NO_SNAPSHOT == READS_SNAPSHOT
